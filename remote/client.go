@@ -1,0 +1,212 @@
+package remote
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Client is the storage seam: everything objfs asks of an S3-compatible
+// service goes through it. Implementations: S3 (aws-sdk-go-v2), Fake (in
+// memory, for unit tests), and decorators (Retry, Counting, Faulty).
+//
+// Contract shared by every method:
+//   - ctx bounds the call; implementations must return promptly when it is
+//     done, with an error wrapping ctx.Err().
+//   - errors are classified with the sentinels in errors.go (errors.Is);
+//     anything unclassified is treated as an I/O error by callers.
+//   - keys are raw S3 keys, never URL-escaped; buckets are bucket names.
+//   - a Client is safe for concurrent use.
+type Client interface {
+	// ListBuckets returns every bucket the credentials can list, sorted by
+	// name.
+	ListBuckets(ctx context.Context) ([]BucketInfo, error)
+
+	// HeadBucket checks that bucket exists and is reachable with these
+	// credentials: nil, ErrNotFound (no such bucket) or ErrAccessDenied.
+	HeadBucket(ctx context.Context, bucket string) error
+
+	// List returns one page of a ListObjectsV2 listing. Callers loop while
+	// the page's NextToken is not empty, passing it back as req.Token.
+	// Objects and Prefixes are each sorted by key, as S3 sends them.
+	List(ctx context.Context, req ListRequest) (ListPage, error)
+
+	// Head returns the object's attributes including user metadata
+	// (ErrNotFound when there is no such key).
+	Head(ctx context.Context, bucket, key string) (ObjectInfo, error)
+
+	// Get returns a reader over [Offset, Offset+Length) of the object
+	// (Length < 0 means to the end). If IfMatch is set and the object's
+	// ETag differs, it fails with ErrPreconditionFailed and no bytes. A
+	// range starting at or beyond the end of a non-empty object fails with
+	// ErrInvalidRange; reading an empty object with Offset 0 returns an empty
+	// reader. The caller must Close the reader.
+	Get(ctx context.Context, req GetRequest) (io.ReadCloser, error)
+
+	// Put stores Body (exactly Size bytes) as the whole object, with an
+	// integrity checksum the server verifies. With IfNoneMatch it fails with
+	// ErrPreconditionFailed if the key already exists.
+	Put(ctx context.Context, req PutRequest) (ObjectInfo, error)
+
+	// Copy copies one object server-side (objects up to 5 GiB; larger ones
+	// need multipart copy, see Multipart.UploadPartCopy). With
+	// ReplaceMetadata the destination gets req.Metadata instead of the
+	// source's. If SrcETag is set the copy fails with ErrPreconditionFailed
+	// when the source changed.
+	Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error)
+
+	// Delete removes one key. Deleting a missing key succeeds (S3 semantics).
+	Delete(ctx context.Context, bucket, key string) error
+
+	// CreateBucket creates a bucket: ErrExists when it exists already
+	// (BucketAlreadyExists or BucketAlreadyOwnedByYou).
+	CreateBucket(ctx context.Context, bucket string) error
+
+	// DeleteBucket removes an empty bucket: ErrNotEmpty when it holds
+	// objects, ErrNotFound when missing.
+	DeleteBucket(ctx context.Context, bucket string) error
+
+	Multipart
+}
+
+// Multipart is the multipart-upload half of the seam. Part numbers start at
+// 1; every part but the last must be at least MinPartSize bytes.
+type Multipart interface {
+	// CreateMultipart starts an upload and returns its id.
+	CreateMultipart(ctx context.Context, req CreateMultipartRequest) (string, error)
+	// UploadPart uploads one part with an integrity checksum.
+	UploadPart(ctx context.Context, req UploadPartRequest) (Part, error)
+	// UploadPartCopy makes a part from a byte range of an existing object,
+	// server-side (ErrPreconditionFailed if SrcETag is set and differs).
+	UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Part, error)
+	// CompleteMultipart assembles the parts (sorted by number) into the
+	// object. With IfNoneMatch it fails with ErrPreconditionFailed if the key
+	// exists (where the server supports conditional writes).
+	CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (ObjectInfo, error)
+	// AbortMultipart discards an upload and its parts.
+	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
+	// ListMultipartUploads lists incomplete uploads under prefix.
+	ListMultipartUploads(ctx context.Context, bucket, prefix string) ([]Upload, error)
+}
+
+// MinPartSize is S3's lower bound for every part but the last.
+const MinPartSize = 5 << 20
+
+// MaxParts is S3's upper bound on the number of parts of one upload.
+const MaxParts = 10000
+
+// MaxCopySize is the largest object a single CopyObject can copy.
+const MaxCopySize = 5 << 30
+
+// MetaMtime is the user-metadata key (x-amz-meta-mtime) that carries a
+// file's modification time, as rclone and s3fs write it: seconds since the
+// epoch with an optional fraction ("1700000000.123456789").
+const MetaMtime = "mtime"
+
+// BucketInfo describes one bucket.
+type BucketInfo struct {
+	Name    string
+	Created time.Time
+}
+
+// ObjectInfo describes one object. Metadata holds user metadata (keys
+// lower-case, without the x-amz-meta- prefix); it is nil for entries that
+// come from a listing, which does not carry it.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	ETag         string // as S3 sends it, quotes included
+	LastModified time.Time
+	Metadata     map[string]string
+}
+
+// ListRequest asks for one page of ListObjectsV2.
+type ListRequest struct {
+	Bucket    string
+	Prefix    string
+	Delimiter string // "/" for one directory level, "" for a recursive walk
+	Token     string // continuation token from the previous page
+	MaxKeys   int    // 0 means the server's default (1000)
+}
+
+// ListPage is one page of a listing.
+type ListPage struct {
+	Objects   []ObjectInfo
+	Prefixes  []string // common prefixes: full keys ending with the delimiter
+	NextToken string   // empty when this was the last page
+}
+
+// GetRequest asks for a byte range of an object.
+type GetRequest struct {
+	Bucket  string
+	Key     string
+	IfMatch string // ETag the object must still have; empty means any
+	Offset  int64
+	Length  int64 // < 0: to the end of the object
+}
+
+// PutRequest stores a whole object.
+type PutRequest struct {
+	Bucket      string
+	Key         string
+	Body        io.ReadSeeker // rewindable so that retries can resend it
+	Size        int64
+	Metadata    map[string]string
+	IfNoneMatch bool // create only: fail if the key exists
+}
+
+// CopyRequest copies one object server-side.
+type CopyRequest struct {
+	SrcBucket, SrcKey string
+	SrcETag           string // optional If-Match on the source
+	DstBucket, DstKey string
+	Metadata          map[string]string
+	ReplaceMetadata   bool
+}
+
+// CreateMultipartRequest starts a multipart upload.
+type CreateMultipartRequest struct {
+	Bucket   string
+	Key      string
+	Metadata map[string]string
+}
+
+// UploadPartRequest uploads one part.
+type UploadPartRequest struct {
+	Bucket, Key, UploadID string
+	Number                int32
+	Body                  io.ReadSeeker
+	Size                  int64
+}
+
+// UploadPartCopyRequest makes a part from a range of an existing object.
+type UploadPartCopyRequest struct {
+	Bucket, Key, UploadID string
+	Number                int32
+	SrcBucket, SrcKey     string
+	SrcETag               string
+	Offset, Length        int64
+}
+
+// CompleteMultipartRequest completes a multipart upload.
+type CompleteMultipartRequest struct {
+	Bucket, Key, UploadID string
+	Parts                 []Part
+	IfNoneMatch           bool
+}
+
+// Part identifies one uploaded part.
+type Part struct {
+	Number int32
+	ETag   string
+	// ChecksumCRC32C is the base64 CRC32C the server verified, when the
+	// upload used a flexible checksum; it must be echoed on completion.
+	ChecksumCRC32C string
+}
+
+// Upload is one incomplete multipart upload.
+type Upload struct {
+	Key      string
+	UploadID string
+	Started  time.Time
+}

@@ -1,0 +1,36 @@
+package remote
+
+import "errors"
+
+// Sentinel errors. Implementations wrap them (fmt.Errorf("...: %w", ErrX))
+// so that callers classify failures with errors.Is and keep the detail for
+// logs. fs maps them to errno in exactly one table (fs/errno.go).
+var (
+	// ErrNotFound: NoSuchKey, NoSuchBucket, 404.
+	ErrNotFound = errors.New("not found")
+	// ErrAccessDenied: AccessDenied, 403, bad keys or signature.
+	ErrAccessDenied = errors.New("access denied")
+	// ErrPreconditionFailed: 412, an If-Match or If-None-Match that failed.
+	ErrPreconditionFailed = errors.New("precondition failed")
+	// ErrInvalidRange: 416, a range outside the object.
+	ErrInvalidRange = errors.New("invalid range")
+	// ErrExists: BucketAlreadyExists, BucketAlreadyOwnedByYou.
+	ErrExists = errors.New("already exists")
+	// ErrNotEmpty: BucketNotEmpty.
+	ErrNotEmpty = errors.New("not empty")
+	// ErrTransient: 500, 503 SlowDown, connection resets, timeouts: worth a
+	// retry. After retries are exhausted the error still wraps it.
+	ErrTransient = errors.New("transient failure")
+	// ErrUnreachable: the endpoint does not answer at all (DNS failure,
+	// connection refused). Transient for retries, but reported as such at
+	// mount time.
+	ErrUnreachable = errors.New("endpoint unreachable")
+	// ErrInvalidArgument: the request itself was malformed (bad bucket name,
+	// entity too small, ...). Not retried.
+	ErrInvalidArgument = errors.New("invalid argument")
+)
+
+// IsRetryable reports whether err is worth retrying.
+func IsRetryable(err error) bool {
+	return errors.Is(err, ErrTransient) || errors.Is(err, ErrUnreachable)
+}
