@@ -1,0 +1,73 @@
+// Package remote is objfs's storage seam: everything the filesystem asks of
+// an S3-compatible service goes through the Client interface (client.go),
+// whose methods take a context and request structs and return plain Go
+// types. No SDK type crosses the boundary; this is the only package that
+// imports aws-sdk-go-v2.
+//
+// # Implementations and decorators
+//
+//   - S3 (s3*.go): the aws-sdk-go-v2 implementation. One call is one HTTP
+//     request: the SDK's own retryer is disabled, and each attempt runs
+//     under S3Config.RequestTimeout layered on the caller's context. For
+//     GetObject that timeout bounds the wait for the headers and then each
+//     body Read (a stall timer), not the whole transfer. The HTTP transport
+//     keeps MaxConns idle connections per host, HTTP/1.1, no compression.
+//   - Fake (fake*.go): in memory, honouring every contract, with fault
+//     injection (FailNext, SetHook) for tests of the layers above.
+//   - WithRetry (retry*.go): retries retryable errors with exponential
+//     backoff and full jitter, rewinding request bodies; see WithRetry for
+//     what it does not retry.
+//   - Counting (counting.go): counts calls per operation.
+//
+// The usual stack is WithRetry(NewCounting(s3)): counts then are requests
+// sent. The package remotetest holds the conformance suite that the S3
+// client (against MinIO) and the Fake both pass.
+//
+// # Errors
+//
+// Every failure is an *Error carrying the operation, bucket and key, a
+// class (Kind: a sentinel of errors.go, or the caller's context error) and
+// the cause as received. errors.Is(err, ErrNotFound) tests the class; the
+// message shows the S3 code, HTTP status and request id. S3 errors are
+// classified once, in s3_errors.go: first by S3 error code, then by HTTP
+// status, then by transport failure (refused or DNS: ErrUnreachable;
+// resets, timeouts, cut-off bodies: ErrTransient). Credentials never
+// appear in errors or logs.
+//
+// # Integrity
+//
+// Put and UploadPart compute the body's CRC32C in a pass before sending
+// and send it in the x-amz-checksum-crc32c header, which the server checks
+// (BadDigest otherwise); multipart uploads declare CRC32C at creation and
+// echo each part's checksum on completion. The SDK's own checksum
+// calculation is set to "when required": by default it would stream HTTPS
+// bodies with an aws-chunked trailer that several S3-compatible servers do
+// not accept. Over plain HTTP, SigV4 additionally signs the payload's
+// SHA-256.
+//
+// # Write results
+//
+// Put returns Key, Size, ETag and the metadata sent. Copy and
+// CompleteMultipart return Key, ETag (and LastModified for Copy) with Size
+// -1: S3 does not report the size there.
+//
+// # Retries and non-idempotent calls
+//
+// A retried write whose first attempt reached the server but whose answer
+// was lost can report a failure for work that was done: a Put with
+// IfNoneMatch then sees ErrPreconditionFailed, a CompleteMultipart sees
+// ErrNotFound (the upload is gone), a CreateBucket sees ErrExists. Callers
+// that care re-check with Head.
+//
+// # Concurrency and lock order
+//
+// S3 has no mutable state after NewS3 (the SDK client and transport are
+// safe for concurrent use); a GetObject body is used by one reader at a
+// time. Fake: Fake.mu guards the buckets, their objects and uploads, the
+// clock and the upload sequence; faults.mu guards injected faults and
+// hooks. They are never held together — faults are checked, and hooks
+// run, before Fake.mu is taken — and no lock is held while a hook runs or
+// a caller reads a body. Counting.mu guards its counts only. Stored
+// objects are immutable: a write replaces the object, so a reader keeps
+// the bytes it started with.
+package remote

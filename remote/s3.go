@@ -1,0 +1,145 @@
+package remote
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// S3 is the Client for S3-compatible services, built on aws-sdk-go-v2. It
+// sends each call as exactly one request (the SDK's retryer is off; wrap it
+// with WithRetry) under a per-attempt deadline, and maps every failure once
+// to the sentinels in errors.go. Safe for concurrent use.
+type S3 struct {
+	api       *s3.Client
+	transport *http.Transport
+	region    string
+	timeout   time.Duration
+	log       *slog.Logger
+}
+
+var _ Client = (*S3)(nil)
+
+// NewS3 builds the client. It loads the SDK's shared configuration (which
+// may read ~/.aws files) but sends no request; use HeadBucket or
+// ListBuckets to check the endpoint and credentials.
+func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	transport := newTransport(cfg.MaxConns, cfg.RequestTimeout)
+	awsCfg, err := config.LoadDefaultConfig(ctx, loadOptions(cfg, transport)...)
+	if err != nil {
+		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = DefaultRegion
+	}
+	api := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		o.UsePathStyle = cfg.PathStyle
+		o.Retryer = aws.NopRetryer{}
+	})
+	return &S3{
+		api:       api,
+		transport: transport,
+		region:    awsCfg.Region,
+		timeout:   cfg.RequestTimeout,
+		log:       cfg.Logger,
+	}, nil
+}
+
+// loadOptions turns cfg into SDK configuration options. Checksums are
+// computed by us (see checksum.go), so the SDK is told to add none of its
+// own: its default would stream HTTPS bodies with an aws-chunked trailer
+// that several S3-compatible servers reject.
+func loadOptions(cfg S3Config, transport *http.Transport) []func(*config.LoadOptions) error {
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(&http.Client{Transport: transport}),
+		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+	}
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	if cfg.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
+	}
+	if cfg.AccessKeyID != "" {
+		creds := credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)
+		opts = append(opts, config.WithCredentialsProvider(creds))
+	}
+	return opts
+}
+
+// Region is the region requests are signed for.
+func (s *S3) Region() string { return s.region }
+
+// Close releases idle connections. In-flight requests are not affected.
+func (s *S3) Close() { s.transport.CloseIdleConnections() }
+
+// attempt returns the context for one request: the caller's ctx bounded by
+// RequestTimeout.
+func (s *S3) attempt(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// fail wraps err from one request: the caller's context error when ctx is
+// done, ErrTransient when only the attempt's own deadline (actx) passed,
+// else the classification of the SDK error.
+func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) error {
+	e := &Error{Op: op, Bucket: bucket, Key: key, Err: err}
+	switch {
+	case ctx.Err() != nil:
+		e.Kind = ctx.Err()
+	case actx.Err() != nil:
+		e.Kind = ErrTransient
+		e.Message = fmt.Sprintf("no progress within %v", s.timeout)
+	default:
+		c := classify(err)
+		e.Kind, e.Code, e.Status = c.kind, c.code, c.status
+		if c.message != "" {
+			e.Message = c.message
+			if id := requestID(err); id != "" {
+				e.Message += " (request id " + id + ")"
+			}
+		}
+	}
+	s.log.Debug("s3 request failed", "op", op, "bucket", bucket, "key", key, "err", e)
+	return e
+}
+
+// invalid reports a request rejected before it was sent.
+func invalid(op, bucket, key, format string, args ...any) error {
+	return &Error{Op: op, Bucket: bucket, Key: key, Kind: ErrInvalidArgument,
+		Message: fmt.Sprintf(format, args...)}
+}
+
+// userMetadata returns a copy of m with lower-case keys, never nil.
+func userMetadata(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+// sentMetadata returns the metadata as a write sent it, or nil for none.
+func sentMetadata(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	return userMetadata(m)
+}

@@ -1,0 +1,171 @@
+package remote
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// CreateMultipart implements Multipart. The upload declares CRC32C, so
+// every part carries a CRC32C the server verifies and the completion
+// echoes it (Part.ChecksumCRC32C).
+func (s *S3) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (string, error) {
+	actx, cancel := s.attempt(ctx)
+	defer cancel()
+	out, err := s.api.CreateMultipartUpload(actx, &s3.CreateMultipartUploadInput{
+		Bucket:            &req.Bucket,
+		Key:               &req.Key,
+		Metadata:          req.Metadata,
+		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c,
+	})
+	if err != nil {
+		return "", s.fail(ctx, actx, OpCreateMultipart, req.Bucket, req.Key, err)
+	}
+	return aws.ToString(out.UploadId), nil
+}
+
+// UploadPart implements Multipart, with the part's CRC32C computed as in Put.
+func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error) {
+	if req.Size < 0 || req.Body == nil {
+		return Part{}, invalid(OpUploadPart, req.Bucket, req.Key, "body missing or size %d negative", req.Size)
+	}
+	sum, err := bodyCRC32C(req.Body, req.Size)
+	if err != nil {
+		return Part{}, &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
+	}
+	actx, cancel := s.attempt(ctx)
+	defer cancel()
+	out, err := s.api.UploadPart(actx, &s3.UploadPartInput{
+		Bucket:         &req.Bucket,
+		Key:            &req.Key,
+		UploadId:       &req.UploadID,
+		PartNumber:     aws.Int32(req.Number),
+		Body:           &sizedBody{r: req.Body, size: req.Size},
+		ContentLength:  aws.Int64(req.Size),
+		ChecksumCRC32C: &sum,
+	})
+	if err != nil {
+		return Part{}, s.fail(ctx, actx, OpUploadPart, req.Bucket, req.Key, err)
+	}
+	return Part{Number: req.Number, ETag: aws.ToString(out.ETag),
+		ChecksumCRC32C: cmp.Or(aws.ToString(out.ChecksumCRC32C), sum)}, nil
+}
+
+// UploadPartCopy implements Multipart. Length < 0 with Offset 0 copies the
+// whole source object.
+func (s *S3) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Part, error) {
+	in := &s3.UploadPartCopyInput{
+		Bucket:     &req.Bucket,
+		Key:        &req.Key,
+		UploadId:   &req.UploadID,
+		PartNumber: aws.Int32(req.Number),
+		CopySource: aws.String(escapeCopySource(req.SrcBucket, req.SrcKey)),
+	}
+	switch {
+	case req.Offset < 0 || req.Length == 0 || req.Length < 0 && req.Offset > 0:
+		return Part{}, invalid(OpUploadPartCopy, req.Bucket, req.Key,
+			"copy range offset %d length %d", req.Offset, req.Length)
+	case req.Length > 0:
+		in.CopySourceRange = aws.String(rangeHeader(req.Offset, req.Length))
+	}
+	if req.SrcETag != "" {
+		in.CopySourceIfMatch = &req.SrcETag
+	}
+	actx, cancel := s.attempt(ctx)
+	defer cancel()
+	out, err := s.api.UploadPartCopy(actx, in)
+	if err != nil {
+		return Part{}, s.fail(ctx, actx, OpUploadPartCopy, req.Bucket, req.Key, err)
+	}
+	part := Part{Number: req.Number}
+	if r := out.CopyPartResult; r != nil {
+		part.ETag, part.ChecksumCRC32C = aws.ToString(r.ETag), aws.ToString(r.ChecksumCRC32C)
+	}
+	return part, nil
+}
+
+// CompleteMultipart implements Multipart; parts are sent sorted by number.
+func (s *S3) CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (ObjectInfo, error) {
+	parts := slices.SortedFunc(slices.Values(req.Parts), func(a, b Part) int { return cmp.Compare(a.Number, b.Number) })
+	completed := make([]types.CompletedPart, len(parts))
+	for i, p := range parts {
+		completed[i] = types.CompletedPart{PartNumber: aws.Int32(p.Number), ETag: aws.String(p.ETag)}
+		if p.ChecksumCRC32C != "" {
+			completed[i].ChecksumCRC32C = aws.String(p.ChecksumCRC32C)
+		}
+	}
+	in := &s3.CompleteMultipartUploadInput{
+		Bucket:          &req.Bucket,
+		Key:             &req.Key,
+		UploadId:        &req.UploadID,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: completed},
+	}
+	if req.IfNoneMatch {
+		in.IfNoneMatch = aws.String("*")
+	}
+	actx, cancel := s.attempt(ctx)
+	defer cancel()
+	out, err := s.api.CompleteMultipartUpload(actx, in)
+	if err != nil {
+		return ObjectInfo{}, s.fail(ctx, actx, OpCompleteMultipart, req.Bucket, req.Key, err)
+	}
+	return ObjectInfo{Key: req.Key, Size: -1, ETag: aws.ToString(out.ETag)}, nil
+}
+
+// AbortMultipart implements Multipart.
+func (s *S3) AbortMultipart(ctx context.Context, bucket, key, uploadID string) error {
+	actx, cancel := s.attempt(ctx)
+	defer cancel()
+	_, err := s.api.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+		Bucket: &bucket, Key: &key, UploadId: &uploadID,
+	})
+	if err != nil {
+		return s.fail(ctx, actx, OpAbortMultipart, bucket, key, err)
+	}
+	return nil
+}
+
+// ListMultipartUploads implements Multipart, following every page.
+func (s *S3) ListMultipartUploads(ctx context.Context, bucket, prefix string) ([]Upload, error) {
+	var uploads []Upload
+	in := &s3.ListMultipartUploadsInput{Bucket: &bucket, EncodingType: types.EncodingTypeUrl}
+	if prefix != "" {
+		in.Prefix = &prefix
+	}
+	for {
+		out, err := s.listUploadsPage(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		dec := keyDecoder(out.EncodingType)
+		for _, u := range out.Uploads {
+			key, err := dec(aws.ToString(u.Key))
+			if err != nil {
+				return nil, &Error{Op: OpListMultipartUploads, Bucket: bucket, Key: prefix, Err: err}
+			}
+			uploads = append(uploads, Upload{Key: key, UploadID: aws.ToString(u.UploadId), Started: aws.ToTime(u.Initiated)})
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return uploads, nil
+		}
+		marker, err := dec(aws.ToString(out.NextKeyMarker))
+		if err != nil {
+			return nil, &Error{Op: OpListMultipartUploads, Bucket: bucket, Key: prefix, Err: err}
+		}
+		in.KeyMarker, in.UploadIdMarker = &marker, out.NextUploadIdMarker
+	}
+}
+
+func (s *S3) listUploadsPage(ctx context.Context, in *s3.ListMultipartUploadsInput) (*s3.ListMultipartUploadsOutput, error) {
+	actx, cancel := s.attempt(ctx)
+	defer cancel()
+	out, err := s.api.ListMultipartUploads(actx, in)
+	if err != nil {
+		return nil, s.fail(ctx, actx, OpListMultipartUploads, *in.Bucket, aws.ToString(in.Prefix), err)
+	}
+	return out, nil
+}
