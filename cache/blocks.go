@@ -1,0 +1,179 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// BlockKey names one block: block Index (offset Index*BlockSize) of the
+// object version Bucket/Key with ETag. A new ETag is a new key, so blocks
+// of an overwritten object are never served for the new version; they age
+// out of both tiers.
+type BlockKey struct {
+	Bucket, Key, ETag string
+	Index             int64
+}
+
+func (k BlockKey) validate() error {
+	if k.ETag == "" {
+		return ErrNoETag
+	}
+	if k.Index < 0 {
+		return fmt.Errorf("%w: negative index %d", ErrBadBlock, k.Index)
+	}
+	return nil
+}
+
+// FetchFunc fetches one block from the store. It must return a slice it
+// will never touch again (the cache keeps it and hands it to readers) of
+// at most BlockSize bytes; only an object's last block may be shorter.
+type FetchFunc func(ctx context.Context) ([]byte, error)
+
+// Blocks is the two-tier block cache. It is safe for concurrent use.
+type Blocks struct {
+	cfg  BlockConfig
+	ctr  blockCounters
+	mem  *memTier
+	disk *diskTier // nil without a disk tier
+
+	// ctx is the parent of every fill; Close cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// prefetchSlots holds one token per running Prefetch fill.
+	prefetchSlots chan struct{}
+
+	mu      sync.Mutex // guards flights, closed; fills.Add happens under it
+	flights map[BlockKey]*fill
+	closed  bool
+	fills   sync.WaitGroup // running fill goroutines
+}
+
+// NewBlocks builds a cache from cfg (defaults applied, then validated).
+// With a DiskDir it locks the directory (ErrCacheDirBusy if another cache
+// holds it) and indexes the blocks a previous run left there.
+func NewBlocks(cfg BlockConfig) (*Blocks, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("block cache config: %w", err)
+	}
+	b := &Blocks{
+		cfg:           cfg,
+		flights:       make(map[BlockKey]*fill),
+		prefetchSlots: make(chan struct{}, cfg.MaxPrefetch),
+	}
+	b.mem = newMemTier(cfg.MemBytes, &b.ctr)
+	if cfg.DiskDir != "" {
+		d, err := openDiskTier(&b.cfg, &b.ctr)
+		if err != nil {
+			return nil, err
+		}
+		b.disk = d
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	return b, nil
+}
+
+// BlockSize is the configured block size.
+func (b *Blocks) BlockSize() int64 { return b.cfg.BlockSize }
+
+// Get returns block k: from memory, else from disk (verified), else from
+// fetch. Concurrent Gets of one key share one fill (one disk read or one
+// fetch). The fill runs detached from ctx, bounded by FetchTimeout and
+// cancelled by Close: a caller whose ctx ends gets ctx's error at once,
+// while the fill goes on for the other waiters and for the cache. A fill
+// error is returned to every waiter and not cached.
+//
+// The returned slice is shared and must not be modified; it stays valid
+// after the block is evicted.
+func (b *Blocks) Get(ctx context.Context, k BlockKey, fetch FetchFunc) ([]byte, error) {
+	if err := k.validate(); err != nil {
+		return nil, err
+	}
+	if data, ok := b.mem.get(k); ok {
+		b.ctr.memHits.Add(1)
+		return data, nil
+	}
+	b.ctr.memMisses.Add(1)
+	f, err := b.startFill(k, fetch, false)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-f.done:
+		return f.data, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Contains reports whether k is in memory or on disk (or was just filled
+// and is being written to disk), without fetching or touching recency.
+func (b *Blocks) Contains(k BlockKey) bool {
+	if b.mem.contains(k) {
+		return true
+	}
+	b.mu.Lock()
+	f, ok := b.flights[k]
+	b.mu.Unlock()
+	if ok && f.isDone() && f.err == nil {
+		return true
+	}
+	return b.disk != nil && b.disk.contains(k)
+}
+
+// Prefetch starts a background fill of k into the memory tier, unless it is
+// there already or a fill is in flight. A block on disk is loaded from
+// disk, so readahead over a warm disk cache brings blocks to memory ahead
+// of the reader. At most MaxPrefetch prefetch fills run at once (a slot is
+// held until the block is also on disk); beyond that, calls are dropped
+// and counted, and the caller's next readahead decision tries again.
+func (b *Blocks) Prefetch(k BlockKey, fetch FetchFunc) {
+	if k.validate() != nil || b.mem.contains(k) {
+		return
+	}
+	b.mu.Lock()
+	_, inFlight := b.flights[k]
+	b.mu.Unlock()
+	if inFlight {
+		return
+	}
+	select {
+	case b.prefetchSlots <- struct{}{}:
+	default:
+		b.ctr.prefetchDropped.Add(1)
+		return
+	}
+	if _, err := b.startFill(k, fetch, true); err != nil {
+		<-b.prefetchSlots
+	}
+}
+
+// Stats returns a snapshot of the counters and levels.
+func (b *Blocks) Stats() BlockStats {
+	s := b.ctr.snapshot()
+	s.MemBytes, s.MemBlocks = b.mem.level()
+	if b.disk != nil {
+		s.DiskBytes, s.DiskBlocks = b.disk.level()
+	}
+	return s
+}
+
+// Close cancels running fills, waits for them (each is bounded by
+// FetchTimeout even if its fetch ignores cancellation), and releases the
+// disk directory. Get after Close returns ErrClosed.
+func (b *Blocks) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	b.cancel()
+	b.fills.Wait()
+	if b.disk != nil {
+		return b.disk.close()
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package cache
+
+import "sync/atomic"
+
+// BlockStats is a snapshot of a Blocks cache's counters. Counters only grow;
+// the *Bytes and *Blocks fields are current levels.
+type BlockStats struct {
+	MemHits   int64 // Get served from the memory tier
+	MemMisses int64 // Get not found in the memory tier
+	Joins     int64 // Get that waited on a fill already in flight
+	DiskHits  int64 // fills served from the disk tier
+	// DiskMisses counts fills that found no valid disk block (always
+	// every fill when there is no disk tier).
+	DiskMisses       int64
+	Fetches          int64 // fetch callbacks run
+	FetchErrors      int64 // fetch callbacks that failed (or returned too much)
+	MemEvictions     int64
+	DiskEvictions    int64
+	ChecksumFailures int64 // disk blocks rejected: bad header, CRC, length or key
+	DiskErrors       int64 // disk reads or writes that failed with an I/O error
+	PrefetchStarted  int64
+	PrefetchDropped  int64 // Prefetch calls refused because MaxPrefetch fills were running
+
+	MemBytes   int64 // bytes held by the memory tier (sum of block capacities)
+	MemBlocks  int64
+	DiskBytes  int64 // bytes of block files, plus files being written
+	DiskBlocks int64
+}
+
+// blockCounters are the atomics behind BlockStats. Levels (bytes, blocks)
+// are not here: each tier reports its own under its lock.
+type blockCounters struct {
+	memHits, memMisses, joins        atomic.Int64
+	diskHits, diskMisses             atomic.Int64
+	fetches, fetchErrors             atomic.Int64
+	memEvictions, diskEvictions      atomic.Int64
+	checksumFailures, diskErrors     atomic.Int64
+	prefetchStarted, prefetchDropped atomic.Int64
+}
+
+func (c *blockCounters) snapshot() BlockStats {
+	return BlockStats{
+		MemHits:          c.memHits.Load(),
+		MemMisses:        c.memMisses.Load(),
+		Joins:            c.joins.Load(),
+		DiskHits:         c.diskHits.Load(),
+		DiskMisses:       c.diskMisses.Load(),
+		Fetches:          c.fetches.Load(),
+		FetchErrors:      c.fetchErrors.Load(),
+		MemEvictions:     c.memEvictions.Load(),
+		DiskEvictions:    c.diskEvictions.Load(),
+		ChecksumFailures: c.checksumFailures.Load(),
+		DiskErrors:       c.diskErrors.Load(),
+		PrefetchStarted:  c.prefetchStarted.Load(),
+		PrefetchDropped:  c.prefetchDropped.Load(),
+	}
+}
