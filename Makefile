@@ -1,0 +1,38 @@
+# objfs build, test and demo. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+GO    ?= go
+
+BIN := bin/objfs
+
+# The pinned MinIO: internal/testenv/minio.version is the one place the
+# version is written; testenv derives the same install directory from it.
+MINIO_VERSION := $(shell cat internal/testenv/minio.version)
+MINIO_DATE    := $(shell echo '$(MINIO_VERSION)' | cut -d- -f2 | cut -c1-8)
+CACHE_HOME    := $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)
+MINIO_DIR     := $(CACHE_HOME)/objfs/tools/minio-$(MINIO_DATE)
+
+TEST_TIMEOUT ?= 15m
+# Tests fail instead of skipping when FUSE is missing; REQUIRE_FUSE=0 lets
+# them skip on a machine without /dev/fuse.
+REQUIRE_FUSE ?= 1
+
+.PHONY: build tools test demo clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/objfs
+
+tools:
+	@MINIO_VERSION='$(MINIO_VERSION)' MINIO_DIR='$(MINIO_DIR)' scripts/install-tools.sh
+
+test: tools build
+	$(GO) vet ./...
+	OBJFS_REQUIRE_MINIO=1 OBJFS_REQUIRE_FUSE=$(REQUIRE_FUSE) \
+		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	GOOS=darwin $(GO) build ./...
+
+demo: tools build
+	OBJFS=$(BIN) scripts/demo.sh
+
+clean:
+	rm -rf bin .demo
+	@if [ -d mnt ] && ! grep -qs " $(CURDIR)/mnt " /proc/self/mountinfo; then rmdir mnt; fi

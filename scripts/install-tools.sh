@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need, when missing: fuse3
+# (fusermount3, via apt-get) and the pinned MinIO (via go install into the
+# objfs tool cache). Idempotent, and silent when everything is there.
+#
+# Environment (the Makefile sets both from internal/testenv/minio.version):
+#   MINIO_VERSION  Go module version of github.com/minio/minio
+#   MINIO_DIR      directory that receives the minio binary
+set -euo pipefail
+
+: "${MINIO_VERSION:?set MINIO_VERSION (see internal/testenv/minio.version)}"
+: "${MINIO_DIR:?set MINIO_DIR}"
+
+as_root() {
+	if [[ $(id -u) -eq 0 ]]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		echo "install-tools: need root for: $*" >&2
+		return 1
+	fi
+}
+
+install_fuse() {
+	command -v fusermount3 >/dev/null && return 0
+	if [[ $(uname -s) != Linux ]]; then
+		echo "install-tools: no fusermount3; on macOS install macFUSE (https://macfuse.github.io)" >&2
+		return 0
+	fi
+	echo "install-tools: installing fuse3 (apt-get)"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fuse3 >/dev/null
+	command -v fusermount3 >/dev/null || { echo "install-tools: fuse3 installed but no fusermount3" >&2; return 1; }
+}
+
+install_minio() {
+	[[ -x $MINIO_DIR/minio ]] && return 0
+	echo "install-tools: building MinIO $MINIO_VERSION into $MINIO_DIR (several minutes the first time)"
+	mkdir -p "$MINIO_DIR"
+	# go install writes the binary only once it is fully built, so an
+	# interrupted install leaves nothing that looks installed.
+	GOBIN="$MINIO_DIR" go install "github.com/minio/minio@$MINIO_VERSION"
+	[[ -x $MINIO_DIR/minio ]] || { echo "install-tools: go install did not produce $MINIO_DIR/minio" >&2; return 1; }
+}
+
+install_fuse
+install_minio
