@@ -1,36 +1,24 @@
 package remote
 
 import (
+	"crypto/md5"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// crc32cBase64 returns the CRC32C of data in the form S3 expects in
-// x-amz-checksum-crc32c: base64 of the big-endian 4 bytes.
-func crc32cBase64(data []byte) string {
-	return encodeCRC(crc32.Checksum(data, castagnoli))
-}
-
-func encodeCRC(sum uint32) string {
-	b := []byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)}
-	return base64.StdEncoding.EncodeToString(b)
-}
 
 // errShortBody reports a request body with fewer bytes than its Size.
 var errShortBody = errors.New("body is shorter than its declared size")
 
-// bodyCRC32C reads the first size bytes of body from its start, returns
-// their CRC32C in S3's encoding and rewinds body to its start again.
-func bodyCRC32C(body io.ReadSeeker, size int64) (string, error) {
+// bodyMD5 reads the first size bytes of body from its start, returns their
+// MD5 in the form of a Content-MD5 header (base64) and rewinds body to its
+// start again.
+func bodyMD5(body io.ReadSeeker, size int64) (string, error) {
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
 		return "", fmt.Errorf("rewind body: %w", err)
 	}
-	h := crc32.New(castagnoli)
+	h := md5.New()
 	n, err := io.CopyN(h, body, size)
 	if errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("%w (%d of %d bytes)", errShortBody, n, size)
@@ -41,7 +29,7 @@ func bodyCRC32C(body io.ReadSeeker, size int64) (string, error) {
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
 		return "", fmt.Errorf("rewind body: %w", err)
 	}
-	return encodeCRC(h.Sum32()), nil
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }
 
 // sizedBody exposes exactly the first size bytes of a ReadSeeker, so that a
@@ -61,11 +49,11 @@ func (b *sizedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.pos += int64(n)
-	if errors.Is(err, io.EOF) && b.pos < b.size {
+	switch {
+	case errors.Is(err, io.EOF) && b.pos < b.size:
 		return n, io.ErrUnexpectedEOF
-	}
-	if b.pos >= b.size && errors.Is(err, io.EOF) {
-		err = nil // the caller gets io.EOF on its next Read
+	case errors.Is(err, io.EOF):
+		return n, nil // the next Read reports io.EOF
 	}
 	return n, err
 }

@@ -2,9 +2,9 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -19,11 +19,10 @@ import (
 // with WithRetry) under a per-attempt deadline, and maps every failure once
 // to the sentinels in errors.go. Safe for concurrent use.
 type S3 struct {
-	api       *s3.Client
-	transport *http.Transport
-	region    string
-	timeout   time.Duration
-	log       *slog.Logger
+	api     *s3.Client
+	region  string
+	timeout time.Duration
+	log     *slog.Logger
 }
 
 var _ Client = (*S3)(nil)
@@ -36,8 +35,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	transport := newTransport(cfg.MaxConns, cfg.RequestTimeout)
-	awsCfg, err := config.LoadDefaultConfig(ctx, loadOptions(cfg, transport)...)
+	awsCfg, err := config.LoadDefaultConfig(ctx, loadOptions(cfg)...)
 	if err != nil {
 		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)
 	}
@@ -51,22 +49,16 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		o.UsePathStyle = cfg.PathStyle
 		o.Retryer = aws.NopRetryer{}
 	})
-	return &S3{
-		api:       api,
-		transport: transport,
-		region:    awsCfg.Region,
-		timeout:   cfg.RequestTimeout,
-		log:       cfg.Logger,
-	}, nil
+	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger}, nil
 }
 
 // loadOptions turns cfg into SDK configuration options. Checksums are
 // computed by us (see checksum.go), so the SDK is told to add none of its
 // own: its default would stream HTTPS bodies with an aws-chunked trailer
 // that several S3-compatible servers reject.
-func loadOptions(cfg S3Config, transport *http.Transport) []func(*config.LoadOptions) error {
+func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(&http.Client{Transport: transport}),
+		config.WithHTTPClient(newHTTPClient(cfg.MaxConns, cfg.RequestTimeout)),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
@@ -87,9 +79,6 @@ func loadOptions(cfg S3Config, transport *http.Transport) []func(*config.LoadOpt
 // Region is the region requests are signed for.
 func (s *S3) Region() string { return s.region }
 
-// Close releases idle connections. In-flight requests are not affected.
-func (s *S3) Close() { s.transport.CloseIdleConnections() }
-
 // attempt returns the context for one request: the caller's ctx bounded by
 // RequestTimeout.
 func (s *S3) attempt(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -104,7 +93,7 @@ func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) 
 	switch {
 	case ctx.Err() != nil:
 		e.Kind = ctx.Err()
-	case actx.Err() != nil:
+	case timedOut(actx):
 		e.Kind = ErrTransient
 		e.Message = fmt.Sprintf("no progress within %v", s.timeout)
 	default:
@@ -119,6 +108,13 @@ func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) 
 	}
 	s.log.Debug("s3 request failed", "op", op, "bucket", bucket, "key", key, "err", e)
 	return e
+}
+
+// timedOut reports whether an attempt's context ended by its own deadline
+// or stall timer (rather than by the caller, or by release after use).
+func timedOut(actx context.Context) bool {
+	cause := context.Cause(actx)
+	return errors.Is(cause, context.DeadlineExceeded) || errors.Is(cause, errStalled)
 }
 
 // invalid reports a request rejected before it was sent.

@@ -25,8 +25,9 @@ func (s *S3) getObject(ctx context.Context, in *s3.GetObjectInput) (io.ReadClose
 	out, err := s.api.GetObject(actx, in)
 	timer.Stop()
 	if err != nil {
+		err = s.fail(ctx, actx, OpGet, *in.Bucket, *in.Key, err)
 		cancel(nil)
-		return nil, s.fail(ctx, actx, OpGet, *in.Bucket, *in.Key, err)
+		return nil, err
 	}
 	return &s3Body{
 		s: s, ctx: ctx, actx: actx, cancel: cancel, timer: timer,

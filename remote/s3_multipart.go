@@ -4,23 +4,22 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// CreateMultipart implements Multipart. The upload declares CRC32C, so
-// every part carries a CRC32C the server verifies and the completion
-// echoes it (Part.ChecksumCRC32C).
+// CreateMultipart implements Multipart. The upload declares no flexible
+// checksum: parts carry Content-MD5 instead (see doc.go, Integrity).
 func (s *S3) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (string, error) {
 	actx, cancel := s.attempt(ctx)
 	defer cancel()
 	out, err := s.api.CreateMultipartUpload(actx, &s3.CreateMultipartUploadInput{
-		Bucket:            &req.Bucket,
-		Key:               &req.Key,
-		Metadata:          req.Metadata,
-		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c,
+		Bucket:   &req.Bucket,
+		Key:      &req.Key,
+		Metadata: req.Metadata,
 	})
 	if err != nil {
 		return "", s.fail(ctx, actx, OpCreateMultipart, req.Bucket, req.Key, err)
@@ -28,31 +27,32 @@ func (s *S3) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (s
 	return aws.ToString(out.UploadId), nil
 }
 
-// UploadPart implements Multipart, with the part's CRC32C computed as in Put.
+// UploadPart implements Multipart, with the part's Content-MD5 computed as
+// in Put.
 func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error) {
 	if req.Size < 0 || req.Body == nil {
 		return Part{}, invalid(OpUploadPart, req.Bucket, req.Key, "body missing or size %d negative", req.Size)
 	}
-	sum, err := bodyCRC32C(req.Body, req.Size)
+	sum, err := bodyMD5(req.Body, req.Size)
 	if err != nil {
 		return Part{}, &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
 	}
 	actx, cancel := s.attempt(ctx)
 	defer cancel()
 	out, err := s.api.UploadPart(actx, &s3.UploadPartInput{
-		Bucket:         &req.Bucket,
-		Key:            &req.Key,
-		UploadId:       &req.UploadID,
-		PartNumber:     aws.Int32(req.Number),
-		Body:           &sizedBody{r: req.Body, size: req.Size},
-		ContentLength:  aws.Int64(req.Size),
-		ChecksumCRC32C: &sum,
+		Bucket:        &req.Bucket,
+		Key:           &req.Key,
+		UploadId:      &req.UploadID,
+		PartNumber:    aws.Int32(req.Number),
+		Body:          &sizedBody{r: req.Body, size: req.Size},
+		ContentLength: aws.Int64(req.Size),
+		ContentMD5:    &sum,
 	})
 	if err != nil {
 		return Part{}, s.fail(ctx, actx, OpUploadPart, req.Bucket, req.Key, err)
 	}
 	return Part{Number: req.Number, ETag: aws.ToString(out.ETag),
-		ChecksumCRC32C: cmp.Or(aws.ToString(out.ChecksumCRC32C), sum)}, nil
+		ChecksumCRC32C: aws.ToString(out.ChecksumCRC32C)}, nil
 }
 
 // UploadPartCopy implements Multipart. Length < 0 with Offset 0 copies the
@@ -129,35 +129,51 @@ func (s *S3) AbortMultipart(ctx context.Context, bucket, key, uploadID string) e
 	return nil
 }
 
-// ListMultipartUploads implements Multipart, following every page.
+// ListMultipartUploads implements Multipart, following every page. The
+// prefix is applied here, not sent: MinIO answers a prefix that is not a
+// whole key with no uploads at all. Listing a bucket's incomplete uploads
+// is a maintenance task, so reading them all is an acceptable price.
 func (s *S3) ListMultipartUploads(ctx context.Context, bucket, prefix string) ([]Upload, error) {
 	var uploads []Upload
 	in := &s3.ListMultipartUploadsInput{Bucket: &bucket, EncodingType: types.EncodingTypeUrl}
-	if prefix != "" {
-		in.Prefix = &prefix
-	}
 	for {
 		out, err := s.listUploadsPage(ctx, in)
 		if err != nil {
 			return nil, err
 		}
-		dec := keyDecoder(out.EncodingType)
-		for _, u := range out.Uploads {
-			key, err := dec(aws.ToString(u.Key))
-			if err != nil {
-				return nil, &Error{Op: OpListMultipartUploads, Bucket: bucket, Key: prefix, Err: err}
-			}
-			uploads = append(uploads, Upload{Key: key, UploadID: aws.ToString(u.UploadId), Started: aws.ToTime(u.Initiated)})
-		}
-		if !aws.ToBool(out.IsTruncated) {
-			return uploads, nil
-		}
-		marker, err := dec(aws.ToString(out.NextKeyMarker))
+		page, marker, err := uploadsPage(out)
 		if err != nil {
 			return nil, &Error{Op: OpListMultipartUploads, Bucket: bucket, Key: prefix, Err: err}
 		}
+		for _, u := range page {
+			if strings.HasPrefix(u.Key, prefix) {
+				uploads = append(uploads, u)
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
 		in.KeyMarker, in.UploadIdMarker = &marker, out.NextUploadIdMarker
 	}
+	slices.SortFunc(uploads, func(a, b Upload) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), a.Started.Compare(b.Started))
+	})
+	return uploads, nil
+}
+
+// uploadsPage decodes one page of uploads and its next key marker.
+func uploadsPage(out *s3.ListMultipartUploadsOutput) ([]Upload, string, error) {
+	dec := keyDecoder(out.EncodingType)
+	uploads := make([]Upload, 0, len(out.Uploads))
+	for _, u := range out.Uploads {
+		key, err := dec(aws.ToString(u.Key))
+		if err != nil {
+			return nil, "", err
+		}
+		uploads = append(uploads, Upload{Key: key, UploadID: aws.ToString(u.UploadId), Started: aws.ToTime(u.Initiated)})
+	}
+	marker, err := dec(aws.ToString(out.NextKeyMarker))
+	return uploads, marker, err
 }
 
 func (s *S3) listUploadsPage(ctx context.Context, in *s3.ListMultipartUploadsInput) (*s3.ListMultipartUploadsOutput, error) {
@@ -165,7 +181,7 @@ func (s *S3) listUploadsPage(ctx context.Context, in *s3.ListMultipartUploadsInp
 	defer cancel()
 	out, err := s.api.ListMultipartUploads(actx, in)
 	if err != nil {
-		return nil, s.fail(ctx, actx, OpListMultipartUploads, *in.Bucket, aws.ToString(in.Prefix), err)
+		return nil, s.fail(ctx, actx, OpListMultipartUploads, *in.Bucket, "", err)
 	}
 	return out, nil
 }
