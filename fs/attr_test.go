@@ -1,0 +1,68 @@
+package fs
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+func TestParseMetaMtime(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"1700000000", time.Unix(1700000000, 0), true},
+		{"1700000000.5", time.Unix(1700000000, 500000000), true},
+		{"1700000000.123456789", time.Unix(1700000000, 123456789), true},
+		{"1700000000.000000001", time.Unix(1700000000, 1), true},
+		{" 1700000000 ", time.Unix(1700000000, 0), true},
+		{"", time.Time{}, false},
+		{"abc", time.Time{}, false},
+		{"-5", time.Time{}, false},
+		{"1700000000.", time.Time{}, false},
+		{".5", time.Time{}, false},
+		{"1700000000.1234567890", time.Time{}, false},
+		{"1700000000.-1", time.Time{}, false},
+		{"2023-11-14T22:13:20Z", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseMetaMtime(tt.in)
+		if ok != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("parseMetaMtime(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestFileAttr(t *testing.T) {
+	c := Config{UID: 1000, GID: 100}
+	c.SetDefaults()
+	mtime := time.Unix(1700000000, 42)
+	var a fuse.Attr
+	c.fileAttr(&a, 7, 1025, mtime)
+	if a.Mode != syscall.S_IFREG|0o644 || a.Size != 1025 || a.Blocks != 3 || a.Nlink != 1 ||
+		a.Uid != 1000 || a.Gid != 100 || a.Ino != 7 {
+		t.Fatalf("file attr %+v", a)
+	}
+	if a.Mtime != 1700000000 || a.Mtimensec != 42 || a.Ctime != a.Mtime || a.Atime != a.Mtime {
+		t.Fatalf("times %+v", a)
+	}
+	c.ReadOnly = true
+	c.FileMode = 0o666
+	c.fileAttr(&a, 7, 0, mtime)
+	if a.Mode != syscall.S_IFREG|0o444 || a.Blocks != 0 {
+		t.Fatalf("read-only file mode %o blocks %d", a.Mode, a.Blocks)
+	}
+}
+
+func TestDirAttr(t *testing.T) {
+	c := Config{DirMode: 0o750, ReadOnly: true}
+	c.SetDefaults()
+	var a fuse.Attr
+	c.dirAttr(&a, 9, time.Time{})
+	if a.Mode != syscall.S_IFDIR|0o550 || a.Size != 4096 || a.Nlink != 1 || a.Mtime != 0 {
+		t.Fatalf("dir attr %+v", a)
+	}
+}

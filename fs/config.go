@@ -1,0 +1,113 @@
+package fs
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Defaults for Config. The TTLs follow the peers: mountpoint-s3 trusts
+// metadata for about a second, gcsfuse and goofys cache stat results for a
+// minute and rclone keeps directory listings for five minutes. objfs trusts
+// a stat (HEAD or lookup) result for DefaultStatTTL and a directory listing
+// for DefaultListTTL: long enough that `ls -l` on a 100,000-key directory is
+// answered from one listing, short enough that a file changed by someone
+// else is seen by the next open within seconds.
+const (
+	DefaultFileMode  os.FileMode   = 0o644
+	DefaultDirMode   os.FileMode   = 0o755
+	DefaultStatTTL   time.Duration = 5 * time.Second
+	DefaultListTTL   time.Duration = 60 * time.Second
+	DefaultBlockSize int64         = 1 << 20
+
+	// NoCache, as StatTTL or ListTTL, turns that cache off: every lookup,
+	// stat or readdir asks the server. (Zero means "use the default", as
+	// for every other field.)
+	NoCache time.Duration = -1
+
+	minBlockSize = 4 << 10
+	maxBlockSize = 64 << 20
+)
+
+// Config configures one FS. The zero value plus SetDefaults is valid for
+// s3:// (all buckets).
+type Config struct {
+	// Source is what is mounted.
+	Source Source
+	// UID and GID own every file and directory.
+	UID, GID uint32
+	// FileMode and DirMode are the permission bits of files and
+	// directories (DefaultFileMode, DefaultDirMode when zero).
+	FileMode, DirMode os.FileMode
+	// ReadOnly clears the write bits of every mode. In this version the
+	// tree never accepts changes whatever its value: every mutating call
+	// gives EROFS.
+	ReadOnly bool
+	// StatTTL is how long a file's attributes (from a listing or HEAD) are
+	// trusted before an open revalidates them with HEAD, how long a
+	// negative lookup is remembered, and the kernel's entry and attribute
+	// timeout. Zero means DefaultStatTTL; NoCache (any negative value)
+	// disables caching.
+	StatTTL time.Duration
+	// ListTTL is how long a directory listing is trusted: readdir, lookup
+	// and stat of the directory's entries are answered from it meanwhile.
+	// Zero means DefaultListTTL; NoCache disables it.
+	ListTTL time.Duration
+	// BlockSize is the unit of ranged GETs (DefaultBlockSize when zero).
+	BlockSize int64
+	// Logger receives warnings and errors (slog.Default() when nil).
+	Logger *slog.Logger
+	// Clock returns the current time (time.Now when nil).
+	Clock func() time.Time
+}
+
+// SetDefaults fills every zero field with its default.
+func (c *Config) SetDefaults() {
+	if c.FileMode == 0 {
+		c.FileMode = DefaultFileMode
+	}
+	if c.DirMode == 0 {
+		c.DirMode = DefaultDirMode
+	}
+	if c.StatTTL == 0 {
+		c.StatTTL = DefaultStatTTL
+	}
+	if c.ListTTL == 0 {
+		c.ListTTL = DefaultListTTL
+	}
+	if c.BlockSize == 0 {
+		c.BlockSize = DefaultBlockSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+}
+
+// Validate reports the first problem with c (after SetDefaults).
+func (c Config) Validate() error {
+	var errs []error
+	if err := c.Source.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.FileMode&^os.ModePerm != 0 || c.DirMode&^os.ModePerm != 0 {
+		errs = append(errs, fmt.Errorf("file mode %#o and dir mode %#o must be permission bits only", uint32(c.FileMode), uint32(c.DirMode)))
+	}
+	if c.BlockSize < minBlockSize || c.BlockSize > maxBlockSize || c.BlockSize%minBlockSize != 0 {
+		errs = append(errs, fmt.Errorf("block size %d must be a multiple of 4 KiB between 4 KiB and 64 MiB", c.BlockSize))
+	}
+	if c.Logger == nil || c.Clock == nil {
+		errs = append(errs, errors.New("logger and clock must be set (call SetDefaults)"))
+	}
+	return errors.Join(errs...)
+}
+
+// statTTL is the effective stat TTL (0 when caching is off).
+func (c Config) statTTL() time.Duration { return max(c.StatTTL, 0) }
+
+// listTTL is the effective listing TTL (0 when caching is off).
+func (c Config) listTTL() time.Duration { return max(c.ListTTL, 0) }

@@ -1,0 +1,66 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/objfs/objfs/remote"
+)
+
+func TestToErrno(t *testing.T) {
+	wrapped := &remote.Error{Op: remote.OpGet, Bucket: "b", Key: "k", Kind: remote.ErrPreconditionFailed, Code: "PreconditionFailed", Status: 412}
+	tests := []struct {
+		err  error
+		want syscall.Errno
+	}{
+		{nil, 0},
+		{remote.ErrNotFound, syscall.ENOENT},
+		{fmt.Errorf("head: %w", remote.ErrNotFound), syscall.ENOENT},
+		{errNoEntry, syscall.ENOENT},
+		{remote.ErrAccessDenied, syscall.EACCES},
+		{wrapped, syscall.EIO},
+		{remote.ErrNotEmpty, syscall.ENOTEMPTY},
+		{remote.ErrExists, syscall.EEXIST},
+		{remote.ErrInvalidArgument, syscall.EINVAL},
+		{remote.ErrTransient, syscall.EIO},
+		{remote.ErrUnreachable, syscall.EIO},
+		{remote.ErrInvalidRange, syscall.EIO},
+		{context.DeadlineExceeded, syscall.EIO},
+		{context.Canceled, syscall.EINTR},
+		{&remote.Error{Op: remote.OpList, Kind: context.Canceled}, syscall.EINTR},
+		{errors.New("something odd"), syscall.EIO},
+		{fmt.Errorf("x: %w", syscall.EROFS), syscall.EROFS},
+		{syscall.ENOSYS, syscall.EIO},
+	}
+	for _, tt := range tests {
+		if got := toErrno(tt.err); got != tt.want {
+			t.Errorf("toErrno(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestFailLogs(t *testing.T) {
+	log, buf := logBuffer()
+	f := &FS{log: log}
+	if got := f.fail("read", "s3://b/k", fmt.Errorf("get: %w", remote.ErrAccessDenied)); got != syscall.EACCES {
+		t.Fatalf("errno %v", got)
+	}
+	if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "access denied") {
+		t.Fatalf("access denied not logged clearly: %s", buf)
+	}
+	buf.Reset()
+	f.fail("read", "s3://b/k", context.Canceled)
+	f.fail("lookup", "s3://b/k", errNoEntry)
+	if strings.Contains(buf.String(), "level=WARN") || strings.Contains(buf.String(), "level=ERROR") {
+		t.Fatalf("routine errors logged above debug: %s", buf)
+	}
+	buf.Reset()
+	f.fail("read", "s3://b/k", remote.ErrTransient)
+	if strings.Count(buf.String(), "\n") != 1 || !strings.Contains(buf.String(), "level=ERROR") {
+		t.Fatalf("want one error line: %s", buf)
+	}
+}

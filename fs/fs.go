@@ -1,0 +1,81 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/objfs/objfs/remote"
+)
+
+// FS is one objfs tree over one Source. Create it with New, serve it with
+// Mount (once), and Close it after the server stopped.
+type FS struct {
+	cfg    Config
+	client remote.Client
+	log    *slog.Logger
+	warn   *warnOnce
+	root   *dirNode
+	// started is the mount time, the mtime of directories that have none.
+	started time.Time
+
+	// bg is the parent context of work that outlives one FUSE request
+	// (listings, block fetches); Close cancels it.
+	bg     context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // guards mounted
+	mounted bool
+}
+
+// New returns the tree for cfg.Source over client. It applies cfg's
+// defaults and validates it; it sends no request.
+func New(client remote.Client, cfg Config) (*FS, error) {
+	if client == nil {
+		return nil, errors.New("fs: nil remote client")
+	}
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("fs: %w", err)
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	f := &FS{
+		cfg:     cfg,
+		client:  client,
+		log:     cfg.Logger,
+		warn:    newWarnOnce(cfg.Logger),
+		started: cfg.Clock(),
+		bg:      bg,
+		cancel:  cancel,
+	}
+	f.root = f.newDir(cfg.Source.Bucket, cfg.Source.Prefix, f.started)
+	return f, nil
+}
+
+// Close stops background work (listings and block fetches in flight).
+// There is nothing to flush yet: the tree is read-only. It is safe to call
+// more than once.
+func (f *FS) Close(ctx context.Context) error {
+	f.cancel()
+	return nil
+}
+
+// inoFor returns the inode number of a file (key) or a directory (its
+// prefix: ending with "/", or "" for a bucket's root). It is a hash, stable
+// across lookups and remounts, so that readdir's d_ino equals stat's
+// st_ino; 0 and 1 (the mount root) are never returned.
+func inoFor(bucket, key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(bucket))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	ino := h.Sum64()
+	if ino < 2 {
+		ino += 2
+	}
+	return ino
+}

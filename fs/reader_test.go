@@ -1,0 +1,224 @@
+package fs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/objfs/objfs/remote"
+)
+
+const testBlock = 64 << 10
+
+// openReader pins key's current version, as an open does.
+func openReader(t *testing.T, c remote.Client, key string) *reader {
+	t.Helper()
+	info, err := c.Head(context.Background(), testBucket, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := object{bucket: testBucket, key: key, etag: info.ETag, size: info.Size}
+	return newReader(context.Background(), c, obj, testBlock)
+}
+
+func TestReaderSequential(t *testing.T) {
+	fake, counting := newFake(t)
+	data := pattern(3*testBlock+testBlock/2, 1)
+	put(t, fake, "f", data, nil)
+	r := openReader(t, counting, "f")
+	var got []byte
+	buf := make([]byte, 16<<10) // the kernel reads in smaller units than a block
+	for off := int64(0); ; {
+		n, err := r.ReadAt(context.Background(), buf, off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		got = append(got, buf[:n]...)
+		off += int64(n)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("content differs")
+	}
+	if gets := counting.Count(remote.OpGet); gets != 4 {
+		t.Fatalf("%d GETs for 4 blocks read sequentially", gets)
+	}
+}
+
+func TestReaderBoundariesAndEOF(t *testing.T) {
+	fake, counting := newFake(t)
+	size := 2*testBlock + 100
+	data := pattern(size, 2)
+	put(t, fake, "f", data, nil)
+	r := openReader(t, counting, "f")
+	ctx := context.Background()
+	tests := []struct {
+		off, n int64
+		want   int64 // bytes returned
+	}{
+		{testBlock - 10, 20, 20},           // straddles blocks 0 and 1
+		{0, int64(size) + 50, int64(size)}, // whole object, clamped
+		{int64(size) - 30, 100, 30},        // crosses the end
+		{int64(size), 10, 0},               // at the end
+		{int64(size) + 1000, 10, 0},        // past the end
+		{2 * testBlock, 100, 100},          // the short last block exactly
+	}
+	for _, tt := range tests {
+		buf := make([]byte, tt.n)
+		n, err := r.ReadAt(ctx, buf, tt.off)
+		if err != nil || int64(n) != tt.want {
+			t.Fatalf("ReadAt(off %d, %d) = %d, %v; want %d", tt.off, tt.n, n, err, tt.want)
+		}
+		if n > 0 && !bytes.Equal(buf[:n], data[tt.off:tt.off+int64(n)]) {
+			t.Fatalf("ReadAt(off %d, %d): wrong bytes", tt.off, tt.n)
+		}
+	}
+	if _, err := r.ReadAt(ctx, make([]byte, 1), -1); err == nil {
+		t.Fatal("negative offset accepted")
+	}
+}
+
+func TestReaderEmptyObjectNoGet(t *testing.T) {
+	fake, counting := newFake(t)
+	put(t, fake, "empty", nil, nil)
+	r := openReader(t, counting, "empty")
+	n, err := r.ReadAt(context.Background(), make([]byte, 4096), 0)
+	if n != 0 || err != nil {
+		t.Fatalf("read of empty object: %d, %v", n, err)
+	}
+	if gets := counting.Count(remote.OpGet); gets != 0 {
+		t.Fatalf("%d GETs for an empty object", gets)
+	}
+}
+
+func TestReaderPinsETag(t *testing.T) {
+	fake, counting := newFake(t)
+	old := pattern(3*testBlock, 3)
+	put(t, fake, "f", old, nil)
+	r := openReader(t, counting, "f")
+	ctx := context.Background()
+	buf := make([]byte, 100)
+	if _, err := r.ReadAt(ctx, buf, 0); err != nil {
+		t.Fatal(err)
+	}
+	put(t, fake, "f", pattern(3*testBlock, 4), nil) // overwritten, same size
+
+	// The kept block is of the pinned version: still served.
+	if n, err := r.ReadAt(ctx, buf, 10); err != nil || !bytes.Equal(buf[:n], old[10:110]) {
+		t.Fatalf("kept block: %d, %v", n, err)
+	}
+	// The next uncached read fails: never bytes of the new version.
+	n, err := r.ReadAt(ctx, buf, 2*testBlock)
+	if !errors.Is(err, remote.ErrPreconditionFailed) || n != 0 {
+		t.Fatalf("uncached read after overwrite: %d, %v", n, err)
+	}
+	if toErrno(err) != 5 {
+		t.Fatalf("errno %v, want EIO", toErrno(err))
+	}
+	// A read straddling a kept and a missing block fails as a whole.
+	if n, err := r.ReadAt(ctx, make([]byte, 200), testBlock-100); err == nil {
+		t.Fatalf("straddling read returned %d bytes after overwrite", n)
+	}
+}
+
+func TestReaderRetriesFailedBlock(t *testing.T) {
+	fake, counting := newFake(t)
+	data := pattern(100, 5)
+	put(t, fake, "f", data, nil)
+	r := openReader(t, counting, "f")
+	fake.FailNext(remote.OpGet, remote.ErrTransient, 1)
+	if _, err := r.ReadAt(context.Background(), make([]byte, 10), 0); !errors.Is(err, remote.ErrTransient) {
+		t.Fatalf("want the transient error, got %v", err)
+	}
+	buf := make([]byte, 10)
+	if n, err := r.ReadAt(context.Background(), buf, 0); err != nil || !bytes.Equal(buf[:n], data[:10]) {
+		t.Fatalf("retry: %d %v", n, err)
+	}
+}
+
+// An interrupted read returns at once; the fetch carries on and the
+// retried read uses it: one GET in all.
+func TestReaderInterruptKeepsFetch(t *testing.T) {
+	fake, counting := newFake(t)
+	data := pattern(1000, 6)
+	put(t, fake, "f", data, nil)
+	r := openReader(t, counting, "f")
+	release := make(chan struct{})
+	fake.SetHook(remote.OpGet, func(ctx context.Context, op string) error {
+		<-release
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := r.ReadAt(ctx, make([]byte, 10), 0)
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || toErrno(err) != 4 { // EINTR
+			t.Fatalf("interrupted read: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("interrupted read did not return")
+	}
+	close(release)
+	buf := make([]byte, 10)
+	if n, err := r.ReadAt(context.Background(), buf, 500); err != nil || !bytes.Equal(buf[:n], data[500:510]) {
+		t.Fatalf("retry: %d %v", n, err)
+	}
+	if gets := counting.Count(remote.OpGet); gets != 1 {
+		t.Fatalf("%d GETs, want 1", gets)
+	}
+}
+
+// Concurrent readers of one block cause one GET.
+func TestReaderConcurrentSameBlock(t *testing.T) {
+	fake, counting := newFake(t)
+	data := pattern(testBlock, 7)
+	put(t, fake, "f", data, nil)
+	r := openReader(t, counting, "f")
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			buf := make([]byte, 1000)
+			off := int64(i * 1000)
+			if n, err := r.ReadAt(context.Background(), buf, off); err != nil || !bytes.Equal(buf[:n], data[off:off+1000]) {
+				t.Errorf("reader %d: %d %v", i, n, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if gets := counting.Count(remote.OpGet); gets != 1 {
+		t.Fatalf("%d GETs, want 1", gets)
+	}
+}
+
+func TestReaderKeepsLastBlocks(t *testing.T) {
+	fake, counting := newFake(t)
+	put(t, fake, "f", pattern(4*testBlock, 8), nil)
+	r := openReader(t, counting, "f")
+	ctx := context.Background()
+	buf := make([]byte, 10)
+	for _, off := range []int64{0, testBlock, 0, testBlock, 2 * testBlock, 0} {
+		if _, err := r.ReadAt(ctx, buf, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 0, 1 fetched; 0 and 1 kept; 2 evicts 0; 0 fetched again.
+	if gets := counting.Count(remote.OpGet); gets != 4 {
+		t.Fatalf("%d GETs, want 4", gets)
+	}
+	r.release()
+	if len(r.blocks) != 0 {
+		t.Fatal("release kept blocks")
+	}
+}
