@@ -1,0 +1,138 @@
+package writeback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/objfs/objfs/remote"
+)
+
+// Uploader is the per-mount write path: it hands out Writers and owns what
+// they share (see the package doc).
+type Uploader struct {
+	client remote.Client
+	cfg    Config
+	mem    *budget
+	slots  chan struct{} // one token per part upload in flight
+
+	// ctx bounds background part uploads; cancelled by Close.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	writers map[*Writer]struct{} // guarded by mu: live writers
+}
+
+// New returns an Uploader. It creates cfg.StageDir if needed.
+func New(client remote.Client, cfg Config) (*Uploader, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.StageDir, 0o700); err != nil {
+		return nil, fmt.Errorf("staging directory: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Uploader{
+		client:  client,
+		cfg:     cfg,
+		mem:     newBudget(cfg.MemBytes),
+		slots:   make(chan struct{}, cfg.Concurrency),
+		ctx:     ctx,
+		cancel:  cancel,
+		writers: make(map[*Writer]struct{}),
+	}, nil
+}
+
+// Create returns a writer for a new, empty object (a created file, or one
+// opened with O_TRUNC). With excl the first commit fails with
+// remote.ErrPreconditionFailed if the key appeared in the meantime.
+func (u *Uploader) Create(bucket, key string, excl bool) *Writer {
+	w := u.newWriter(bucket, key, remote.ObjectInfo{})
+	w.excl = excl
+	w.dirty = true // an empty file is still a file to create
+	return w
+}
+
+// Open returns a writer over an existing object; nothing is read or
+// written until the first write, read or truncate.
+func (u *Uploader) Open(bucket, key string, base remote.ObjectInfo) *Writer {
+	return u.newWriter(bucket, key, base)
+}
+
+func (u *Uploader) newWriter(bucket, key string, base remote.ObjectInfo) *Writer {
+	w := &Writer{u: u, bucket: bucket, key: key}
+	w.setBase(base)
+	u.mu.Lock()
+	u.writers[w] = struct{}{}
+	u.mu.Unlock()
+	return w
+}
+
+func (u *Uploader) forget(w *Writer) {
+	u.mu.Lock()
+	delete(u.writers, w)
+	u.mu.Unlock()
+}
+
+// Pending describes data accepted by writers but not yet acknowledged by S3.
+type Pending struct {
+	Files int
+	Bytes int64
+}
+
+// Pending reports the writers holding uncommitted data.
+func (u *Uploader) Pending() Pending {
+	var p Pending
+	for _, w := range u.live() {
+		if n, dirty := w.pendingBytes(); dirty {
+			p.Files++
+			p.Bytes += n
+		}
+	}
+	return p
+}
+
+// MemInUse reports the bytes of write buffers currently held.
+func (u *Uploader) MemInUse() int64 { return u.mem.inUse() }
+
+func (u *Uploader) live() []*Writer {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	ws := make([]*Writer, 0, len(u.writers))
+	for w := range u.writers {
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// CommitAll commits every writer holding uncommitted data (shutdown: the
+// process must not exit before S3 has it). It returns every failure.
+func (u *Uploader) CommitAll(ctx context.Context) error {
+	var errs []error
+	for _, w := range u.live() {
+		if _, err := w.Commit(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("%s/%s: %w", w.bucket, w.key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops background uploads. Call CommitAll first.
+func (u *Uploader) Close() {
+	u.cancel()
+}
+
+// withSlot runs fn holding one upload slot.
+func (u *Uploader) withSlot(ctx context.Context, fn func() error) error {
+	select {
+	case u.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-u.slots }()
+	return fn()
+}
