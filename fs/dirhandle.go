@@ -1,0 +1,113 @@
+package fs
+
+import (
+	"context"
+	"sync"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// dirHandle is one open directory stream. It holds the listing snapshot it
+// started with, so offsets stay stable while the directory changes, and it
+// answers READDIRPLUS lookups from that snapshot: `ls -l` costs one listing
+// and no HEAD, whatever the TTLs. Offsets: 1 is after ".", 2 after "..",
+// i+3 after entry i.
+type dirHandle struct {
+	n *dirNode
+
+	mu   sync.Mutex // guards snap and pos
+	snap *listing   // nil until the first read, and after a rewind
+	pos  uint64     // index of the next entry, counting "." and ".."
+}
+
+var (
+	_ = (gofs.FileReaddirenter)((*dirHandle)(nil))
+	_ = (gofs.FileSeekdirer)((*dirHandle)(nil))
+	_ = (gofs.FileLookuper)((*dirHandle)(nil))
+	_ = (gofs.FileFsyncdirer)((*dirHandle)(nil))
+	_ = (gofs.FileReleasedirer)((*dirHandle)(nil))
+)
+
+// Readdirent returns the next entry, or nil at the end.
+func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.snap == nil {
+		snap, err := h.n.cache.get(ctx, h.n.fsys.cfg.listTTL())
+		if err != nil {
+			return nil, h.n.fsys.fail("readdir", h.n.path(""), err)
+		}
+		h.snap = snap
+	}
+	if h.pos >= uint64(len(h.snap.entries))+2 {
+		return nil, 0
+	}
+	de := h.entryAt(h.pos)
+	h.pos++
+	de.Off = h.pos
+	return &de, 0
+}
+
+// entryAt returns entry i of the stream ("." and ".." first).
+func (h *dirHandle) entryAt(i uint64) fuse.DirEntry {
+	switch i {
+	case 0:
+		return fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR, Ino: h.n.StableAttr().Ino}
+	case 1:
+		ino := h.n.StableAttr().Ino
+		if _, parent := h.n.Parent(); parent != nil {
+			ino = parent.StableAttr().Ino
+		}
+		return fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: ino}
+	}
+	e := h.snap.entries[i-2]
+	mode := uint32(syscall.S_IFREG)
+	if e.dir {
+		mode = syscall.S_IFDIR
+	}
+	return fuse.DirEntry{Name: e.name, Mode: mode, Ino: h.n.childIno(e)}
+}
+
+// Seekdir moves to offset off; a rewind (0) takes a new snapshot on the
+// next read, listing again if the cached one is stale.
+func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if off == 0 {
+		h.snap = nil
+	} else if h.snap != nil && off > uint64(len(h.snap.entries))+2 {
+		return syscall.EINVAL
+	}
+	h.pos = off
+	return 0
+}
+
+// Lookup answers the lookup READDIRPLUS makes for each entry it returns,
+// from the handle's snapshot.
+func (h *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	h.mu.Lock()
+	snap := h.snap
+	h.mu.Unlock()
+	if snap == nil {
+		return h.n.Lookup(ctx, name, out)
+	}
+	e, ok := snap.find(name)
+	if !ok {
+		return h.n.Lookup(ctx, name, out)
+	}
+	child := h.n.child(ctx, e, snap.fetched, true)
+	h.n.fillEntry(child, out)
+	return child, 0
+}
+
+// Fsyncdir has nothing to do.
+func (h *dirHandle) Fsyncdir(ctx context.Context, flags uint32) syscall.Errno { return 0 }
+
+// Releasedir drops the snapshot.
+func (h *dirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
+	h.mu.Lock()
+	h.snap = nil
+	h.mu.Unlock()
+}

@@ -1,0 +1,196 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/remote"
+)
+
+// fileInfo is what a file node knows about its object.
+type fileInfo struct {
+	entry
+	fetched time.Time // when the listing or HEAD that gave it started
+	listed  bool      // from a directory listing (else from HEAD)
+}
+
+// fileNode is a regular file: one object key. Per-node state is the
+// object's last known attributes and the page-cache bookkeeping; per-open
+// state (the pinned version and its blocks) lives on fileHandle.
+type fileNode struct {
+	gofs.Inode
+	readOnlyNode
+
+	fsys        *FS
+	bucket, key string
+
+	mu    sync.Mutex // guards info and pages
+	info  fileInfo
+	pages pageCache
+}
+
+var (
+	_ = (gofs.NodeGetattrer)((*fileNode)(nil))
+	_ = (gofs.NodeOpener)((*fileNode)(nil))
+	_ = (gofs.NodeWriter)((*fileNode)(nil))
+	_ = (gofs.NodeAllocater)((*fileNode)(nil))
+	_ = (gofs.NodeCopyFileRanger)((*fileNode)(nil))
+	_ = (gofs.NodeStatfser)((*fileNode)(nil))
+)
+
+func (f *FS) newFile(bucket, key string, e entry, fetched time.Time, listed bool) *fileNode {
+	return &fileNode{fsys: f, bucket: bucket, key: key, info: fileInfo{entry: e, fetched: fetched, listed: listed}}
+}
+
+func (n *fileNode) path() string { return s3Scheme + n.bucket + "/" + n.key }
+
+// update records attributes from a listing or HEAD that started at
+// fetched. Older news than what the node has is ignored; a listing of the
+// same version keeps the mtime a HEAD found in x-amz-meta-mtime.
+func (n *fileNode) update(e entry, fetched time.Time, listed bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if fetched.Before(n.info.fetched) {
+		return
+	}
+	if !e.metaMtime && n.info.metaMtime && e.etag == n.info.etag {
+		e.mtime, e.metaMtime = n.info.mtime, true
+	}
+	e.name = n.info.name
+	n.info = fileInfo{entry: e, fetched: fetched, listed: listed}
+}
+
+// snapshot returns the node's current attributes.
+func (n *fileNode) snapshot() fileInfo {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.info
+}
+
+// current returns attributes no older than the TTL that applies: StatTTL
+// for an open (which pins a version), and for stat the longer ListTTL when
+// they came from a listing. Stale attributes are refreshed with HEAD.
+func (n *fileNode) current(ctx context.Context, forOpen bool) (fileInfo, error) {
+	cfg := n.fsys.cfg
+	info := n.snapshot()
+	age := cfg.Clock().Sub(info.fetched)
+	if age < cfg.statTTL() || (!forOpen && info.listed && age < cfg.listTTL()) {
+		return info, nil
+	}
+	now := cfg.Clock()
+	obj, err := n.fsys.client.Head(ctx, n.bucket, n.key)
+	if err != nil {
+		return fileInfo{}, err
+	}
+	n.update(entryFromHead(info.name, obj), now, false)
+	return n.snapshot(), nil
+}
+
+// attr fills out from info.
+func (n *fileNode) attr(out *fuse.Attr, info fileInfo) {
+	n.fsys.cfg.fileAttr(out, n.StableAttr().Ino, info.size, info.mtime)
+}
+
+// Getattr answers stat from the node's attributes, refreshed when stale.
+func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	info, err := n.current(ctx, false)
+	if err != nil {
+		return n.fsys.fail("getattr", n.path(), err)
+	}
+	n.attr(&out.Attr, info)
+	out.SetTimeout(n.fsys.cfg.statTTL())
+	return 0
+}
+
+// Open opens the file for reading, pinned to the version the node knows
+// (revalidated with HEAD when older than StatTTL). Opening for writing or
+// with O_TRUNC gives EROFS.
+func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if flags&syscall.O_ACCMODE != syscall.O_RDONLY || flags&syscall.O_TRUNC != 0 {
+		return nil, 0, syscall.EROFS
+	}
+	info, err := n.current(ctx, true)
+	if err != nil {
+		return nil, 0, n.fsys.fail("open", n.path(), err)
+	}
+	n.mu.Lock()
+	keep, direct := n.pages.opened(info.etag)
+	n.mu.Unlock()
+	obj := object{bucket: n.bucket, key: n.key, etag: info.etag, size: info.size}
+	h := &fileHandle{n: n, etag: info.etag, direct: direct,
+		r: newReader(n.fsys.bg, n.fsys.client, obj, n.fsys.cfg.BlockSize)}
+	var fuseFlags uint32
+	if keep {
+		fuseFlags |= fuse.FOPEN_KEEP_CACHE
+	}
+	if direct {
+		fuseFlags |= fuse.FOPEN_DIRECT_IO
+	}
+	return h, fuseFlags, 0
+}
+
+// Write gives EROFS (no handle is ever open for writing).
+func (n *fileNode) Write(ctx context.Context, f gofs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	return 0, syscall.EROFS
+}
+
+// Allocate gives EROFS.
+func (n *fileNode) Allocate(ctx context.Context, f gofs.FileHandle, off, size uint64, mode uint32) syscall.Errno {
+	return syscall.EROFS
+}
+
+// CopyFileRange gives EROFS: its destination would be this tree.
+func (n *fileNode) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn uint64, out *gofs.Inode, fhOut gofs.FileHandle, offOut, length uint64, flags uint64) (uint32, syscall.Errno) {
+	return 0, syscall.EROFS
+}
+
+// fileHandle is one open of a file: the pinned version and its reader.
+type fileHandle struct {
+	n      *fileNode
+	etag   string
+	direct bool // bypasses the page cache (see pageCache)
+	r      *reader
+}
+
+var (
+	_ = (gofs.FileReader)((*fileHandle)(nil))
+	_ = (gofs.FileReleaser)((*fileHandle)(nil))
+	_ = (gofs.FileFlusher)((*fileHandle)(nil))
+	_ = (gofs.FileFsyncer)((*fileHandle)(nil))
+)
+
+// Read reads from the pinned version; EIO if the object changed since open.
+func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n, err := h.r.ReadAt(ctx, dest, off)
+	if err != nil {
+		if errors.Is(err, remote.ErrPreconditionFailed) {
+			h.n.fsys.log.Warn("object changed while open: reads of this open file fail with EIO (bytes of two versions are never mixed); open it again",
+				"path", h.n.path(), "etag", h.etag)
+			return nil, syscall.EIO
+		}
+		return nil, h.n.fsys.fail("read", h.n.path(), err)
+	}
+	return fuse.ReadResultData(dest[:n]), 0
+}
+
+// Release closes the handle and drops its blocks.
+func (h *fileHandle) Release(ctx context.Context) syscall.Errno {
+	h.r.release()
+	if !h.direct {
+		h.n.mu.Lock()
+		h.n.pages.released(h.etag)
+		h.n.mu.Unlock()
+	}
+	return 0
+}
+
+// Flush has nothing to do on a read-only handle.
+func (h *fileHandle) Flush(ctx context.Context) syscall.Errno { return 0 }
+
+// Fsync has nothing to do on a read-only handle.
+func (h *fileHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return 0 }

@@ -1,0 +1,103 @@
+package fs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// MountOptions are the FUSE-level options of one mount.
+type MountOptions struct {
+	// AllowOther lets other users use the mount (needs user_allow_other in
+	// /etc/fuse.conf unless root).
+	AllowOther bool
+	// Debug logs every FUSE operation (at debug level).
+	Debug bool
+	// FSName is the source shown in the mount table, e.g.
+	// "objfs:s3://bucket".
+	FSName string
+	// ReadOnly mounts with "ro", so the kernel refuses writes itself.
+	ReadOnly bool
+}
+
+// FUSE tuning: MaxBackground is how many asynchronous requests (readahead)
+// the kernel may have in flight; reads and writes go up to 1 MiB.
+const (
+	maxBackground = 64
+	maxIOSize     = 1 << 20
+)
+
+// Mount mounts the tree on mountpoint and returns the go-fuse server,
+// already serving. The caller waits with server.Wait() and unmounts with
+// server.Unmount(), then calls Close. A tree can be mounted once.
+//
+// The mount uses default_permissions: the kernel checks the uid, gid and
+// mode bits the tree reports against the caller, as users of --uid, --gid
+// and --file-mode expect (and as mountpoint-s3 does); without it every
+// user admitted by allow_other could read everything.
+func (f *FS) Mount(mountpoint string, opts MountOptions) (*fuse.Server, error) {
+	if err := checkMountpoint(mountpoint); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.mounted {
+		return nil, errors.New("fs: this tree is already mounted")
+	}
+	server, err := gofs.Mount(mountpoint, f.root, f.options(opts))
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	f.mounted = true
+	return server, nil
+}
+
+// options maps opts and the TTLs onto go-fuse's options.
+func (f *FS) options(opts MountOptions) *gofs.Options {
+	statTTL := f.cfg.statTTL()
+	mo := fuse.MountOptions{
+		FsName:        opts.FSName,
+		Name:          "objfs",
+		AllowOther:    opts.AllowOther,
+		Debug:         opts.Debug,
+		MaxBackground: maxBackground,
+		MaxReadAhead:  maxIOSize,
+		MaxWrite:      maxIOSize,
+		// mount(2) directly when privileged, else fusermount3.
+		DirectMount: true,
+		Options:     []string{"default_permissions"},
+	}
+	if opts.ReadOnly || f.cfg.ReadOnly {
+		mo.Options = append(mo.Options, "ro")
+	}
+	if opts.Debug {
+		mo.Logger = slog.NewLogLogger(f.log.Handler(), slog.LevelDebug)
+	}
+	return &gofs.Options{
+		MountOptions:    mo,
+		EntryTimeout:    &statTTL,
+		AttrTimeout:     &statTTL,
+		NegativeTimeout: &statTTL,
+		UID:             f.cfg.UID,
+		GID:             f.cfg.GID,
+	}
+}
+
+// checkMountpoint gives a clear error when mountpoint is not a directory.
+func checkMountpoint(mountpoint string) error {
+	st, err := os.Stat(mountpoint)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("mountpoint %s: no such directory", mountpoint)
+	case err != nil:
+		return fmt.Errorf("mountpoint %s: %w", mountpoint, err)
+	case !st.IsDir():
+		return fmt.Errorf("mountpoint %s: not a directory", mountpoint)
+	}
+	return nil
+}
