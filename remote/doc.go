@@ -36,14 +36,18 @@
 //
 // # Integrity
 //
-// Put and UploadPart compute the body's CRC32C in a pass before sending
-// and send it in the x-amz-checksum-crc32c header, which the server checks
-// (BadDigest otherwise); multipart uploads declare CRC32C at creation and
-// echo each part's checksum on completion. The SDK's own checksum
-// calculation is set to "when required": by default it would stream HTTPS
-// bodies with an aws-chunked trailer that several S3-compatible servers do
-// not accept. Over plain HTTP, SigV4 additionally signs the payload's
-// SHA-256.
+// Put and UploadPart compute the body's MD5 in a pass before sending and
+// send it as Content-MD5, which every S3-compatible server verifies
+// (BadDigest otherwise, classified ErrTransient so the body is resent).
+// Content-MD5 was chosen over the flexible x-amz-checksum-crc32c header,
+// which works for Put, because a multipart upload that declares CRC32C
+// needs a CRC32C for every part, and MinIO's UploadPartCopy cannot supply
+// one: rename by multipart copy would then be impossible. So uploads
+// declare no flexible checksum and Part.ChecksumCRC32C stays empty. The
+// SDK's own checksum calculation is set to "when required": by default it
+// would add CRC32 and stream HTTPS bodies with an aws-chunked trailer that
+// several S3-compatible servers reject. Over plain HTTP, SigV4 also signs
+// the payload's SHA-256, which the server checks too.
 //
 // # Write results
 //

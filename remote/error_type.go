@@ -24,10 +24,17 @@ type Error struct {
 	Err     error // underlying cause; may be nil
 }
 
-// Error formats as "s3 OP BUCKET/KEY: KIND: DETAIL".
+// Error formats as "s3 OP BUCKET/KEY: KIND: DETAIL" (without "/KEY" for
+// bucket operations).
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "s3 %s %s/%s", e.Op, e.Bucket, e.Key)
+	fmt.Fprintf(&b, "s3 %s", e.Op)
+	switch {
+	case e.Key != "":
+		fmt.Fprintf(&b, " %s/%s", e.Bucket, e.Key)
+	case e.Bucket != "":
+		fmt.Fprintf(&b, " %s", e.Bucket)
+	}
 	if e.Kind != nil {
 		fmt.Fprintf(&b, ": %v", e.Kind)
 	}

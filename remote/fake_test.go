@@ -1,7 +1,15 @@
 package remote_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/objfs/objfs/remote"
 	"github.com/objfs/objfs/remote/remotetest"
@@ -9,14 +17,178 @@ import (
 
 const fakeBucket = "test-bucket"
 
-func newFakeClient(t *testing.T) (remote.Client, string) {
+// runConformance runs the suite over a Fake, wrapped by wrap.
+func runConformance(t *testing.T, wrap func(*remote.Fake) remote.Client) {
+	remotetest.Run(t, func(t *testing.T) (remote.Client, string) {
+		f := remote.NewFake()
+		if err := f.CreateBucket(t.Context(), fakeBucket); err != nil {
+			t.Fatal(err)
+		}
+		return wrap(f), fakeBucket
+	})
+}
+
+func TestFakeConformance(t *testing.T) {
+	runConformance(t, func(f *remote.Fake) remote.Client { return f })
+}
+
+func newFake(t *testing.T) *remote.Fake {
+	t.Helper()
 	f := remote.NewFake()
 	if err := f.CreateBucket(t.Context(), fakeBucket); err != nil {
 		t.Fatal(err)
 	}
-	return f, fakeBucket
+	return f
 }
 
-func TestFakeConformance(t *testing.T) {
-	remotetest.Run(t, newFakeClient)
+func fakePut(t *testing.T, f *remote.Fake, key, data string) remote.ObjectInfo {
+	t.Helper()
+	info, err := f.Put(t.Context(), remote.PutRequest{Bucket: fakeBucket, Key: key,
+		Body: strings.NewReader(data), Size: int64(len(data))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+func TestFakeFailNext(t *testing.T) {
+	f := newFake(t)
+	fakePut(t, f, "k", "v")
+	ctx := t.Context()
+	f.FailNext(remote.OpHead, remote.ErrTransient, 2)
+	for i := range 2 {
+		_, err := f.Head(ctx, fakeBucket, "k")
+		var e *remote.Error
+		if !errors.Is(err, remote.ErrTransient) || !errors.As(err, &e) || e.Op != remote.OpHead {
+			t.Fatalf("call %d: %v, want an injected transient *Error", i, err)
+		}
+	}
+	if _, err := f.Head(ctx, fakeBucket, "k"); err != nil {
+		t.Fatalf("third call: %v, want success", err)
+	}
+	if _, err := f.List(ctx, remote.ListRequest{Bucket: fakeBucket}); err != nil {
+		t.Fatalf("other op affected: %v", err)
+	}
+
+	f.FailNext(remote.AnyOp, remote.ErrUnreachable, 1)
+	if err := f.HeadBucket(ctx, fakeBucket); !errors.Is(err, remote.ErrUnreachable) {
+		t.Fatalf("AnyOp fault: %v", err)
+	}
+	f.FailNext(remote.OpGet, remote.ErrTransient, 5)
+	f.FailNext(remote.OpGet, nil, 0) // clears
+	if _, err := f.Get(ctx, remote.GetRequest{Bucket: fakeBucket, Key: "k", Length: -1}); err != nil {
+		t.Fatalf("after clearing: %v", err)
+	}
+}
+
+func TestFakeHookBlocksUntilCancel(t *testing.T) {
+	f := newFake(t)
+	started := make(chan string, 1)
+	f.SetHook(remote.OpGet, func(ctx context.Context, op string) error {
+		started <- op
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := f.Get(ctx, remote.GetRequest{Bucket: fakeBucket, Key: "k", Length: -1})
+		errc <- err
+	}()
+	if op := <-started; op != remote.OpGet {
+		t.Fatalf("hook saw op %q", op)
+	}
+	if err := f.HeadBucket(t.Context(), fakeBucket); err != nil { // the Fake is not locked meanwhile
+		t.Fatalf("HeadBucket while a hook blocks: %v", err)
+	}
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("blocked Get after cancel: %v", err)
+	}
+	f.SetHook(remote.OpGet, nil)
+	fakePut(t, f, "k", "v")
+	if _, err := f.Get(t.Context(), remote.GetRequest{Bucket: fakeBucket, Key: "k", Length: -1}); err != nil {
+		t.Fatalf("after removing the hook: %v", err)
+	}
+}
+
+func TestFakeClock(t *testing.T) {
+	f := remote.NewFake()
+	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	f.SetClock(func() time.Time { return at })
+	if err := f.CreateBucket(t.Context(), fakeBucket); err != nil {
+		t.Fatal(err)
+	}
+	fakePut(t, f, "k", "v")
+	info, _ := f.Head(t.Context(), fakeBucket, "k")
+	buckets, _ := f.ListBuckets(t.Context())
+	if !info.LastModified.Equal(at) || len(buckets) != 1 || !buckets[0].Created.Equal(at) {
+		t.Fatalf("LastModified %v, buckets %+v, want %v", info.LastModified, buckets, at)
+	}
+}
+
+// TestFakeShadowedObject: an object and a prefix of the same name both
+// list, as on AWS (MinIO cannot store both, so the suite leaves it out).
+func TestFakeShadowedObject(t *testing.T) {
+	f := newFake(t)
+	for _, k := range []string{"a", "a/", "a/b", "a/c/d", "b"} {
+		fakePut(t, f, k, k)
+	}
+	page, err := f.List(t.Context(), remote.ListRequest{Bucket: fakeBucket, Delimiter: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range page.Objects {
+		keys = append(keys, o.Key)
+	}
+	if !slices.Equal(keys, []string{"a", "b"}) || !slices.Equal(page.Prefixes, []string{"a/"}) {
+		t.Fatalf("keys %q prefixes %q", keys, page.Prefixes)
+	}
+}
+
+// TestFakeReaderKeepsVersion: a reader opened before an overwrite keeps
+// returning the old bytes.
+func TestFakeReaderKeepsVersion(t *testing.T) {
+	f := newFake(t)
+	fakePut(t, f, "k", "old bytes")
+	rc, err := f.Get(t.Context(), remote.GetRequest{Bucket: fakeBucket, Key: "k", Length: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fakePut(t, f, "k", "new bytes")
+	data, _ := io.ReadAll(rc)
+	if string(data) != "old bytes" {
+		t.Fatalf("reader returned %q after the overwrite", data)
+	}
+}
+
+func TestFakeListBadToken(t *testing.T) {
+	f := newFake(t)
+	_, err := f.List(t.Context(), remote.ListRequest{Bucket: fakeBucket, Token: "garbage!"})
+	if !errors.Is(err, remote.ErrInvalidArgument) {
+		t.Fatalf("bad token: %v", err)
+	}
+}
+
+func TestFakeConcurrent(t *testing.T) {
+	f := newFake(t)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				key := fmt.Sprintf("w%d/%d", w, i)
+				fakePut(t, f, key, key)
+				if _, err := f.Head(t.Context(), fakeBucket, key); err != nil {
+					t.Error(err)
+				}
+				f.List(t.Context(), remote.ListRequest{Bucket: fakeBucket, Delimiter: "/"})
+			}
+		})
+	}
+	wg.Wait()
+	page, err := f.List(t.Context(), remote.ListRequest{Bucket: fakeBucket})
+	if err != nil || len(page.Objects) != 200 {
+		t.Fatalf("%d objects, %v; want 200", len(page.Objects), err)
+	}
 }
