@@ -14,6 +14,8 @@ const (
 	DefaultDiskBytes    = 4 << 30   // 4 GiB
 	DefaultMaxPrefetch  = 16
 	DefaultFetchTimeout = 2 * time.Minute
+	DefaultDiskWriters  = 1
+	DefaultDiskQueue    = 32
 )
 
 // maxBlockSize bounds BlockSize: a disk block records its length in the
@@ -37,6 +39,15 @@ type BlockConfig struct {
 	// MaxPrefetch bounds the background fills started by Prefetch that are
 	// running at once; further Prefetch calls are dropped (and counted).
 	MaxPrefetch int
+	// DiskWriters bounds concurrent disk-tier writes. One is the default:
+	// block writes are sequential I/O, and a goroutine blocked in a write
+	// syscall holds a scheduler P until sysmon takes it back (up to 10 ms),
+	// so on a small machine several writers stall readers (measured: see
+	// doc.go).
+	DiskWriters int
+	// DiskWriteQueue bounds the fetched blocks waiting for or in a disk
+	// write; beyond it a block is not written (counted as skipped).
+	DiskWriteQueue int
 	// FetchTimeout bounds one fill (disk read or fetch callback). A fill is
 	// detached from its callers' contexts, so this is what stops a fetch
 	// nobody waits for any more.
@@ -60,6 +71,12 @@ func (c *BlockConfig) SetDefaults() {
 	}
 	if c.MaxPrefetch == 0 {
 		c.MaxPrefetch = DefaultMaxPrefetch
+	}
+	if c.DiskWriters == 0 {
+		c.DiskWriters = DefaultDiskWriters
+	}
+	if c.DiskWriteQueue == 0 {
+		c.DiskWriteQueue = DefaultDiskQueue
 	}
 	if c.FetchTimeout == 0 {
 		c.FetchTimeout = DefaultFetchTimeout
@@ -86,6 +103,9 @@ func (c *BlockConfig) Validate() error {
 	}
 	if c.MaxPrefetch < 0 {
 		errs = append(errs, fmt.Errorf("max prefetch %d is negative", c.MaxPrefetch))
+	}
+	if c.DiskWriters < 0 || c.DiskWriteQueue < 0 {
+		errs = append(errs, fmt.Errorf("disk writers %d and queue %d must not be negative", c.DiskWriters, c.DiskWriteQueue))
 	}
 	if c.FetchTimeout < 0 {
 		errs = append(errs, fmt.Errorf("fetch timeout %v is negative", c.FetchTimeout))

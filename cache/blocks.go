@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // BlockKey names one block: block Index (offset Index*BlockSize) of the
@@ -40,8 +41,12 @@ type Blocks struct {
 	// ctx is the parent of every fill; Close cancels it.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// prefetchSlots holds one token per running Prefetch fill.
+	// prefetchSlots holds one token per running Prefetch fill, writeSlots
+	// one per running disk write; pendingWrites counts writes waiting for
+	// or holding a slot.
 	prefetchSlots chan struct{}
+	writeSlots    chan struct{}
+	pendingWrites atomic.Int64
 
 	mu      sync.Mutex // guards flights, closed; fills.Add happens under it
 	flights map[BlockKey]*fill
@@ -61,6 +66,7 @@ func NewBlocks(cfg BlockConfig) (*Blocks, error) {
 		cfg:           cfg,
 		flights:       make(map[BlockKey]*fill),
 		prefetchSlots: make(chan struct{}, cfg.MaxPrefetch),
+		writeSlots:    make(chan struct{}, cfg.DiskWriters),
 	}
 	b.mem = newMemTier(cfg.MemBytes, &b.ctr)
 	if cfg.DiskDir != "" {
@@ -125,9 +131,9 @@ func (b *Blocks) Contains(k BlockKey) bool {
 // Prefetch starts a background fill of k into the memory tier, unless it is
 // there already or a fill is in flight. A block on disk is loaded from
 // disk, so readahead over a warm disk cache brings blocks to memory ahead
-// of the reader. At most MaxPrefetch prefetch fills run at once (a slot is
-// held until the block is also on disk); beyond that, calls are dropped
-// and counted, and the caller's next readahead decision tries again.
+// of the reader. At most MaxPrefetch prefetch fills run at once; beyond
+// that, calls are dropped and counted, and the caller's next readahead
+// decision tries again.
 func (b *Blocks) Prefetch(k BlockKey, fetch FetchFunc) {
 	if k.validate() != nil || b.mem.contains(k) {
 		return
@@ -159,8 +165,9 @@ func (b *Blocks) Stats() BlockStats {
 	return s
 }
 
-// Close cancels running fills, waits for them (each is bounded by
-// FetchTimeout even if its fetch ignores cancellation), and releases the
+// Close cancels running fetches, waits for every fill (each is bounded by
+// FetchTimeout even if its fetch ignores cancellation) including the disk
+// writes already queued (at most DiskWriteQueue blocks), and releases the
 // disk directory. Get after Close returns ErrClosed.
 func (b *Blocks) Close() error {
 	b.mu.Lock()

@@ -18,8 +18,11 @@ type BlockStats struct {
 	DiskEvictions    int64
 	ChecksumFailures int64 // disk blocks rejected: bad header, CRC, length or key
 	DiskErrors       int64 // disk reads or writes that failed with an I/O error
-	PrefetchStarted  int64
-	PrefetchDropped  int64 // Prefetch calls refused because MaxPrefetch fills were running
+	// DiskWritesSkipped counts fetched blocks not written to disk because
+	// DiskWriteQueue writes were pending (the disk is slower than fetches).
+	DiskWritesSkipped int64
+	PrefetchStarted   int64
+	PrefetchDropped   int64 // Prefetch calls refused because MaxPrefetch fills were running
 
 	MemBytes   int64 // bytes held by the memory tier (sum of block capacities)
 	MemBlocks  int64
@@ -35,23 +38,25 @@ type blockCounters struct {
 	fetches, fetchErrors             atomic.Int64
 	memEvictions, diskEvictions      atomic.Int64
 	checksumFailures, diskErrors     atomic.Int64
+	diskWritesSkipped                atomic.Int64
 	prefetchStarted, prefetchDropped atomic.Int64
 }
 
 func (c *blockCounters) snapshot() BlockStats {
 	return BlockStats{
-		MemHits:          c.memHits.Load(),
-		MemMisses:        c.memMisses.Load(),
-		Joins:            c.joins.Load(),
-		DiskHits:         c.diskHits.Load(),
-		DiskMisses:       c.diskMisses.Load(),
-		Fetches:          c.fetches.Load(),
-		FetchErrors:      c.fetchErrors.Load(),
-		MemEvictions:     c.memEvictions.Load(),
-		DiskEvictions:    c.diskEvictions.Load(),
-		ChecksumFailures: c.checksumFailures.Load(),
-		DiskErrors:       c.diskErrors.Load(),
-		PrefetchStarted:  c.prefetchStarted.Load(),
-		PrefetchDropped:  c.prefetchDropped.Load(),
+		MemHits:           c.memHits.Load(),
+		MemMisses:         c.memMisses.Load(),
+		Joins:             c.joins.Load(),
+		DiskHits:          c.diskHits.Load(),
+		DiskMisses:        c.diskMisses.Load(),
+		Fetches:           c.fetches.Load(),
+		FetchErrors:       c.fetchErrors.Load(),
+		MemEvictions:      c.memEvictions.Load(),
+		DiskEvictions:     c.diskEvictions.Load(),
+		ChecksumFailures:  c.checksumFailures.Load(),
+		DiskErrors:        c.diskErrors.Load(),
+		DiskWritesSkipped: c.diskWritesSkipped.Load(),
+		PrefetchStarted:   c.prefetchStarted.Load(),
+		PrefetchDropped:   c.prefetchDropped.Load(),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // load returns k's block from disk. A file that fails verification is
@@ -105,7 +106,8 @@ func (d *diskTier) store(k BlockKey, data []byte) {
 	if !d.reserve(id, size) {
 		return
 	}
-	if err := d.writeFile(id, hdr, data); err != nil {
+	now := d.clock()
+	if err := d.writeFile(id, hdr, data, now); err != nil {
 		d.mu.Lock()
 		d.bytes -= size
 		d.mu.Unlock()
@@ -115,7 +117,7 @@ func (d *diskTier) store(k BlockKey, data []byte) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.lru.Add(id, diskEntry{size: size, touched: d.clock().UnixNano()})
+	d.lru.Add(id, diskEntry{size: size, touched: now.UnixNano()})
 }
 
 // reserve counts size bytes against the budget before the file exists, so
@@ -134,7 +136,10 @@ func (d *diskTier) reserve(id fileID, size int64) bool {
 	return true
 }
 
-func (d *diskTier) writeFile(id fileID, hdr, data []byte) (err error) {
+// writeFile writes the block under a temp name, stamps it with the
+// injected clock's time (so the index and a later scan agree on access
+// times) and renames it into place.
+func (d *diskTier) writeFile(id fileID, hdr, data []byte, now time.Time) (err error) {
 	final := d.path(id)
 	dir := filepath.Dir(final)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -157,6 +162,9 @@ func (d *diskTier) writeFile(id fileID, hdr, data []byte) (err error) {
 		return err
 	}
 	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chtimes(f.Name(), now, now); err != nil {
 		return err
 	}
 	return os.Rename(f.Name(), final)

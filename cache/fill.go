@@ -54,24 +54,41 @@ var errAlreadyInFlight = fmt.Errorf("fill already in flight")
 // memory check and its flight lookup), then disk, then fetch. Waiters are
 // released as soon as the data is in memory; the disk write happens after,
 // while the fill stays in flights so that a Get arriving meanwhile (even
-// after the memory tier evicted the block) is served from it.
+// after the memory tier evicted the block) is served from it. A prefetch
+// slot is released with the waiters: the disk tier never slows reads.
 func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 	defer b.fills.Done()
-	if prefetch {
-		defer func() { <-b.prefetchSlots }()
-	}
 	data, fetched, err := b.load(k, fetch)
 	f.data, f.err = data, err
 	if err == nil {
 		b.mem.add(k, data)
 	}
 	close(f.done)
+	if prefetch {
+		<-b.prefetchSlots
+	}
 	if err == nil && fetched && b.disk != nil {
-		b.disk.store(k, data)
+		b.writeToDisk(k, data)
 	}
 	b.mu.Lock()
 	delete(b.flights, k)
 	b.mu.Unlock()
+}
+
+// writeToDisk stores a fetched block on disk with at most DiskWriters
+// writes at once. When DiskWriteQueue blocks already wait for or are in a
+// write, the block is skipped (and counted): a disk slower than the network
+// then loses cache coverage, never read throughput or memory.
+func (b *Blocks) writeToDisk(k BlockKey, data []byte) {
+	if b.pendingWrites.Add(1) > int64(b.cfg.DiskWriteQueue) {
+		b.pendingWrites.Add(-1)
+		b.ctr.diskWritesSkipped.Add(1)
+		return
+	}
+	defer b.pendingWrites.Add(-1)
+	b.writeSlots <- struct{}{} // not abandoned on Close: Close finishes queued writes
+	defer func() { <-b.writeSlots }()
+	b.disk.store(k, data)
 }
 
 // load finds k's bytes below the caller's memory check; fetched reports

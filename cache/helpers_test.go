@@ -73,7 +73,7 @@ func (f *fetcher) Calls(k BlockKey) int {
 }
 
 // mustNotFetch fails the test if called.
-func mustNotFetch(t *testing.T, k BlockKey) FetchFunc {
+func mustNotFetch(t testing.TB, k BlockKey) FetchFunc {
 	return func(context.Context) ([]byte, error) {
 		t.Errorf("unexpected fetch of %+v", k)
 		return nil, fmt.Errorf("unexpected fetch")

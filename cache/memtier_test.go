@@ -54,7 +54,7 @@ func TestMemBudgetNeverExceededUnderConcurrentReaders(t *testing.T) {
 		go func() {
 			defer readers.Done()
 			rng := rand.New(rand.NewPCG(uint64(g), 7))
-			for range 400 {
+			for range 200 {
 				k := key("obj", "e", rng.Int64N(64))
 				data, err := b.Get(context.Background(), k, f.For(k))
 				if err != nil || !bytes.Equal(data, blockBytes(k, length(k))) {

@@ -1,0 +1,336 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func diskCfg(dir string) BlockConfig {
+	return BlockConfig{BlockSize: 1000, MemBytes: 100_000, DiskDir: dir, DiskBytes: 1 << 20}
+}
+
+// fill fetches blocks 0..n-1 of obj and closes b so every disk write is done.
+func fillAndClose(t *testing.T, b *Blocks, f *fetcher, n int) {
+	t.Helper()
+	for i := range n {
+		k := key("obj", "e1", int64(i))
+		mustGet(t, b, k, f.For(k))
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRestartedCacheServesDiskBlocksWithoutFetching(t *testing.T) {
+	dir := t.TempDir()
+	f := newFetcher(func(k BlockKey) int { return 1000 - int(k.Index) })
+	fillAndClose(t, newTestBlocks(t, diskCfg(dir)), f, 5)
+
+	b := newTestBlocks(t, diskCfg(dir))
+	if s := b.Stats(); s.DiskBlocks != 5 {
+		t.Fatalf("restarted cache indexed %d blocks, want 5", s.DiskBlocks)
+	}
+	for i := range 5 {
+		k := key("obj", "e1", int64(i))
+		if !b.Contains(k) {
+			t.Fatalf("Contains(%d) false after restart", i)
+		}
+		if got := mustGet(t, b, k, mustNotFetch(t, k)); !bytes.Equal(got, blockBytes(k, 1000-i)) {
+			t.Fatalf("block %d: wrong bytes after restart", i)
+		}
+	}
+	if s := b.Stats(); s.DiskHits != 5 || s.Fetches != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestRestartedCacheNeverServesOldETag(t *testing.T) {
+	dir := t.TempDir()
+	f := newFetcher(func(BlockKey) int { return 1000 })
+	fillAndClose(t, newTestBlocks(t, diskCfg(dir)), f, 1)
+	b := newTestBlocks(t, diskCfg(dir))
+	k := key("obj", "e2", 0)
+	if got := mustGet(t, b, k, f.For(k)); !bytes.Equal(got, blockBytes(k, 1000)) || f.Calls(k) != 1 {
+		t.Fatal("new ETag not fetched")
+	}
+}
+
+// blockPath is where k's block file lives.
+func blockPath(dir string, k BlockKey) string {
+	d := &diskTier{root: filepath.Join(dir, "blocks")}
+	return d.path(diskName(k))
+}
+
+func TestDamagedDiskBlocksAreMissesAndRefetched(t *testing.T) {
+	damage := map[string]func(t *testing.T, path string, k BlockKey){
+		"data bit flip": func(t *testing.T, path string, k BlockKey) {
+			flipByte(t, path, int64(headerLen(k))+500)
+		},
+		"header bit flip": func(t *testing.T, path string, k BlockKey) { flipByte(t, path, 20) },
+		"identity bit flip": func(t *testing.T, path string, k BlockKey) {
+			flipByte(t, path, diskFixedLen+1)
+		},
+		"truncated": func(t *testing.T, path string, k BlockKey) {
+			if err := os.Truncate(path, int64(headerLen(k))+300); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"torn header": func(t *testing.T, path string, k BlockKey) {
+			if err := os.Truncate(path, 10); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"other key's block": func(t *testing.T, path string, k BlockKey) {
+			other := key("obj", "e1", 1)
+			data, err := os.ReadFile(blockPath(filepath.Dir(filepath.Dir(filepath.Dir(path))), other))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, harm := range damage {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := newFetcher(func(BlockKey) int { return 1000 })
+			fillAndClose(t, newTestBlocks(t, diskCfg(dir)), f, 2)
+			k := key("obj", "e1", 0)
+			harm(t, blockPath(dir, k), k)
+
+			b := newTestBlocks(t, diskCfg(dir))
+			if got := mustGet(t, b, k, f.For(k)); !bytes.Equal(got, blockBytes(k, 1000)) {
+				t.Fatal("damaged block served")
+			}
+			if f.Calls(k) != 2 {
+				t.Fatalf("fetches = %d, want a refetch", f.Calls(k))
+			}
+			if s := b.Stats(); s.ChecksumFailures != 1 {
+				t.Fatalf("checksum failures = %d, want 1", s.ChecksumFailures)
+			}
+			b.Close()
+			// The refetched block replaced the damaged file.
+			b2 := newTestBlocks(t, diskCfg(dir))
+			mustGet(t, b2, k, mustNotFetch(t, k))
+		})
+	}
+}
+
+func flipByte(t *testing.T, path string, off int64) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[off] ^= 0x40
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDiskBudgetIsRespected(t *testing.T) {
+	dir := t.TempDir()
+	k0 := key("obj", "e1", 0)
+	fileSize := int64(headerLen(k0) + 1000)
+	cfg := diskCfg(dir)
+	cfg.MemBytes = 2000
+	cfg.DiskBytes = 5*fileSize + fileSize/2
+	b := newTestBlocks(t, cfg)
+	f := newFetcher(func(BlockKey) int { return 1000 })
+	for i := range 20 {
+		k := key("obj", "e1", int64(i))
+		mustGet(t, b, k, f.For(k))
+		waitFor(t, func() bool { return !b.inFlight(k) })
+		if s := b.Stats(); s.DiskBytes > cfg.DiskBytes {
+			t.Fatalf("disk bytes %d over budget %d", s.DiskBytes, cfg.DiskBytes)
+		}
+		if onDisk := duBlocks(t, dir); onDisk > cfg.DiskBytes {
+			t.Fatalf("files on disk %d over budget %d", onDisk, cfg.DiskBytes)
+		}
+	}
+	s := b.Stats()
+	if s.DiskBlocks != 5 || s.DiskEvictions != 15 || s.DiskBytes != 5*fileSize {
+		t.Fatalf("stats %+v", s)
+	}
+	// The five most recent blocks are the ones kept.
+	for i := 15; i < 20; i++ {
+		if !b.disk.contains(key("obj", "e1", int64(i))) {
+			t.Fatalf("recent block %d evicted", i)
+		}
+	}
+}
+
+// duBlocks sums the sizes of the files under dir/blocks.
+func duBlocks(t *testing.T, dir string) int64 {
+	var total int64
+	err := filepath.WalkDir(filepath.Join(dir, "blocks"), func(_ string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			total += info.Size()
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total
+}
+
+func TestRestartEvictsByLastAccess(t *testing.T) {
+	dir := t.TempDir()
+	f := newFetcher(func(BlockKey) int { return 1000 })
+	fillAndClose(t, newTestBlocks(t, diskCfg(dir)), f, 3)
+	// Block 1 was used longest ago, then 2, then 0.
+	base := time.Now().Add(-time.Hour)
+	for i, age := range []time.Duration{3, 1, 2} {
+		when := base.Add(age * time.Minute)
+		if err := os.Chtimes(blockPath(dir, key("obj", "e1", int64(i))), when, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k0 := key("obj", "e1", 0)
+	cfg := diskCfg(dir)
+	cfg.DiskBytes = 3 * int64(headerLen(k0)+1000)
+	b := newTestBlocks(t, cfg)
+	k3 := key("obj", "e1", 3)
+	mustGet(t, b, k3, f.For(k3))
+	b.Close()
+	if b.disk.contains(key("obj", "e1", 1)) || !b.disk.contains(k0) || !b.disk.contains(key("obj", "e1", 2)) {
+		t.Fatal("restart did not evict the least recently accessed block")
+	}
+}
+
+func TestDiskHitRefreshesAccessTime(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock()
+	cfg := diskCfg(dir)
+	cfg.Clock = clock.Now
+	f := newFetcher(func(BlockKey) int { return 1000 })
+	fillAndClose(t, newTestBlocks(t, cfg), f, 1)
+	clock.Advance(2 * touchInterval)
+	b := newTestBlocks(t, cfg)
+	k := key("obj", "e1", 0)
+	mustGet(t, b, k, mustNotFetch(t, k))
+	info, err := os.Stat(blockPath(dir, k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.ModTime().Equal(clock.Now()) {
+		t.Fatalf("mtime %v, want the access time %v", info.ModTime(), clock.Now())
+	}
+}
+
+func TestSecondCacheOnSameDirIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	b := newTestBlocks(t, diskCfg(dir))
+	_, err := NewBlocks(diskCfg(dir))
+	if !errors.Is(err, ErrCacheDirBusy) {
+		t.Fatalf("second cache on one dir: %v, want ErrCacheDirBusy", err)
+	}
+	b.Close()
+	b2, err := NewBlocks(diskCfg(dir))
+	if err != nil {
+		t.Fatalf("after Close the dir must be free: %v", err)
+	}
+	b2.Close()
+}
+
+func TestStartupRemovesTempFilesAndIgnoresStrangers(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "blocks", "ab")
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(sub, "abcd.tmp123")
+	stranger := filepath.Join(sub, "notes.txt")
+	for _, p := range []string{tmp, stranger} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newTestBlocks(t, diskCfg(dir))
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("temp file of a dead writer not removed")
+	}
+	if _, err := os.Stat(stranger); err != nil {
+		t.Fatal("unknown file was removed")
+	}
+	if s := b.Stats(); s.DiskBlocks != 0 {
+		t.Fatalf("indexed %d blocks from junk", s.DiskBlocks)
+	}
+}
+
+func TestDiskWriteSkippedWhenQueueFull(t *testing.T) {
+	cfg := diskCfg(t.TempDir())
+	cfg.DiskWriteQueue = 2
+	b := newTestBlocks(t, cfg)
+	b.pendingWrites.Add(2) // as if two writes were queued behind a slow disk
+	f := newFetcher(func(BlockKey) int { return 1000 })
+	k := key("obj", "e1", 0)
+	mustGet(t, b, k, f.For(k))
+	waitFor(t, func() bool { return !b.inFlight(k) })
+	if s := b.Stats(); s.DiskWritesSkipped != 1 || s.DiskBlocks != 0 {
+		t.Fatalf("stats %+v, want one skipped write", s)
+	}
+	b.pendingWrites.Add(-2)
+	k2 := key("obj", "e1", 1)
+	mustGet(t, b, k2, f.For(k2))
+	waitFor(t, func() bool { return !b.inFlight(k2) })
+	if !b.disk.contains(k2) {
+		t.Fatal("write not done once the queue drained")
+	}
+}
+
+// TestTwoTiersUnderConcurrentReaders hammers both tiers with small budgets
+// and checks every byte served and both budgets.
+func TestTwoTiersUnderConcurrentReaders(t *testing.T) {
+	dir := t.TempDir()
+	k0 := key("obj", "e", 0)
+	cfg := BlockConfig{BlockSize: 512, MemBytes: 4 * 512, DiskDir: dir,
+		DiskBytes: 12 * int64(headerLen(k0)+512), DiskWriteQueue: 1000}
+	b := newTestBlocks(t, cfg)
+	length := func(k BlockKey) int { return 512 - int(k.Index%3) }
+	f := newFetcher(length)
+	var wg sync.WaitGroup
+	var wrong atomic.Int64
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 9))
+			for range 150 {
+				k := key("obj", "e", rng.Int64N(24))
+				data, err := b.Get(context.Background(), k, f.For(k))
+				if err != nil || !bytes.Equal(data, blockBytes(k, length(k))) {
+					wrong.Add(1)
+				}
+				if s := b.Stats(); s.MemBytes > cfg.MemBytes || s.DiskBytes > cfg.DiskBytes {
+					wrong.Add(1000)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.Close()
+	if wrong.Load() != 0 {
+		t.Fatalf("wrong reads or budget violations: %d", wrong.Load())
+	}
+	if s := b.Stats(); s.DiskHits == 0 || s.DiskEvictions == 0 || s.ChecksumFailures != 0 {
+		t.Fatalf("expected disk hits and evictions, no corruption: %+v", s)
+	}
+	if du := duBlocks(t, dir); du > cfg.DiskBytes {
+		t.Fatalf("%d bytes of block files over the %d budget", du, cfg.DiskBytes)
+	}
+}

@@ -1,0 +1,111 @@
+// Package cache holds objfs's two caches: Blocks, the block cache for
+// object data (a memory tier and an optional disk tier), and Meta, the
+// metadata cache for stat results and directory listings. It knows nothing
+// of FUSE, of the AWS SDK or of the remote package: callers pass a fetch
+// function and plain values.
+//
+// # Block cache (Blocks)
+//
+// A block is BlockSize bytes of one object version, named by BlockKey
+// {Bucket, Key, ETag, Index}; an object's last block may be shorter. The
+// ETag is part of the identity (an empty one is refused), so a changed
+// object never gets old bytes: its old blocks just age out.
+//
+// Get looks in the memory tier, then (through a fill) on disk, then calls
+// the caller's fetch. Concurrent Gets of one key share one fill
+// (singleflight, in the flights map). The fill runs on its own goroutine
+// with a context detached from every caller, bounded by FetchTimeout and
+// cancelled by Close: a caller whose context ends stops waiting at once,
+// while the fill goes on for the other waiters and for the cache. Errors
+// are not cached.
+//
+// Memory tier (memtier.go): hashicorp/golang-lru/v2 simplelru keyed by
+// BlockKey, with a byte budget the tier enforces itself (the LRU counts
+// entries): before a block is added, least recently used blocks are
+// evicted until it fits, so MemBytes is never exceeded, even for a moment.
+// Blocks are charged by cap(), what they really pin. A slice handed out is
+// never reused or modified, so it stays valid after eviction; fetch must
+// likewise hand over a slice it never touches again.
+//
+// Disk tier (disktier.go, diskio.go, diskformat.go): files under
+// DiskDir/blocks/xx/<sha256 of the identity>, each a header (magic,
+// version, bucket, key, ETag, index, length, CRC32C of the data, CRC32C of
+// the header) then the data. Every read checks the header checksum, the
+// identity, the file length and the data checksum; any mismatch (a torn
+// write after a crash, bit rot, a stray file) is logged, counted in
+// ChecksumFailures, deleted and treated as a miss, so the block is
+// refetched. Files are written to a temp name and renamed, and not
+// fsynced: the checksums make a file torn by a power loss a miss, which is
+// all a cache needs. The tier's in-memory index (an LRU of file IDs and
+// sizes) is rebuilt at start by scanning the directory, ordered by mtime,
+// so a new Blocks over the same directory serves the old blocks without
+// fetching; a hit refreshes the file's mtime at most once per minute, and
+// new files are stamped with the injected clock. DiskBytes bounds the
+// indexed files plus reservations for files being written. A directory
+// lock (flock on DiskDir/LOCK) makes a second Blocks over one directory
+// fail with ErrCacheDirBusy, in this process or another: two caches
+// evicting each other's files would break both budgets, and a per-process
+// subdirectory would never be reused or cleaned.
+//
+// Disk writes happen after the waiters are released (the fill stays in
+// flights until its write is done, so a Get arriving meanwhile is served
+// from it). At most DiskWriters writes run at once and at most
+// DiskWriteQueue blocks wait for one; beyond that a block is skipped
+// (DiskWritesSkipped). So a disk slower than the network costs cache
+// coverage, never read latency, memory or prefetch slots. Measured on the
+// 2-core development VM: a synchronous write would add 6 to 17 ms to every
+// miss (1 MiB block; the disk sustains about 60 to 160 MB/s); with
+// asynchronous writes a miss with an instant fetch costs about 9 us
+// without a disk tier and 20 to 30 us with one writer, 45 to 60 us with
+// four (goroutines blocked in write(2) crowd the two Ps), hence the
+// default of one writer.
+//
+// Prefetch starts a fill without a waiter (bringing a disk block to
+// memory, or fetching), at most MaxPrefetch at once; extra calls are
+// dropped and counted rather than queued, so readahead never piles up.
+//
+// # Metadata cache (Meta)
+//
+// Stat results (positive, or negative: "no such key") and directory
+// listings, keyed by bucket and S3 key ("dir/" for a directory, "" for the
+// root), each with its TTL (StatTTL, NegativeTTL, ListTTL; zero disables
+// that kind) on an injected clock, in LRUs bounded by count (MaxStats,
+// MaxDirs) and, for listings, by bytes (MaxListBytes). GetStat also
+// answers from a fresh parent listing: a listing is complete, so a name it
+// lacks is a negative answer, and `ls -l` needs no HEAD per entry.
+//
+// A Listing is immutable and column-oriented (listing.go): all names in
+// one string, all ETags in another, uint32 end offsets, int64 sizes and
+// mtimes (unix nanoseconds), a bit set for directories. A 100,000-entry
+// directory of "shard-0000123.tar" names with MD5 ETags measures 75 B per
+// entry on the heap, of which 51 are the name and ETag bytes themselves
+// (as a []Entry it would be 123 B); see TestListingBytesPerEntry.
+//
+// Writes through the mount keep the cache right without dropping it:
+// Upsert puts the new entry in the key's stat and in the cached parent
+// listing (copy-on-write: O(entries), about 4 to 10 ms for 100,000 entries
+// on the development VM, always less than the PUT it follows) and adds
+// implied directories to their cached parents; Remove takes an entry out
+// and records a negative stat; Invalidate drops the key's stat and its
+// parent's listing (enough: an entry is only ever answered from its own
+// stat or its parent's listing). All three drop negative entries of the
+// key's ancestor directories. A HEAD or LIST that was sent before a write
+// and answered after it would hide the write until its TTL; Begin and the
+// Put*Since methods refuse such results: Meta remembers, for the last 4096
+// mutated directories, the sequence number of their last mutation, and is
+// conservative about directories it has forgotten.
+//
+// # Lock order
+//
+// Every lock is a leaf: no code path holds two of them.
+//
+//	Blocks.mu      flights, closed (and fills.Add, so Close cannot miss a fill)
+//	memTier.mu     the memory LRU and its byte count
+//	diskTier.mu    the disk index LRU and its byte count; file I/O happens
+//	               outside it, except unlinking evicted files
+//	Meta.mu        everything in a Meta
+//
+// Counters are atomics (blockCounters) or live under Meta.mu. A fill's
+// data and err are written before its done channel is closed and only read
+// after.
+package cache
