@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/objfs/objfs/fs"
+	"github.com/objfs/objfs/remote"
+)
+
+// Flag names, shared by the flag definitions and the Config mapping.
+const (
+	flagEndpoint   = "endpoint"
+	flagRegion     = "region"
+	flagProfile    = "profile"
+	flagPathStyle  = "path-style"
+	flagUID        = "uid"
+	flagGID        = "gid"
+	flagFileMode   = "file-mode"
+	flagDirMode    = "dir-mode"
+	flagAllowOther = "allow-other"
+	flagReadOnly   = "read-only"
+	flagStatTTL    = "stat-ttl"
+	flagListTTL    = "list-ttl"
+	flagDebug      = "debug"
+	flagLogLevel   = "log-level"
+	flagLogFormat  = "log-format"
+)
+
+// Flag categories, as shown by `objfs mount --help`.
+const (
+	catS3      = "S3 connection"
+	catPerms   = "Permissions"
+	catCaching = "Caching"
+	catLogging = "Logging"
+)
+
+// mountFlags returns the flags of `objfs mount`. No flag takes a secret:
+// credentials come from the environment, a profile or the SDK chain only,
+// so they never appear in the process's arguments.
+func mountFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagEndpoint, Category: catS3, Usage: "S3 endpoint `URL`, e.g. http://127.0.0.1:9000 (default: AWS S3, or AWS_ENDPOINT_URL)"},
+		&cli.StringFlag{Name: flagRegion, Category: catS3, Usage: "region `NAME` (default: from the profile or AWS_REGION, else us-east-1)"},
+		&cli.StringFlag{Name: flagProfile, Category: catS3, Usage: "named `PROFILE` from ~/.aws/config and ~/.aws/credentials"},
+		&cli.BoolFlag{Name: flagPathStyle, Category: catS3, Usage: "use path-style addressing (endpoint/bucket/key), as MinIO and most non-AWS servers need"},
+
+		&cli.UintFlag{Name: flagUID, Category: catPerms, Value: uint(os.Getuid()), DefaultText: fmt.Sprintf("%d, the current user", os.Getuid()), Usage: "owner `UID` of every file and directory"},
+		&cli.UintFlag{Name: flagGID, Category: catPerms, Value: uint(os.Getgid()), DefaultText: fmt.Sprintf("%d, the current group", os.Getgid()), Usage: "group `GID` of every file and directory"},
+		&cli.StringFlag{Name: flagFileMode, Category: catPerms, Value: octal(fs.DefaultFileMode), Usage: "permission bits of files, in `OCTAL`"},
+		&cli.StringFlag{Name: flagDirMode, Category: catPerms, Value: octal(fs.DefaultDirMode), Usage: "permission bits of directories, in `OCTAL`"},
+		&cli.BoolFlag{Name: flagAllowOther, Category: catPerms, Usage: "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)"},
+		&cli.BoolFlag{Name: flagReadOnly, Category: catPerms, Usage: "mount read-only: every change gives EROFS"},
+
+		&cli.DurationFlag{Name: flagStatTTL, Category: catCaching, Value: fs.DefaultStatTTL, Usage: "how long file attributes and failed lookups are cached (0: no caching)"},
+		&cli.DurationFlag{Name: flagListTTL, Category: catCaching, Value: fs.DefaultListTTL, Usage: "how long directory listings are cached (0: no caching)"},
+
+		&cli.BoolFlag{Name: flagDebug, Category: catLogging, Usage: "trace every FUSE operation (implies --log-level debug)"},
+		&cli.StringFlag{Name: flagLogLevel, Category: catLogging, Value: "info", Usage: "log `LEVEL`: debug, info, warn or error"},
+		&cli.StringFlag{Name: flagLogFormat, Category: catLogging, Value: "text", Usage: "log `FORMAT`: text or json"},
+	}
+}
+
+// s3Config maps the S3 connection flags onto remote.S3Config. Secrets are
+// left empty on purpose: the SDK finds them in the environment or profile.
+func s3Config(c *cli.Context) remote.S3Config {
+	return remote.S3Config{
+		Endpoint:  strings.TrimSpace(c.String(flagEndpoint)),
+		Region:    strings.TrimSpace(c.String(flagRegion)),
+		Profile:   strings.TrimSpace(c.String(flagProfile)),
+		PathStyle: c.Bool(flagPathStyle),
+	}
+}
+
+// fsConfig maps the permission and caching flags onto fs.Config for src,
+// fills the package defaults and validates the result.
+func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
+	fileMode, err := parseMode(flagFileMode, c.String(flagFileMode))
+	if err != nil {
+		return fs.Config{}, err
+	}
+	dirMode, err := parseMode(flagDirMode, c.String(flagDirMode))
+	if err != nil {
+		return fs.Config{}, err
+	}
+	uid, err := idFlag(c, flagUID)
+	if err != nil {
+		return fs.Config{}, err
+	}
+	gid, err := idFlag(c, flagGID)
+	if err != nil {
+		return fs.Config{}, err
+	}
+	statTTL, err := ttlFlag(c, flagStatTTL)
+	if err != nil {
+		return fs.Config{}, err
+	}
+	listTTL, err := ttlFlag(c, flagListTTL)
+	if err != nil {
+		return fs.Config{}, err
+	}
+	cfg := fs.Config{
+		Source:   src,
+		UID:      uid,
+		GID:      gid,
+		FileMode: fileMode,
+		DirMode:  dirMode,
+		ReadOnly: c.Bool(flagReadOnly),
+		StatTTL:  statTTL,
+		ListTTL:  listTTL,
+	}
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return fs.Config{}, fmt.Errorf("invalid mount options: %w", err)
+	}
+	return cfg, nil
+}
+
+// mountOptions maps the FUSE-level flags onto fs.MountOptions.
+func mountOptions(c *cli.Context, src string) fs.MountOptions {
+	return fs.MountOptions{
+		AllowOther: c.Bool(flagAllowOther),
+		Debug:      c.Bool(flagDebug),
+		FSName:     src,
+		ReadOnly:   c.Bool(flagReadOnly),
+	}
+}
+
+// ttlFlag reads a cache TTL. On the command line 0 turns the cache off;
+// fs.Config spells that fs.NoCache (its zero means "default").
+func ttlFlag(c *cli.Context, name string) (time.Duration, error) {
+	d := c.Duration(name)
+	switch {
+	case d < 0:
+		return 0, fmt.Errorf("invalid --%s %v: must not be negative (0 turns the cache off)", name, d)
+	case d == 0:
+		return fs.NoCache, nil
+	}
+	return d, nil
+}
+
+// parseMode parses permission bits given in octal ("0644", "644", "0o644").
+// Only the nine rwx bits are accepted: objfs has no setuid or sticky
+// files. 0 is refused because fs.Config reads it as "default".
+func parseMode(flag, s string) (os.FileMode, error) {
+	t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0o"), "0O")
+	v, err := strconv.ParseUint(t, 8, 32)
+	if err != nil || t == "" || v > 0o777 {
+		return 0, fmt.Errorf("invalid --%s %q: want octal permission bits such as 0644", flag, s)
+	}
+	if v == 0 {
+		return 0, fmt.Errorf("invalid --%s %q: at least one permission bit is needed", flag, s)
+	}
+	return os.FileMode(v), nil
+}
+
+// octal formats permission bits the way --file-mode takes them.
+func octal(m os.FileMode) string { return fmt.Sprintf("%04o", uint32(m.Perm())) }
+
+// idFlag reads a uid/gid flag and checks that it fits in 32 bits.
+func idFlag(c *cli.Context, name string) (uint32, error) {
+	v := c.Uint(name)
+	if uint64(v) > uint64(^uint32(0)) {
+		return 0, fmt.Errorf("invalid --%s %d: too large", name, v)
+	}
+	return uint32(v), nil
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/objfs/objfs/fs"
+)
+
+// withMountFlags parses args with the mount flags and calls fn with the
+// resulting context (valid only inside fn).
+func withMountFlags(t *testing.T, args []string, fn func(c *cli.Context)) {
+	t.Helper()
+	called := false
+	app := &cli.App{
+		Writer: io.Discard, ErrWriter: io.Discard,
+		ExitErrHandler: func(*cli.Context, error) {},
+		Commands: []*cli.Command{{
+			Name:  "mount",
+			Flags: mountFlags(),
+			Action: func(c *cli.Context) error {
+				called = true
+				fn(c)
+				return nil
+			},
+		}},
+	}
+	if err := app.Run(append([]string{"objfs", "mount"}, args...)); err != nil {
+		t.Fatalf("parsing %q: %v", args, err)
+	}
+	if !called {
+		t.Fatalf("action not called for %q", args)
+	}
+}
+
+func TestFSConfigDefaults(t *testing.T) {
+	src := fs.Source{Bucket: "bkt", Prefix: "p/"}
+	withMountFlags(t, nil, func(c *cli.Context) {
+		cfg, err := fsConfig(c, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Source != src {
+			t.Errorf("Source %+v, want %+v", cfg.Source, src)
+		}
+		if cfg.UID != uint32(os.Getuid()) || cfg.GID != uint32(os.Getgid()) {
+			t.Errorf("owner %d:%d, want the current user %d:%d", cfg.UID, cfg.GID, os.Getuid(), os.Getgid())
+		}
+		if cfg.FileMode != 0o644 || cfg.DirMode != 0o755 {
+			t.Errorf("modes %o/%o, want 644/755", cfg.FileMode, cfg.DirMode)
+		}
+		if cfg.StatTTL != fs.DefaultStatTTL || cfg.ListTTL != fs.DefaultListTTL {
+			t.Errorf("TTLs %v/%v, want fs defaults %v/%v", cfg.StatTTL, cfg.ListTTL, fs.DefaultStatTTL, fs.DefaultListTTL)
+		}
+		if cfg.ReadOnly {
+			t.Error("ReadOnly set without --read-only")
+		}
+	})
+}
+
+func TestFSConfigFromFlags(t *testing.T) {
+	args := []string{"--uid", "1234", "--gid", "5678", "--file-mode", "0600", "--dir-mode", "700",
+		"--read-only", "--stat-ttl", "5s", "--list-ttl", "1m30s"}
+	withMountFlags(t, args, func(c *cli.Context) {
+		cfg, err := fsConfig(c, fs.Source{Bucket: "bkt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.UID != 1234 || cfg.GID != 5678 {
+			t.Errorf("owner %d:%d", cfg.UID, cfg.GID)
+		}
+		if cfg.FileMode != 0o600 || cfg.DirMode != 0o700 {
+			t.Errorf("modes %o/%o", cfg.FileMode, cfg.DirMode)
+		}
+		if !cfg.ReadOnly {
+			t.Error("ReadOnly not set")
+		}
+		if cfg.StatTTL != 5*time.Second || cfg.ListTTL != 90*time.Second {
+			t.Errorf("TTLs %v/%v", cfg.StatTTL, cfg.ListTTL)
+		}
+	})
+}
+
+// TestFSConfigZeroTTL: 0 on the command line turns a cache off, which
+// fs.Config spells NoCache (its own zero means "default").
+func TestFSConfigZeroTTL(t *testing.T) {
+	withMountFlags(t, []string{"--stat-ttl", "0", "--list-ttl", "0s"}, func(c *cli.Context) {
+		cfg, err := fsConfig(c, fs.Source{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.StatTTL != fs.NoCache || cfg.ListTTL != fs.NoCache {
+			t.Errorf("TTLs %v/%v, want NoCache", cfg.StatTTL, cfg.ListTTL)
+		}
+	})
+}
+
+func TestFSConfigRejects(t *testing.T) {
+	for _, args := range [][]string{
+		{"--stat-ttl", "-1s"},
+		{"--file-mode", "rw-r--r--"},
+		{"--dir-mode", "1777"},
+		{"--uid", "4294967296"},
+	} {
+		withMountFlags(t, args, func(c *cli.Context) {
+			if _, err := fsConfig(c, fs.Source{Bucket: "bkt"}); err == nil {
+				t.Errorf("%q accepted", args)
+			} else if !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "-")) {
+				t.Errorf("%q: error %q does not name the flag", args, err)
+			}
+		})
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	good := map[string]os.FileMode{"0644": 0o644, "644": 0o644, "0o600": 0o600, " 0755 ": 0o755, "0777": 0o777, "400": 0o400}
+	for s, want := range good {
+		got, err := parseMode("file-mode", s)
+		if err != nil || got != want {
+			t.Errorf("parseMode(%q) = %o, %v; want %o", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "0", "000", "0888", "9", "01000", "4755", "abc", "-644", "0x1a4", "0o"} {
+		if got, err := parseMode("file-mode", s); err == nil {
+			t.Errorf("parseMode(%q) = %o, want an error", s, got)
+		} else if !strings.Contains(err.Error(), "--file-mode") {
+			t.Errorf("parseMode(%q) error %q does not name the flag", s, err)
+		}
+	}
+}
+
+func TestS3Config(t *testing.T) {
+	args := []string{"--endpoint", " http://127.0.0.1:9000 ", "--region", "eu-west-1", "--profile", "ml", "--path-style"}
+	withMountFlags(t, args, func(c *cli.Context) {
+		cfg := s3Config(c)
+		if cfg.Endpoint != "http://127.0.0.1:9000" || cfg.Region != "eu-west-1" || cfg.Profile != "ml" || !cfg.PathStyle {
+			t.Errorf("got %+v", cfg)
+		}
+		if cfg.AccessKeyID != "" || cfg.SecretAccessKey != "" || cfg.SessionToken != "" {
+			t.Error("credentials must come from the SDK chain, not flags")
+		}
+	})
+	withMountFlags(t, nil, func(c *cli.Context) {
+		if cfg := s3Config(c); cfg.Endpoint != "" || cfg.Region != "" || cfg.PathStyle {
+			t.Errorf("defaults %+v, want empty (SDK chain decides)", cfg)
+		}
+	})
+}
+
+func TestMountOptions(t *testing.T) {
+	withMountFlags(t, []string{"--allow-other", "--debug", "--read-only"}, func(c *cli.Context) {
+		got := mountOptions(c, "s3://bkt/p/")
+		want := fs.MountOptions{AllowOther: true, Debug: true, FSName: "s3://bkt/p/", ReadOnly: true}
+		if got != want {
+			t.Errorf("got %+v, want %+v", got, want)
+		}
+	})
+}
+
+func TestLogOptions(t *testing.T) {
+	tests := []struct {
+		args   []string
+		level  slog.Level
+		format string
+	}{
+		{nil, slog.LevelInfo, "text"},
+		{[]string{"--debug"}, slog.LevelDebug, "text"},
+		{[]string{"--debug", "--log-level", "warn"}, slog.LevelWarn, "text"},
+		{[]string{"--log-level", "ERROR", "--log-format", "json"}, slog.LevelError, "json"},
+	}
+	for _, tt := range tests {
+		withMountFlags(t, tt.args, func(c *cli.Context) {
+			lo, err := logOptionsFrom(c)
+			if err != nil || lo.Level != tt.level || lo.Format != tt.format {
+				t.Errorf("%q: got %+v, %v; want %v %s", tt.args, lo, err, tt.level, tt.format)
+			}
+		})
+	}
+	withMountFlags(t, []string{"--log-format", "xml"}, func(c *cli.Context) {
+		if _, err := logOptionsFrom(c); err == nil {
+			t.Error("--log-format xml accepted")
+		}
+	})
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the app with args and returns exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(append([]string{"objfs"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestVersion(t *testing.T) {
+	code, out, errOut := runCLI(t, "version")
+	if code != exitOK || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	want := "objfs dev (" + runtime.Version()
+	if !strings.HasPrefix(out, want) {
+		t.Fatalf("stdout %q, want prefix %q", out, want)
+	}
+}
+
+// TestUsageErrors checks that command-line mistakes give exit 2, the
+// message on the first stderr line and a short hint, never the whole help.
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // in the first stderr line
+		hint string
+	}{
+		{"no command", nil, "a command is required", "objfs --help"},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`, "objfs --help"},
+		{"unknown flag", []string{"mount", "--nope", "s3://bkt", "/tmp"}, "flag provided but not defined: -nope", "objfs mount --help"},
+		{"one argument", []string{"mount", "s3://bkt"}, "mount needs SOURCE and MOUNTPOINT (got 1 arguments)", "objfs mount --help"},
+		{"flag after arguments", []string{"mount", "s3://bkt", "/tmp", "--debug"}, "flag --debug must come before SOURCE and MOUNTPOINT", "objfs mount --help"},
+		{"bad file mode", []string{"mount", "--file-mode", "0888", "s3://bkt", "/tmp"}, `invalid --file-mode "0888"`, "objfs mount --help"},
+		{"bad duration", []string{"mount", "--stat-ttl", "soon", "s3://bkt", "/tmp"}, "invalid value \"soon\" for flag -stat-ttl", "objfs mount --help"},
+		{"bad log level", []string{"mount", "--log-level", "loud", "s3://bkt", "/tmp"}, `invalid --log-level "loud"`, "objfs mount --help"},
+		{"bad source", []string{"mount", "http://bkt", "/tmp"}, `source "http://bkt": unsupported scheme "http"`, "objfs mount --help"},
+		{"umount without argument", []string{"umount"}, "umount takes exactly one argument", "objfs umount --help"},
+		{"version with argument", []string{"version", "x"}, "version takes no arguments", "objfs version --help"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (stderr %q)", code, exitUsage, errOut)
+			}
+			lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+			if !strings.HasPrefix(lines[len(lines)-2], "objfs: ") || !strings.Contains(lines[len(lines)-2], tt.want) {
+				t.Errorf("stderr %q, want a line \"objfs: ...%s...\"", errOut, tt.want)
+			}
+			if !strings.Contains(lines[len(lines)-1], tt.hint) {
+				t.Errorf("last stderr line %q, want hint %q", lines[len(lines)-1], tt.hint)
+			}
+			if tt.args != nil && (strings.Contains(out, "USAGE") || strings.Contains(errOut, "USAGE")) {
+				t.Errorf("help text dumped for a usage error: %q %q", out, errOut)
+			}
+		})
+	}
+}
+
+// TestRuntimeErrorOneLine: a failure that is not a usage mistake prints
+// exactly one line and exits 1.
+func TestRuntimeErrorOneLine(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope")
+	code, _, errOut := runCLI(t, "mount", "s3://bucket", missing)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d", code, exitFailure)
+	}
+	want := "objfs: mountpoint " + missing + " does not exist (create it with mkdir)\n"
+	if errOut != want {
+		t.Fatalf("stderr %q, want %q", errOut, want)
+	}
+}
+
+func TestMountHelpShowsCategories(t *testing.T) {
+	code, out, _ := runCLI(t, "mount", "--help")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range []string{catS3, catPerms, catCaching, catLogging, "--endpoint", "--file-mode", "--stat-ttl", "--log-format"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("mount --help lacks %q:\n%s", s, out)
+		}
+	}
+	for _, s := range []string{"secret", "access-key"} {
+		if strings.Contains(strings.ToLower(out), "--"+s) {
+			t.Errorf("a flag takes a credential: %q", s)
+		}
+	}
+}
+
+func TestReportErrorFoldsLines(t *testing.T) {
+	var buf bytes.Buffer
+	code := reportError(&buf, errString("objfs: fusermount3: failed\n  second line\n"))
+	if code != exitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	if got, want := buf.String(), "objfs: fusermount3: failed second line\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if reportError(&buf, nil) != exitOK {
+		t.Fatal("nil error is not exit 0")
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+func TestMain(m *testing.M) {
+	// Keep credentials of the developer's environment out of the tests.
+	for _, v := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"} {
+		os.Unsetenv(v)
+	}
+	os.Exit(m.Run())
+}

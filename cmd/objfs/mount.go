@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/objfs/objfs/fs"
+	"github.com/objfs/objfs/remote"
+)
+
+func mountCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "mount",
+		Usage:     "mount SOURCE (s3://BUCKET, s3://BUCKET/PREFIX/ or s3://) at MOUNTPOINT and serve it in the foreground",
+		ArgsUsage: "SOURCE MOUNTPOINT",
+		Description: "Serves until SIGINT/SIGTERM or until MOUNTPOINT is unmounted, then flushes and exits 0.\n" +
+			"Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile or the SDK's default chain.",
+		Flags:        mountFlags(),
+		OnUsageError: onUsageError,
+		Action:       mountAction,
+	}
+}
+
+// mountAction is `objfs mount`: check, mount, serve, shut down cleanly.
+func mountAction(c *cli.Context) error {
+	srcArg, mpArg, err := mountArgs(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	lo, err := logOptionsFrom(c)
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
+	log := newLogger(c.App.ErrWriter, lo, os.Getenv)
+	src, err := fs.ParseSource(srcArg)
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
+	fsCfg, err := fsConfig(c, src)
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
+	mountpoint, err := checkMountpoint(mpArg)
+	if err != nil {
+		return err
+	}
+	s3Cfg := s3Config(c)
+	s3Cfg.Logger = log.With("component", "remote")
+	client, err := connect(c.Context, s3Cfg, src)
+	if err != nil {
+		return err
+	}
+	fsCfg.Logger = log.With("component", "fs")
+	return serve(c.Context, log, client, fsCfg, mountpoint, mountOptions(c, src.String()))
+}
+
+// mountArgs checks the two positional arguments. urfave/cli stops parsing
+// flags at the first argument, so a flag after them is named explicitly.
+func mountArgs(args []string) (src, mountpoint string, err error) {
+	for _, a := range args {
+		if len(a) > 1 && a[0] == '-' {
+			return "", "", usageErrorf("mount", "flag %s must come before SOURCE and MOUNTPOINT", a)
+		}
+	}
+	if len(args) != 2 {
+		return "", "", usageErrorf("mount", "mount needs SOURCE and MOUNTPOINT (got %d arguments)", len(args))
+	}
+	return args[0], args[1], nil
+}
+
+// connect creates the S3 client and runs the preflight against it; the
+// returned client retries transient failures for the life of the mount.
+func connect(ctx context.Context, cfg remote.S3Config, src fs.Source) (remote.Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, usageErrorf("mount", "%v", err)
+	}
+	s3, err := remote.NewS3(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cannot set up the S3 client: %w", err)
+	}
+	var pf preflightConfig
+	pf.SetDefaults()
+	t := target{Endpoint: cfg.Endpoint, Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
+	if err := checkRemote(ctx, s3, pf, t); err != nil {
+		return nil, err
+	}
+	return remote.WithRetry(s3, remote.RetryConfig{Logger: cfg.Logger}), nil
+}

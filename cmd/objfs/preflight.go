@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/objfs/objfs/remote"
+)
+
+// preflightConfig bounds the checks made before mounting. The defaults keep
+// the worst case (an endpoint that never answers) under 15 seconds, as the
+// spec requires of a mount that cannot work.
+type preflightConfig struct {
+	Attempts       int           // tries per check, for retryable failures
+	AttemptTimeout time.Duration // deadline of one try
+	Backoff        time.Duration // pause between tries
+	Total          time.Duration // deadline of the whole preflight
+	// Sleep waits for d or until ctx is done; injected by tests.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// SetDefaults fills zero fields.
+func (c *preflightConfig) SetDefaults() {
+	if c.Attempts == 0 {
+		c.Attempts = 2
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = 5 * time.Second
+	}
+	if c.Backoff == 0 {
+		c.Backoff = 500 * time.Millisecond
+	}
+	if c.Total == 0 {
+		c.Total = 12 * time.Second
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleepCtx
+	}
+}
+
+// Validate reports a configuration that could not work.
+func (c preflightConfig) Validate() error {
+	switch {
+	case c.Attempts < 1:
+		return fmt.Errorf("preflight: Attempts %d < 1", c.Attempts)
+	case c.AttemptTimeout <= 0 || c.Total <= 0:
+		return errors.New("preflight: timeouts must be positive")
+	case c.Backoff < 0:
+		return errors.New("preflight: negative Backoff")
+	}
+	return nil
+}
+
+// bucketLister is the part of remote.Client the preflight uses.
+type bucketLister interface {
+	ListBuckets(ctx context.Context) ([]remote.BucketInfo, error)
+	List(ctx context.Context, req remote.ListRequest) (remote.ListPage, error)
+}
+
+// checkMountpoint returns the absolute mountpoint if it is an existing
+// directory. A non-empty directory is accepted (fuse3 allows it, as
+// mountpoint-s3 and rclone do); a dead FUSE mount is named as such.
+func checkMountpoint(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("mountpoint is empty")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("mountpoint %s: %w", path, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", fmt.Errorf("mountpoint %s does not exist (create it with mkdir)", abs)
+	case errors.Is(err, syscall.ENOTCONN):
+		return "", fmt.Errorf("mountpoint %s is a dead mount (transport endpoint is not connected): run 'objfs umount %s' first", abs, abs)
+	case errors.Is(err, os.ErrPermission):
+		return "", fmt.Errorf("mountpoint %s: permission denied", abs)
+	case err != nil:
+		return "", fmt.Errorf("mountpoint %s: %w", abs, err)
+	case !fi.IsDir():
+		return "", fmt.Errorf("mountpoint %s is not a directory", abs)
+	}
+	return abs, nil
+}
+
+// checkRemote verifies that the endpoint answers, the credentials are
+// accepted and, for a bucket source, that the bucket exists and can be
+// listed under prefix. It lists rather than sending HeadBucket: a HEAD
+// response has no body, so a rejected signature would show only as "403",
+// while a listing names the S3 error code; and listing is the permission
+// the mount needs anyway. For the all-buckets source (bucket == "") it
+// lists the buckets. Failures come back as one sentence (preflight_errors.go).
+func checkRemote(ctx context.Context, c bucketLister, cfg preflightConfig, t target) error {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Total)
+	defer cancel()
+	check := func(ctx context.Context) error {
+		if t.Bucket == "" {
+			_, err := c.ListBuckets(ctx)
+			return err
+		}
+		_, err := c.List(ctx, remote.ListRequest{Bucket: t.Bucket, Prefix: t.Prefix, Delimiter: "/", MaxKeys: 1})
+		return err
+	}
+	start := time.Now()
+	err := retryCheck(ctx, cfg, check)
+	return describeRemoteError(err, t, time.Since(start))
+}
+
+// retryCheck runs check up to cfg.Attempts times, each try bounded by
+// cfg.AttemptTimeout, retrying only failures remote calls retryable.
+func retryCheck(ctx context.Context, cfg preflightConfig, check func(context.Context) error) error {
+	var err error
+	for attempt := 1; attempt <= cfg.Attempts; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, cfg.AttemptTimeout)
+		err = check(actx)
+		cancel()
+		if err == nil || !retryable(err) || attempt == cfg.Attempts {
+			return err
+		}
+		if serr := cfg.Sleep(ctx, cfg.Backoff); serr != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// retryable: a transient failure or a try that ran out of time.
+func retryable(err error) bool {
+	return remote.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
