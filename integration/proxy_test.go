@@ -31,9 +31,14 @@ const (
 type countingProxy struct {
 	URL string // http://127.0.0.1:PORT
 
-	mu     sync.Mutex // guards counts
+	mu     sync.Mutex // guards counts, keys and seen
 	counts map[string]int
+	keys   map[string][]string // kind -> object keys (HEAD and GET only)
+	seen   []string            // "KIND METHOD URI" of requests other than listings
 }
+
+// maxSeen bounds the requests remembered for failure messages.
+const maxSeen = 50
 
 // startCountingProxy starts a proxy to target, closed when t ends.
 func startCountingProxy(t *testing.T, target string) *countingProxy {
@@ -42,7 +47,7 @@ func startCountingProxy(t *testing.T, target string) *countingProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &countingProxy{counts: map[string]int{}}
+	p := &countingProxy{counts: map[string]int{}, keys: map[string][]string{}}
 	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(u)
 		r.Out.Host = r.In.Host // keep the signed Host
@@ -52,7 +57,7 @@ func startCountingProxy(t *testing.T, target string) *countingProxy {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.count(classify(r))
+		p.count(classify(r), r)
 		rp.ServeHTTP(w, r)
 	})}
 	go srv.Serve(l)
@@ -61,16 +66,41 @@ func startCountingProxy(t *testing.T, target string) *countingProxy {
 	return p
 }
 
-func (p *countingProxy) count(kind string) {
+func (p *countingProxy) count(kind string, r *http.Request) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.counts[kind]++
-	p.mu.Unlock()
+	if kind == reqHeadObject || kind == reqGetObject {
+		_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		p.keys[kind] = append(p.keys[kind], key)
+	}
+	if kind != reqList && len(p.seen) < maxSeen {
+		p.seen = append(p.seen, kind+" "+r.Method+" "+r.URL.RequestURI())
+	}
+}
+
+// Keys returns the object keys of the requests of kind (HeadObject or
+// GetObject) since the last Reset.
+func (p *countingProxy) Keys(kind string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.keys[kind])
+}
+
+// Seen returns the first requests since the last Reset that were not
+// listings, for failure messages.
+func (p *countingProxy) Seen() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.seen)
 }
 
 // Reset zeroes the counts.
 func (p *countingProxy) Reset() {
 	p.mu.Lock()
 	p.counts = map[string]int{}
+	p.keys = map[string][]string{}
+	p.seen = nil
 	p.mu.Unlock()
 }
 
