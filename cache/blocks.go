@@ -168,7 +168,8 @@ func (b *Blocks) Stats() BlockStats {
 // Close cancels running fetches, waits for every fill (each is bounded by
 // FetchTimeout even if its fetch ignores cancellation) including the disk
 // writes already queued (at most DiskWriteQueue blocks), and releases the
-// disk directory. Get after Close returns ErrClosed.
+// disk directory. After Close, a Get the memory tier cannot answer returns
+// ErrClosed.
 func (b *Blocks) Close() error {
 	b.mu.Lock()
 	if b.closed {

@@ -113,12 +113,12 @@ func (m *Meta) PutDir(bucket, prefix string, l *Listing) {
 }
 
 // putDirLocked stores l until expires, evicting old listings to stay
-// within MaxListBytes; a listing bigger than the whole budget (or a zero
-// ListTTL) leaves the directory uncached.
+// within MaxListBytes; a nil listing, one bigger than the whole budget, or
+// a zero ListTTL leaves the directory uncached.
 func (m *Meta) putDirLocked(k objKey, l *Listing, expires int64) {
 	m.dirs.Remove(k)
 	size := l.Bytes()
-	if m.cfg.ListTTL == 0 || size > m.cfg.MaxListBytes {
+	if l == nil || m.cfg.ListTTL == 0 || size > m.cfg.MaxListBytes {
 		return
 	}
 	for m.dirBytes+size > m.cfg.MaxListBytes {

@@ -292,3 +292,11 @@ func TestMetaConcurrentUse(t *testing.T) {
 		t.Fatalf("bounds exceeded: %+v", s)
 	}
 }
+
+func TestNilListingIsNotCached(t *testing.T) {
+	m, _ := newTestMeta(t, nil)
+	m.PutDir("b", "x/", nil)
+	if _, ok := m.GetDir("b", "x/"); ok {
+		t.Fatal("nil listing cached")
+	}
+}
