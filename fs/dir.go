@@ -48,12 +48,22 @@ func (n *dirNode) list(ctx context.Context) ([]entry, error) {
 	return listDir(ctx, n.fsys.client, n.bucket, n.prefix, n.fsys.warn)
 }
 
-// probe looks name up without listing the whole directory.
+// probe looks name up without listing the whole directory. An existing
+// child directory of that name hints that it is still one.
 func (n *dirNode) probe(ctx context.Context, name string) (entry, error) {
 	if n.bucket == "" {
 		return probeBucket(ctx, n.fsys.client, name)
 	}
-	return probeName(ctx, n.fsys.client, n.bucket, n.prefix, name, n.fsys.warn)
+	_, wasDir := n.childOps(name).(*dirNode)
+	return probeName(ctx, n.fsys.client, n.bucket, n.prefix, name, wasDir, n.fsys.warn)
+}
+
+// childOps returns the node of the existing child name, or nil.
+func (n *dirNode) childOps(name string) gofs.InodeEmbedder {
+	if ch := n.GetChild(name); ch != nil {
+		return ch.Operations()
+	}
+	return nil
 }
 
 // path names name in this directory for logs.

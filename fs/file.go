@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -63,6 +64,13 @@ func (n *fileNode) update(e entry, fetched time.Time, listed bool) {
 	}
 	e.name = n.info.name
 	n.info = fileInfo{entry: e, fetched: fetched, listed: listed}
+}
+
+// invalidate marks the attributes stale (the object changed).
+func (n *fileNode) invalidate() {
+	n.mu.Lock()
+	n.info.fetched = time.Time{}
+	n.mu.Unlock()
 }
 
 // snapshot returns the node's current attributes.
@@ -155,6 +163,7 @@ type fileHandle struct {
 	etag   string
 	direct bool // bypasses the page cache (see pageCache)
 	r      *reader
+	warned atomic.Bool // the change of version was logged
 }
 
 var (
@@ -169,13 +178,23 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	n, err := h.r.ReadAt(ctx, dest, off)
 	if err != nil {
 		if errors.Is(err, remote.ErrPreconditionFailed) {
-			h.n.fsys.log.Warn("object changed while open: reads of this open file fail with EIO (bytes of two versions are never mixed); open it again",
-				"path", h.n.path(), "etag", h.etag)
-			return nil, syscall.EIO
+			return nil, h.changed()
 		}
 		return nil, h.n.fsys.fail("read", h.n.path(), err)
 	}
 	return fuse.ReadResultData(dest[:n]), 0
+}
+
+// changed handles a read after the object changed: EIO, one log line per
+// handle, and the node's attributes marked stale so that the next open
+// pins the new version at once.
+func (h *fileHandle) changed() syscall.Errno {
+	h.n.invalidate()
+	if !h.warned.Swap(true) {
+		h.n.fsys.log.Warn("object changed while open: reads of this open file fail with EIO (bytes of two versions are never mixed); open it again",
+			"path", h.n.path(), "etag", h.etag)
+	}
+	return syscall.EIO
 }
 
 // Release closes the handle and drops its blocks.

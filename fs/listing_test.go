@@ -140,12 +140,12 @@ func TestProbeName(t *testing.T) {
 	warn := newWarnOnce(log)
 	ctx := context.Background()
 
-	e, err := probeName(ctx, counting, testBucket, "p/", "file", warn)
+	e, err := probeName(ctx, counting, testBucket, "p/", "file", false, warn)
 	if err != nil || e.dir || e.size != 3 || !e.metaMtime || e.mtime.Unix() != 1600000000 || e.mtime.Nanosecond() != 250000000 {
 		t.Fatalf("file: %+v, %v", e, err)
 	}
 	for _, name := range []string{"marker", "implicit", "both"} {
-		e, err := probeName(ctx, counting, testBucket, "p/", name, warn)
+		e, err := probeName(ctx, counting, testBucket, "p/", name, false, warn)
 		if err != nil || !e.dir || e.name != name {
 			t.Fatalf("%s: %+v, %v", name, e, err)
 		}
@@ -153,11 +153,11 @@ func TestProbeName(t *testing.T) {
 	if !strings.Contains(buf.String(), "key=p/both") {
 		t.Fatalf("shadowed object not reported: %s", buf)
 	}
-	if _, err := probeName(ctx, counting, testBucket, "p/", "missing", warn); err != errNoEntry {
+	if _, err := probeName(ctx, counting, testBucket, "p/", "missing", false, warn); err != errNoEntry {
 		t.Fatalf("missing: %v", err)
 	}
 	fake.FailNext(remote.OpHead, remote.ErrTransient, 1)
-	if _, err := probeName(ctx, counting, testBucket, "p/", "file", warn); toErrno(err) != 5 { // EIO
+	if _, err := probeName(ctx, counting, testBucket, "p/", "file", false, warn); toErrno(err) != 5 { // EIO
 		t.Fatalf("transient HEAD failure: %v", err)
 	}
 }
@@ -183,5 +183,27 @@ func TestProbeBucket(t *testing.T) {
 	fake.FailNext(remote.OpHeadBucket, remote.ErrAccessDenied, 1)
 	if _, err := probeBucket(ctx, counting, testBucket); toErrno(err) != 13 {
 		t.Fatalf("denied: %v", err)
+	}
+}
+
+func TestProbeNameWasDir(t *testing.T) {
+	fake, counting := newFake(t)
+	put(t, fake, "d/x", nil, nil)
+	put(t, fake, "f", []byte("abc"), nil)
+	log, _ := logBuffer()
+	warn := newWarnOnce(log)
+	ctx := context.Background()
+	e, err := probeName(ctx, counting, testBucket, "", "d", true, warn)
+	if err != nil || !e.dir || counting.Total() != 1 || counting.Count(remote.OpList) != 1 {
+		t.Fatalf("known directory: %+v %v, requests %v", e, err, counting.Snapshot())
+	}
+	counting.Reset()
+	// Was a directory, is now a file.
+	e, err = probeName(ctx, counting, testBucket, "", "f", true, warn)
+	if err != nil || e.dir || e.size != 3 {
+		t.Fatalf("directory turned file: %+v %v", e, err)
+	}
+	if _, err := probeName(ctx, counting, testBucket, "", "gone", true, warn); err != errNoEntry {
+		t.Fatalf("vanished directory: %v", err)
 	}
 }

@@ -227,9 +227,15 @@ func TestOverwriteWhileOpen(t *testing.T) {
 	if !strings.Contains(h.log.String(), "changed while open") {
 		t.Fatalf("no clear log line: %s", h.log)
 	}
+	if _, errno := h.read(f, o.Fh, 192<<10, 4096); errno != syscall.EIO {
+		t.Fatalf("second read after overwrite: %v, want EIO", errno)
+	}
+	if n := strings.Count(h.log.String(), "changed while open"); n != 1 {
+		t.Fatalf("%d log lines for one changed object, want 1", n)
+	}
 	h.release(f, o.Fh)
-	// A new open after the TTL pins the new version.
-	h.clock.Advance(time.Second)
+	// The EIO made the node's attributes stale: a new open pins the new
+	// version without waiting for the TTL.
 	if got := h.readAll(f); !bytes.Equal(got, fresh) {
 		t.Fatal("new open did not see the new content")
 	}
@@ -381,5 +387,19 @@ func TestReaddirPlusWithoutListCache(t *testing.T) {
 	}
 	if got := h.counting.Snapshot(); got[remote.OpList] != 1 || h.counting.Total() != 1 {
 		t.Fatalf("requests %v, want one listing", got)
+	}
+}
+
+// Revalidating a directory on a path after the TTLs costs one listing
+// request, not a HEAD as well.
+func TestRevalidateDirOneRequest(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "a/b/c", []byte("x"), nil)
+	h.path("a", "b", "c")
+	h.clock.Advance(time.Hour)
+	h.counting.Reset()
+	h.path("a", "b")
+	if got := h.counting.Snapshot(); got[remote.OpList] != 2 || h.counting.Total() != 2 {
+		t.Fatalf("requests %v, want 2 listings", got)
 	}
 }

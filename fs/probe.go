@@ -14,9 +14,19 @@ import (
 var errNoEntry = fmt.Errorf("no such entry: %w", remote.ErrNotFound)
 
 // probeName answers a lookup of name in directory prefix of bucket without
-// a listing of the whole directory: HEAD of the key and a one-key listing
-// of key+"/" run concurrently, and a directory wins over a file.
-func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string, warn *warnOnce) (entry, error) {
+// a listing of the whole directory. A directory wins over a file, so a
+// one-key listing of key+"/" is always needed: by default it runs
+// concurrently with a HEAD of the key (one round trip for files); when
+// name is known to have been a directory (wasDir), the listing runs alone
+// first and the HEAD only if the directory is gone, which makes
+// revalidating directories on a path one request.
+func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string, wasDir bool, warn *warnOnce) (entry, error) {
+	if wasDir {
+		isDir, err := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+		if err != nil || isDir {
+			return entry{name: name, dir: true}, err
+		}
+	}
 	var (
 		wg      sync.WaitGroup
 		info    remote.ObjectInfo
@@ -27,7 +37,10 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 		defer wg.Done()
 		info, headErr = c.Head(ctx, bucket, fileKey(prefix, name))
 	}()
-	isDir, listErr := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+	isDir, listErr := false, error(nil)
+	if !wasDir {
+		isDir, listErr = dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+	}
 	wg.Wait()
 
 	switch {

@@ -11,8 +11,9 @@ import (
 )
 
 // keepBlocks is how many blocks one open handle keeps (including the ones
-// being fetched): the last block read, plus one so that kernel reads in
-// flight on both sides of a block boundary do not evict each other.
+// being fetched): the block being read and the next one, fetched ahead
+// when reads are sequential (so two GETs overlap) and needed anyway when
+// kernel reads in flight straddle a block boundary.
 const keepBlocks = 2
 
 // fetchTimeout bounds one block fetch, which runs detached from the FUSE
@@ -38,16 +39,20 @@ type block struct {
 // with If-Match, so that the bytes it returns all come from that version:
 // after an overwrite every fetch fails with remote.ErrPreconditionFailed.
 // It keeps the last keepBlocks blocks so that the kernel's sequential
-// 128 KiB reads cost one GET per block. Fetches run on bg, detached from the
-// request, so an interrupted read does not waste a GET the retry needs.
+// 128 KiB reads cost one GET per block, and when reads are sequential it
+// fetches the next block while the current one is read. (The shared block
+// cache with a growing readahead window replaces this later.) Fetches run
+// on bg, detached from the request, so an interrupted read does not waste a
+// GET the retry needs.
 type reader struct {
 	client    remote.Client
 	obj       object
 	blockSize int64
 	bg        context.Context
 
-	mu     sync.Mutex
-	blocks []*block // most recently used last; at most keepBlocks
+	mu      sync.Mutex
+	blocks  []*block // most recently used last; at most keepBlocks
+	lastEnd int64    // where the previous read ended
 }
 
 func newReader(bg context.Context, c remote.Client, obj object, blockSize int64) *reader {
@@ -75,6 +80,9 @@ func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 		n += c
 		pos += int64(c)
 	}
+	if n > 0 {
+		r.readAhead(off, end)
+	}
 	return n, nil
 }
 
@@ -90,6 +98,21 @@ func (r *reader) block(ctx context.Context, index int64) (*block, error) {
 		return nil, b.err
 	}
 	return b, nil
+}
+
+// readAhead notes a completed read of [off, end) and, when it continued
+// the previous one, starts fetching the block after the one holding end-1.
+// (Called after the read, so that the blocks it used are the most recent
+// and the fetch evicts an older one.)
+func (r *reader) readAhead(off, end int64) {
+	r.mu.Lock()
+	sequential := off == r.lastEnd && off > 0
+	r.lastEnd = end
+	r.mu.Unlock()
+	next := (end-1)/r.blockSize + 1
+	if sequential && next*r.blockSize < r.obj.size {
+		r.lookupOrStart(next)
+	}
 }
 
 // lookupOrStart returns the kept block index, or starts fetching it.

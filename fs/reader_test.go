@@ -222,3 +222,45 @@ func TestReaderKeepsLastBlocks(t *testing.T) {
 		t.Fatal("release kept blocks")
 	}
 }
+
+// Sequential reads fetch the next block ahead; random reads do not.
+func TestReaderReadAhead(t *testing.T) {
+	fake, counting := newFake(t)
+	put(t, fake, "f", pattern(8*testBlock, 9), nil)
+	r := openReader(t, counting, "f")
+	ctx := context.Background()
+	buf := make([]byte, testBlock/2)
+	for _, off := range []int64{5 * testBlock, testBlock} { // random
+		if _, err := r.ReadAt(ctx, buf, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if gets := counting.Count(remote.OpGet); gets != 2 {
+		t.Fatalf("random reads: %d GETs, want 2", gets)
+	}
+	if _, err := r.ReadAt(ctx, buf, testBlock+testBlock/2); err != nil { // continues
+		t.Fatal(err)
+	}
+	waitGets(t, counting, 3) // block 2 fetched ahead
+	if _, err := r.ReadAt(ctx, buf, 2*testBlock); err != nil {
+		t.Fatal(err)
+	}
+	waitGets(t, counting, 4) // block 2 was ready; block 3 fetched ahead
+	time.Sleep(10 * time.Millisecond)
+	if gets := counting.Count(remote.OpGet); gets != 4 {
+		t.Fatalf("%d GETs, want 4", gets)
+	}
+}
+
+// waitGets waits until exactly want GETs were sent (prefetches run in the
+// background).
+func waitGets(t *testing.T, c *remote.Counting, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Count(remote.OpGet) < want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := c.Count(remote.OpGet); got != want {
+		t.Fatalf("%d GETs, want %d", got, want)
+	}
+}
