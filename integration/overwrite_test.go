@@ -1,0 +1,78 @@
+//go:build linux
+
+package integration
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	ttlFlag   = "1s"                    // --stat-ttl and --list-ttl of these tests
+	ttlWait   = 2500 * time.Millisecond // past the TTL, with a margin
+	overwrite = 48 << 20                // object size: far reads are never prefetched
+)
+
+// TestOverwriteWhileOpen: an object overwritten in S3 while open gives EIO
+// on the next read that is not served from cache, and never bytes of the
+// new version mixed into the old; after the TTL a new open reads the new
+// content, and a new size.
+func TestOverwriteWhileOpen(t *testing.T) {
+	srv := requireMountable(t)
+	bucket := srv.NewBucket(t)
+	oldData, newData := randomBytes(20, overwrite), randomBytes(21, overwrite)
+	putObject(t, srv.SDK(), bucket, "obj.bin", oldData)
+	m := mount(t, "s3://"+bucket, "--stat-ttl", ttlFlag, "--list-ttl", ttlFlag)
+
+	f, err := os.Open(m.Path("obj.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	if _, err := f.ReadAt(head, 0); err != nil || !bytes.Equal(head, oldData[:4096]) {
+		t.Fatalf("first read: err %v, equal to the object: %v", err, bytes.Equal(head, oldData[:4096]))
+	}
+	putObject(t, srv.SDK(), bucket, "obj.bin", newData)
+
+	eio := 0
+	for _, off := range []int64{40 << 20, 44 << 20, overwrite - 8192} {
+		buf := make([]byte, 8192)
+		n, err := f.ReadAt(buf, off)
+		switch {
+		case errors.Is(err, syscall.EIO):
+			eio++
+		case err != nil:
+			t.Errorf("read at %d after the overwrite: %v, want EIO", off, err)
+		case !bytes.Equal(buf[:n], oldData[off:off+int64(n)]):
+			t.Errorf("read at %d after the overwrite returned bytes that are not the opened version's "+
+				"(new version's: %v)", off, bytes.Equal(buf[:n], newData[off:off+int64(n)]))
+		}
+	}
+	t.Logf("%d of 3 far reads after the overwrite gave EIO", eio)
+	if eio == 0 {
+		t.Error("no far read after the overwrite failed with EIO: reads are not pinned to the ETag seen at open")
+	}
+	f.Close()
+
+	time.Sleep(ttlWait)
+	if sum, want := md5sumOf(t, m.Path("obj.bin")), md5hex(newData); sum != want {
+		t.Errorf("new open %v after the overwrite: md5 %s, want the new content's %s", ttlWait, sum, want)
+	}
+
+	smaller := []byte("a much smaller third version\n")
+	putObject(t, srv.SDK(), bucket, "obj.bin", smaller)
+	time.Sleep(ttlWait)
+	if size := strings.TrimSpace(mustRun(t, "stat", "-c", "%s", m.Path("obj.bin"))); size != strconv.Itoa(len(smaller)) {
+		t.Errorf("stat after the TTL: size %s, want %d", size, len(smaller))
+	}
+	if got := mustRun(t, "cat", m.Path("obj.bin")); got != string(smaller) {
+		t.Errorf("cat after the TTL: %q, want %q", got, smaller)
+	}
+}
