@@ -80,12 +80,20 @@
 // non-canonical key (leading "/", "//", "." or ".." segments, NUL, a segment
 // over 255 bytes) or bucket name never matches anything: it is denied with
 // ENOENT, never cleaned, because cleaning "out/../secret" is exactly how a
-// denied object would be reached. Keys are not percent-decoded anywhere in
-// objfs, so "a%2Fb" is an object with a percent sign in its name; to keep
-// "percent-encode a denied key" from ever matching, a pattern that contains
-// an escape like "%2F", or a raw prefix that ends in "%" or "%2", is refused.
-// Adding a trailing "/" turns a file key into a different key (a directory);
-// it is allowed only where a pattern names that directory.
+// denied object would be reached.
+//
+// Keys are not percent-decoded anywhere in objfs: "a%2Fb" is an object with
+// a percent sign in its name. Two rules keep percent-encoding from ever
+// turning a denied path into an allowed one, even through a tool or proxy
+// that does decode: (1) a key is canonical only if its percent-decodings,
+// repeated until no escape is left, are canonical too, so "out/%2E%2E/x"
+// and "a%252F%252Fb" are denied like "out/../x"; (2) a pattern holding an
+// escape such as "%2F", or a raw prefix ending in "%" or "%2", is refused,
+// so every escape in an allowed key lies past its pattern's literal part
+// and decoding keeps the key under the same prefix. The fuzz target
+// FuzzMatcher checks both, and that "..", "./", "//" and a leading "/"
+// never help. Adding a trailing "/" turns a file key into a different key
+// (a directory); it is allowed only where a pattern names that directory.
 //
 // # Decisions and the errno table
 //

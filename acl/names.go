@@ -40,6 +40,11 @@ func nameOK(name string) bool {
 // ValidName, where the last segment may be empty: keys that end in "/" name
 // directories. So no leading "/", no "//", no "." or ".." segment.
 //
+// Percent-escapes are not decoded for matching, but a key is canonical only
+// if every repeated percent-decoding of it is canonical too ("out/%2E%2E/x"
+// is not), so that no tool or proxy that decodes keys can turn an allowed
+// key into one that climbs out of its pattern.
+//
 // objfs builds keys from names the kernel has already resolved, so a
 // non-canonical key never comes from a legitimate path; the matcher treats
 // one as matching nothing instead of cleaning it (cleaning "out/../secret"
@@ -51,9 +56,9 @@ func CheckKey(key string) error {
 	if strings.HasPrefix(key, "/") {
 		return errors.New("key starts with \"/\"")
 	}
-	for i, seg := range strings.Split(key, "/") {
-		last := i == strings.Count(key, "/")
-		if seg == "" && last {
+	segs := strings.Split(key, "/")
+	for i, seg := range segs {
+		if seg == "" && i == len(segs)-1 {
 			continue
 		}
 		if seg == "" {
@@ -63,11 +68,29 @@ func CheckKey(key string) error {
 			return fmt.Errorf("key segment %d: %w", i+1, err)
 		}
 	}
-	return errors.New("key is not canonical")
+	return errors.New("key percent-decodes to a non-canonical key (\"..\", \".\", \"//\" or NUL)")
 }
 
-// keyOK is the allocation-free form of CheckKey == nil.
+// keyOK is the fast form of CheckKey == nil: the key's segments are
+// canonical, and so are those of every repeated percent-decoding of it.
+//
+// Checking the key and its fully decoded form is enough: decoding never
+// touches '/', '.' or NUL bytes, so a ".", ".." or empty segment or a NUL,
+// once present, survives every later round; and segments only get shorter,
+// so the length limit holds for every round if it holds for the key.
 func keyOK(key string) bool {
+	if !segmentsOK(key) {
+		return false
+	}
+	if strings.IndexByte(key, '%') < 0 {
+		return true
+	}
+	return segmentsOK(fullyDecode(key))
+}
+
+// segmentsOK reports whether key is "" or "/"-separated valid names, the
+// last of which may be empty (a directory key).
+func segmentsOK(key string) bool {
 	for key != "" {
 		i := strings.IndexByte(key, '/')
 		if i < 0 {
@@ -79,6 +102,31 @@ func keyOK(key string) bool {
 		key = key[i+1:]
 	}
 	return true
+}
+
+// fullyDecode decodes "%XX" escapes (two hex digits) until none is left,
+// in one pass: each byte is pushed onto the output, and whenever the output
+// then ends in an escape, that escape is replaced by its byte (which may
+// complete another escape). Other '%' bytes stay as they are.
+func fullyDecode(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		out = append(out, s[i])
+		for n := len(out); n >= 3 && out[n-3] == '%' && isHex(out[n-2]) && isHex(out[n-1]); n = len(out) {
+			out = append(out[:n-3], unhex(out[n-2])<<4|unhex(out[n-1]))
+		}
+	}
+	return string(out)
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // isDirKey reports whether a canonical key names a directory: the bucket

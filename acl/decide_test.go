@@ -1,0 +1,146 @@
+package acl
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// Connectors as in the issue: read-only over a bucket, read-write on one
+// folder, one limited to a single object, and a read-write one on everything.
+func testConns(t *testing.T) map[string]*Connector {
+	return map[string]*Connector{
+		"ro":  newConn(t, "ro", Read, "data/in/*", "models/team.jpg"),
+		"rw":  newConn(t, "rw", ReadWrite, "data/out/*", "data/report.csv"),
+		"one": newConn(t, "one", Read, "models/team.jpg"),
+		"all": newConn(t, "all", ReadWrite),
+	}
+}
+
+func TestDecide(t *testing.T) {
+	cs := testConns(t)
+	const ok = syscall.Errno(0)
+	tests := []struct {
+		conn   string
+		op     Op
+		bucket string
+		key    string
+		want   syscall.Errno
+		rule   string
+	}{
+		{"ro", OpRead, "data", "in/x", ok, `paths[0] "data/in/*"`},
+		{"ro", OpStat, "data", "", ok, "on the way"},
+		{"ro", OpList, "data", "", ok, "on the way"},
+		{"ro", OpList, "data", "in/", ok, `paths[0]`},
+		{"ro", OpRead, "data", "secret", syscall.ENOENT, "no pattern"},
+		{"ro", OpStat, "other", "", syscall.ENOENT, "no pattern"},
+		{"ro", OpWrite, "data", "in/x", syscall.EROFS, "access: read"},
+		{"ro", OpDelete, "data", "in/", syscall.EROFS, "access: read"},
+		{"ro", OpRename, "data", "in/x", syscall.EROFS, "access: read"},
+		{"ro", OpWrite, "data", "new.txt", syscall.EROFS, "access: read"},
+		{"ro", OpWrite, "data", "", syscall.EROFS, "access: read"},
+		{"ro", OpWrite, "newbucket", "", syscall.EROFS, "access: read"},
+		{"ro", OpWrite, "other", "x", syscall.ENOENT, "no pattern"},
+		{"ro", OpWrite, "data", "sub/x", syscall.ENOENT, "no pattern"},
+		{"rw", OpWrite, "data", "out/x", ok, `paths[0] "data/out/*"`},
+		{"rw", OpWrite, "data", "out/", ok, `paths[0]`},
+		{"rw", OpWrite, "data", "out/a/b/", ok, `paths[0]`},
+		{"rw", OpDelete, "data", "out/a/b", ok, `paths[0]`},
+		{"rw", OpDelete, "data", "report.csv", ok, `paths[1] "data/report.csv"`},
+		{"rw", OpWrite, "data", "x", syscall.EACCES, "outside every pattern"},
+		{"rw", OpWrite, "data", "", syscall.EACCES, "on the way"},
+		{"rw", OpDelete, "data", "", syscall.EACCES, "on the way"},
+		{"rw", OpWrite, "data", "report.csv/", syscall.EACCES, "outside every pattern"},
+		{"rw", OpWrite, "newbucket", "", syscall.EACCES, "outside every pattern"},
+		{"rw", OpWrite, "data", "in/x", syscall.ENOENT, "no pattern"},
+		{"rw", OpRead, "data", "in/x", syscall.ENOENT, "no pattern"},
+		{"rw", OpWrite, "data", "out/../x", syscall.ENOENT, "not a canonical path"},
+		{"rw", OpWrite, "data", "/out/x", syscall.ENOENT, "not a canonical path"},
+		{"rw", OpWrite, "data", "out//x", syscall.ENOENT, "not a canonical path"},
+		{"rw", OpRead, "data/out", "x", syscall.ENOENT, "not a canonical path"},
+		{"one", OpStat, "models", "", ok, "on the way"},
+		{"one", OpRead, "models", "team.jpg", ok, `paths[0]`},
+		{"one", OpRead, "models", "team.jpg2", syscall.ENOENT, "no pattern"},
+		{"one", OpStat, "models", "team.jpg/", syscall.ENOENT, "no pattern"},
+		{"one", OpList, "data", "", syscall.ENOENT, "no pattern"},
+		{"all", OpWrite, "newbucket", "", ok, "no paths"},
+		{"all", OpDelete, "b", "x/y/", ok, "no paths"},
+		{"all", OpWrite, "b", "x/../y", syscall.ENOENT, "not a canonical path"},
+	}
+	for _, tt := range tests {
+		d := cs[tt.conn].Decide(tt.op, tt.bucket, tt.key)
+		if d.Allowed != (tt.want == ok) || d.Errno != tt.want || !strings.Contains(d.Rule, tt.rule) {
+			t.Errorf("%s.Decide(%v, %q, %q) = %v; want %s with rule containing %q",
+				tt.conn, tt.op, tt.bucket, tt.key, d, ErrnoName(tt.want), tt.rule)
+		}
+	}
+}
+
+func TestDecideRename(t *testing.T) {
+	cs := testConns(t)
+	rwCopy := *cs["rw"]
+	const ok = syscall.Errno(0)
+	tests := []struct {
+		src, sb, sk, dst, db, dk string
+		want                     syscall.Errno
+		rule                     string
+	}{
+		{"rw", "data", "out/a", "rw", "data", "out/b", ok, "source"},
+		{"rw", "data", "out/d/", "rw", "data", "out/e/", ok, "source"},
+		{"rw", "data", "report.csv", "rw", "data", "out/r.csv", ok, "source"},
+		{"rw", "data", "out/a", "rw", "data", "x", syscall.EACCES, "destination"},
+		{"rw", "data", "out/a", "rw", "data", "in/x", syscall.ENOENT, "destination"},
+		{"rw", "data", "", "rw", "data", "out/x/", syscall.EACCES, "source"},
+		{"rw", "data", "secret", "rw", "data", "out/x", syscall.ENOENT, "no pattern"},
+		{"rw", "data", "out/a", "rw", "other", "out/a", syscall.EXDEV, "across buckets"},
+		{"rw", "data", "out/a", "ro", "data", "in/a", syscall.EXDEV, "across connectors"},
+		{"ro", "data", "in/a", "rw", "data", "out/a", syscall.EXDEV, "across connectors"},
+		{"ro", "data", "in/a", "ro", "data", "in/b", syscall.EROFS, "source: access: read"},
+		{"all", "b", "x", "all", "b", "y", ok, "no paths"},
+		{"all", "b", "x", "all", "b", "../y", syscall.ENOENT, "not a canonical"},
+		{"rw", "data", "out/a", "rwcopy", "data", "out/b", ok, "source"},
+	}
+	cs["rwcopy"] = &rwCopy
+	for _, tt := range tests {
+		d := DecideRename(cs[tt.src], tt.sb, tt.sk, cs[tt.dst], tt.db, tt.dk)
+		if d.Allowed != (tt.want == ok) || d.Errno != tt.want || !strings.Contains(d.Rule, tt.rule) {
+			t.Errorf("DecideRename(%s %s/%s -> %s %s/%s) = %v; want %s with rule containing %q",
+				tt.src, tt.sb, tt.sk, tt.dst, tt.db, tt.dk, d, ErrnoName(tt.want), tt.rule)
+		}
+	}
+}
+
+func TestRuleNamesLine(t *testing.T) {
+	f, err := Parse([]byte(`connectors:
+  - label: rw
+    credentials: default
+    access: readwrite
+    paths:
+      - data/in/x
+      - data/out/*
+  - label: ro
+    credentials: default
+    paths: [data/out/*]
+`), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := f.Connector("rw").Decide(OpWrite, "data", "out/x"); d.Rule != `paths[1] "data/out/*" (line 7)` {
+		t.Errorf("rule = %q", d.Rule)
+	}
+	if d := f.Connector("ro").Decide(OpWrite, "data", "out/x"); d.Rule != "access: read (the default)" {
+		t.Errorf("rule = %q", d.Rule)
+	}
+}
+
+func TestOpNames(t *testing.T) {
+	for o := OpRead; o <= OpRename; o++ {
+		got, err := ParseOp(o.String())
+		if err != nil || got != o {
+			t.Errorf("ParseOp(%q) = %v, %v", o.String(), got, err)
+		}
+	}
+	if _, err := ParseOp("chmod"); err == nil {
+		t.Error("ParseOp(chmod) accepted")
+	}
+}
