@@ -40,6 +40,7 @@ type Mount struct {
 	LogPath string // objfs's stdout and stderr
 
 	t       *testing.T
+	secret  string // must never appear in the log
 	parent  string // temporary directory holding Dir and LogPath
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when the process has exited
@@ -62,7 +63,7 @@ func mountVia(t *testing.T, ep endpoint, source string, args ...string) *Mount {
 	t.Helper()
 	testenv.RequireFUSE(t)
 	parent, dir := newMountDir(t)
-	m := &Mount{Dir: dir, LogPath: filepath.Join(parent, "objfs.log"), t: t, parent: parent}
+	m := &Mount{Dir: dir, LogPath: filepath.Join(parent, "objfs.log"), t: t, secret: ep.SecretKey, parent: parent}
 	logf, err := os.Create(m.LogPath)
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +201,8 @@ func (m *Mount) Unmount() error {
 	return m.stopErr
 }
 
-// cleanup unmounts, fails t on a data race in objfs, shows and saves the
+// cleanup unmounts, fails t on a data race in objfs or a secret in its
+// log, shows and saves the
 // log when t failed, and removes the mount's directories (never
 // recursively: a mountpoint still attached must not be walked).
 func (m *Mount) cleanup() {
@@ -210,6 +212,9 @@ func (m *Mount) cleanup() {
 	log, _ := os.ReadFile(m.LogPath)
 	if bytes.Contains(log, []byte("WARNING: DATA RACE")) {
 		m.t.Error("the race detector found a data race in objfs (see its log)")
+	}
+	if m.secret != "" && bytes.Contains(log, []byte(m.secret)) {
+		m.t.Error("the objfs log contains the secret access key")
 	}
 	if m.t.Failed() {
 		m.t.Logf("objfs log (%s), last %d lines:\n%s", m.LogPath, logTailLines, lastLines(log, logTailLines))
