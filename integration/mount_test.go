@@ -202,9 +202,9 @@ func (m *Mount) Unmount() error {
 }
 
 // cleanup unmounts, fails t on a data race in objfs or a secret in its
-// log, shows and saves the
-// log when t failed, and removes the mount's directories (never
-// recursively: a mountpoint still attached must not be walked).
+// log, shows and saves the log when t failed, and removes the mount's
+// directories (never recursively: a mountpoint still attached must not be
+// walked).
 func (m *Mount) cleanup() {
 	if err := m.Unmount(); err != nil {
 		m.t.Error(err)
