@@ -8,10 +8,12 @@
 //
 //   - S3 (s3*.go): the aws-sdk-go-v2 implementation. One call is one HTTP
 //     request: the SDK's own retryer is disabled, and each attempt runs
-//     under S3Config.RequestTimeout layered on the caller's context. For
-//     GetObject that timeout bounds the wait for the headers and then each
-//     body Read (a stall timer), not the whole transfer. The HTTP transport
-//     keeps MaxConns idle connections per host, HTTP/1.1, no compression.
+//     under a deadline derived from S3Config.RequestTimeout, layered on the
+//     caller's context (s3_deadline.go): fixed for small calls, longer for
+//     server-side copies, and a stall timer for body transfers, so a large
+//     part on a slow link is not cut while it progresses. The HTTP
+//     transport keeps MaxConns idle connections per host, HTTP/1.1, no
+//     compression.
 //   - Fake (fake*.go): in memory, honouring every contract, with fault
 //     injection (FailNext, SetHook) for tests of the layers above.
 //   - WithRetry (retry*.go): retries retryable errors with exponential

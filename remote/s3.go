@@ -2,7 +2,6 @@ package remote
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -58,7 +57,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 // that several S3-compatible servers reject.
 func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(newHTTPClient(cfg.MaxConns, cfg.RequestTimeout)),
+		config.WithHTTPClient(newHTTPClient(cfg.MaxConns)),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
@@ -79,12 +78,6 @@ func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 // Region is the region requests are signed for.
 func (s *S3) Region() string { return s.region }
 
-// attempt returns the context for one request: the caller's ctx bounded by
-// RequestTimeout.
-func (s *S3) attempt(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.timeout)
-}
-
 // fail wraps err from one request: the caller's context error when ctx is
 // done, ErrTransient when only the attempt's own deadline (actx) passed,
 // else the classification of the SDK error.
@@ -95,7 +88,7 @@ func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) 
 		e.Kind = ctx.Err()
 	case timedOut(actx):
 		e.Kind = ErrTransient
-		e.Message = fmt.Sprintf("no progress within %v", s.timeout)
+		e.Message = s.timeoutMessage(actx)
 	default:
 		c := classify(err)
 		e.Kind, e.Code, e.Status = c.kind, c.code, c.status
@@ -108,13 +101,6 @@ func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) 
 	}
 	s.log.Debug("s3 request failed", "op", op, "bucket", bucket, "key", key, "err", e)
 	return e
-}
-
-// timedOut reports whether an attempt's context ended by its own deadline
-// or stall timer (rather than by the caller, or by release after use).
-func timedOut(actx context.Context) bool {
-	cause := context.Cause(actx)
-	return errors.Is(cause, context.DeadlineExceeded) || errors.Is(cause, errStalled)
 }
 
 // invalid reports a request rejected before it was sent.

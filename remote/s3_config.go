@@ -27,9 +27,11 @@ type S3Config struct {
 	// Static credentials; when AccessKeyID is empty the SDK's default
 	// chain supplies them. They are never logged nor put in errors.
 	AccessKeyID, SecretAccessKey, SessionToken string
-	// RequestTimeout bounds each attempt: the whole request for most
-	// operations; for GetObject the wait for the response headers and then
-	// every pause between body reads. Default DefaultRequestTimeout.
+	// RequestTimeout bounds each attempt: the whole request for small
+	// calls; ten times it for server-side copies (Copy, UploadPartCopy,
+	// CompleteMultipart); and for transfers (Get, Put, UploadPart) every
+	// pause in which no byte moves, however long the whole transfer
+	// takes. Default DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// MaxConns sizes the HTTP connection pool (idle connections kept per
 	// host). Default DefaultMaxConns.

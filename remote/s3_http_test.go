@@ -467,3 +467,72 @@ func TestS3PutShortBodyNotSent(t *testing.T) {
 		t.Errorf("%d requests sent for a short body", n)
 	}
 }
+
+// TestS3SlowUploadProgresses: a Put that takes several RequestTimeouts in
+// all succeeds, because bytes keep moving.
+func TestS3SlowUploadProgresses(t *testing.T) {
+	const size = 16 << 20 // at 1 MiB per 150ms: 2.4s, more than 2 RequestTimeouts
+	srv := newS3Server(t, func(w http.ResponseWriter, r *http.Request) {}) // records (reads) the body
+	srv.Config.Handler = slowReader(srv.Config.Handler, 1<<20, 150*time.Millisecond)
+	s := newTestS3(t, srv.URL, time.Second)
+	body := bytes.Repeat([]byte("z"), size)
+	start := time.Now()
+	if _, err := s.Put(t.Context(), PutRequest{Bucket: "bkt", Key: "k", Body: bytes.NewReader(body), Size: size}); err != nil {
+		t.Fatalf("slow Put after %v: %v", time.Since(start), err)
+	}
+	if d := time.Since(start); d < 2*time.Second {
+		t.Errorf("upload took %v; the server was meant to make it slower than 2 RequestTimeouts", d)
+	}
+	if got := len(srv.last(t).body); got != size {
+		t.Fatalf("server got %d bytes, want %d", got, size)
+	}
+}
+
+// slowReader delays the request body: chunk bytes per pause.
+func slowReader(next http.Handler, chunk int, pause time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = &throttled{r: r.Body, chunk: chunk, pause: pause}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type throttled struct {
+	r     io.ReadCloser
+	chunk int
+	pause time.Duration
+	left  int
+}
+
+func (t *throttled) Read(p []byte) (int, error) {
+	if t.left == 0 {
+		time.Sleep(t.pause)
+		t.left = t.chunk
+	}
+	n, err := t.r.Read(p[:min(len(p), t.left)])
+	t.left -= n
+	return n, err
+}
+
+func (t *throttled) Close() error { return t.r.Close() }
+
+// TestS3StalledUpload: a server that stops taking the body fails the Put
+// with ErrTransient after about RequestTimeout.
+func TestS3StalledUpload(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // never reads the body
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	s := newTestS3(t, srv.URL, 300*time.Millisecond)
+	const size = 64 << 20 // far more than socket buffers hold
+	start := time.Now()
+	_, err := s.Put(t.Context(), PutRequest{Bucket: "bkt", Key: "k", Body: bytes.NewReader(make([]byte, size)), Size: size})
+	checkClass(t, "stalled upload", err, ErrTransient)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("stall detected after %v", d)
+	}
+}

@@ -37,19 +37,19 @@ func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error
 	if err != nil {
 		return Part{}, &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
 	}
-	actx, cancel := s.attempt(ctx)
-	defer cancel()
-	out, err := s.api.UploadPart(actx, &s3.UploadPartInput{
+	st := newStall(ctx, s.timeout)
+	defer st.release()
+	out, err := s.api.UploadPart(st.ctx, &s3.UploadPartInput{
 		Bucket:        &req.Bucket,
 		Key:           &req.Key,
 		UploadId:      &req.UploadID,
 		PartNumber:    aws.Int32(req.Number),
-		Body:          &sizedBody{r: req.Body, size: req.Size},
+		Body:          &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st},
 		ContentLength: aws.Int64(req.Size),
 		ContentMD5:    &sum,
 	})
 	if err != nil {
-		return Part{}, s.fail(ctx, actx, OpUploadPart, req.Bucket, req.Key, err)
+		return Part{}, s.fail(ctx, st.ctx, OpUploadPart, req.Bucket, req.Key, err)
 	}
 	return Part{Number: req.Number, ETag: aws.ToString(out.ETag),
 		ChecksumCRC32C: aws.ToString(out.ChecksumCRC32C)}, nil
@@ -75,7 +75,7 @@ func (s *S3) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Par
 	if req.SrcETag != "" {
 		in.CopySourceIfMatch = &req.SrcETag
 	}
-	actx, cancel := s.attempt(ctx)
+	actx, cancel := s.attemptLong(ctx)
 	defer cancel()
 	out, err := s.api.UploadPartCopy(actx, in)
 	if err != nil {
@@ -107,7 +107,7 @@ func (s *S3) CompleteMultipart(ctx context.Context, req CompleteMultipartRequest
 	if req.IfNoneMatch {
 		in.IfNoneMatch = aws.String("*")
 	}
-	actx, cancel := s.attempt(ctx)
+	actx, cancel := s.attemptLong(ctx)
 	defer cancel()
 	out, err := s.api.CompleteMultipartUpload(actx, in)
 	if err != nil {

@@ -39,10 +39,12 @@ func (s *S3) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, &Error{Op: OpPut, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
 	}
+	st := newStall(ctx, s.timeout)
+	defer st.release()
 	in := &s3.PutObjectInput{
 		Bucket:        &req.Bucket,
 		Key:           &req.Key,
-		Body:          &sizedBody{r: req.Body, size: req.Size},
+		Body:          &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st},
 		ContentLength: aws.Int64(req.Size),
 		ContentMD5:    &sum,
 		Metadata:      req.Metadata,
@@ -50,11 +52,9 @@ func (s *S3) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
 	if req.IfNoneMatch {
 		in.IfNoneMatch = aws.String("*")
 	}
-	actx, cancel := s.attempt(ctx)
-	defer cancel()
-	out, err := s.api.PutObject(actx, in)
+	out, err := s.api.PutObject(st.ctx, in)
 	if err != nil {
-		return ObjectInfo{}, s.fail(ctx, actx, OpPut, req.Bucket, req.Key, err)
+		return ObjectInfo{}, s.fail(ctx, st.ctx, OpPut, req.Bucket, req.Key, err)
 	}
 	return ObjectInfo{Key: req.Key, Size: req.Size, ETag: aws.ToString(out.ETag),
 		Metadata: sentMetadata(req.Metadata)}, nil
@@ -74,7 +74,7 @@ func (s *S3) Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error) {
 		in.MetadataDirective = types.MetadataDirectiveReplace
 		in.Metadata = req.Metadata
 	}
-	actx, cancel := s.attempt(ctx)
+	actx, cancel := s.attemptLong(ctx)
 	defer cancel()
 	out, err := s.api.CopyObject(actx, in)
 	if err != nil {

@@ -24,9 +24,10 @@ const (
 // host. HTTP/2 stays off: S3 does not speak it, and many parallel range
 // GETs are faster on separate connections than multiplexed on one.
 // Compression stays off so that ranges and lengths are the bytes stored.
-// The SDK's per-connection read timeout is off: RequestTimeout bounds each
-// attempt, and a GetObject body has its own stall timer (s3_body.go).
-func newHTTPClient(maxConns int, responseTimeout time.Duration) *awshttp.BuildableClient {
+// No response-header or per-connection read timeout: every request has
+// its own deadline or stall timer (s3_deadline.go), and a fixed header
+// timeout would cut server-side copies that answer only when done.
+func newHTTPClient(maxConns int) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) {
 			d.Timeout = dialTimeout
@@ -39,7 +40,7 @@ func newHTTPClient(maxConns int, responseTimeout time.Duration) *awshttp.Buildab
 			tr.MaxConnsPerHost = 0 // callers bound their own concurrency
 			tr.IdleConnTimeout = idleConnTimeout
 			tr.TLSHandshakeTimeout = tlsHandshakeTimeout
-			tr.ResponseHeaderTimeout = responseTimeout
+			tr.ResponseHeaderTimeout = 0
 			tr.ExpectContinueTimeout = time.Second
 			tr.DisableCompression = true
 			tr.ForceAttemptHTTP2 = false
