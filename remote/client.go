@@ -40,19 +40,24 @@ type Client interface {
 	// ETag differs, it fails with ErrPreconditionFailed and no bytes. A
 	// range starting at or beyond the end of a non-empty object fails with
 	// ErrInvalidRange; reading an empty object with Offset 0 returns an empty
-	// reader. The caller must Close the reader.
+	// reader; Length 0 only checks the object as for a read at Offset. The
+	// caller must Close the reader.
 	Get(ctx context.Context, req GetRequest) (io.ReadCloser, error)
 
 	// Put stores Body (exactly Size bytes) as the whole object, with an
 	// integrity checksum the server verifies. With IfNoneMatch it fails with
-	// ErrPreconditionFailed if the key already exists.
+	// ErrPreconditionFailed if the key already exists. The result carries
+	// Key, Size, ETag and the metadata sent (LastModified is zero: S3 does
+	// not report it).
 	Put(ctx context.Context, req PutRequest) (ObjectInfo, error)
 
 	// Copy copies one object server-side (objects up to 5 GiB; larger ones
 	// need multipart copy, see Multipart.UploadPartCopy). With
 	// ReplaceMetadata the destination gets req.Metadata instead of the
 	// source's. If SrcETag is set the copy fails with ErrPreconditionFailed
-	// when the source changed.
+	// when the source changed. The result carries Key, ETag and
+	// LastModified, metadata only when replaced, and Size -1 (unknown: S3
+	// does not report it).
 	Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error)
 
 	// Delete removes one key. Deleting a missing key succeeds (S3 semantics).
@@ -81,7 +86,8 @@ type Multipart interface {
 	UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Part, error)
 	// CompleteMultipart assembles the parts (sorted by number) into the
 	// object. With IfNoneMatch it fails with ErrPreconditionFailed if the key
-	// exists (where the server supports conditional writes).
+	// exists (where the server supports conditional writes). The result
+	// carries Key and ETag, and Size -1 (unknown).
 	CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (ObjectInfo, error)
 	// AbortMultipart discards an upload and its parts.
 	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
@@ -201,6 +207,8 @@ type Part struct {
 	ETag   string
 	// ChecksumCRC32C is the base64 CRC32C the server verified, when the
 	// upload used a flexible checksum; it must be echoed on completion.
+	// The S3 client sends Content-MD5 instead and leaves it empty (see
+	// the package doc, Integrity).
 	ChecksumCRC32C string
 }
 

@@ -21,9 +21,24 @@
 //     what it does not retry.
 //   - Counting (counting.go): counts calls per operation.
 //
+// Config types (S3Config, RetryConfig) have WithDefaults and Validate; the
+// Fake's clock (SetClock) and the retry sleep and jitter are injectable.
+//
 // The usual stack is WithRetry(NewCounting(s3)): counts then are requests
-// sent. The package remotetest holds the conformance suite that the S3
-// client (against MinIO) and the Fake both pass.
+// sent. Operations are named by the Op* constants (ops.go), S3's action
+// names, in counts, injected faults and errors. The package remotetest
+// holds the conformance suite that the S3 client (against MinIO) and the
+// Fake both pass; what MinIO cannot do (an object and a prefix of the same
+// name, "a" and "a/b") is tested on the Fake alone.
+//
+// # S3 compatibility notes
+//
+// Listings ask for EncodingType=url (keys may hold characters XML cannot
+// carry) and decode keys back. Copy sources are percent-encoded except for
+// unreserved characters and "/". ListMultipartUploads filters by prefix
+// on the client, because MinIO returns nothing for a prefix that is not a
+// whole key. A Get of Offset 0 on an empty object retries once without a
+// Range, since only an empty object has no byte 0.
 //
 // # Errors
 //

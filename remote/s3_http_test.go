@@ -471,7 +471,8 @@ func TestS3PutShortBodyNotSent(t *testing.T) {
 // TestS3SlowUploadProgresses: a Put that takes several RequestTimeouts in
 // all succeeds, because bytes keep moving.
 func TestS3SlowUploadProgresses(t *testing.T) {
-	const size = 16 << 20                                                  // at 1 MiB per 150ms: 2.4s, more than 2 RequestTimeouts
+	// At 1 MiB per 150ms the upload takes 2.4s: more than 2 RequestTimeouts.
+	const size = 16 << 20
 	srv := newS3Server(t, func(w http.ResponseWriter, r *http.Request) {}) // records (reads) the body
 	srv.Config.Handler = slowReader(srv.Config.Handler, 1<<20, 150*time.Millisecond)
 	s := newTestS3(t, srv.URL, time.Second)

@@ -19,6 +19,7 @@ var objectTests = map[string]func(*testing.T, *env){
 	"GetRanges":         testGetRanges,
 	"GetEmptyObject":    testGetEmptyObject,
 	"GetIfMatch":        testGetIfMatch,
+	"GetZeroLength":     testGetZeroLength,
 	"NotFound":          testNotFound,
 	"Delete":            testDelete,
 	"Copy":              testCopy,
@@ -145,6 +146,19 @@ func testGetIfMatch(t *testing.T, e *env) {
 	}
 	_, err := e.read(remote.GetRequest{Key: "pinned", IfMatch: v1.ETag, Offset: 100, Length: 10})
 	wantErr(t, "ranged Get pinned to the overwritten ETag", err, remote.ErrPreconditionFailed)
+}
+
+// testGetZeroLength: Length 0 reads nothing but checks like a read.
+func testGetZeroLength(t *testing.T, e *env) {
+	v1 := e.put("z", pattern(10, 9), nil)
+	got := e.mustRead(remote.GetRequest{Key: "z", Offset: 5, Length: 0, IfMatch: v1.ETag})
+	wantBytes(t, "zero-length read", got, nil)
+	_, err := e.read(remote.GetRequest{Key: "z", Offset: 10, Length: 0})
+	wantErr(t, "zero-length read at the end", err, remote.ErrInvalidRange)
+	_, err = e.read(remote.GetRequest{Key: "z", Length: 0, IfMatch: md5ETag([]byte("other"))})
+	wantErr(t, "zero-length read pinned to another ETag", err, remote.ErrPreconditionFailed)
+	_, err = e.read(remote.GetRequest{Key: "nothing", Length: 0})
+	wantErr(t, "zero-length read of a missing key", err, remote.ErrNotFound)
 }
 
 func testNotFound(t *testing.T, e *env) {
