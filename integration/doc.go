@@ -21,9 +21,10 @@
 //   - tools_test.go, s3_test.go: running tools; seeding and reading S3.
 //
 // Every objfs child gets Pdeathsig=SIGTERM, so that when a test binary dies
-// objfs still unmounts itself; mountpoints live under temporary directories
-// named objfs-it-*, and TestMain lazily unmounts any such mount whose server
-// is gone (ENOTCONN) from an earlier crashed run.
+// objfs still unmounts itself. Mountpoints and the binary live in temporary
+// directories named objfs-it-* that record their owner's pid; TestMain
+// lazily unmounts any such mount whose server is gone (ENOTCONN) and removes
+// the directories of owners that have exited (an earlier crashed run).
 //
 // There is no shared state between tests beyond the one MinIO server and
 // the built binary, both created once; tests run sequentially. No locks.

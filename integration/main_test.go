@@ -17,8 +17,8 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	sweepStaleMounts()
-	dir, err := os.MkdirTemp("", "objfs-it-bin-")
+	sweepStale()
+	dir, err := makeOwnedTemp(binDirPrefix)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -84,11 +84,8 @@ func mountVia(t *testing.T, ep endpoint, source string, args ...string) *Mount {
 // newMountDir makes <tmp>/objfs-it-mnt-*/mnt and returns both paths.
 func newMountDir(t *testing.T) (parent, dir string) {
 	t.Helper()
-	parent, err := os.MkdirTemp("", mountDirPrefix)
+	parent, err := makeOwnedTemp(mountDirPrefix)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if parent, err = filepath.EvalSymlinks(parent); err != nil {
 		t.Fatal(err)
 	}
 	dir = filepath.Join(parent, "mnt")
@@ -224,6 +221,7 @@ func (m *Mount) cleanup() {
 	}
 	os.Remove(m.LogPath)
 	os.Remove(filepath.Join(m.parent, "aws-config"))
+	os.Remove(filepath.Join(m.parent, ownerFile))
 	os.Remove(m.Dir)
 	os.Remove(m.parent)
 }

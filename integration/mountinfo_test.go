@@ -108,29 +108,65 @@ func mountedAt(dir string) bool {
 	return false
 }
 
-// mountDirPrefix names the temporary directories holding mountpoints.
-const mountDirPrefix = "objfs-it-mnt-"
+// Prefixes of this package's temporary directories: mountpoints (with the
+// mount log) and the built binary.
+const (
+	mountDirPrefix = "objfs-it-mnt-"
+	binDirPrefix   = "objfs-it-bin-"
+	ownerFile      = "owner.pid" // pid of the test binary that made the directory
+)
 
-// sweepStaleMounts lazily unmounts FUSE mounts left under our temporary
-// directories by a crashed earlier run: those whose server is gone, so that
-// stat gives ENOTCONN. Live mounts (other test runs) are left alone.
-func sweepStaleMounts() {
-	table, err := mountTable()
+// makeOwnedTemp makes a temporary directory (symlinks resolved) that
+// records this process as its owner, for sweepStale.
+func makeOwnedTemp(prefix string) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
-		return
+		return "", err
 	}
+	if dir, err = filepath.EvalSymlinks(dir); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o600)
+}
+
+// sweepStale cleans up after crashed earlier runs: it lazily unmounts our
+// FUSE mounts whose server is gone (stat gives ENOTCONN), and removes our
+// temporary directories whose owning test binary has exited. Live mounts
+// and directories of running tests (other packages, other engineers) are
+// left alone, and nothing is removed recursively below a mountpoint.
+func sweepStale() {
 	tmp := os.TempDir()
 	if resolved, err := filepath.EvalSymlinks(tmp); err == nil {
 		tmp = resolved
 	}
-	for _, e := range table {
-		rel, err := filepath.Rel(tmp, e.Point)
-		if err != nil || !strings.HasPrefix(rel, mountDirPrefix) || !strings.HasPrefix(e.FSType, "fuse") {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "objfs-it-*"))
+	for _, d := range dirs {
+		mnt := filepath.Join(d, "mnt")
+		var st syscall.Stat_t
+		if err := syscall.Stat(mnt, &st); errors.Is(err, syscall.ENOTCONN) {
+			exec.Command("fusermount3", "-u", "-z", mnt).Run()
+		}
+		if !ownerGone(d) || mountedAt(mnt) {
 			continue
 		}
-		var st syscall.Stat_t
-		if err := syscall.Stat(e.Point, &st); errors.Is(err, syscall.ENOTCONN) {
-			exec.Command("fusermount3", "-u", "-z", e.Point).Run()
+		for _, f := range []string{"objfs.log", "aws-config", "objfs", ownerFile} {
+			os.Remove(filepath.Join(d, f))
 		}
+		os.Remove(mnt)
+		os.Remove(d)
 	}
+}
+
+// ownerGone reports whether dir records an owner process that has exited.
+func ownerGone(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	err = syscall.Kill(pid, 0)
+	return errors.Is(err, syscall.ESRCH)
 }
