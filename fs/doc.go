@@ -18,7 +18,8 @@
 //     same name (logged once). Attributes come from the listing: no HEAD per
 //     entry.
 //   - probe.go: a lookup without a fresh listing: HEAD key and a one-key
-//     listing of key+"/" run concurrently; the directory wins.
+//     listing of key+"/" run concurrently (the listing alone first for a
+//     name known to be a directory); the directory wins.
 //   - snapshot.go: dirCache, one directory's listing snapshot (trusted for
 //     ListTTL) and negative lookups (trusted for StatTTL). Listings run
 //     detached from the FUSE request, shared by concurrent callers.
@@ -28,7 +29,9 @@
 //   - errno.go: the one table from errors to errno (errors.Is on remote's
 //     sentinels; default EIO; never ENOSYS) and its logging.
 //   - reader.go: per-handle reader: BlockSize-aligned ranged GETs with
-//     If-Match on the ETag pinned at open, keeping the last blocks.
+//     If-Match on the ETag pinned at open, keeping the last two blocks and
+//     fetching the next one ahead on sequential reads (at most 2 x
+//     BlockSize per open file until the shared block cache replaces it).
 //   - pagecache.go: when an open may keep, or must bypass, the kernel's page
 //     cache so that versions never mix.
 //   - dir.go, dirhandle.go, file.go, readonly.go: the go-fuse nodes and

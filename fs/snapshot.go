@@ -11,6 +11,11 @@ import (
 // maxNegative bounds the negative-lookup entries one directory remembers.
 const maxNegative = 4096
 
+// listTimeout bounds one whole directory listing (every page), which runs
+// detached from the FUSE request; each request also has its own deadline
+// in remote. 15 minutes is some 5 million keys at a slow 200 ms a page.
+const listTimeout = 15 * time.Minute
+
 // listing is an immutable snapshot of one directory: its entries sorted by
 // name, and when the listing that produced them started.
 type listing struct {
@@ -65,8 +70,8 @@ func (c *dirCache) fresh(ttl time.Duration) *listing {
 }
 
 func (c *dirCache) freshLocked(ttl time.Duration) *listing {
-	if c.snap == nil || c.clock().Sub(c.snap.fetched) >= ttl {
-		return nil
+	if c.snap != nil && c.clock().Sub(c.snap.fetched) >= ttl {
+		c.snap = nil // stale: never used again, so free it
 	}
 	return c.snap
 }
@@ -99,7 +104,9 @@ func (c *dirCache) get(ctx context.Context, ttl time.Duration) (*listing, error)
 // run performs one listing and publishes its result.
 func (c *dirCache) run(call *loadCall) {
 	started := c.clock()
-	entries, err := c.load(c.bg)
+	ctx, cancel := context.WithTimeout(c.bg, listTimeout)
+	entries, err := c.load(ctx)
+	cancel()
 	c.mu.Lock()
 	if err == nil {
 		call.snap = &listing{entries: entries, fetched: started}

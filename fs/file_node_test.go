@@ -1,0 +1,147 @@
+package fs
+
+import (
+	"bytes"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/remote"
+)
+
+func TestOverwriteWhileOpen(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.BlockSize = 64 << 10; c.StatTTL = time.Second })
+	old := pattern(256<<10, 1)
+	put(t, h.fake, "f", old, nil)
+	f := h.path("f")
+	o, errno := h.open(f, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if data, errno := h.read(f, o.Fh, 0, 4096); errno != 0 || !bytes.Equal(data, old[:4096]) {
+		t.Fatal(errno)
+	}
+	fresh := pattern(256<<10, 2)
+	put(t, h.fake, "f", fresh, nil)
+	if _, errno := h.read(f, o.Fh, 128<<10, 4096); errno != syscall.EIO {
+		t.Fatalf("read after overwrite: %v, want EIO", errno)
+	}
+	if !strings.Contains(h.log.String(), "changed while open") {
+		t.Fatalf("no clear log line: %s", h.log)
+	}
+	if _, errno := h.read(f, o.Fh, 192<<10, 4096); errno != syscall.EIO {
+		t.Fatalf("second read after overwrite: %v, want EIO", errno)
+	}
+	if n := strings.Count(h.log.String(), "changed while open"); n != 1 {
+		t.Fatalf("%d log lines for one changed object, want 1", n)
+	}
+	h.release(f, o.Fh)
+	// The EIO made the node's attributes stale: a new open pins the new
+	// version without waiting for the TTL.
+	if got := h.readAll(f); !bytes.Equal(got, fresh) {
+		t.Fatal("new open did not see the new content")
+	}
+}
+
+func TestOpenPagesCacheFlags(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.StatTTL = time.Second })
+	put(t, h.fake, "f", []byte("one"), nil)
+	f := h.path("f")
+	o1, _ := h.open(f, syscall.O_RDONLY)
+	h.release(f, o1.Fh)
+	o2, _ := h.open(f, syscall.O_RDONLY)
+	if o1.OpenFlags&fuse.FOPEN_KEEP_CACHE != 0 || o2.OpenFlags&fuse.FOPEN_KEEP_CACHE == 0 {
+		t.Fatalf("flags %x %x: want the second open of the same version to keep the cache", o1.OpenFlags, o2.OpenFlags)
+	}
+	put(t, h.fake, "f", []byte("two!"), nil)
+	h.clock.Advance(time.Second)
+	o3, _ := h.open(f, syscall.O_RDONLY) // o2 (old version) still open
+	if o3.OpenFlags&fuse.FOPEN_DIRECT_IO == 0 {
+		t.Fatalf("flags %x: two versions open, want direct I/O", o3.OpenFlags)
+	}
+	if data, errno := h.read(f, o3.Fh, 0, 100); errno != 0 || string(data) != "two!" {
+		t.Fatalf("read %q %v", data, errno)
+	}
+	h.release(f, o2.Fh)
+	h.release(f, o3.Fh)
+}
+
+func TestReadOnlyCalls(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", []byte("abc"), nil)
+	f := h.path("f")
+	for _, flags := range []uint32{syscall.O_WRONLY, syscall.O_RDWR, syscall.O_RDONLY | syscall.O_TRUNC} {
+		if _, errno := h.open(f, flags); errno != syscall.EROFS {
+			t.Fatalf("open %x: %v", flags, errno)
+		}
+	}
+	var eo fuse.EntryOut
+	if st := h.raw.Mkdir(nil, &fuse.MkdirIn{InHeader: hdr(rootID)}, "new", &eo); st != fuse.Status(syscall.EROFS) {
+		t.Fatalf("mkdir: %v", st)
+	}
+	var co fuse.CreateOut
+	if st := h.raw.Create(nil, &fuse.CreateIn{InHeader: hdr(rootID)}, "new", &co); st != fuse.Status(syscall.EROFS) {
+		t.Fatalf("create: %v", st)
+	}
+	in := hdr(rootID)
+	if st := h.raw.Unlink(nil, &in, "f"); st != fuse.Status(syscall.EROFS) {
+		t.Fatalf("unlink: %v", st)
+	}
+	if st := h.raw.Rename(nil, &fuse.RenameIn{InHeader: hdr(rootID), Newdir: rootID}, "f", "g"); st != fuse.Status(syscall.EROFS) {
+		t.Fatalf("rename: %v", st)
+	}
+	var ao fuse.AttrOut
+	if st := h.raw.SetAttr(nil, &fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{InHeader: hdr(f), Valid: fuse.FATTR_SIZE}}, &ao); st != fuse.Status(syscall.EROFS) {
+		t.Fatalf("truncate: %v", st)
+	}
+	fin := hdr(f)
+	if st := h.raw.SetXAttr(nil, &fuse.SetXAttrIn{InHeader: fin}, "user.x", []byte("1")); st != fuse.Status(syscall.EROFS) {
+		t.Fatalf("setxattr: %v", st)
+	}
+	if _, st := h.raw.GetXAttr(nil, &fin, "security.selinux", make([]byte, 100)); st != fuse.ENOATTR {
+		t.Fatalf("getxattr: %v", st)
+	}
+	if h.counting.Count(remote.OpPut)+h.counting.Count(remote.OpDelete)+h.counting.Count(remote.OpCopy) != 0 {
+		t.Fatal("a refused call reached the server")
+	}
+	var sf fuse.StatfsOut
+	if st := h.raw.StatFs(nil, &fin, &sf); st != fuse.OK || sf.Blocks == 0 || sf.NameLen != 255 {
+		t.Fatalf("statfs %v %+v", st, sf)
+	}
+}
+
+func TestReadOnlyModeBits(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadOnly = true; c.FileMode = 0o664 })
+	put(t, h.fake, "f", nil, nil)
+	a, _ := h.getattr(h.path("f"))
+	if a.Mode != syscall.S_IFREG|0o444 {
+		t.Fatalf("mode %o", a.Mode)
+	}
+	if got := h.readAll(h.path("f")); len(got) != 0 || h.counting.Count(remote.OpGet) != 0 {
+		t.Fatal("empty file needed a GET")
+	}
+}
+
+func TestErrorsMapped(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", []byte("abc"), nil)
+	h.fake.FailNext(remote.OpList, remote.ErrAccessDenied, 1)
+	if _, _, errno := h.readdir(rootID, false); errno != syscall.EACCES {
+		t.Fatalf("denied listing: %v", errno)
+	}
+	if !strings.Contains(h.log.String(), "access denied") {
+		t.Fatalf("no log line: %s", h.log)
+	}
+	f := h.path("f")
+	h.fake.FailNext(remote.OpGet, remote.ErrTransient, 1)
+	o, _ := h.open(f, syscall.O_RDONLY)
+	if _, errno := h.read(f, o.Fh, 0, 10); errno != syscall.EIO {
+		t.Fatalf("transient read failure: %v", errno)
+	}
+	if data, errno := h.read(f, o.Fh, 0, 10); errno != 0 || string(data) != "abc" {
+		t.Fatalf("read after a failure: %q %v", data, errno)
+	}
+	h.release(f, o.Fh)
+}
