@@ -66,3 +66,22 @@ func TestDirAttr(t *testing.T) {
 		t.Fatalf("dir attr %+v", a)
 	}
 }
+
+func TestInoFor(t *testing.T) {
+	seen := map[uint64]string{}
+	for _, k := range []struct{ b, k string }{
+		{"b", "a"}, {"b", "a/"}, {"b", ""}, {"b2", ""}, {"b", "b2"}, {"bb", "a"}, {"b", "ba"},
+	} {
+		ino := inoFor(k.b, k.k)
+		if ino < 2 {
+			t.Fatalf("ino %d for %v", ino, k)
+		}
+		if other, dup := seen[ino]; dup {
+			t.Fatalf("%v and %s share ino %d", k, other, ino)
+		}
+		seen[ino] = k.b + "\x00" + k.k
+		if inoFor(k.b, k.k) != ino {
+			t.Fatal("not stable")
+		}
+	}
+}

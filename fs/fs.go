@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"crypto/sha256"
+	"encoding/binary"
 	"log/slog"
 	"sync"
 	"time"
@@ -67,13 +68,15 @@ func (f *FS) Close(ctx context.Context) error {
 // inoFor returns the inode number of a file (key) or a directory (its
 // prefix: ending with "/", or "" for a bucket's root). It is a hash, stable
 // across lookups and remounts, so that readdir's d_ino equals stat's
-// st_ino; 0 and 1 (the mount root) are never returned.
+// st_ino; 0 and 1 (the mount root) are never returned. go-fuse treats equal
+// numbers as one node, so the hash is SHA-256 (64 bits of it: a collision
+// among ten million keys has odds of about 3 in a million).
 func inoFor(bucket, key string) uint64 {
-	h := fnv.New64a()
+	h := sha256.New()
 	h.Write([]byte(bucket))
 	h.Write([]byte{0})
 	h.Write([]byte(key))
-	ino := h.Sum64()
+	ino := binary.LittleEndian.Uint64(h.Sum(nil))
 	if ino < 2 {
 		ino += 2
 	}
