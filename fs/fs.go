@@ -2,10 +2,10 @@ package fs
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
