@@ -30,9 +30,12 @@ type fileNode struct {
 	fsys        *FS
 	bucket, key string
 
-	mu    sync.Mutex // guards info and pages
+	mu    sync.Mutex // guards info, changed and pages
 	info  fileInfo
-	pages pageCache
+	// changed is when a read found the object changed: attributes fetched
+	// before then are out of date and ignored.
+	changed time.Time
+	pages   pageCache
 }
 
 var (
@@ -56,7 +59,7 @@ func (n *fileNode) path() string { return s3Scheme + n.bucket + "/" + n.key }
 func (n *fileNode) update(e entry, fetched time.Time, listed bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if fetched.Before(n.info.fetched) {
+	if fetched.Before(n.info.fetched) || fetched.Before(n.changed) {
 		return
 	}
 	if !e.metaMtime && n.info.metaMtime && e.etag == n.info.etag {
@@ -66,10 +69,13 @@ func (n *fileNode) update(e entry, fetched time.Time, listed bool) {
 	n.info = fileInfo{entry: e, fetched: fetched, listed: listed}
 }
 
-// invalidate marks the attributes stale (the object changed).
+// invalidate marks the attributes stale (the object changed), including
+// any that a listing fetched before now.
 func (n *fileNode) invalidate() {
+	now := n.fsys.cfg.Clock()
 	n.mu.Lock()
 	n.info.fetched = time.Time{}
+	n.changed = now
 	n.mu.Unlock()
 }
 

@@ -15,6 +15,7 @@ func TestOverwriteWhileOpen(t *testing.T) {
 	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.BlockSize = 64 << 10; c.StatTTL = time.Second })
 	old := pattern(256<<10, 1)
 	put(t, h.fake, "f", old, nil)
+	h.readdir(rootID, false) // a fresh listing snapshot holds the old version
 	f := h.path("f")
 	o, errno := h.open(f, syscall.O_RDONLY)
 	if errno != 0 {
@@ -38,8 +39,12 @@ func TestOverwriteWhileOpen(t *testing.T) {
 		t.Fatalf("%d log lines for one changed object, want 1", n)
 	}
 	h.release(f, o.Fh)
-	// The EIO made the node's attributes stale: a new open pins the new
-	// version without waiting for the TTL.
+	// The EIO made the node's attributes stale, even against the fresh
+	// listing that still has the old version: a new lookup and open pin
+	// the new version without waiting for the TTLs.
+	if f2 := h.path("f"); f2 != f {
+		t.Fatalf("node changed: %d -> %d", f, f2)
+	}
 	if got := h.readAll(f); !bytes.Equal(got, fresh) {
 		t.Fatal("new open did not see the new content")
 	}
