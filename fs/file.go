@@ -30,8 +30,8 @@ type fileNode struct {
 	fsys        *FS
 	bucket, key string
 
-	mu    sync.Mutex // guards info, changed and pages
-	info  fileInfo
+	mu   sync.Mutex // guards info, changed and pages
+	info fileInfo
 	// changed is when a read found the object changed: attributes fetched
 	// before then are out of date and ignored.
 	changed time.Time
@@ -101,8 +101,9 @@ func (n *fileNode) current(ctx context.Context, forOpen bool) (fileInfo, error) 
 	if err != nil {
 		return fileInfo{}, err
 	}
-	n.update(entryFromHead(info.name, obj), now, false)
-	return n.snapshot(), nil
+	fresh := fileInfo{entry: entryFromHead(info.name, obj), fetched: now}
+	n.update(fresh.entry, now, false)
+	return fresh, nil
 }
 
 // attr fills out from info.

@@ -26,6 +26,7 @@ func TestOverwriteWhileOpen(t *testing.T) {
 	}
 	fresh := pattern(256<<10, 2)
 	put(t, h.fake, "f", fresh, nil)
+	h.clock.Advance(time.Millisecond)
 	if _, errno := h.read(f, o.Fh, 128<<10, 4096); errno != syscall.EIO {
 		t.Fatalf("read after overwrite: %v, want EIO", errno)
 	}
