@@ -24,10 +24,15 @@ build:
 tools:
 	@MINIO_VERSION='$(MINIO_VERSION)' MINIO_DIR='$(MINIO_DIR)' scripts/install-tools.sh
 
+# FUSE-facing packages whose tests also run on one P, as go-fuse's CI does:
+# scheduling differences there shake out lock-order and wake-up bugs.
+ONE_P_PKGS := ./fs/... ./cache/...
+
 test: tools build
 	$(GO) vet ./...
 	OBJFS_REQUIRE_MINIO=1 OBJFS_REQUIRE_FUSE=$(REQUIRE_FUSE) \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	GOMAXPROCS=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(ONE_P_PKGS)
 	GOOS=darwin $(GO) build ./...
 
 demo: tools build
