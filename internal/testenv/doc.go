@@ -20,8 +20,10 @@
 // test and stops it with t.Cleanup. NewMinIO(t) always starts a private
 // server, for tests that stop and restart it (outages). Every MinIO child
 // gets Pdeathsig=SIGKILL, so a test binary that crashes or is killed never
-// leaves a server running; Run also removes the data directories of servers
-// whose test binary died without cleaning up.
+// leaves a server running (the signal follows the exit of the OS thread that
+// started the child; Go only ends threads that a goroutine locked and did
+// not unlock, which tests do not do). Run also removes the data directories
+// of servers whose test binary died without cleaning up.
 //
 // # Skip or fail
 //
@@ -31,7 +33,8 @@
 //
 // # Lock order
 //
-// shared.mu (the shared server of the test binary) before Server.mu (one
-// server's process state: cmd, exited, running). Server.mu is never held
-// while waiting for MinIO to answer a request from a test.
+// shared.mu (the shared server of the test binary: srv, err, enabled)
+// before Server.mu (one server's process: cmd, exited). Server.mu is held
+// across a whole Start or Stop, including the wait for readiness, and never
+// across the S3 requests of tests, which take no lock.
 package testenv
