@@ -13,7 +13,8 @@
 //     `objfs mount` with credentials in the environment, waits for the
 //     kernel mount, and always unmounts (SIGTERM, then fusermount3 -u -z,
 //     then SIGKILL), printing and saving the mount log when a test fails
-//     (testdata/out/TEST.log).
+//     (testdata/out/TEST.log). OBJFS_TEST_DEBUG=1 mounts with --debug, so
+//     the log traces every FUSE operation.
 //   - mountinfo_test.go: reads /proc/self/mountinfo; sweeps stale mounts of
 //     crashed earlier runs.
 //   - proxy_test.go: a counting reverse proxy in front of MinIO, to count

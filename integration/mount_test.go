@@ -69,6 +69,9 @@ func mountVia(t *testing.T, ep endpoint, source string, args ...string) *Mount {
 		t.Fatal(err)
 	}
 	defer logf.Close()
+	if os.Getenv("OBJFS_TEST_DEBUG") == "1" {
+		args = append([]string{"--debug"}, args...) // trace FUSE operations in the log
+	}
 	m.cmd = objfsMountCmd(t, ep, parent, source, dir, args...)
 	m.cmd.Stdout, m.cmd.Stderr = logf, logf
 	if err := m.cmd.Start(); err != nil {
