@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -132,27 +133,37 @@ func (b *Blocks) Contains(k BlockKey) bool {
 // there already or a fill is in flight. A block on disk is loaded from
 // disk, so readahead over a warm disk cache brings blocks to memory ahead
 // of the reader. At most MaxPrefetch prefetch fills run at once; beyond
-// that, calls are dropped and counted, and the caller's next readahead
-// decision tries again.
-func (b *Blocks) Prefetch(k BlockKey, fetch FetchFunc) {
-	if k.validate() != nil || b.mem.contains(k) {
-		return
+// that, calls are dropped and counted rather than queued, so readahead
+// never piles up.
+//
+// It reports whether k is now covered: in memory, in flight, or its fill
+// started. False means the call was dropped (no slot free, an invalid key,
+// or a closed cache), and the caller's next readahead decision should try
+// k again.
+func (b *Blocks) Prefetch(k BlockKey, fetch FetchFunc) bool {
+	if k.validate() != nil {
+		return false
+	}
+	if b.mem.contains(k) {
+		return true
 	}
 	b.mu.Lock()
 	_, inFlight := b.flights[k]
 	b.mu.Unlock()
 	if inFlight {
-		return
+		return true
 	}
 	select {
 	case b.prefetchSlots <- struct{}{}:
 	default:
 		b.ctr.prefetchDropped.Add(1)
-		return
+		return false
 	}
 	if _, err := b.startFill(k, fetch, true); err != nil {
 		<-b.prefetchSlots
+		return errors.Is(err, errAlreadyInFlight)
 	}
+	return true
 }
 
 // Stats returns a snapshot of the counters and levels.

@@ -170,9 +170,14 @@ func TestPrefetchFillsAndIsBounded(t *testing.T) {
 		return func(context.Context) ([]byte, error) { <-release; return blockBytes(k, 64), nil }
 	}
 	for i := range 5 {
-		b.Prefetch(key("obj", "e", int64(i)), slow(key("obj", "e", int64(i))))
+		covered := b.Prefetch(key("obj", "e", int64(i)), slow(key("obj", "e", int64(i))))
+		if covered != (i < 2) {
+			t.Errorf("Prefetch of block %d reported covered=%v with 2 slots", i, covered)
+		}
 	}
-	b.Prefetch(key("obj", "e", 0), slow(key("obj", "e", 0))) // in flight: ignored
+	if !b.Prefetch(key("obj", "e", 0), slow(key("obj", "e", 0))) { // in flight: ignored
+		t.Error("Prefetch of a block in flight reported it not covered")
+	}
 	s := b.Stats()
 	if s.PrefetchStarted != 2 || s.PrefetchDropped != 3 {
 		t.Fatalf("prefetch started %d dropped %d, want 2 and 3", s.PrefetchStarted, s.PrefetchDropped)
@@ -183,7 +188,9 @@ func TestPrefetchFillsAndIsBounded(t *testing.T) {
 	if got := mustGet(t, b, k, mustNotFetch(t, k)); !bytes.Equal(got, blockBytes(k, 64)) {
 		t.Fatal("prefetched block has wrong bytes")
 	}
-	b.Prefetch(k, mustNotFetch(t, k)) // present: nothing to do
+	if !b.Prefetch(k, mustNotFetch(t, k)) { // present: nothing to do
+		t.Error("Prefetch of a cached block reported it not covered")
+	}
 	if b.Stats().PrefetchStarted != 2 {
 		t.Fatal("prefetch of a cached block started a fill")
 	}

@@ -13,6 +13,10 @@ import (
 type Stat struct {
 	Exists bool
 	Entry  Entry
+	// Stored is when the answer was cached: its stat entry, or the
+	// listing it came from (its TTL counts from then). Callers that keep
+	// attributes of their own use it to order them against fresher news.
+	Stored time.Time
 }
 
 // MetaStats is a snapshot of a Meta cache's counters and levels.
@@ -81,27 +85,41 @@ func (m *Meta) now() int64 { return m.cfg.Clock().UnixNano() }
 // prefix ("" or ending in "/") if it is younger than ListTTL. The listing
 // is shared and immutable.
 func (m *Meta) GetDir(bucket, prefix string) (*Listing, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l, ok := m.freshDirLocked(objKey{bucket, prefix})
-	if ok {
-		m.ctr.ListHits++
-	} else {
-		m.ctr.ListMisses++
-	}
+	l, _, ok := m.GetDirAt(bucket, prefix)
 	return l, ok
 }
 
-func (m *Meta) freshDirLocked(k objKey) (*Listing, bool) {
+// GetDirAt is GetDir that also returns when the listing was stored (its
+// TTL counts from then; a listing updated by Upsert or Remove keeps the
+// time of the listing it replaced).
+func (m *Meta) GetDirAt(bucket, prefix string) (*Listing, time.Time, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.freshDirLocked(objKey{bucket, prefix})
+	if !ok {
+		m.ctr.ListMisses++
+		return nil, time.Time{}, false
+	}
+	m.ctr.ListHits++
+	return d.l, m.storedAt(d.expires, m.cfg.ListTTL), true
+}
+
+func (m *Meta) freshDirLocked(k objKey) (dirRec, bool) {
 	d, ok := m.dirs.Get(k)
 	if !ok {
-		return nil, false
+		return dirRec{}, false
 	}
 	if m.now() >= d.expires {
 		m.dirs.Remove(k)
-		return nil, false
+		return dirRec{}, false
 	}
-	return d.l, true
+	return d, true
+}
+
+// storedAt is when an entry expiring at expires (unix nanos) with ttl was
+// stored.
+func (m *Meta) storedAt(expires int64, ttl time.Duration) time.Time {
+	return time.Unix(0, expires-int64(ttl)).In(m.cfg.Clock().Location())
 }
 
 // PutDir caches l as the listing of prefix for ListTTL. Prefer PutDirSince,
@@ -157,19 +175,26 @@ func (m *Meta) getStatLocked(bucket, key string) (Stat, bool) {
 	k := objKey{bucket, key}
 	if r, ok := m.stats.Get(k); ok {
 		if m.now() < r.expires {
-			return r.stat(key), true
+			st := r.stat(key)
+			ttl := m.cfg.NegativeTTL
+			if r.exists {
+				ttl = m.cfg.StatTTL
+			}
+			st.Stored = m.storedAt(r.expires, ttl)
+			return st, true
 		}
 		m.stats.Remove(k)
 	}
-	l, ok := m.freshDirLocked(objKey{bucket, parentPrefix(key)})
+	d, ok := m.freshDirLocked(objKey{bucket, parentPrefix(key)})
 	if !ok {
 		return Stat{}, false
 	}
-	e, found := l.Lookup(baseName(key))
+	stored := m.storedAt(d.expires, m.cfg.ListTTL)
+	e, found := d.l.Lookup(baseName(key))
 	if !found || e.IsDir != isDirKey(key) {
-		return Stat{}, true
+		return Stat{Stored: stored}, true
 	}
-	return Stat{Exists: true, Entry: e}, true
+	return Stat{Exists: true, Entry: e, Stored: stored}, true
 }
 
 func (r statRec) stat(key string) Stat {

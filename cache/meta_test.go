@@ -300,3 +300,38 @@ func TestNilListingIsNotCached(t *testing.T) {
 		t.Fatal("nil listing cached")
 	}
 }
+
+func TestStoredTimes(t *testing.T) {
+	m, clock := newTestMeta(t, nil)
+	t0 := clock.Now()
+	m.PutStat("b", "d/file", Entry{Size: 1, ETag: `"e"`})
+	m.PutNegative("b", "d/none")
+	clock.Advance(time.Second) // within NegativeTTL (2s)
+	if st, ok := m.GetStat("b", "d/none"); !ok || st.Exists || !st.Stored.Equal(t0) {
+		t.Errorf("negative stat %+v, want stored %v", st, t0)
+	}
+	clock.Advance(2 * time.Second)
+	t1 := clock.Now()
+	m.PutDir("b", "e/", mustListing(t, Entry{Name: "x", Size: 7}))
+	clock.Advance(time.Second)
+
+	if st, ok := m.GetStat("b", "d/file"); !ok || !st.Stored.Equal(t0) {
+		t.Errorf("positive stat stored %v, want %v", st.Stored, t0)
+	}
+	if st, ok := m.GetStat("b", "e/x"); !ok || !st.Exists || !st.Stored.Equal(t1) {
+		t.Errorf("stat from listing stored %v, want %v", st.Stored, t1)
+	}
+	l, at, ok := m.GetDirAt("b", "e/")
+	if !ok || l.Len() != 1 || !at.Equal(t1) {
+		t.Fatalf("GetDirAt = %v, %v, %v; want the listing stored at %v", l, at, ok, t1)
+	}
+	// An update through the mount keeps the listing's time (and expiry).
+	m.Upsert("b", "e/y", Entry{Size: 3, ETag: `"y"`})
+	if l, at, ok := m.GetDirAt("b", "e/"); !ok || l.Len() != 2 || !at.Equal(t1) {
+		t.Fatalf("after Upsert GetDirAt = %d entries at %v, %v; want 2 at %v", l.Len(), at, ok, t1)
+	}
+	clock.Advance(19 * time.Second)
+	if _, _, ok := m.GetDirAt("b", "e/"); ok {
+		t.Fatal("listing served after its TTL")
+	}
+}
