@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -25,10 +26,12 @@ type Config struct {
 	// SmallObject is the size up to which a staged file is committed with
 	// one PutObject instead of a multipart upload. Default 2*PartSize.
 	SmallObject int64
-	// StageDir holds staging files (created unlinked). Default: a directory
-	// under os.TempDir.
+	// StageDir holds staging files (created unlinked, the directory itself
+	// on first use). Default: os.TempDir.
 	StageDir string
 	Logger   *slog.Logger
+	// Clock gives the mtime of written files (time.Now when nil).
+	Clock func() time.Time
 }
 
 // SetDefaults fills zero fields.
@@ -50,6 +53,9 @@ func (c *Config) SetDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 }
 

@@ -27,13 +27,25 @@
 //     uploaded parts, a read of uploaded bytes) first commits what it has
 //     uploaded as the object, then continues staged over that object.
 //
+// # Modification times
+//
+// Every upload carries the file's mtime in x-amz-meta-mtime (mtime.go):
+// the time of the last write or truncate, or the time SetMtime (utimens)
+// set after it. A streaming multipart upload sends its metadata when it
+// starts; unless SetMtime asked for a time, the file's mtime becomes the
+// one that upload carried. A time from SetMtime always ends up stored, if
+// need be by a metadata-only copy after the upload.
+//
 // # Durability
 //
 // Commit (called by fs for flush/fsync/close and at shutdown) returns only
 // once S3 acknowledged the complete object, or an error. A failed part or
 // completion aborts the multipart upload, so no partial object appears and
-// no parts are orphaned; the error is sticky: later writes and commits on
-// the writer fail until it is discarded.
+// no parts are orphaned; the error is sticky (and logged once, with the key):
+// later writes and commits on the writer fail until it is discarded. An
+// abort that fails too (the server is down) is retried in the background
+// with backoff, and once more by CommitAll (orphans.go), so that no
+// incomplete upload is left once the server is back.
 //
 // # Concurrency and lock order
 //
@@ -42,5 +54,6 @@
 // buffer and reports through the writer's partSet (its own mutex). Uploader
 // mu guards the set of live writers. Budget and slot acquisition never
 // happen while holding Uploader.mu. Order: Writer.mu, then Uploader.mu or
-// partSet.mu, or the budget; never the reverse.
+// partSet.mu, or the budget; never the reverse. orphans.mu guards the
+// aborts to retry and is a leaf (no request is sent while holding it).
 package writeback

@@ -59,10 +59,6 @@ func (u *Uploader) complete(ctx context.Context, bucket, key, id string, parts [
 			return info, nil
 		}
 	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	if aerr := u.client.AbortMultipart(actx, bucket, key, id); aerr != nil {
-		u.cfg.Logger.Warn("aborting multipart upload failed", "bucket", bucket, "key", key, "upload", id, "err", aerr)
-	}
+	u.abort(ctx, bucket, key, id)
 	return remote.ObjectInfo{}, err
 }

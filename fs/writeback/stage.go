@@ -25,6 +25,9 @@ type stage struct {
 }
 
 func newStage(dir string, size int64) (*stage, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	f, err := os.CreateTemp(dir, "objfs-stage-*")
 	if err != nil {
 		return nil, err
@@ -133,7 +136,7 @@ func (w *Writer) commitMultipart(ctx context.Context) (remote.ObjectInfo, error)
 			}
 		}
 	}
-	id, err := w.u.client.CreateMultipart(ctx, remote.CreateMultipartRequest{Bucket: w.bucket, Key: w.key, Metadata: w.meta})
+	id, err := w.u.client.CreateMultipart(ctx, remote.CreateMultipartRequest{Bucket: w.bucket, Key: w.key, Metadata: w.uploadMeta()})
 	if err != nil {
 		return remote.ObjectInfo{}, err
 	}

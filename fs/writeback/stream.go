@@ -120,7 +120,7 @@ func (w *Writer) dispatch(ctx context.Context) error {
 	st := w.st
 	if st.uploadID == "" {
 		id, err := w.u.client.CreateMultipart(context.WithoutCancel(ctx), remote.CreateMultipartRequest{
-			Bucket: w.bucket, Key: w.key, Metadata: w.meta,
+			Bucket: w.bucket, Key: w.key, Metadata: w.uploadMeta(),
 		})
 		if err != nil {
 			return err
@@ -176,11 +176,7 @@ func (w *Writer) abortStream(ctx context.Context) {
 	if st.uploadID == "" {
 		return
 	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	if err := w.u.client.AbortMultipart(actx, w.bucket, w.key, st.uploadID); err != nil {
-		w.u.cfg.Logger.Warn("aborting multipart upload failed", "bucket", w.bucket, "key", w.key, "upload", st.uploadID, "err", err)
-	}
+	w.u.abort(ctx, w.bucket, w.key, st.uploadID)
 	st.uploadID = ""
 }
 

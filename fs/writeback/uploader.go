@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/objfs/objfs/remote"
@@ -22,21 +21,23 @@ type Uploader struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// orphans retries the aborts of multipart uploads that failed (the
+	// server was down): none may be left behind.
+	orphans *orphans
+
 	mu      sync.Mutex
 	writers map[*Writer]struct{} // guarded by mu: live writers
 }
 
-// New returns an Uploader. It creates cfg.StageDir if needed.
+// New returns an Uploader. It sends no request and creates nothing:
+// cfg.StageDir is created when the first file is staged.
 func New(client remote.Client, cfg Config) (*Uploader, error) {
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.StageDir, 0o700); err != nil {
-		return nil, fmt.Errorf("staging directory: %w", err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Uploader{
+	u := &Uploader{
 		client:  client,
 		cfg:     cfg,
 		mem:     newBudget(cfg.MemBytes),
@@ -44,7 +45,9 @@ func New(client remote.Client, cfg Config) (*Uploader, error) {
 		ctx:     ctx,
 		cancel:  cancel,
 		writers: make(map[*Writer]struct{}),
-	}, nil
+	}
+	u.orphans = newOrphans(u)
+	return u, nil
 }
 
 // Create returns a writer for a new, empty object (a created file, or one
@@ -54,6 +57,7 @@ func (u *Uploader) Create(bucket, key string, excl bool) *Writer {
 	w := u.newWriter(bucket, key, remote.ObjectInfo{})
 	w.excl = excl
 	w.dirty = true // an empty file is still a file to create
+	w.mtime = u.cfg.Clock()
 	return w
 }
 
@@ -110,18 +114,25 @@ func (u *Uploader) live() []*Writer {
 }
 
 // CommitAll commits every writer holding uncommitted data (shutdown: the
-// process must not exit before S3 has it). It returns every failure.
+// process must not exit before S3 has it), then retries the aborts that
+// failed earlier. It returns every failure.
 func (u *Uploader) CommitAll(ctx context.Context) error {
 	var errs []error
 	for _, w := range u.live() {
+		if !w.Dirty() {
+			continue
+		}
 		if _, err := w.Commit(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("%s/%s: %w", w.bucket, w.key, err))
 		}
 	}
+	if err := u.orphans.retry(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
-// Close stops background uploads. Call CommitAll first.
+// Close stops background uploads and abort retries. Call CommitAll first.
 func (u *Uploader) Close() {
 	u.cancel()
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -38,6 +39,9 @@ type Writer struct {
 	metaDirty bool              // only metadata differs from base
 	meta      map[string]string // user metadata for the next commit
 	excl      bool              // first commit must not overwrite
+	mtime     time.Time         // the file's mtime; zero: the base object's (see mtime.go)
+	mtimeSet  bool              // mtime was set by SetMtime after the last write
+	sentMtime time.Time         // the mtime the last upload carried
 	err       error             // sticky failure
 	closed    bool
 	st        *stream // modeStreaming
@@ -111,6 +115,7 @@ func (w *Writer) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 	if err := w.usable(); err != nil {
 		return 0, err
 	}
+	w.touch()
 	if w.mode == modeClean && w.baseLimit == 0 && off == 0 {
 		w.mode, w.st = modeStreaming, newStream()
 	}
@@ -140,6 +145,7 @@ func (w *Writer) fail(n int, err error) (int, error) {
 			// The version being written cannot reach S3 any more: drop it
 			// now so that no multipart upload is left behind.
 			w.err = err
+			w.u.cfg.Logger.Error("upload failed: the file's unsaved changes are lost", "bucket", w.bucket, "key", w.key, "err", err)
 			w.discard()
 		}
 		return 0, err
@@ -188,6 +194,7 @@ func (w *Writer) Truncate(ctx context.Context, size int64) error {
 	if size == w.size {
 		return nil
 	}
+	w.touch()
 	if size == 0 {
 		w.discard()
 		w.baseLimit, w.size, w.dirty = 0, 0, true
@@ -234,12 +241,12 @@ func (w *Writer) Commit(ctx context.Context) (remote.ObjectInfo, error) {
 	case w.dirty: // truncated to zero and never written
 		info, err = w.put(ctx, emptyReader{}, 0)
 	case w.metaDirty:
-		info, err = w.u.Copy(ctx, CopySpec{
-			SrcBucket: w.bucket, SrcKey: w.key, SrcETag: w.base.ETag, Size: w.base.Size,
-			DstBucket: w.bucket, DstKey: w.key, Metadata: w.meta,
-		})
+		info, err = w.copyMeta(ctx, w.base)
 	default:
 		return w.base, nil
+	}
+	if err == nil && w.needsMtimeCopy() {
+		info, err = w.copyMeta(ctx, info)
 	}
 	if err != nil {
 		w.err = err
@@ -248,6 +255,19 @@ func (w *Writer) Commit(ctx context.Context) (remote.ObjectInfo, error) {
 	}
 	w.committed(info)
 	return info, nil
+}
+
+// copyMeta replaces the metadata of the committed object src (of the
+// writer's size) with the writer's, server-side.
+func (w *Writer) copyMeta(ctx context.Context, src remote.ObjectInfo) (remote.ObjectInfo, error) {
+	info, err := w.u.Copy(ctx, CopySpec{
+		SrcBucket: w.bucket, SrcKey: w.key, SrcETag: src.ETag, Size: w.size,
+		DstBucket: w.bucket, DstKey: w.key, Metadata: w.uploadMeta(),
+	})
+	if err == nil {
+		info.Metadata = maps.Clone(w.meta)
+	}
+	return info, err
 }
 
 // committed moves the writer onto the object S3 now holds. A staging file
@@ -273,7 +293,7 @@ func (w *Writer) committed(info remote.ObjectInfo) {
 func (w *Writer) put(ctx context.Context, body io.ReadSeeker, size int64) (remote.ObjectInfo, error) {
 	info, err := w.u.client.Put(ctx, remote.PutRequest{
 		Bucket: w.bucket, Key: w.key, Body: body, Size: size,
-		Metadata: w.meta, IfNoneMatch: w.excl,
+		Metadata: w.uploadMeta(), IfNoneMatch: w.excl,
 	})
 	if err != nil {
 		return info, err

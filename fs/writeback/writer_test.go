@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -86,7 +87,7 @@ func TestCreateSmallIsOnePut(t *testing.T) {
 	w := u.Create(b, "small.txt", false)
 	defer w.Close()
 	writeAll(t, w, []byte("hello objfs"), 0)
-	w.SetMetadata(map[string]string{remote.MetaMtime: "1700000000"})
+	w.SetMtime(time.Unix(1700000000, 0))
 	info, err := w.Commit(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestCreateSmallIsOnePut(t *testing.T) {
 		t.Fatalf("info %+v", info)
 	}
 	h, _ := f.Head(context.Background(), b, "small.txt")
-	if h.Metadata[remote.MetaMtime] != "1700000000" {
+	if h.Metadata[remote.MetaMtime] != "1700000000.000000000" {
 		t.Fatalf("metadata %v", h.Metadata)
 	}
 	if w.Dirty() {

@@ -1,0 +1,135 @@
+package writeback
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/objfs/objfs/remote"
+)
+
+// stepClock is a clock that moves one second each time it is read, so
+// every write has its own mtime.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Second)
+	return c.now
+}
+
+func newClockedUploader(t *testing.T, c remote.Client) (*Uploader, *stepClock) {
+	t.Helper()
+	clock := &stepClock{now: time.Unix(1700000000, 0)}
+	u, err := New(c, Config{PartSize: testPart, Concurrency: 2, StageDir: t.TempDir(), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(u.Close)
+	return u, clock
+}
+
+func storedMtime(t *testing.T, c remote.Client, bucket, key string) string {
+	t.Helper()
+	h, err := c.Head(context.Background(), bucket, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Metadata[remote.MetaMtime]
+}
+
+// TestPutCarriesLastWriteMtime: a small file stores the time of its last
+// write, and the writer reports that time after the commit.
+func TestPutCarriesLastWriteMtime(t *testing.T) {
+	f, b := newFakeBucket(t)
+	u, _ := newClockedUploader(t, f)
+	w := u.Create(b, "f", false)
+	defer w.Close()
+	writeAll(t, w, []byte("one"), 0)
+	writeAll(t, w, []byte("two"), 3)
+	last := w.Mtime()
+	if _, err := w.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedMtime(t, f, b, "f"); got != FormatMtime(last) {
+		t.Fatalf("stored mtime %s, want %s", got, FormatMtime(last))
+	}
+	if !w.Mtime().Equal(last) {
+		t.Fatalf("mtime after commit %v, want %v", w.Mtime(), last)
+	}
+}
+
+// TestStreamingMtime: a multipart upload sends its metadata when it
+// starts; without utimens the file's mtime becomes that one, and a time
+// set by SetMtime after the upload started is stored by one metadata copy.
+func TestStreamingMtime(t *testing.T) {
+	for _, explicit := range []bool{false, true} {
+		f, b := newFakeBucket(t)
+		counting := remote.NewCounting(f)
+		u, _ := newClockedUploader(t, counting)
+		w := u.Create(b, "big", false)
+		data := randBytes(rand.New(rand.NewPCG(1, 1)), 2*testPart+100)
+		writeAll(t, w, data, 0)
+		want := time.Unix(1600000000, 123456789)
+		if explicit {
+			w.SetMtime(want)
+		}
+		if _, err := w.Commit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got := storedMtime(t, f, b, "big")
+		if explicit && got != FormatMtime(want) {
+			t.Fatalf("explicit mtime: stored %s, want %s", got, FormatMtime(want))
+		}
+		if FormatMtime(w.Mtime()) != got {
+			t.Fatalf("explicit=%v: writer reports %s, S3 stores %s", explicit, FormatMtime(w.Mtime()), got)
+		}
+		copies := counting.Count(remote.OpCopy)
+		if explicit != (copies == 1) || copies > 1 {
+			t.Fatalf("explicit=%v: %d metadata copies", explicit, copies)
+		}
+		if got := readObject(t, f, b, "big"); len(got) != len(data) {
+			t.Fatalf("size %d after the metadata copy", len(got))
+		}
+		w.Close()
+	}
+}
+
+// TestSetMtimeOnCleanObject: utimens on an unchanged object is one
+// metadata-only copy that keeps the other metadata; setting the stored
+// time again sends nothing.
+func TestSetMtimeOnCleanObject(t *testing.T) {
+	f, b := newFakeBucket(t)
+	counting := remote.NewCounting(f)
+	u, _ := newClockedUploader(t, counting)
+	ctx := context.Background()
+	if _, err := f.Put(ctx, remote.PutRequest{Bucket: b, Key: "k", Body: emptyReader{}, Metadata: map[string]string{"owner": "me"}}); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := f.Head(ctx, b, "k")
+	w := u.Open(b, "k", base)
+	defer w.Close()
+	when := time.Unix(1500000000, 5)
+	w.SetMtime(when)
+	if _, err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := f.Head(ctx, b, "k")
+	if h.Metadata[remote.MetaMtime] != FormatMtime(when) || h.Metadata["owner"] != "me" {
+		t.Fatalf("metadata %v", h.Metadata)
+	}
+	counting.Reset()
+	w.SetMtime(when)
+	if w.Dirty() {
+		t.Fatal("setting the stored mtime again made the writer dirty")
+	}
+	if _, err := w.Commit(ctx); err != nil || counting.Total() != 0 {
+		t.Fatalf("commit: %v, %d requests", err, counting.Total())
+	}
+}
