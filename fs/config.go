@@ -55,8 +55,11 @@ type Config struct {
 	// and stat of the directory's entries are answered from it meanwhile.
 	// Zero means DefaultListTTL; NoCache disables it.
 	ListTTL time.Duration
-	// BlockSize is the unit of ranged GETs (DefaultBlockSize when zero).
+	// BlockSize is the unit of ranged GETs and of the block cache
+	// (DefaultBlockSize when zero).
 	BlockSize int64
+	// ReadCache configures the block cache and readahead.
+	ReadCache ReadCacheConfig
 	// Logger receives warnings and errors (slog.Default() when nil).
 	Logger *slog.Logger
 	// Clock returns the current time (time.Now when nil).
@@ -80,6 +83,7 @@ func (c *Config) SetDefaults() {
 	if c.BlockSize == 0 {
 		c.BlockSize = DefaultBlockSize
 	}
+	c.ReadCache.setDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -99,6 +103,9 @@ func (c Config) Validate() error {
 	}
 	if c.BlockSize < minBlockSize || c.BlockSize > maxBlockSize || c.BlockSize%minBlockSize != 0 {
 		errs = append(errs, fmt.Errorf("block size %d must be a multiple of 4 KiB between 4 KiB and 64 MiB", c.BlockSize))
+	}
+	if err := c.ReadCache.validate(c.BlockSize); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Logger == nil || c.Clock == nil {
 		errs = append(errs, errors.New("logger and clock must be set (call SetDefaults)"))

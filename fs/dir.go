@@ -36,7 +36,7 @@ var (
 // s3:// when bucket is "").
 func (f *FS) newDir(bucket, prefix string, mtime time.Time) *dirNode {
 	n := &dirNode{fsys: f, bucket: bucket, prefix: prefix, mtime: mtime}
-	n.cache = newDirCache(f.bg, f.cfg.Clock, n.list)
+	n.cache = f.newDirCache(bucket, prefix, n.list)
 	return n
 }
 
@@ -93,20 +93,20 @@ func (n *dirNode) resolve(ctx context.Context, name string) (entry, time.Time, b
 	if !validName(name) {
 		return entry{}, time.Time{}, false, errNoEntry
 	}
-	if snap := n.cache.fresh(cfg.listTTL()); snap != nil {
+	if snap := n.cache.fresh(); snap != nil {
 		e, ok := snap.find(name)
 		if !ok {
 			return entry{}, time.Time{}, false, errNoEntry
 		}
 		return e, snap.fetched, true, nil
 	}
-	if n.cache.isNegative(name, cfg.statTTL()) {
+	if n.cache.isNegative(name) {
 		return entry{}, time.Time{}, false, errNoEntry
 	}
-	now := cfg.Clock()
+	tok, now := n.cache.begin(), cfg.Clock()
 	e, err := n.probe(ctx, name)
 	if err == errNoEntry {
-		n.cache.putNegative(name, cfg.statTTL())
+		n.cache.putNegative(tok, name)
 	}
 	return e, now, false, err
 }

@@ -35,13 +35,13 @@ func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.snap == nil {
-		snap, err := h.n.cache.get(ctx, h.n.fsys.cfg.listTTL())
+		snap, err := h.n.cache.get(ctx)
 		if err != nil {
 			return nil, h.n.fsys.fail("readdir", h.n.path(""), err)
 		}
 		h.snap = snap
 	}
-	if h.pos >= uint64(len(h.snap.entries))+2 {
+	if h.pos >= uint64(h.snap.len())+2 {
 		return nil, 0
 	}
 	de := h.entryAt(h.pos)
@@ -62,7 +62,7 @@ func (h *dirHandle) entryAt(i uint64) fuse.DirEntry {
 		}
 		return fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: ino}
 	}
-	e := h.snap.entries[i-2]
+	e := h.snap.at(int(i - 2))
 	mode := uint32(syscall.S_IFREG)
 	if e.dir {
 		mode = syscall.S_IFDIR
@@ -77,7 +77,7 @@ func (h *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
 	defer h.mu.Unlock()
 	if off == 0 {
 		h.snap = nil
-	} else if h.snap != nil && off > uint64(len(h.snap.entries))+2 {
+	} else if h.snap != nil && off > uint64(h.snap.len())+2 {
 		return syscall.EINVAL
 	}
 	h.pos = off

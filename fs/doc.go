@@ -20,18 +20,27 @@
 //   - probe.go: a lookup without a fresh listing: HEAD key and a one-key
 //     listing of key+"/" run concurrently (the listing alone first for a
 //     name known to be a directory); the directory wins.
-//   - snapshot.go: dirCache, one directory's listing snapshot (trusted for
-//     ListTTL) and negative lookups (trusted for StatTTL). Listings run
-//     detached from the FUSE request, shared by concurrent callers.
+//   - meta.go: the FS-level caches (one cache.Blocks for file data, one
+//     cache.Meta for metadata), their construction, statistics and close.
+//   - snapshot.go: dirCache, one directory's view of the FS's cache.Meta:
+//     its listing (a compact cache.Listing, trusted for ListTTL) and the
+//     negative lookups of its names (trusted for StatTTL). Listings run
+//     detached from the FUSE request, shared by concurrent callers, and
+//     are taken with Meta.Begin/PutDirSince, so a listing that a change
+//     through the mount overtook is redone rather than cached.
 //   - attr.go: attributes (mode and owner from Config, write bits cleared
 //     when ReadOnly, mtime from x-amz-meta-mtime when a HEAD saw it, else
 //     LastModified; directories 4096 bytes, nlink 1).
 //   - errno.go: the one table from errors to errno (errors.Is on remote's
 //     sentinels; default EIO; never ENOSYS) and its logging.
-//   - reader.go: per-handle reader: BlockSize-aligned ranged GETs with
-//     If-Match on the ETag pinned at open, keeping the last two blocks and
-//     fetching the next one ahead on sequential reads (at most 2 x
-//     BlockSize per open file until the shared block cache replaces it).
+//   - reader.go: per-handle reader through the FS's block cache: blocks
+//     keyed by bucket, key, pinned ETag and index, fetched with ranged GETs
+//     carrying If-Match, so versions never mix.
+//   - readahead.go: per-handle sequential detection and a window that
+//     doubles with every block entered, up to ReadaheadMax; random reads
+//     prefetch nothing. readahead_config.go: ReadCacheConfig (cache
+//     budgets, disk tier, readahead). readahead_bdi.go: raises the
+//     kernel's readahead of the mount (root only).
 //   - pagecache.go: when an open may keep, or must bypass, the kernel's page
 //     cache so that versions never mix.
 //   - dir.go, dirhandle.go, file.go, readonly.go: the go-fuse nodes and
@@ -45,34 +54,41 @@
 // hashed from bucket and key, so d_ino equals st_ino and numbers survive
 // remounts.
 //
-//   - dirNode (per node): bucket, prefix, and a dirCache. With bucket ""
-//     it is the root of s3://, whose entries are buckets.
+//   - FS (per mount): the block cache and the metadata cache, shared by
+//     every node and handle; each has its own lock (cache/doc.go).
+//   - dirNode (per node): bucket, prefix, and a dirCache (its view of the
+//     metadata cache). With bucket "" it is the root of s3://, whose
+//     entries are buckets.
 //   - dirHandle (per open directory): the snapshot the stream started with
 //     (stable offsets) and the position; READDIRPLUS lookups are answered
 //     from it, so `ls -l` costs one listing and no HEAD.
 //   - fileNode (per node): the last known attributes (from a listing,
 //     trusted for ListTTL by stat, or a HEAD) and the page-cache state.
 //   - fileHandle (per open file): the version pinned at open (the node's
-//     attributes when younger than StatTTL, else a HEAD) and its reader.
+//     attributes when younger than StatTTL, else a HEAD) and its reader
+//     with its readahead state.
 //
-// Work that should survive an interrupted request (listings, block
-// fetches) runs on FS.bg, cancelled by Close; callers wait for it or for
-// their request's context, whichever ends first, and an interrupt gives
-// EINTR without logging an error.
+// Work that should survive an interrupted request runs detached from it:
+// listings on FS.bg, block fetches in the block cache's fills, both
+// cancelled by Close; callers wait for it or for their request's context,
+// whichever ends first, and an interrupt gives EINTR without logging an
+// error.
 //
 // # Locks
 //
 //   - FS.mu guards FS.mounted.
-//   - dirCache.mu guards snap, inflight and negative.
+//   - dirCache.mu guards inflight (the listing itself is in cache.Meta,
+//     behind Meta's own lock).
 //   - dirHandle.mu guards snap and pos (go-fuse also serialises the calls
 //     on one directory handle).
 //   - fileNode.mu guards info and pages.
-//   - reader.mu guards blocks; a block's data and err are written once,
-//     before its done channel is closed, and read after.
+//   - readahead.mu guards the stream state of one handle. A reader has
+//     no lock of its own: its blocks live in cache.Blocks.
 //   - warnOnce.mu guards seen and capped.
 //
 // Lock order: dirHandle.mu before dirCache.mu and before go-fuse's inode
-// locks (Parent). dirHandle.mu is the only lock held while waiting for the
+// locks (Parent); the cache package's locks are leaves below all of
+// these. dirHandle.mu is the only lock held while waiting for the
 // network (a handle's first read waits for the listing; only calls on that
 // handle wait with it). Every other lock is a leaf.
 package fs

@@ -138,7 +138,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	n.mu.Unlock()
 	obj := object{bucket: n.bucket, key: n.key, etag: info.etag, size: info.size}
 	h := &fileHandle{n: n, etag: info.etag, direct: direct,
-		r: newReader(n.fsys.bg, n.fsys.client, obj, n.fsys.cfg.BlockSize)}
+		r: newReader(n.fsys, obj)}
 	var fuseFlags uint32
 	if keep {
 		fuseFlags |= fuse.FOPEN_KEEP_CACHE

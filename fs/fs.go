@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/objfs/objfs/cache"
 	"github.com/objfs/objfs/remote"
 )
 
@@ -21,6 +22,11 @@ type FS struct {
 	log    *slog.Logger
 	warn   *warnOnce
 	root   *dirNode
+	// blocks caches file data for every open file (reader.go); meta
+	// caches stat results and listings (snapshot.go). Both have their own
+	// locks.
+	blocks *cache.Blocks
+	meta   *cache.Meta
 	// started is the mount time, the mtime of directories that have none.
 	started time.Time
 
@@ -31,6 +37,9 @@ type FS struct {
 
 	mu      sync.Mutex // guards mounted
 	mounted bool
+	// closeOnce makes Close's cache shutdown (and its log) happen once.
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New returns the tree for cfg.Source over client. It applies cfg's
@@ -43,8 +52,14 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("fs: %w", err)
 	}
+	blocks, meta, err := newCaches(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("fs: %w", err)
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	f := &FS{
+		blocks:  blocks,
+		meta:    meta,
 		cfg:     cfg,
 		client:  client,
 		log:     cfg.Logger,
@@ -62,7 +77,8 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 // more than once.
 func (f *FS) Close(ctx context.Context) error {
 	f.cancel()
-	return nil
+	f.closeOnce.Do(func() { f.closeErr = f.closeCaches() })
+	return f.closeErr
 }
 
 // inoFor returns the inode number of a file (key) or a directory (its

@@ -25,8 +25,11 @@ type MountOptions struct {
 	ReadOnly bool
 }
 
-// FUSE tuning: MaxBackground is how many asynchronous requests (readahead)
-// the kernel may have in flight; reads and writes go up to 1 MiB.
+// FUSE tuning for throughput. MaxBackground is how many asynchronous
+// requests (kernel readahead) the kernel may have in flight; reads and
+// writes go up to 1 MiB (the kernel's limit, 256 pages), and the kernel's
+// readahead is raised after mounting (raiseKernelReadahead): FUSE itself
+// negotiates at most 128 KiB.
 const (
 	maxBackground = 64
 	maxIOSize     = 1 << 20
@@ -54,6 +57,7 @@ func (f *FS) Mount(mountpoint string, opts MountOptions) (*fuse.Server, error) {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	f.mounted = true
+	f.raiseKernelReadahead(mountpoint, kernelReadaheadKB)
 	return server, nil
 }
 

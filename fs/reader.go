@@ -4,21 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
-	"time"
 
+	"github.com/objfs/objfs/cache"
 	"github.com/objfs/objfs/remote"
 )
-
-// keepBlocks is how many blocks one open handle keeps (including the ones
-// being fetched): the block being read and the next one, fetched ahead
-// when reads are sequential (so two GETs overlap) and needed anyway when
-// kernel reads in flight straddle a block boundary.
-const keepBlocks = 2
-
-// fetchTimeout bounds one block fetch, which runs detached from the FUSE
-// request that asked for it.
-const fetchTimeout = 5 * time.Minute
 
 // object identifies one version of an object: what an open handle pins.
 type object struct {
@@ -26,159 +15,122 @@ type object struct {
 	size              int64
 }
 
-// block is one BlockSize-aligned range of the object, fetched once; done is
-// closed when data or err is set.
-type block struct {
-	index int64
-	done  chan struct{}
-	data  []byte
-	err   error
-}
-
-// reader reads one pinned object version in BlockSize-aligned ranged GETs
-// with If-Match, so that the bytes it returns all come from that version:
-// after an overwrite every fetch fails with remote.ErrPreconditionFailed.
-// It keeps the last keepBlocks blocks so that the kernel's sequential
-// 128 KiB reads cost one GET per block, and when reads are sequential it
-// fetches the next block while the current one is read. (The shared block
-// cache with a growing readahead window replaces this later.) Fetches run
-// on bg, detached from the request, so an interrupted read does not waste a
-// GET the retry needs.
+// reader reads one pinned object version through the FS's block cache.
+// Blocks are BlockSize-aligned ranges keyed by bucket, key, ETag and index;
+// a missing block is fetched with a ranged GET carrying If-Match on the
+// pinned ETag, so every byte returned comes from that version: after an
+// overwrite each fetch fails with remote.ErrPreconditionFailed (EIO), and
+// the cache can never hold bytes of another version under this key.
+//
+// Reads are fed to the handle's readahead, whose blocks are prefetched
+// into the same cache (so readahead memory is cache memory, under its
+// budget). Fetches run detached from the FUSE request (the cache's fills),
+// so an interrupted read does not waste a GET its retry needs.
 type reader struct {
 	client    remote.Client
+	blocks    *cache.Blocks
 	obj       object
 	blockSize int64
-	bg        context.Context
-
-	mu      sync.Mutex
-	blocks  []*block // most recently used last; at most keepBlocks
-	lastEnd int64    // where the previous read ended
+	ra        *readahead
 }
 
-func newReader(bg context.Context, c remote.Client, obj object, blockSize int64) *reader {
-	return &reader{client: c, obj: obj, blockSize: blockSize, bg: bg}
+func newReader(f *FS, obj object) *reader {
+	bs := f.blocks.BlockSize()
+	return &reader{
+		client: f.client, blocks: f.blocks, obj: obj, blockSize: bs,
+		ra: newReadahead(obj.size, bs, f.cfg.ReadCache.readaheadBlocks(bs)),
+	}
 }
 
 // ReadAt reads into p from off. It returns fewer bytes than len(p) only at
 // the end of the object, and 0, nil at or past the end.
 func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, fmt.Errorf("read s3://%s/%s: negative offset %d", r.obj.bucket, r.obj.key, off)
+		return 0, fmt.Errorf("read %s: negative offset %d", r.name(), off)
 	}
 	end := min(off+int64(len(p)), r.obj.size)
+	if off >= end {
+		return 0, nil
+	}
+	if r.obj.etag == "" {
+		return r.readUncached(ctx, p[:end-off], off)
+	}
+	if from, to := r.ra.observe(off, end); from < to {
+		r.prefetch(from, to)
+	}
+	first, last := off/r.blockSize, (end-1)/r.blockSize
+	for i := first + 1; i <= last; i++ { // start them all: one round trip
+		r.blocks.Prefetch(r.key(i), r.fetcher(i))
+	}
 	n := 0
-	for pos := off; pos < end; {
-		b, err := r.block(ctx, pos/r.blockSize)
+	for i := first; i <= last; i++ {
+		data, err := r.blocks.Get(ctx, r.key(i), r.fetcher(i))
 		if err != nil {
 			return 0, err
 		}
-		within := pos - b.index*r.blockSize
-		if within >= int64(len(b.data)) {
-			return 0, fmt.Errorf("read s3://%s/%s: block %d is short: %w", r.obj.bucket, r.obj.key, b.index, io.ErrUnexpectedEOF)
+		within := off + int64(n) - i*r.blockSize
+		if within >= int64(len(data)) {
+			return 0, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
 		}
-		c := copy(p[n:end-off], b.data[within:])
-		n += c
-		pos += int64(c)
-	}
-	if n > 0 {
-		r.readAhead(off, end)
+		n += copy(p[n:end-off], data[within:])
 	}
 	return n, nil
 }
 
-// block returns block index, from the handle or fetched.
-func (r *reader) block(ctx context.Context, index int64) (*block, error) {
-	b := r.lookupOrStart(index)
-	select {
-	case <-b.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if b.err != nil {
-		return nil, b.err
-	}
-	return b, nil
-}
-
-// readAhead notes a completed read of [off, end) and, when it continued
-// the previous one, starts fetching the block after the one holding end-1.
-// (Called after the read, so that the blocks it used are the most recent
-// and the fetch evicts an older one.)
-func (r *reader) readAhead(off, end int64) {
-	r.mu.Lock()
-	sequential := off == r.lastEnd && off > 0
-	r.lastEnd = end
-	r.mu.Unlock()
-	next := (end-1)/r.blockSize + 1
-	if sequential && next*r.blockSize < r.obj.size {
-		r.lookupOrStart(next)
-	}
-}
-
-// lookupOrStart returns the kept block index, or starts fetching it.
-func (r *reader) lookupOrStart(index int64) *block {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i, b := range r.blocks {
-		if b.index == index {
-			r.blocks = append(append(r.blocks[:i:i], r.blocks[i+1:]...), b)
-			return b
-		}
-	}
-	b := &block{index: index, done: make(chan struct{})}
-	if len(r.blocks) >= keepBlocks {
-		r.blocks = append(r.blocks[:0:0], r.blocks[1:]...)
-	}
-	r.blocks = append(r.blocks, b)
-	go r.fetch(b)
-	return b
-}
-
-// fetch GETs block b. A failed block is dropped so that a later read tries
-// again.
-func (r *reader) fetch(b *block) {
-	ctx, cancel := context.WithTimeout(r.bg, fetchTimeout)
-	defer cancel()
-	off := b.index * r.blockSize
-	length := min(r.blockSize, r.obj.size-off)
-	b.data, b.err = r.get(ctx, off, length)
-	if b.err != nil {
-		r.forget(b)
-	}
-	close(b.done)
-}
-
-// get reads exactly length bytes at off of the pinned version.
-func (r *reader) get(ctx context.Context, off, length int64) ([]byte, error) {
-	body, err := r.client.Get(ctx, remote.GetRequest{
-		Bucket: r.obj.bucket, Key: r.obj.key, IfMatch: r.obj.etag, Offset: off, Length: length,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("get s3://%s/%s [%d,+%d) etag %s: %w", r.obj.bucket, r.obj.key, off, length, r.obj.etag, err)
-	}
-	defer body.Close()
-	data := make([]byte, length)
-	if _, err := io.ReadFull(body, data); err != nil {
-		return nil, fmt.Errorf("get s3://%s/%s [%d,+%d): body: %w", r.obj.bucket, r.obj.key, off, length, err)
-	}
-	return data, nil
-}
-
-// forget drops b from the kept blocks.
-func (r *reader) forget(b *block) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i, kept := range r.blocks {
-		if kept == b {
-			r.blocks = append(r.blocks[:i:i], r.blocks[i+1:]...)
+// prefetch asks the cache for blocks [from, to), stopping at the first one
+// it drops (all prefetch slots busy): readahead hands that one out again on
+// the next read.
+func (r *reader) prefetch(from, to int64) {
+	for i := from; i < to; i++ {
+		if !r.blocks.Prefetch(r.key(i), r.fetcher(i)) {
+			r.ra.dropped(i)
 			return
 		}
 	}
 }
 
-// release drops the kept blocks (the handle is closed).
-func (r *reader) release() {
-	r.mu.Lock()
-	r.blocks = nil
-	r.mu.Unlock()
+func (r *reader) key(index int64) cache.BlockKey {
+	return cache.BlockKey{Bucket: r.obj.bucket, Key: r.obj.key, ETag: r.obj.etag, Index: index}
 }
+
+// fetcher returns the fetch of block index: a ranged GET pinned to the
+// ETag.
+func (r *reader) fetcher(index int64) cache.FetchFunc {
+	return func(ctx context.Context) ([]byte, error) {
+		off := index * r.blockSize
+		return r.get(ctx, off, min(r.blockSize, r.obj.size-off), r.obj.etag)
+	}
+}
+
+// get reads exactly length bytes at off (of version etag, unless etag is
+// empty) into a new slice.
+func (r *reader) get(ctx context.Context, off, length int64, etag string) ([]byte, error) {
+	body, err := r.client.Get(ctx, remote.GetRequest{
+		Bucket: r.obj.bucket, Key: r.obj.key, IfMatch: etag, Offset: off, Length: length,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get %s [%d,+%d) etag %s: %w", r.name(), off, length, etag, err)
+	}
+	defer body.Close()
+	data := make([]byte, length)
+	if _, err := io.ReadFull(body, data); err != nil {
+		return nil, fmt.Errorf("get %s [%d,+%d): body: %w", r.name(), off, length, err)
+	}
+	return data, nil
+}
+
+// readUncached serves an object the server gave no ETag (some
+// S3-compatible servers omit it): nothing can be pinned or cached, so p is
+// read with one ranged GET.
+func (r *reader) readUncached(ctx context.Context, p []byte, off int64) (int, error) {
+	data, err := r.get(ctx, off, int64(len(p)), "")
+	if err != nil {
+		return 0, err
+	}
+	return copy(p, data), nil
+}
+
+func (r *reader) name() string { return s3Scheme + r.obj.bucket + "/" + r.obj.key }
+
+// release ends the handle's reads. Its blocks stay in the shared cache.
+func (r *reader) release() {}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -13,36 +14,61 @@ import (
 
 const testBlock = 64 << 10
 
-// openReader pins key's current version, as an open does.
-func openReader(t *testing.T, c remote.Client, key string) *reader {
+// newReaderFS returns an FS over c with testBlock blocks, a memory tier of
+// 64 blocks and readahead up to 16 blocks, changed by mod.
+func newReaderFS(t *testing.T, c remote.Client, mod func(*Config)) *FS {
 	t.Helper()
-	info, err := c.Head(context.Background(), testBucket, key)
+	cfg := Config{
+		Source:    Source{Bucket: testBucket},
+		BlockSize: testBlock,
+		ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: 16 * testBlock},
+		Logger:    slog.New(slog.DiscardHandler),
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	fsys, err := New(c, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj := object{bucket: testBucket, key: key, etag: info.ETag, size: info.Size}
-	return newReader(context.Background(), c, obj, testBlock)
+	t.Cleanup(func() { fsys.Close(context.Background()) })
+	return fsys
 }
 
-func TestReaderSequential(t *testing.T) {
-	fake, counting := newFake(t)
-	data := pattern(3*testBlock+testBlock/2, 1)
-	put(t, fake, "f", data, nil)
-	r := openReader(t, counting, "f")
+// openReader pins key's current version, as an open does.
+func openReader(t *testing.T, fsys *FS, key string) *reader {
+	t.Helper()
+	info, err := fsys.client.Head(context.Background(), testBucket, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newReader(fsys, object{bucket: testBucket, key: key, etag: info.ETag, size: info.Size})
+}
+
+// readSeq reads the whole object in kernel-sized requests.
+func readSeq(t *testing.T, r *reader, unit int) []byte {
+	t.Helper()
 	var got []byte
-	buf := make([]byte, 16<<10) // the kernel reads in smaller units than a block
+	buf := make([]byte, unit)
 	for off := int64(0); ; {
 		n, err := r.ReadAt(context.Background(), buf, off)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {
-			break
+			return got
 		}
 		got = append(got, buf[:n]...)
 		off += int64(n)
 	}
-	if !bytes.Equal(got, data) {
+}
+
+func TestReaderSequential(t *testing.T) {
+	fake, counting := newFake(t)
+	data := pattern(3*testBlock+testBlock/2, 1)
+	put(t, fake, "f", data, nil)
+	r := openReader(t, newReaderFS(t, counting, nil), "f")
+	if got := readSeq(t, r, 16<<10); !bytes.Equal(got, data) {
 		t.Fatal("content differs")
 	}
 	if gets := counting.Count(remote.OpGet); gets != 4 {
@@ -55,7 +81,7 @@ func TestReaderBoundariesAndEOF(t *testing.T) {
 	size := 2*testBlock + 100
 	data := pattern(size, 2)
 	put(t, fake, "f", data, nil)
-	r := openReader(t, counting, "f")
+	r := openReader(t, newReaderFS(t, counting, nil), "f")
 	ctx := context.Background()
 	tests := []struct {
 		off, n int64
@@ -86,7 +112,7 @@ func TestReaderBoundariesAndEOF(t *testing.T) {
 func TestReaderEmptyObjectNoGet(t *testing.T) {
 	fake, counting := newFake(t)
 	put(t, fake, "empty", nil, nil)
-	r := openReader(t, counting, "empty")
+	r := openReader(t, newReaderFS(t, counting, nil), "empty")
 	n, err := r.ReadAt(context.Background(), make([]byte, 4096), 0)
 	if n != 0 || err != nil {
 		t.Fatalf("read of empty object: %d, %v", n, err)
@@ -100,7 +126,8 @@ func TestReaderPinsETag(t *testing.T) {
 	fake, counting := newFake(t)
 	old := pattern(3*testBlock, 3)
 	put(t, fake, "f", old, nil)
-	r := openReader(t, counting, "f")
+	fsys := newReaderFS(t, counting, func(c *Config) { c.ReadCache.ReadaheadMax = NoReadahead })
+	r := openReader(t, fsys, "f")
 	ctx := context.Background()
 	buf := make([]byte, 100)
 	if _, err := r.ReadAt(ctx, buf, 0); err != nil {
@@ -108,9 +135,9 @@ func TestReaderPinsETag(t *testing.T) {
 	}
 	put(t, fake, "f", pattern(3*testBlock, 4), nil) // overwritten, same size
 
-	// The kept block is of the pinned version: still served.
+	// The cached block is of the pinned version: still served.
 	if n, err := r.ReadAt(ctx, buf, 10); err != nil || !bytes.Equal(buf[:n], old[10:110]) {
-		t.Fatalf("kept block: %d, %v", n, err)
+		t.Fatalf("cached block: %d, %v", n, err)
 	}
 	// The next uncached read fails: never bytes of the new version.
 	n, err := r.ReadAt(ctx, buf, 2*testBlock)
@@ -120,9 +147,14 @@ func TestReaderPinsETag(t *testing.T) {
 	if toErrno(err) != 5 {
 		t.Fatalf("errno %v, want EIO", toErrno(err))
 	}
-	// A read straddling a kept and a missing block fails as a whole.
+	// A read straddling a cached and a missing block fails as a whole.
 	if n, err := r.ReadAt(ctx, make([]byte, 200), testBlock-100); err == nil {
 		t.Fatalf("straddling read returned %d bytes after overwrite", n)
+	}
+	// A handle pinning the new version never gets the old cached block.
+	fresh := openReader(t, fsys, "f")
+	if n, err := fresh.ReadAt(ctx, buf, 0); err != nil || !bytes.Equal(buf[:n], pattern(3*testBlock, 4)[:100]) {
+		t.Fatalf("new version's first block: %d, %v", n, err)
 	}
 }
 
@@ -130,7 +162,7 @@ func TestReaderRetriesFailedBlock(t *testing.T) {
 	fake, counting := newFake(t)
 	data := pattern(100, 5)
 	put(t, fake, "f", data, nil)
-	r := openReader(t, counting, "f")
+	r := openReader(t, newReaderFS(t, counting, nil), "f")
 	fake.FailNext(remote.OpGet, remote.ErrTransient, 1)
 	if _, err := r.ReadAt(context.Background(), make([]byte, 10), 0); !errors.Is(err, remote.ErrTransient) {
 		t.Fatalf("want the transient error, got %v", err)
@@ -147,7 +179,7 @@ func TestReaderInterruptKeepsFetch(t *testing.T) {
 	fake, counting := newFake(t)
 	data := pattern(1000, 6)
 	put(t, fake, "f", data, nil)
-	r := openReader(t, counting, "f")
+	r := openReader(t, newReaderFS(t, counting, nil), "f")
 	release := make(chan struct{})
 	fake.SetHook(remote.OpGet, func(ctx context.Context, op string) error {
 		<-release
@@ -178,23 +210,23 @@ func TestReaderInterruptKeepsFetch(t *testing.T) {
 	}
 }
 
-// Concurrent readers of one block cause one GET.
+// Concurrent readers of one block, through one handle or several, cause
+// one GET.
 func TestReaderConcurrentSameBlock(t *testing.T) {
 	fake, counting := newFake(t)
 	data := pattern(testBlock, 7)
 	put(t, fake, "f", data, nil)
-	r := openReader(t, counting, "f")
+	fsys := newReaderFS(t, counting, nil)
+	readers := []*reader{openReader(t, fsys, "f"), openReader(t, fsys, "f")}
 	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
+	for i := range 8 {
+		wg.Go(func() {
 			buf := make([]byte, 1000)
 			off := int64(i * 1000)
-			if n, err := r.ReadAt(context.Background(), buf, off); err != nil || !bytes.Equal(buf[:n], data[off:off+1000]) {
+			if n, err := readers[i%2].ReadAt(context.Background(), buf, off); err != nil || !bytes.Equal(buf[:n], data[off:off+1000]) {
 				t.Errorf("reader %d: %d %v", i, n, err)
 			}
-		}(i)
+		})
 	}
 	wg.Wait()
 	if gets := counting.Count(remote.OpGet); gets != 1 {
@@ -202,53 +234,20 @@ func TestReaderConcurrentSameBlock(t *testing.T) {
 	}
 }
 
-func TestReaderKeepsLastBlocks(t *testing.T) {
+// A second open of the same version reads from the shared cache.
+func TestReaderSharesCacheAcrossOpens(t *testing.T) {
 	fake, counting := newFake(t)
-	put(t, fake, "f", pattern(4*testBlock, 8), nil)
-	r := openReader(t, counting, "f")
-	ctx := context.Background()
-	buf := make([]byte, 10)
-	for _, off := range []int64{0, testBlock, 0, testBlock, 2 * testBlock, 0} {
-		if _, err := r.ReadAt(ctx, buf, off); err != nil {
-			t.Fatal(err)
-		}
+	data := pattern(5*testBlock, 8)
+	put(t, fake, "f", data, nil)
+	fsys := newReaderFS(t, counting, nil)
+	readSeq(t, openReader(t, fsys, "f"), 32<<10)
+	waitGets(t, counting, 5)
+	if got := readSeq(t, openReader(t, fsys, "f"), 128<<10); !bytes.Equal(got, data) {
+		t.Fatal("second open: content differs")
 	}
-	// 0, 1 fetched; 0 and 1 kept; 2 evicts 0; 0 fetched again.
-	if gets := counting.Count(remote.OpGet); gets != 4 {
-		t.Fatalf("%d GETs, want 4", gets)
-	}
-	r.release()
-	if len(r.blocks) != 0 {
-		t.Fatal("release kept blocks")
-	}
-}
-
-// Sequential reads fetch the next block ahead; random reads do not.
-func TestReaderReadAhead(t *testing.T) {
-	fake, counting := newFake(t)
-	put(t, fake, "f", pattern(8*testBlock, 9), nil)
-	r := openReader(t, counting, "f")
-	ctx := context.Background()
-	buf := make([]byte, testBlock/2)
-	for _, off := range []int64{5 * testBlock, testBlock} { // random
-		if _, err := r.ReadAt(ctx, buf, off); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if gets := counting.Count(remote.OpGet); gets != 2 {
-		t.Fatalf("random reads: %d GETs, want 2", gets)
-	}
-	if _, err := r.ReadAt(ctx, buf, testBlock+testBlock/2); err != nil { // continues
-		t.Fatal(err)
-	}
-	waitGets(t, counting, 3) // block 2 fetched ahead
-	if _, err := r.ReadAt(ctx, buf, 2*testBlock); err != nil {
-		t.Fatal(err)
-	}
-	waitGets(t, counting, 4) // block 2 was ready; block 3 fetched ahead
 	time.Sleep(10 * time.Millisecond)
-	if gets := counting.Count(remote.OpGet); gets != 4 {
-		t.Fatalf("%d GETs, want 4", gets)
+	if gets := counting.Count(remote.OpGet); gets != 5 {
+		t.Fatalf("%d GETs after reading twice, want 5", gets)
 	}
 }
 
