@@ -44,7 +44,7 @@ const (
 // credentials come from the environment, a profile or the SDK chain only,
 // so they never appear in the process's arguments.
 func mountFlags() []cli.Flag {
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Name: flagEndpoint, Category: catS3, Usage: "S3 endpoint `URL`, e.g. http://127.0.0.1:9000 (default: AWS S3, or AWS_ENDPOINT_URL)"},
 		&cli.StringFlag{Name: flagRegion, Category: catS3, Usage: "region `NAME` (default: from the profile or AWS_REGION, else us-east-1)"},
 		&cli.StringFlag{Name: flagProfile, Category: catS3, Usage: "named `PROFILE` from ~/.aws/config and ~/.aws/credentials"},
@@ -64,6 +64,7 @@ func mountFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagLogLevel, Category: catLogging, Value: "info", Usage: "log `LEVEL`: debug, info, warn or error"},
 		&cli.StringFlag{Name: flagLogFormat, Category: catLogging, Value: "text", Usage: "log `FORMAT`: text or json"},
 	}
+	return append(flags, cacheFlags()...)
 }
 
 // s3Config maps the S3 connection flags onto remote.S3Config. Secrets are
@@ -104,15 +105,21 @@ func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
 	if err != nil {
 		return fs.Config{}, err
 	}
+	blockSize, readCache, err := readCacheFlags(c)
+	if err != nil {
+		return fs.Config{}, err
+	}
 	cfg := fs.Config{
-		Source:   src,
-		UID:      uid,
-		GID:      gid,
-		FileMode: fileMode,
-		DirMode:  dirMode,
-		ReadOnly: c.Bool(flagReadOnly),
-		StatTTL:  statTTL,
-		ListTTL:  listTTL,
+		Source:    src,
+		UID:       uid,
+		GID:       gid,
+		FileMode:  fileMode,
+		DirMode:   dirMode,
+		ReadOnly:  c.Bool(flagReadOnly),
+		StatTTL:   statTTL,
+		ListTTL:   listTTL,
+		BlockSize: blockSize,
+		ReadCache: readCache,
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
