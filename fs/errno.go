@@ -22,6 +22,10 @@ var errnoTable = []struct {
 	{context.Canceled, syscall.EINTR},
 	{remote.ErrNotFound, syscall.ENOENT},
 	{remote.ErrAccessDenied, syscall.EACCES},
+	// Refusals by a connector's policy, before any request was sent.
+	{remote.ErrDenied, syscall.EACCES},
+	{remote.ErrReadOnly, syscall.EROFS},
+	{remote.ErrCrossDevice, syscall.EXDEV},
 	// A read pinned to the ETag seen at open, after the object changed.
 	{remote.ErrPreconditionFailed, syscall.EIO},
 	{remote.ErrNotEmpty, syscall.ENOTEMPTY},
@@ -52,14 +56,20 @@ func toErrno(err error) syscall.Errno {
 }
 
 // fail maps err for operation op on path to an errno and logs it once, at
-// a level that fits: a missing name or an interrupted call is routine
-// (debug), denied access is one clear warning, anything else an error.
+// a level that fits: a missing name, an interrupted call or a refused
+// change (EROFS, EXDEV) is routine (debug), a connector's denial is info
+// (with the rule that decided), access denied by the server is one clear
+// warning, anything else an error.
 func (f *FS) fail(op, path string, err error) syscall.Errno {
 	errno := toErrno(err)
 	switch errno {
-	case syscall.ENOENT, syscall.EINTR:
+	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV:
 		f.log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
+		if errors.Is(err, remote.ErrDenied) {
+			f.log.Info("denied by the connector's paths", "op", op, "path", path, "err", err)
+			break
+		}
 		f.log.Warn("access denied by the server: check the credentials and the bucket policy",
 			"op", op, "path", path, "err", err)
 	default:

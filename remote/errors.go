@@ -28,6 +28,17 @@ var (
 	// ErrInvalidArgument: the request itself was malformed (bad bucket name,
 	// entity too small, ...). Not retried.
 	ErrInvalidArgument = errors.New("invalid argument")
+
+	// Policy refusals: a connector (fs/connector_client.go) or a
+	// read-only mount refused the call before sending any request. They are never retried and are
+	// distinct from ErrAccessDenied, which means the server said 403.
+
+	// ErrDenied: the path is outside the connector's patterns (EACCES).
+	ErrDenied = errors.New("denied by connector policy")
+	// ErrReadOnly: the connector (or the mount) is read-only (EROFS).
+	ErrReadOnly = errors.New("read-only")
+	// ErrCrossDevice: the call would cross connectors or buckets (EXDEV).
+	ErrCrossDevice = errors.New("cross-device")
 )
 
 // IsRetryable reports whether err is worth retrying.

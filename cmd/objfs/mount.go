@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -79,7 +78,7 @@ func connect(ctx context.Context, cfg remote.S3Config, src fs.Source) (remote.Cl
 	}
 	s3, err := remote.NewS3(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("cannot set up the S3 client: %w", err)
+		return nil, describeSetupError(err, cfg.Profile)
 	}
 	var pf preflightConfig
 	pf.SetDefaults()

@@ -74,6 +74,11 @@ func checkMountpoint(path string) (string, error) {
 		return "", fmt.Errorf("mountpoint %s: %w", path, err)
 	}
 	fi, err := os.Stat(abs)
+	if err == nil && fi.IsDir() {
+		// The kernel may answer stat of a dead FUSE mount from its
+		// attribute cache; opening the directory reaches the mount.
+		err = probeDir(abs)
+	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return "", fmt.Errorf("mountpoint %s does not exist (create it with mkdir)", abs)
@@ -87,6 +92,15 @@ func checkMountpoint(path string) (string, error) {
 		return "", fmt.Errorf("mountpoint %s is not a directory", abs)
 	}
 	return abs, nil
+}
+
+// probeDir opens and closes dir (no listing).
+func probeDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return d.Close()
 }
 
 // checkRemote verifies that the endpoint answers, the credentials are

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ func describeRemoteError(err error, t target, waited time.Duration) error {
 	case errors.Is(err, remote.ErrUnreachable), errors.Is(err, remote.ErrTransient):
 		return fmt.Errorf("cannot reach endpoint %s: %s", ep, networkCause(err))
 	case errors.Is(err, remote.ErrNotFound):
-		return notFoundError(t)
+		return notFoundError(t, s3Code(err))
 	case errors.Is(err, remote.ErrAccessDenied):
 		return accessDeniedError(err, t)
 	case errors.Is(err, remote.ErrInvalidArgument) && t.Bucket != "":
@@ -83,10 +84,11 @@ func describeRemoteError(err error, t target, waited time.Duration) error {
 	return fmt.Errorf("checking bucket %q at %s failed: %s", t.Bucket, ep, oneLine(err.Error()))
 }
 
-func notFoundError(t target) error {
-	if t.Bucket == "" {
-		// ListBuckets has no bucket to miss: a 404 means the URL is wrong.
-		return fmt.Errorf("endpoint %s answered 404 to a bucket listing: is it an S3 endpoint (check --endpoint and --path-style)?", t.endpoint())
+func notFoundError(t target, code string) error {
+	if t.Bucket == "" || code == "" {
+		// S3 names a missing bucket (NoSuchBucket) in the body of a
+		// listing's 404; a bare 404 comes from something else.
+		return fmt.Errorf("endpoint %s answered 404 without an S3 error code: is it an S3 endpoint (check --endpoint and --path-style)?", t.endpoint())
 	}
 	return fmt.Errorf("bucket %q does not exist at %s", t.Bucket, t.endpoint())
 }
@@ -152,6 +154,10 @@ func networkCause(err error) string {
 	if errors.As(err, &opErr) {
 		return opErr.Error()
 	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) && urlErr.Err != nil {
+		return oneLine(urlErr.Err.Error())
+	}
 	return oneLine(err.Error())
 }
 
@@ -169,4 +175,13 @@ func tlsCause(err error) string {
 		return invalid.Error()
 	}
 	return ""
+}
+
+// describeSetupError explains a failure to build the S3 client, which
+// happens before any request: typically a profile that does not exist.
+func describeSetupError(err error, profile string) error {
+	if profile != "" && strings.Contains(err.Error(), "failed to get shared config profile") {
+		return fmt.Errorf("profile %q not found in ~/.aws/config or ~/.aws/credentials (or AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE)", profile)
+	}
+	return fmt.Errorf("cannot set up the S3 client: %s", oneLine(err.Error()))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +77,13 @@ func TestCheckRemoteMessages(t *testing.T) {
 		{"ok all buckets", allT, nil, "", 1},
 		{"missing bucket", bucketT, s3Err("ListObjectsV2", remote.ErrNotFound, "NoSuchBucket", 404, nil),
 			`bucket "data" does not exist at http://127.0.0.1:9000`, 1},
+		{"404 without code", bucketT, s3Err("ListObjectsV2", remote.ErrNotFound, "", 404, nil),
+			"endpoint http://127.0.0.1:9000 answered 404 without an S3 error code: is it an S3 endpoint", 1},
+		{"404 to bucket listing", allT, s3Err("ListBuckets", remote.ErrNotFound, "NoSuchKey", 404, nil),
+			"endpoint http://127.0.0.1:9000 answered 404 without an S3 error code", 1},
+		{"https to an http server", target{Endpoint: "https://127.0.0.1:9000"}, s3Err("ListBuckets", remote.ErrTransient, "", 0,
+			&url.Error{Op: "Get", URL: "https://127.0.0.1:9000/", Err: errors.New("http: server gave HTTP response to HTTPS client")}),
+			"cannot reach endpoint https://127.0.0.1:9000: http: server gave HTTP response to HTTPS client", 2},
 		{"wrong secret", bucketT, s3Err("ListObjectsV2", remote.ErrAccessDenied, "SignatureDoesNotMatch", 403, nil),
 			"credentials rejected by http://127.0.0.1:9000: SignatureDoesNotMatch", 1},
 		{"unknown key id", allT, s3Err("ListBuckets", remote.ErrAccessDenied, "InvalidAccessKeyId", 403, nil),
@@ -265,5 +273,16 @@ func TestCheckRemoteWithFake(t *testing.T) {
 	}
 	if calls.Load() != int32(cfg.Attempts) {
 		t.Errorf("hanging endpoint: %d tries, want %d", calls.Load(), cfg.Attempts)
+	}
+}
+
+func TestDescribeSetupError(t *testing.T) {
+	err := describeSetupError(errors.New("s3: load AWS configuration: failed to get shared config profile, ml"), "ml")
+	if want := `profile "ml" not found in ~/.aws/config or ~/.aws/credentials`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %q, want prefix %q", err, want)
+	}
+	err = describeSetupError(errors.New("s3 config: endpoint \"ftp://x\": scheme must be http or https\n"), "")
+	if want := `cannot set up the S3 client: s3 config: endpoint "ftp://x": scheme must be http or https`; err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
 	}
 }

@@ -31,13 +31,13 @@ func (c *shutdownConfig) SetDefaults() {
 		c.CloseTimeout = 5 * time.Minute
 	}
 	if c.UnmountAttempts == 0 {
-		c.UnmountAttempts = 5
+		c.UnmountAttempts = 4
 	}
 	if c.UnmountBackoff == 0 {
 		c.UnmountBackoff = 500 * time.Millisecond
 	}
 	if c.ExitWait == 0 {
-		c.ExitWait = 10 * time.Second
+		c.ExitWait = 2 * time.Second
 	}
 	if c.Lazy == nil {
 		c.Lazy = func(mp string) error { return newUnmounter().Unmount(mp, true) }
