@@ -124,7 +124,7 @@ func classify(err error) classification {
 // networkKind classifies failures without an HTTP response.
 func networkKind(err error) error {
 	var dnsErr *net.DNSError
-	var certErr *x509.UnknownAuthorityError
+	var certErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
 	switch {
