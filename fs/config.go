@@ -60,6 +60,9 @@ type Config struct {
 	BlockSize int64
 	// ReadCache configures the block cache and readahead.
 	ReadCache ReadCacheConfig
+	// Write sizes the write path: part size, upload concurrency, buffer
+	// memory, staging directory (see WriteConfig).
+	Write WriteConfig
 	// Logger receives warnings and errors (slog.Default() when nil).
 	Logger *slog.Logger
 	// Clock returns the current time (time.Now when nil).
@@ -84,6 +87,7 @@ func (c *Config) SetDefaults() {
 		c.BlockSize = DefaultBlockSize
 	}
 	c.ReadCache.setDefaults()
+	c.Write.setDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -105,6 +109,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("block size %d must be a multiple of 4 KiB between 4 KiB and 64 MiB", c.BlockSize))
 	}
 	if err := c.ReadCache.validate(c.BlockSize); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Write.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Logger == nil || c.Clock == nil {

@@ -16,13 +16,11 @@ import (
 type dirNode struct {
 	gofs.Inode
 	readOnlyNode
-	readOnlyDir
 
 	fsys   *FS
-	bucket string    // "" for the root of s3://
-	prefix string    // key prefix: "" or ending with "/"
-	mtime  time.Time // bucket creation time, else the mount time
-	cache  *dirCache // has its own lock
+	bucket string      // "" for the root of s3://
+	loc    dirLocation // key prefix and cache view; a rename moves them (rename_loc.go)
+	mtime  time.Time   // bucket creation time, else the mount time
 }
 
 var (
@@ -35,8 +33,8 @@ var (
 // newDir returns the node for directory prefix of bucket (or the root of
 // s3:// when bucket is "").
 func (f *FS) newDir(bucket, prefix string, mtime time.Time) *dirNode {
-	n := &dirNode{fsys: f, bucket: bucket, prefix: prefix, mtime: mtime}
-	n.cache = f.newDirCache(bucket, prefix, n.list)
+	n := &dirNode{fsys: f, bucket: bucket, mtime: mtime}
+	n.setPrefix(prefix)
 	return n
 }
 
@@ -45,7 +43,7 @@ func (n *dirNode) list(ctx context.Context) ([]entry, error) {
 	if n.bucket == "" {
 		return listBuckets(ctx, n.fsys.client, n.fsys.warn)
 	}
-	return listDir(ctx, n.fsys.client, n.bucket, n.prefix, n.fsys.warn)
+	return n.withLocal(listDir(ctx, n.fsys.client, n.bucket, n.prefix(), n.fsys.warn))
 }
 
 // probe looks name up without listing the whole directory. An existing
@@ -55,7 +53,7 @@ func (n *dirNode) probe(ctx context.Context, name string) (entry, error) {
 		return probeBucket(ctx, n.fsys.client, name)
 	}
 	_, wasDir := n.childOps(name).(*dirNode)
-	return probeName(ctx, n.fsys.client, n.bucket, n.prefix, name, wasDir, n.fsys.warn)
+	return probeName(ctx, n.fsys.client, n.bucket, n.prefix(), name, wasDir, n.fsys.warn)
 }
 
 // childOps returns the node of the existing child name, or nil.
@@ -71,7 +69,7 @@ func (n *dirNode) path(name string) string {
 	if n.bucket == "" {
 		return s3Scheme + name
 	}
-	return s3Scheme + n.bucket + "/" + n.prefix + name
+	return s3Scheme + n.bucket + "/" + n.prefix() + name
 }
 
 // Lookup finds name: from the listing snapshot while it is fresh, else
@@ -93,20 +91,23 @@ func (n *dirNode) resolve(ctx context.Context, name string) (entry, time.Time, b
 	if !validName(name) {
 		return entry{}, time.Time{}, false, errNoEntry
 	}
-	if snap := n.cache.fresh(); snap != nil {
+	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
+		return e, cfg.Clock(), false, nil
+	}
+	if snap := n.cache().fresh(); snap != nil {
 		e, ok := snap.find(name)
 		if !ok {
 			return entry{}, time.Time{}, false, errNoEntry
 		}
 		return e, snap.fetched, true, nil
 	}
-	if n.cache.isNegative(name) {
+	if n.cache().isNegative(name) {
 		return entry{}, time.Time{}, false, errNoEntry
 	}
-	tok, now := n.cache.begin(), cfg.Clock()
+	tok, now := n.cache().begin(), cfg.Clock()
 	e, err := n.probe(ctx, name)
 	if err == errNoEntry {
-		n.cache.putNegative(tok, name)
+		n.cache().putNegative(tok, name)
 	}
 	return e, now, false, err
 }
@@ -134,10 +135,10 @@ func (n *dirNode) child(ctx context.Context, e entry, fetched time.Time, listed 
 			mtime = e.mtime // the bucket's creation time
 		}
 		d := n.fsys.newDir(bucket, prefix, mtime)
-		return n.NewInode(ctx, d, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: n.childIno(e)})
+		return n.NewInode(ctx, d, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: n.childIno(e), Gen: n.fsys.gen()})
 	}
-	f := n.fsys.newFile(n.bucket, fileKey(n.prefix, e.name), e, fetched, listed)
-	return n.NewInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: n.childIno(e)})
+	f := n.fsys.newFile(n.bucket, fileKey(n.prefix(), e.name), e, fetched, listed)
+	return n.NewInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: n.childIno(e), Gen: n.fsys.gen()})
 }
 
 // childDir returns the bucket and prefix of subdirectory name.
@@ -145,7 +146,7 @@ func (n *dirNode) childDir(name string) (bucket, prefix string) {
 	if n.bucket == "" {
 		return name, ""
 	}
-	return n.bucket, dirPrefix(n.prefix, name)
+	return n.bucket, dirPrefix(n.prefix(), name)
 }
 
 // childIno returns the inode number of entry e.
@@ -153,7 +154,7 @@ func (n *dirNode) childIno(e entry) uint64 {
 	if e.dir {
 		return inoFor(n.childDir(e.name))
 	}
-	return inoFor(n.bucket, fileKey(n.prefix, e.name))
+	return inoFor(n.bucket, fileKey(n.prefix(), e.name))
 }
 
 // fillEntry fills out for child, with the kernel's cache timeouts.

@@ -35,7 +35,7 @@ func (h *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.snap == nil {
-		snap, err := h.n.cache.get(ctx)
+		snap, err := h.n.cache().get(ctx)
 		if err != nil {
 			return nil, h.n.fsys.fail("readdir", h.n.path(""), err)
 		}

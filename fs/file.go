@@ -21,17 +21,27 @@ type fileInfo struct {
 }
 
 // fileNode is a regular file: one object key. Per-node state is the
-// object's last known attributes and the page-cache bookkeeping; per-open
-// state (the pinned version and its blocks) lives on fileHandle.
+// object's last known attributes, the page-cache bookkeeping and the write
+// state (the writer its write handles share, write_node.go); per-open
+// state (the pinned version and its blocks) lives on fileHandle, and on
+// writeHandle for opens that may write.
 type fileNode struct {
 	gofs.Inode
 	readOnlyNode
 
-	fsys        *FS
-	bucket, key string
+	fsys   *FS
+	bucket string
 
-	mu   sync.Mutex // guards info, changed and pages
+	// io orders the node's data operations against the ones that move or
+	// end its writer: reads, writes, flushes and fsyncs share it; release
+	// of the last write handle, rename, unlink and truncate or utimens by
+	// path hold it alone (see write_node.go).
+	io sync.RWMutex
+
+	mu   sync.Mutex // guards key, info, changed, pages and wr
+	key  string     // a rename moves the node to another key
 	info fileInfo
+	wr   nodeWrites
 	// changed is when a read found the object changed: attributes fetched
 	// before then are out of date and ignored.
 	changed time.Time
@@ -41,9 +51,6 @@ type fileNode struct {
 var (
 	_ = (gofs.NodeGetattrer)((*fileNode)(nil))
 	_ = (gofs.NodeOpener)((*fileNode)(nil))
-	_ = (gofs.NodeWriter)((*fileNode)(nil))
-	_ = (gofs.NodeAllocater)((*fileNode)(nil))
-	_ = (gofs.NodeCopyFileRanger)((*fileNode)(nil))
 	_ = (gofs.NodeStatfser)((*fileNode)(nil))
 )
 
@@ -51,7 +58,7 @@ func (f *FS) newFile(bucket, key string, e entry, fetched time.Time, listed bool
 	return &fileNode{fsys: f, bucket: bucket, key: key, info: fileInfo{entry: e, fetched: fetched, listed: listed}}
 }
 
-func (n *fileNode) path() string { return s3Scheme + n.bucket + "/" + n.key }
+func (n *fileNode) path() string { return s3Scheme + n.bucket + "/" + n.objKey() }
 
 // update records attributes from a listing or HEAD that started at
 // fetched. Older news than what the node has is ignored; a listing of the
@@ -97,7 +104,7 @@ func (n *fileNode) current(ctx context.Context, forOpen bool) (fileInfo, error) 
 		return info, nil
 	}
 	now := cfg.Clock()
-	obj, err := n.fsys.client.Head(ctx, n.bucket, n.key)
+	obj, err := n.fsys.client.Head(ctx, n.bucket, n.objKey())
 	if err != nil {
 		return fileInfo{}, err
 	}
@@ -109,11 +116,17 @@ func (n *fileNode) current(ctx context.Context, forOpen bool) (fileInfo, error) 
 // attr fills out from info.
 func (n *fileNode) attr(out *fuse.Attr, info fileInfo) {
 	n.fsys.cfg.fileAttr(out, n.StableAttr().Ino, info.size, info.mtime)
+	n.fsys.restrictMode(out, n.bucket, n.objKey()) // connector_policy.go
 }
 
-// Getattr answers stat from the node's attributes, refreshed when stale.
+// Getattr answers stat from the node's attributes, refreshed when stale;
+// while the file is being written, from its writer (no request).
 func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	info, err := n.current(ctx, false)
+	info, ok := n.localInfo()
+	var err error
+	if !ok {
+		info, err = n.current(ctx, false)
+	}
 	if err != nil {
 		return n.fsys.fail("getattr", n.path(), err)
 	}
@@ -124,10 +137,15 @@ func (n *fileNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Att
 
 // Open opens the file for reading, pinned to the version the node knows
 // (revalidated with HEAD when older than StatTTL). Opening for writing or
-// with O_TRUNC gives EROFS.
+// with O_TRUNC gives a writeHandle (write_handle.go). While the file is
+// being written, reads go through its writer and the version is pinned
+// at the first read after the writer is gone.
 func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY || flags&syscall.O_TRUNC != 0 {
-		return nil, 0, syscall.EROFS
+		return n.openWrite(ctx, flags)
+	}
+	if n.liveWriter() != nil {
+		return &fileHandle{n: n, lazy: true}, 0, 0
 	}
 	info, err := n.current(ctx, true)
 	if err != nil {
@@ -136,7 +154,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	n.mu.Lock()
 	keep, direct := n.pages.opened(info.etag)
 	n.mu.Unlock()
-	obj := object{bucket: n.bucket, key: n.key, etag: info.etag, size: info.size}
+	obj := object{bucket: n.bucket, key: n.objKey(), etag: info.etag, size: info.size}
 	h := &fileHandle{n: n, etag: info.etag, direct: direct,
 		r: newReader(n.fsys, obj)}
 	var fuseFlags uint32
@@ -149,28 +167,18 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	return h, fuseFlags, 0
 }
 
-// Write gives EROFS (no handle is ever open for writing).
-func (n *fileNode) Write(ctx context.Context, f gofs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
-	return 0, syscall.EROFS
-}
-
-// Allocate gives EROFS.
-func (n *fileNode) Allocate(ctx context.Context, f gofs.FileHandle, off, size uint64, mode uint32) syscall.Errno {
-	return syscall.EROFS
-}
-
-// CopyFileRange gives EROFS: its destination would be this tree.
-func (n *fileNode) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn uint64, out *gofs.Inode, fhOut gofs.FileHandle, offOut, length uint64, flags uint64) (uint32, syscall.Errno) {
-	return 0, syscall.EROFS
-}
-
-// fileHandle is one open of a file: the pinned version and its reader.
+// fileHandle is one read-only open of a file: the pinned version and its
+// reader. A handle opened while the file was being written (lazy) pins
+// the version at its first read without a writer.
 type fileHandle struct {
 	n      *fileNode
-	etag   string
-	direct bool // bypasses the page cache (see pageCache)
-	r      *reader
+	direct bool        // bypasses the page cache (see pageCache)
+	lazy   bool        // opened during a write: no pin, not counted in pages
 	warned atomic.Bool // the change of version was logged
+
+	rmu  sync.Mutex // guards etag and r of a lazy handle (set once)
+	etag string
+	r    *reader
 }
 
 var (
@@ -180,34 +188,57 @@ var (
 	_ = (gofs.FileFsyncer)((*fileHandle)(nil))
 )
 
-// Read reads from the pinned version; EIO if the object changed since open.
+// Read reads from the pinned version; EIO if the object changed since
+// open. While the file is being written it reads what the writer holds.
 func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	n, err := h.r.ReadAt(ctx, dest, off)
+	if w := h.n.liveWriter(); w != nil {
+		return h.n.readWriter(ctx, w, dest, off)
+	}
+	r, etag := h.reader()
+	n, err := r.ReadAt(ctx, dest, off)
 	if err != nil {
 		if errors.Is(err, remote.ErrPreconditionFailed) {
-			return nil, h.changed()
+			return nil, h.changed(etag)
 		}
 		return nil, h.n.fsys.fail("read", h.n.path(), err)
 	}
 	return fuse.ReadResultData(dest[:n]), 0
 }
 
+// reader returns the handle's reader and the ETag it pins; a lazy handle
+// pins the node's current version on first use.
+func (h *fileHandle) reader() (*reader, string) {
+	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	if h.r == nil {
+		info := h.n.snapshot()
+		h.etag = info.etag
+		h.r = newReader(h.n.fsys, object{bucket: h.n.bucket, key: h.n.objKey(), etag: info.etag, size: info.size})
+	}
+	return h.r, h.etag
+}
+
 // changed handles a read after the object changed: EIO, one log line per
 // handle, and the node's attributes marked stale so that the next open
 // pins the new version at once.
-func (h *fileHandle) changed() syscall.Errno {
+func (h *fileHandle) changed(etag string) syscall.Errno {
 	h.n.invalidate()
 	if !h.warned.Swap(true) {
 		h.n.fsys.log.Warn("object changed while open: reads of this open file fail with EIO (bytes of two versions are never mixed); open it again",
-			"path", h.n.path(), "etag", h.etag)
+			"path", h.n.path(), "etag", etag)
 	}
 	return syscall.EIO
 }
 
 // Release closes the handle and drops its blocks.
 func (h *fileHandle) Release(ctx context.Context) syscall.Errno {
-	h.r.release()
-	if !h.direct {
+	h.rmu.Lock()
+	r := h.r
+	h.rmu.Unlock()
+	if r != nil {
+		r.release()
+	}
+	if !h.direct && !h.lazy {
 		h.n.mu.Lock()
 		h.n.pages.released(h.etag)
 		h.n.mu.Unlock()

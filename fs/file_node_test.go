@@ -75,7 +75,7 @@ func TestOpenPagesCacheFlags(t *testing.T) {
 }
 
 func TestReadOnlyCalls(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, nil)
+	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadOnly = true })
 	put(t, h.fake, "f", []byte("abc"), nil)
 	f := h.path("f")
 	for _, flags := range []uint32{syscall.O_WRONLY, syscall.O_RDWR, syscall.O_RDONLY | syscall.O_TRUNC} {

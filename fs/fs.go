@@ -37,6 +37,9 @@ type FS struct {
 
 	mu      sync.Mutex // guards mounted
 	mounted bool
+	// writes is the write path (write.go); it has its own locks.
+	writes writeState
+
 	// closeOnce makes Close's cache shutdown (and its log) happen once.
 	closeOnce sync.Once
 	closeErr  error
@@ -68,17 +71,25 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 		bg:      bg,
 		cancel:  cancel,
 	}
+	if err := f.initWrites(); err != nil {
+		cancel()
+		blocks.Close()
+		return nil, fmt.Errorf("fs: %w", err)
+	}
 	f.root = f.newDir(cfg.Source.Bucket, cfg.Source.Prefix, f.started)
 	return f, nil
 }
 
-// Close stops background work (listings and block fetches in flight).
-// There is nothing to flush yet: the tree is read-only. It is safe to call
-// more than once.
+// Close first commits every file with uncommitted changes, bounded by
+// ctx (unmount and SIGTERM must not lose what was written), then stops
+// background work (listings and block fetches in flight) and closes the
+// caches. It returns what could not be uploaded. It is safe to call more
+// than once.
 func (f *FS) Close(ctx context.Context) error {
+	werr := f.flushWrites(ctx)
 	f.cancel()
 	f.closeOnce.Do(func() { f.closeErr = f.closeCaches() })
-	return f.closeErr
+	return errors.Join(werr, f.closeErr)
 }
 
 // inoFor returns the inode number of a file (key) or a directory (its

@@ -6,27 +6,26 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/acl"
 )
 
-// readOnlyNode gives every node explicit answers for the calls a read-only
-// tree refuses or has nothing for, so that the kernel never gets ENOSYS
-// (which it would remember for the whole mount). It holds no state.
+// readOnlyNode gives every node the answers that do not depend on the
+// node or the mount: no extended attributes to read, and statfs. It holds
+// no state. (Every call the kernel may send gets an explicit answer, never
+// ENOSYS, which the kernel would remember for the whole mount.)
 type readOnlyNode struct{}
 
 var (
-	_ = (gofs.NodeSetattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeGetxattrer)((*readOnlyNode)(nil))
-	_ = (gofs.NodeSetxattrer)((*readOnlyNode)(nil))
-	_ = (gofs.NodeRemovexattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeListxattrer)((*readOnlyNode)(nil))
+	_ = (gofs.NodeStatfser)((*readOnlyNode)(nil))
+	_ = (gofs.NodeSetxattrer)((*fileNode)(nil))
+	_ = (gofs.NodeRemovexattrer)((*fileNode)(nil))
+	_ = (gofs.NodeSetxattrer)((*dirNode)(nil))
+	_ = (gofs.NodeRemovexattrer)((*dirNode)(nil))
 )
 
-// Setattr (chmod, chown, truncate, utimens) gives EROFS.
-func (readOnlyNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	return syscall.EROFS
-}
-
-// Getxattr: objects carry no extended attributes yet.
+// Getxattr: objects carry no extended attributes.
 func (readOnlyNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	return 0, syscall.Errno(fuse.ENOATTR)
 }
@@ -36,68 +35,38 @@ func (readOnlyNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall
 	return 0, 0
 }
 
-// Setxattr gives EROFS.
-func (readOnlyNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return syscall.EROFS
-}
-
-// Removexattr gives EROFS.
-func (readOnlyNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return syscall.EROFS
-}
-
 // Statfs reports a practically unlimited volume.
 func (readOnlyNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	fillStatfs(out)
 	return 0
 }
 
-// readOnlyDir refuses every call that would change a directory.
-type readOnlyDir struct{}
-
-var (
-	_ = (gofs.NodeCreater)((*readOnlyDir)(nil))
-	_ = (gofs.NodeMkdirer)((*readOnlyDir)(nil))
-	_ = (gofs.NodeMknoder)((*readOnlyDir)(nil))
-	_ = (gofs.NodeLinker)((*readOnlyDir)(nil))
-	_ = (gofs.NodeSymlinker)((*readOnlyDir)(nil))
-	_ = (gofs.NodeUnlinker)((*readOnlyDir)(nil))
-	_ = (gofs.NodeRmdirer)((*readOnlyDir)(nil))
-	_ = (gofs.NodeRenamer)((*readOnlyDir)(nil))
-)
-
-// Create gives EROFS.
-func (readOnlyDir) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	return nil, nil, 0, syscall.EROFS
+// refuseXattr answers setxattr and removexattr: EROFS where nothing may
+// change, else EOPNOTSUPP (extended attributes are not stored; cp -a and
+// rsync -X then carry on without them).
+func (f *FS) refuseXattr(bucket, key string) syscall.Errno {
+	if errno := f.mayChange(acl.OpWrite, bucket, key); errno != 0 {
+		return errno
+	}
+	return syscall.EOPNOTSUPP
 }
 
-// Mkdir gives EROFS.
-func (readOnlyDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
+// Setxattr: see refuseXattr.
+func (n *fileNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return n.fsys.refuseXattr(n.bucket, n.objKey())
 }
 
-// Mknod gives EROFS.
-func (readOnlyDir) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
+// Removexattr: see refuseXattr.
+func (n *fileNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	return n.fsys.refuseXattr(n.bucket, n.objKey())
 }
 
-// Link gives EROFS.
-func (readOnlyDir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
+// Setxattr: see refuseXattr.
+func (n *dirNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return n.fsys.refuseXattr(n.bucket, n.prefix())
 }
 
-// Symlink gives EROFS.
-func (readOnlyDir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
-}
-
-// Unlink gives EROFS.
-func (readOnlyDir) Unlink(ctx context.Context, name string) syscall.Errno { return syscall.EROFS }
-
-// Rmdir gives EROFS.
-func (readOnlyDir) Rmdir(ctx context.Context, name string) syscall.Errno { return syscall.EROFS }
-
-// Rename gives EROFS.
-func (readOnlyDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	return syscall.EROFS
+// Removexattr: see refuseXattr.
+func (n *dirNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	return n.fsys.refuseXattr(n.bucket, n.prefix())
 }

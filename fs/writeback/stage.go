@@ -80,6 +80,9 @@ func (s *stage) fill(ctx context.Context, w *Writer, start, end int64) error {
 	start = start / fillAlign * fillAlign
 	end = min((end+fillAlign-1)/fillAlign*fillAlign, w.baseLimit)
 	for _, g := range s.valid.gaps(start, end) {
+		if w.detached {
+			return ErrGone
+		}
 		if err := s.fetch(ctx, w, g); err != nil {
 			return err
 		}

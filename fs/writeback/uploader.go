@@ -123,7 +123,7 @@ func (u *Uploader) CommitAll(ctx context.Context) error {
 			continue
 		}
 		if _, err := w.Commit(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("%s/%s: %w", w.bucket, w.key, err))
+			errs = append(errs, fmt.Errorf("%s/%s: %w", w.bucket, w.Key(), err))
 		}
 	}
 	if err := u.orphans.retry(ctx); err != nil {

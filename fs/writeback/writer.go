@@ -15,6 +15,10 @@ import (
 // ErrClosed is returned by a Writer used after Close.
 var ErrClosed = errors.New("writer closed")
 
+// ErrExists is returned (wrapping remote.ErrPreconditionFailed) by the
+// commit of a writer from Create with excl when the key exists.
+var ErrExists = errors.New("object exists: exclusive create refused")
+
 type mode int
 
 const (
@@ -26,11 +30,12 @@ const (
 // Writer is one dirty version of one object (see the package doc). All
 // methods are safe for concurrent use.
 type Writer struct {
-	u           *Uploader
-	bucket, key string
+	u      *Uploader
+	bucket string
 
 	mu sync.Mutex
 	// guarded by mu:
+	key       string            // Move changes it (only while no upload runs)
 	base      remote.ObjectInfo // the committed object this version derives from
 	baseLimit int64             // bytes [0, baseLimit) of base are still this file's
 	size      int64             // logical size
@@ -43,6 +48,7 @@ type Writer struct {
 	mtimeSet  bool              // mtime was set by SetMtime after the last write
 	sentMtime time.Time         // the mtime the last upload carried
 	err       error             // sticky failure
+	detached  bool              // the file was removed: local only (detach.go)
 	closed    bool
 	st        *stream // modeStreaming
 	sg        *stage  // modeStaged
@@ -116,7 +122,7 @@ func (w *Writer) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 		return 0, err
 	}
 	w.touch()
-	if w.mode == modeClean && w.baseLimit == 0 && off == 0 {
+	if w.mode == modeClean && w.baseLimit == 0 && off == 0 && !w.detached {
 		w.mode, w.st = modeStreaming, newStream()
 	}
 	if w.mode == modeStreaming {
@@ -231,6 +237,9 @@ func (w *Writer) Commit(ctx context.Context) (remote.ObjectInfo, error) {
 	if err := w.usable(); err != nil {
 		return remote.ObjectInfo{}, err
 	}
+	if w.detached {
+		return w.base, nil
+	}
 	var info remote.ObjectInfo
 	var err error
 	switch {
@@ -249,6 +258,9 @@ func (w *Writer) Commit(ctx context.Context) (remote.ObjectInfo, error) {
 		info, err = w.copyMeta(ctx, info)
 	}
 	if err != nil {
+		if w.excl && errors.Is(err, remote.ErrPreconditionFailed) {
+			err = fmt.Errorf("%w: %w", ErrExists, err)
+		}
 		w.err = err
 		w.u.cfg.Logger.Error("upload failed", "bucket", w.bucket, "key", w.key, "err", err)
 		return remote.ObjectInfo{}, err

@@ -1,0 +1,214 @@
+package fs
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/remote"
+)
+
+// TestMkdirRmdir: mkdir writes a marker, lookups in the new directory cost
+// nothing, rmdir refuses a directory with keys (asked of S3) or with a
+// file being created, and removes an empty one.
+func TestMkdirRmdir(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	d, errno := h.mkdir(rootID, "d")
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, ok := h.object("d/"); !ok {
+		t.Fatal("no marker")
+	}
+	h.counting.Reset()
+	if _, errno := h.lookup(d, "nothing"); errno != syscall.ENOENT || h.counting.Total() != 0 {
+		t.Fatalf("lookup in a new directory: %v, %d requests", errno, h.counting.Total())
+	}
+	node, fh, _ := h.create(d, "f", syscall.O_WRONLY)
+	if errno := h.rmdir(rootID, "d"); errno != syscall.ENOTEMPTY {
+		t.Fatalf("rmdir with a file being written: %v", errno)
+	}
+	h.close(node, fh)
+	if errno := h.rmdir(rootID, "d"); errno != syscall.ENOTEMPTY {
+		t.Fatalf("rmdir of a non-empty directory: %v", errno)
+	}
+	put(t, h.fake, "implicit/x", []byte("x"), nil)
+	if errno := h.rmdir(rootID, "implicit"); errno != syscall.ENOTEMPTY {
+		t.Fatalf("rmdir of a directory holding only a key S3 has (not the cache): %v", errno)
+	}
+	if errno := h.unlink(d, "f"); errno != 0 {
+		t.Fatal(errno)
+	}
+	if errno := h.rmdir(rootID, "d"); errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, ok := h.object("d/"); ok {
+		t.Fatal("marker left")
+	}
+	if _, errno := h.lookup(rootID, "d"); errno != syscall.ENOENT {
+		t.Fatalf("lookup after rmdir: %v", errno)
+	}
+	if _, errno := h.mkdir(rootID, strings.Repeat("n", 256)); errno != syscall.ENAMETOOLONG {
+		t.Fatalf("long name: %v", errno)
+	}
+}
+
+// TestUnlinkWhileOpen: an unlinked file's handles keep working, nothing is
+// uploaded for it, and a new file of the same name is another node.
+func TestUnlinkWhileOpen(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", []byte("old"), nil)
+	f := h.path("f")
+	o, _ := h.open(f, syscall.O_RDWR)
+	if errno := h.unlink(rootID, "f"); errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, ok := h.object("f"); ok {
+		t.Fatal("object still there")
+	}
+	h.writeAll(f, o.Fh, 3, []byte("+new"))
+	if got, errno := h.read(f, o.Fh, 0, 100); errno != 0 || string(got) != "old+new" {
+		t.Fatalf("read of the unlinked file: %q %v", got, errno)
+	}
+	node, fh, errno := h.create(rootID, "f", syscall.O_WRONLY)
+	if errno != 0 || node == f {
+		t.Fatalf("create after unlink: node %d (old %d) %v", node, f, errno)
+	}
+	h.writeAll(node, fh, 0, []byte("fresh"))
+	if errno := h.close(f, o.Fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	if errno := h.close(node, fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("f"); string(got) != "fresh" {
+		t.Fatalf("S3 %q", got)
+	}
+}
+
+// TestBucketsAtRoot: at the root of s3://, mkdir creates a bucket, rmdir
+// deletes an empty one (ENOTEMPTY otherwise), files cannot be created.
+func TestBucketsAtRoot(t *testing.T) {
+	h := newWriteHarness(t, Source{}, nil)
+	d, errno := h.mkdir(rootID, "fresh-bucket")
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if err := h.fake.HeadBucket(context.Background(), "fresh-bucket"); err != nil {
+		t.Fatalf("bucket not created: %v", err)
+	}
+	es, _, _ := h.readdir(rootID, false)
+	if !slices.Contains(entryNames(es), "fresh-bucket") {
+		t.Fatalf("root lists %v", entryNames(es))
+	}
+	if _, errno := h.mkdir(rootID, testBucket); errno != syscall.EEXIST {
+		t.Fatalf("mkdir of an existing bucket: %v", errno)
+	}
+	if _, _, errno := h.create(rootID, "file", syscall.O_WRONLY); errno != syscall.EPERM {
+		t.Fatalf("file at the root: %v", errno)
+	}
+	node, fh, errno := h.create(d, "obj", syscall.O_WRONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	h.close(node, fh)
+	if errno := h.rmdir(rootID, "fresh-bucket"); errno != syscall.ENOTEMPTY {
+		t.Fatalf("rmdir of a non-empty bucket: %v", errno)
+	}
+	if errno := h.unlink(d, "obj"); errno != 0 {
+		t.Fatal(errno)
+	}
+	if errno := h.rmdir(rootID, "fresh-bucket"); errno != 0 {
+		t.Fatal(errno)
+	}
+	if err := h.fake.HeadBucket(context.Background(), "fresh-bucket"); err == nil {
+		t.Fatal("bucket still there")
+	}
+	if _, errno := h.lookup(rootID, "fresh-bucket"); errno != syscall.ENOENT {
+		t.Fatalf("lookup of the deleted bucket: %v", errno)
+	}
+}
+
+// TestUnsupportedNodes: symlinks, hard links and device nodes give EPERM,
+// xattrs EOPNOTSUPP; a regular mknod creates an empty file.
+func TestUnsupportedNodes(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", []byte("x"), nil)
+	f := h.path("f")
+	var eo fuse.EntryOut
+	in := hdr(rootID)
+	if st := h.raw.Symlink(nil, &in, "f", "link", &eo); st != fuse.Status(syscall.EPERM) {
+		t.Fatalf("symlink: %v", st)
+	}
+	if st := h.raw.Link(nil, &fuse.LinkIn{InHeader: hdr(rootID), Oldnodeid: f}, "hard", &eo); st != fuse.Status(syscall.EPERM) {
+		t.Fatalf("link: %v", st)
+	}
+	if st := h.raw.Mknod(nil, &fuse.MknodIn{InHeader: hdr(rootID), Mode: syscall.S_IFIFO | 0o644}, "fifo", &eo); st != fuse.Status(syscall.EPERM) {
+		t.Fatalf("mknod fifo: %v", st)
+	}
+	if st := h.raw.Mknod(nil, &fuse.MknodIn{InHeader: hdr(rootID), Mode: syscall.S_IFREG | 0o644}, "plain", &eo); st != fuse.OK {
+		t.Fatalf("mknod regular: %v", st)
+	}
+	if got, ok := h.object("plain"); !ok || len(got) != 0 {
+		t.Fatal("mknod did not create an empty object")
+	}
+	fin := hdr(f)
+	if st := h.raw.SetXAttr(nil, &fuse.SetXAttrIn{InHeader: fin}, "user.x", []byte("1")); st != fuse.Status(syscall.EOPNOTSUPP) {
+		t.Fatalf("setxattr: %v", st)
+	}
+	var co fuse.CopyFileRangeIn
+	co.InHeader, co.NodeIdOut = fin, f
+	if _, st := h.raw.CopyFileRange(nil, &co); st != fuse.Status(syscall.EOPNOTSUPP) {
+		t.Fatalf("copy_file_range: %v", st)
+	}
+}
+
+// TestReadOnlySendsNothing: on a read-only tree every mutating call gives
+// EROFS and no request that could change the bucket is sent.
+func TestReadOnlySendsNothing(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadOnly = true })
+	put(t, h.fake, "f", []byte("abc"), nil)
+	put(t, h.fake, "d/", nil, nil)
+	f, d := h.path("f"), h.path("d")
+	calls := map[string]func() syscall.Errno{
+		"open wronly": func() syscall.Errno { _, e := h.open(f, syscall.O_WRONLY); return e },
+		"open trunc":  func() syscall.Errno { _, e := h.open(f, syscall.O_RDONLY|syscall.O_TRUNC); return e },
+		"create":      func() syscall.Errno { _, _, e := h.create(rootID, "n", syscall.O_WRONLY); return e },
+		"mkdir":       func() syscall.Errno { _, e := h.mkdir(rootID, "n"); return e },
+		"unlink":      func() syscall.Errno { return h.unlink(rootID, "f") },
+		"rmdir":       func() syscall.Errno { return h.rmdir(rootID, "d") },
+		"rename":      func() syscall.Errno { return h.rename(rootID, "f", rootID, "g", 0) },
+		"truncate":    func() syscall.Errno { return h.truncate(f, 1) },
+		"utimens": func() syscall.Errno {
+			_, e := h.setattr(f, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MTIME}})
+			return e
+		},
+		"chmod dir": func() syscall.Errno {
+			_, e := h.setattr(d, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE}})
+			return e
+		},
+		"setxattr": func() syscall.Errno {
+			return syscall.Errno(h.raw.SetXAttr(nil, &fuse.SetXAttrIn{InHeader: hdr(f)}, "user.x", []byte("1")))
+		},
+		"symlink": func() syscall.Errno {
+			var eo fuse.EntryOut
+			in := hdr(rootID)
+			return syscall.Errno(h.raw.Symlink(nil, &in, "f", "l", &eo))
+		},
+	}
+	for name, call := range calls {
+		if errno := call(); errno != syscall.EROFS {
+			t.Errorf("%s: %v, want EROFS", name, errno)
+		}
+	}
+	if n := h.mutations(); n != 0 {
+		t.Fatalf("%d mutating requests sent: %v", n, h.counting.Snapshot())
+	}
+	if got := h.mustObject("f"); string(got) != "abc" {
+		t.Fatalf("object changed: %q", got)
+	}
+	_ = remote.OpPut
+}

@@ -1,0 +1,209 @@
+package fs
+
+import (
+	"context"
+	"io"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/fs/writeback"
+	"github.com/objfs/objfs/remote"
+)
+
+// nodeWrites is a file node's write state, guarded by fileNode.mu. Every
+// write handle of the node shares one writer (writeback.Writer), created
+// by the first open for writing and closed when the last write handle is
+// released: what one handle writes, the others read, and a flush of any of
+// them commits it all.
+type nodeWrites struct {
+	w       *writeback.Writer // nil when no handle writes
+	handles int               // open writeHandles
+	// local: created through the mount and not yet in S3 (listings and
+	// HEAD do not know it; lookups answer from the node).
+	local bool
+	// unlinked: removed while open. Its writer serves the open handles
+	// but is never committed.
+	unlinked bool
+}
+
+// liveWriter returns the node's writer, or nil.
+func (n *fileNode) liveWriter() *writeback.Writer {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.wr.w
+}
+
+// localInfo returns the attributes the node knows better than S3: while a
+// writer is live, its size and mtime; for an unlinked node, its last
+// attributes. ok is false when the node's attributes come from S3.
+func (n *fileNode) localInfo() (fileInfo, bool) {
+	n.mu.Lock()
+	info, w, unlinked := n.info, n.wr.w, n.wr.unlinked
+	n.mu.Unlock()
+	if w == nil {
+		return info, unlinked
+	}
+	info.size = w.Size()
+	if m := w.Mtime(); !m.IsZero() {
+		info.mtime = m
+	}
+	return info, true
+}
+
+// readWriter reads through the writer: the file's current content.
+func (n *fileNode) readWriter(ctx context.Context, w *writeback.Writer, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n.io.RLock()
+	defer n.io.RUnlock()
+	dctx, cancel := n.fsys.detached(ctx)
+	defer cancel()
+	got, err := w.ReadAt(dctx, dest, off)
+	if err != nil && err != io.EOF {
+		return nil, n.fsys.writeFailed("read", n.path(), err)
+	}
+	return fuse.ReadResultData(dest[:got]), 0
+}
+
+// headBase returns the object as a writer's base: HEAD, for the current
+// ETag and the user metadata that a rewrite must keep.
+func (n *fileNode) headBase(ctx context.Context) (remote.ObjectInfo, error) {
+	key := n.objKey()
+	info, err := n.fsys.client.Head(ctx, n.bucket, key)
+	if err != nil {
+		return remote.ObjectInfo{}, err
+	}
+	info.Key = key
+	n.update(entryFromHead(n.snapshot().name, info), n.fsys.cfg.Clock(), false)
+	return info, nil
+}
+
+// acquireWriter returns the node's writer for a new write handle,
+// creating it over the current object (HEAD) if no handle writes yet.
+func (n *fileNode) acquireWriter(ctx context.Context) (*writeback.Writer, error) {
+	n.io.RLock()
+	defer n.io.RUnlock()
+	n.mu.Lock()
+	if w := n.wr.w; w != nil {
+		n.wr.handles++
+		n.mu.Unlock()
+		return w, nil
+	}
+	n.mu.Unlock()
+	base, err := n.headBase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := n.fsys.writes.up.Open(n.bucket, base.Key, base)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.wr.w != nil { // another open won the race
+		w.Close()
+	} else {
+		n.wr.w = w
+	}
+	n.wr.handles++
+	return n.wr.w, nil
+}
+
+// commit makes S3 hold what the node's writer holds (flush, fsync): it
+// returns once S3 acknowledged it, detached from the request's
+// interruption. A node without writer, or unlinked, has nothing to commit.
+func (n *fileNode) commit(ctx context.Context, op string) syscall.Errno {
+	n.mu.Lock()
+	w, unlinked := n.wr.w, n.wr.unlinked
+	n.mu.Unlock()
+	if w == nil || unlinked {
+		return 0
+	}
+	dctx, cancel := n.fsys.detached(ctx)
+	defer cancel()
+	dirty := w.Dirty()
+	info, err := w.Commit(dctx)
+	if err != nil {
+		return n.fsys.writeFailed(op, n.path(), err)
+	}
+	if dirty {
+		n.committed(info, w.Mtime())
+	}
+	return 0
+}
+
+// committed records that S3 now holds info as the node's object, with
+// the file's mtime, and makes it visible.
+func (n *fileNode) committed(info remote.ObjectInfo, mtime time.Time) {
+	if mtime.IsZero() {
+		mtime = n.snapshot().mtime
+		if t, ok := parseMetaMtime(info.Metadata[remote.MetaMtime]); ok {
+			mtime = t
+		}
+	}
+	now := n.fsys.cfg.Clock()
+	n.mu.Lock()
+	n.info = fileInfo{entry: entry{name: n.info.name, size: info.Size, etag: info.ETag, mtime: mtime, metaMtime: true}, fetched: now}
+	n.wr.local = false
+	key := n.key
+	n.mu.Unlock()
+	n.fsys.noteUpsert(n.bucket, key, false, info.Size, mtime, info.ETag)
+}
+
+// releaseWriter ends one write handle. The last one commits what is still
+// uncommitted (a release after a failed flush does not retry: the error
+// sticks and was returned by that flush), then closes the writer. A file
+// created through the mount that never reached S3 disappears.
+func (n *fileNode) releaseWriter(ctx context.Context) {
+	n.io.Lock()
+	defer n.io.Unlock()
+	n.mu.Lock()
+	n.wr.handles--
+	if n.wr.handles > 0 || n.wr.w == nil {
+		n.mu.Unlock()
+		return
+	}
+	w := n.wr.w
+	n.wr.w = nil
+	unlinked := n.wr.unlinked
+	n.mu.Unlock()
+	if !unlinked && w.Dirty() {
+		dctx, cancel := n.fsys.detached(ctx)
+		info, err := w.Commit(dctx)
+		cancel()
+		if err == nil {
+			n.committed(info, w.Mtime())
+		}
+	}
+	w.Close()
+	n.mu.Lock()
+	gone := n.wr.local && !unlinked
+	n.mu.Unlock()
+	if gone {
+		n.invalidate()
+		n.fsys.noteRemove(n.bucket, n.objKey())
+	}
+}
+
+// keepOnUnlink is the largest object whose bytes an open file keeps
+// locally when it is removed, so that its handles can still read them.
+const keepOnUnlink = 64 << 20
+
+// preload copies a small object into the writer of the open file before it
+// is removed (best effort: what is not kept reads as EIO afterwards).
+func (n *fileNode) preload(ctx context.Context) {
+	if w := n.liveWriter(); w != nil {
+		if err := w.Preload(ctx, keepOnUnlink); err != nil {
+			n.fsys.log.Debug("unlink: could not keep the open file's content", "path", n.path(), "err", err)
+		}
+	}
+}
+
+// unlinked records that the file was removed while open: its writer keeps
+// serving the open handles from what it holds locally and never uploads
+// again.
+func (n *fileNode) unlinked(ctx context.Context) {
+	n.mu.Lock()
+	n.wr.unlinked = true
+	w := n.wr.w
+	n.mu.Unlock()
+	if w != nil {
+		w.Detach(ctx)
+	}
+}

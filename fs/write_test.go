@@ -1,0 +1,302 @@
+package fs
+
+import (
+	"bytes"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/fs/writeback"
+	"github.com/objfs/objfs/remote"
+)
+
+// TestCreateIsVisibleBeforeAndAfterUpload: a file being written is seen
+// by lookup, stat, readdir and reads on the same mount before S3 has it,
+// and close uploads it with its mtime.
+func TestCreateIsVisibleBeforeAndAfterUpload(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "other", []byte("x"), nil)
+	h.readdir(rootID, true) // a cached listing, which the create must update
+	node, fh, errno := h.create(rootID, "new.txt", syscall.O_WRONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	h.writeAll(node, fh, 0, []byte("hello, world"))
+	if _, ok := h.object("new.txt"); ok {
+		t.Fatal("uploaded before close")
+	}
+	if out, errno := h.lookup(rootID, "new.txt"); errno != 0 || out.NodeId != node || out.Attr.Size != 12 {
+		t.Fatalf("lookup while writing: %+v %v", out, errno)
+	}
+	h.clock.Advance(time.Hour) // listings and stats expired: still answered
+	if a, errno := h.getattr(node); errno != 0 || a.Size != 12 {
+		t.Fatalf("getattr while writing: %+v %v", a, errno)
+	}
+	es, _, _ := h.readdir(rootID, true)
+	if got := strings.Join(entryNames(es), " "); got != "new.txt other" {
+		t.Fatalf("listing while writing: %q", got)
+	}
+	if got := h.readAll(node); string(got) != "hello, world" {
+		t.Fatalf("read while writing: %q", got)
+	}
+	if errno := h.close(node, fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("new.txt"); string(got) != "hello, world" {
+		t.Fatalf("S3 holds %q", got)
+	}
+	a, _ := h.getattr(node)
+	meta := h.head("new.txt").Metadata[remote.MetaMtime]
+	if meta != writeback.FormatMtime(mtimeOf(a)) {
+		t.Fatalf("x-amz-meta-mtime %q, stat says %v", meta, mtimeOf(a))
+	}
+	h.counting.Reset()
+	if got := h.readAll(node); string(got) != "hello, world" {
+		t.Fatalf("read after close: %q", got)
+	}
+}
+
+// TestEmptyCreateIsOnePut: touch of a new name uploads an empty object.
+func TestEmptyCreateIsOnePut(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket, Prefix: "p/"}, nil)
+	node, fh, errno := h.create(rootID, "empty", syscall.O_WRONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if errno := h.close(node, fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("p/empty"); len(got) != 0 {
+		t.Fatalf("content %q", got)
+	}
+	if n := h.counting.Count(remote.OpPut); n != 1 {
+		t.Fatalf("%d PutObject", n)
+	}
+}
+
+// TestWriteAppendOverwriteTruncate: rewrites of an existing object through
+// handles and by path keep the right bytes.
+func TestWriteAppendOverwriteTruncate(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", []byte("0123456789"), map[string]string{"keep": "me"})
+	f := h.path("f")
+	o, errno := h.open(f, syscall.O_WRONLY|syscall.O_APPEND)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	h.writeAll(f, o.Fh, 10, []byte("AB"))
+	h.writeAll(f, o.Fh, 2, []byte("xy"))
+	if errno := h.close(f, o.Fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("f"); string(got) != "01xy456789AB" {
+		t.Fatalf("after append and overwrite: %q", got)
+	}
+	if h.head("f").Metadata["keep"] != "me" {
+		t.Fatal("the rewrite dropped the object's other metadata")
+	}
+	if errno := h.truncate(f, 4); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("f"); string(got) != "01xy" {
+		t.Fatalf("after truncate by path: %q", got)
+	}
+	if errno := h.truncate(f, 6); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("f"); string(got) != "01xy\x00\x00" {
+		t.Fatalf("after extending: %q", got)
+	}
+	if errno := h.truncate(f, 0); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got, ok := h.object("f"); !ok || len(got) != 0 {
+		t.Fatalf("after truncate to 0: %q %v", got, ok)
+	}
+	if a, _ := h.getattr(f); a.Size != 0 {
+		t.Fatalf("size %d", a.Size)
+	}
+}
+
+// TestOpenTruncRewrites: O_TRUNC (sent by the kernel as open then
+// SETATTR with the handle) streams a new object.
+func TestOpenTruncRewrites(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", pattern(1<<20, 1), nil)
+	f := h.path("f")
+	o, errno := h.open(f, syscall.O_WRONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	in := fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_SIZE | fuse.FATTR_FH, Fh: o.Fh}}
+	if _, errno := h.setattr(f, in); errno != 0 {
+		t.Fatal(errno)
+	}
+	data := pattern(12<<20, 2)
+	h.writeAll(f, o.Fh, 0, data)
+	if errno := h.close(f, o.Fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("f"); !bytes.Equal(got, data) {
+		t.Fatalf("content differs (len %d)", len(got))
+	}
+	if h.counting.Count(remote.OpGet) != 0 || h.counting.Count(remote.OpUploadPart) != 3 {
+		t.Fatalf("want a 3-part streamed upload without reading the old object: %v", h.counting.Snapshot())
+	}
+}
+
+// TestSharedWriter: two handles of one file share the writer; a flush of
+// either commits both handles' bytes.
+func TestSharedWriter(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	node, fh1, _ := h.create(rootID, "s", syscall.O_RDWR)
+	o2, errno := h.open(node, syscall.O_RDWR)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	h.writeAll(node, fh1, 0, []byte("abc"))
+	h.writeAll(node, o2.Fh, 3, []byte("def"))
+	if got, errno := h.read(node, o2.Fh, 0, 100); errno != 0 || string(got) != "abcdef" {
+		t.Fatalf("read %q %v", got, errno)
+	}
+	if errno := h.close(node, fh1); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("s"); string(got) != "abcdef" {
+		t.Fatalf("S3 %q", got)
+	}
+	h.writeAll(node, o2.Fh, 6, []byte("g"))
+	if errno := h.close(node, o2.Fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("s"); string(got) != "abcdefg" {
+		t.Fatalf("S3 %q", got)
+	}
+}
+
+// TestExclusiveCreateRace: O_EXCL when another client created the key
+// after the lookup: the flush fails with EEXIST and the other object is
+// left alone; a known key fails at create time.
+func TestExclusiveCreateRace(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	node, fh, errno := h.create(rootID, "x", syscall.O_WRONLY|syscall.O_EXCL)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	put(t, h.fake, "x", []byte("theirs"), nil)
+	h.writeAll(node, fh, 0, []byte("mine"))
+	if errno := h.close(node, fh); errno != syscall.EEXIST {
+		t.Fatalf("close: %v, want EEXIST", errno)
+	}
+	if got := h.mustObject("x"); string(got) != "theirs" {
+		t.Fatalf("object overwritten: %q", got)
+	}
+	n2, fh2, _ := h.create(rootID, "y", syscall.O_WRONLY)
+	if _, _, errno := h.create(rootID, "y", syscall.O_WRONLY|syscall.O_EXCL); errno != syscall.EEXIST {
+		t.Fatalf("second exclusive create of a file being written: %v", errno)
+	}
+	h.close(n2, fh2)
+}
+
+// TestFlushInterruptedStillCommits: an interrupted FLUSH (a signal while
+// close waits) does not cut the upload.
+func TestFlushInterruptedStillCommits(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	node, fh, _ := h.create(rootID, "i", syscall.O_WRONLY)
+	h.writeAll(node, fh, 0, pattern(6<<20, 3))
+	cancelled := make(chan struct{})
+	close(cancelled)
+	if errno := h.flushWith(cancelled, node, fh); errno != 0 {
+		t.Fatalf("interrupted flush: %v", errno)
+	}
+	h.release(node, fh)
+	if got := h.mustObject("i"); !bytes.Equal(got, pattern(6<<20, 3)) {
+		t.Fatal("content differs")
+	}
+}
+
+// TestFailedUploadIsEIOOnce: a failed upload gives EIO from close and from
+// later writes on the handle; the release does not retry it, nothing
+// appears in S3 and the file created through the mount disappears.
+func TestFailedUploadIsEIOOnce(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	node, fh, _ := h.create(rootID, "doomed", syscall.O_WRONLY)
+	h.writeAll(node, fh, 0, []byte("data"))
+	h.fake.FailNext(remote.OpPut, remote.ErrTransient, 1)
+	if errno := h.flush(node, fh); errno != syscall.EIO {
+		t.Fatalf("flush: %v, want EIO", errno)
+	}
+	if errno := h.write(node, fh, 4, []byte("more")); errno != syscall.EIO {
+		t.Fatalf("write after a failed upload: %v", errno)
+	}
+	puts := h.counting.Count(remote.OpPut)
+	h.release(node, fh)
+	if n := h.counting.Count(remote.OpPut); n != puts {
+		t.Fatalf("release retried the upload (%d more PUTs)", n-puts)
+	}
+	if _, ok := h.object("doomed"); ok {
+		t.Fatal("object exists")
+	}
+	if !strings.Contains(h.log.String(), "doomed") {
+		t.Fatalf("failure not logged with the key: %s", h.log)
+	}
+	if _, errno := h.lookup(rootID, "doomed"); errno != syscall.ENOENT {
+		t.Fatalf("lookup after the failed create: %v", errno)
+	}
+}
+
+// TestCloseFlushesOpenFiles: FS.Close uploads what open files hold.
+func TestCloseFlushesOpenFiles(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	node, fh, _ := h.create(rootID, "pending", syscall.O_WRONLY)
+	h.writeAll(node, fh, 0, []byte("not yet flushed"))
+	if err := h.fsys.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.mustObject("pending"); string(got) != "not yet flushed" {
+		t.Fatalf("S3 %q", got)
+	}
+}
+
+// TestUtimensAndChmod: utimens stores the mtime (a metadata copy when the
+// content is unchanged), which stat then reports; chmod and chown are
+// accepted and change nothing.
+func TestUtimensAndChmod(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", []byte("content"), nil)
+	f := h.path("f")
+	when := time.Unix(1234567890, 123456789)
+	in := fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MTIME | fuse.FATTR_ATIME,
+		Mtime: uint64(when.Unix()), Mtimensec: uint32(when.Nanosecond())}}
+	out, errno := h.setattr(f, in)
+	if errno != 0 || !mtimeOf(out).Equal(when) {
+		t.Fatalf("utimens: %v, mtime %v", errno, mtimeOf(out))
+	}
+	info := h.head("f")
+	if info.Metadata[remote.MetaMtime] != "1234567890.123456789" || info.Size != 7 {
+		t.Fatalf("object %+v", info)
+	}
+	if n := h.counting.Count(remote.OpCopy); n != 1 || h.counting.Count(remote.OpPut) != 0 {
+		t.Fatalf("want one metadata copy: %v", h.counting.Snapshot())
+	}
+	h.clock.Advance(time.Hour)
+	if a, _ := h.getattr(f); !mtimeOf(a).Equal(when) {
+		t.Fatalf("stat after the TTL: %v", mtimeOf(a))
+	}
+	h.counting.Reset()
+	for _, valid := range []uint32{fuse.FATTR_MODE, fuse.FATTR_UID | fuse.FATTR_GID} {
+		in := fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: valid, Mode: 0o600, Owner: fuse.Owner{Uid: 1000, Gid: 1000}}}
+		out, errno := h.setattr(f, in)
+		if errno != 0 || out.Mode != syscall.S_IFREG|0o644 {
+			t.Fatalf("setattr %x: %v, mode %o", valid, errno, out.Mode)
+		}
+	}
+	if n := h.mutations(); n != 0 {
+		t.Fatalf("chmod/chown sent %d changes", n)
+	}
+	if _, errno := h.setattr(rootID, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE | fuse.FATTR_MTIME}}); errno != 0 {
+		t.Fatalf("setattr of a directory: %v", errno)
+	}
+}
