@@ -63,6 +63,10 @@ type Config struct {
 	// Write sizes the write path: part size, upload concurrency, buffer
 	// memory, staging directory (see WriteConfig).
 	Write WriteConfig
+	// Observer, when set, is told about every FUSE operation the mounted
+	// tree answers and every decision of its connector (observe.go), for
+	// metrics. Nil: nothing is observed.
+	Observer Observer
 	// Logger receives warnings and errors (slog.Default() when nil).
 	Logger *slog.Logger
 	// Clock returns the current time (time.Now when nil).

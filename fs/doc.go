@@ -46,6 +46,10 @@
 //   - dir.go, dirhandle.go, file.go, readonly.go: the go-fuse nodes and
 //     handles, a dozen lines per operation: resolve, call the core, map the
 //     errno. mount.go: Mount and the FUSE options.
+//   - observe.go, observe_raw.go: the Observer (metrics) and the wrapper of
+//     go-fuse's raw file system that reports every answered FUSE operation
+//     to it, with its errno and duration: the one place operations are
+//     counted. Connector decisions are reported from connector_policy.go.
 //
 // # Nodes and state
 //

@@ -23,6 +23,10 @@ type MountOptions struct {
 	FSName string
 	// ReadOnly mounts with "ro", so the kernel refuses writes itself.
 	ReadOnly bool
+	// NoExec mounts with "noexec": programs on the mount cannot be
+	// executed (mount -o noexec, implied by fstab's "user"). The mount is
+	// always nosuid and nodev.
+	NoExec bool
 }
 
 // FUSE tuning for throughput. MaxBackground is how many asynchronous
@@ -52,7 +56,7 @@ func (f *FS) Mount(mountpoint string, opts MountOptions) (*fuse.Server, error) {
 	if f.mounted {
 		return nil, errors.New("fs: this tree is already mounted")
 	}
-	server, err := gofs.Mount(mountpoint, f.root, f.options(opts))
+	server, err := mountTree(mountpoint, f.root, f.options(opts), f.cfg.Observer, f.cfg.Clock)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
@@ -78,6 +82,9 @@ func (f *FS) options(opts MountOptions) *gofs.Options {
 	}
 	if opts.ReadOnly || f.cfg.ReadOnly {
 		mo.Options = append(mo.Options, "ro")
+	}
+	if opts.NoExec {
+		mo.Options = append(mo.Options, "noexec")
 	}
 	if opts.Debug {
 		mo.Logger = slog.NewLogLogger(f.log.Handler(), slog.LevelDebug)

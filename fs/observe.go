@@ -1,0 +1,56 @@
+package fs
+
+import (
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// Observer is told what a mounted tree serves, for metrics (package
+// metrics implements it). Its methods are called on FUSE request
+// goroutines: they must be safe for concurrent use, cheap, and must not
+// call back into the tree. Paths and keys are never passed, so that an
+// implementation cannot make them labels.
+type Observer interface {
+	// Op is called once per FUSE operation after it was answered: its
+	// name ("lookup", "read", ... as in the logs), the errno the kernel
+	// got (0 for success) and how long the answer took.
+	Op(op string, errno syscall.Errno, d time.Duration)
+	// Decision is called whenever a connector's policy decided whether a
+	// change (create, write, truncate, delete, mkdir, rmdir, rename) may
+	// happen, before anything is sent: allowed, or refused (EROFS,
+	// EACCES). connector is the connector's label.
+	Decision(connector string, allowed bool)
+}
+
+// mountTree mounts root at dir and starts serving it, like go-fuse's
+// fs.Mount, with every FUSE operation reported to obs when obs is not nil
+// (timed with clock). It is the one place where operations are counted:
+// node methods map errors (errno.go), this wrapper sees what they
+// answered.
+func mountTree(dir string, root gofs.InodeEmbedder, o *gofs.Options, obs Observer, clock func() time.Time) (*fuse.Server, error) {
+	raw := gofs.NewNodeFS(root, o)
+	if obs != nil {
+		raw = &observedFS{RawFileSystem: raw, obs: obs, now: clock}
+	}
+	server, err := fuse.NewServer(raw, dir, &o.MountOptions)
+	if err != nil {
+		return nil, err
+	}
+	go server.Serve()
+	if err := server.WaitMount(); err != nil {
+		// As go-fuse's fs.Mount: a failed mount ends the serve loop.
+		return nil, err
+	}
+	return server, nil
+}
+
+// noteDecision reports a decision of the tree's connector to the
+// observer, if there are both.
+func (f *FS) noteDecision(allowed bool) {
+	if f.cfg.Observer != nil && f.cfg.Connector != nil {
+		f.cfg.Observer.Decision(f.cfg.Connector.Label, allowed)
+	}
+}

@@ -1,0 +1,14 @@
+package fs
+
+import "github.com/objfs/objfs/fs/writeback"
+
+// PendingUploads reports the files written through the tree whose changes
+// S3 has not acknowledged yet, and their bytes (zero for a read-only
+// tree). Shutdown reports it while waiting and flushing; metrics export
+// it.
+func (f *FS) PendingUploads() writeback.Pending {
+	if f.writes.up == nil {
+		return writeback.Pending{}
+	}
+	return f.writes.up.Pending()
+}
