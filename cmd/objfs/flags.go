@@ -64,7 +64,8 @@ func mountFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagLogLevel, Category: catLogging, Value: "info", Usage: "log `LEVEL`: debug, info, warn or error"},
 		&cli.StringFlag{Name: flagLogFormat, Category: catLogging, Value: "text", Usage: "log `FORMAT`: text or json"},
 	}
-	return append(flags, cacheFlags()...)
+	flags = append(flags, cacheFlags()...)
+	return append(flags, writeFlags()...)
 }
 
 // s3Config maps the S3 connection flags onto remote.S3Config. Secrets are
@@ -109,6 +110,10 @@ func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
 	if err != nil {
 		return fs.Config{}, err
 	}
+	write, err := writeConfig(c)
+	if err != nil {
+		return fs.Config{}, err
+	}
 	cfg := fs.Config{
 		Source:    src,
 		UID:       uid,
@@ -120,6 +125,7 @@ func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
 		ListTTL:   listTTL,
 		BlockSize: blockSize,
 		ReadCache: readCache,
+		Write:     write,
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
