@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/objfs/objfs/internal/testenv"
 )
 
 // failLimit is how soon a mount that cannot work must give up.
@@ -66,12 +65,11 @@ func TestBadInput(t *testing.T) {
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
 	good := serverEndpoint(srv)
-	port, err := testenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Port 1 (tcpmux) is privileged and unused: a connection is refused at
+	// once. A port that was merely free a moment ago can be taken by another
+	// test's server meanwhile, and then the "dead" endpoint answers.
 	deadEndpoint := good
-	deadEndpoint.URL = "http://127.0.0.1:" + strconv.Itoa(port)
+	deadEndpoint.URL = "http://127.0.0.1:1"
 	wrongSecret := good
 	wrongSecret.SecretKey = "not-the-secret-" + good.SecretKey[:8]
 
