@@ -102,17 +102,27 @@ func (b *Blocks) Get(ctx context.Context, k BlockKey, fetch FetchFunc) ([]byte, 
 		return data, nil
 	}
 	b.ctr.memMisses.Add(1)
-	f, err := b.startFill(k, fetch, false)
-	if err != nil {
-		return nil, err
-	}
-	select {
-	case <-f.done:
-		return f.data, f.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for attempt := 1; ; attempt++ {
+		f, err := b.startFill(k, fetch, false)
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		// A prefetch run that ended before this block: fetch it alone
+		// (another run may have claimed it meanwhile, hence the bound).
+		if !errors.Is(f.err, errRunAborted) || attempt == maxRunRetries {
+			return f.data, f.err
+		}
 	}
 }
+
+// maxRunRetries bounds how often Get starts over after the prefetch run it
+// waited on ended before its block.
+const maxRunRetries = 3
 
 // Contains reports whether k is in memory or on disk (or was just filled
 // and is being written to disk), without fetching or touching recency.

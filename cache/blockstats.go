@@ -21,8 +21,13 @@ type BlockStats struct {
 	// DiskWritesSkipped counts fetched blocks not written to disk because
 	// DiskWriteQueue writes were pending (the disk is slower than fetches).
 	DiskWritesSkipped int64
-	PrefetchStarted   int64
+	PrefetchStarted   int64 // prefetch fills started, runs included
 	PrefetchDropped   int64 // Prefetch calls refused because MaxPrefetch fills were running
+	// Runs counts PrefetchRun fills (one request for several blocks),
+	// RunBlocks the blocks they delivered, RunsAborted the runs that
+	// ended before their last block (whose other blocks were then
+	// fetched on demand).
+	Runs, RunBlocks, RunsAborted int64
 
 	MemBytes   int64 // bytes held by the memory tier (sum of block capacities)
 	MemBlocks  int64
@@ -40,6 +45,7 @@ type blockCounters struct {
 	checksumFailures, diskErrors     atomic.Int64
 	diskWritesSkipped                atomic.Int64
 	prefetchStarted, prefetchDropped atomic.Int64
+	runs, runBlocks, runsAborted     atomic.Int64
 }
 
 func (c *blockCounters) snapshot() BlockStats {
@@ -58,5 +64,8 @@ func (c *blockCounters) snapshot() BlockStats {
 		DiskWritesSkipped: c.diskWritesSkipped.Load(),
 		PrefetchStarted:   c.prefetchStarted.Load(),
 		PrefetchDropped:   c.prefetchDropped.Load(),
+		Runs:              c.runs.Load(),
+		RunBlocks:         c.runBlocks.Load(),
+		RunsAborted:       c.runsAborted.Load(),
 	}
 }

@@ -64,6 +64,18 @@
 // memory, or fetching), at most MaxPrefetch at once; extra calls are
 // dropped and counted rather than queued, so readahead never piles up.
 //
+// PrefetchRun (run.go) is the sequential reader's prefetch: it registers a
+// fill for each block of a stretch that is nowhere (not in memory, in
+// flight or on disk) and fetches the whole stretch with one request, a
+// RunFetchFunc that hands the blocks over one by one as they arrive; each
+// is served to its waiters and stored at once. Few large GETs cost far
+// less than one per block (request overhead, and on MinIO its per-request
+// metadata reads). A run holds one prefetch slot. A run that fails or
+// times out part-way drops its other blocks (errRunAborted, removed from
+// flights before their waiters wake), and a Get waiting on one starts a
+// fill of that block alone: a reset in a long stream costs a retry, never
+// a read error.
+//
 // # Metadata cache (Meta)
 //
 // Stat results (positive, or negative: "no such key") and directory

@@ -55,6 +55,7 @@ func (f *FS) closeCaches() error {
 		"block_mem_evictions", b.MemEvictions, "block_disk_evictions", b.DiskEvictions,
 		"block_checksum_failures", b.ChecksumFailures, "block_disk_writes_skipped", b.DiskWritesSkipped,
 		"prefetch_started", b.PrefetchStarted, "prefetch_dropped", b.PrefetchDropped,
+		"prefetch_runs", b.Runs, "run_blocks", b.RunBlocks, "runs_aborted", b.RunsAborted,
 		"stat_hits", m.StatHits, "negative_hits", m.NegativeHits, "stat_misses", m.StatMisses,
 		"list_hits", m.ListHits, "list_misses", m.ListMisses, "listings", m.Dirs, "listing_bytes", m.DirBytes)
 	if err != nil {

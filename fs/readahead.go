@@ -20,7 +20,9 @@ const seqSlackBlocks = 4
 // is random: the window closes and nothing is prefetched, so random reads
 // fetch only the blocks they touch. Blocks below issued have been asked
 // for already, so each block is handed out once per stream (again only if
-// the reader reports it dropped).
+// the reader reports it dropped). New blocks are handed out only when less
+// than half a window is left ahead of the reader, so they come in batches
+// of at least half a window: few, large requests (see reader.prefetch).
 type readahead struct {
 	blockSize int64
 	maxBlocks int64 // largest window; 0: readahead off
@@ -61,6 +63,9 @@ func (ra *readahead) observe(off, end int64) (from, to int64) {
 		ra.cur = last
 	}
 	ra.next = max(ra.next, end)
+	if ra.issued-(ra.cur+1) > ra.window/2 {
+		return 0, 0 // more than half a window ahead already
+	}
 	from = max(ra.issued, ra.cur+1)
 	to = min(ra.cur+1+ra.window, ra.lastBlock+1)
 	if from >= to {

@@ -25,8 +25,10 @@ func TestReadaheadWindowGrows(t *testing.T) {
 		}
 	}
 	// Block 0 opens a window of 1; entering blocks 1, 2, 3 doubles it to
-	// 2, 4, 8 (the maximum); each later block hands out one more.
-	want := []span{{1, 2}, {2, 4}, {4, 7}, {7, 12}, {12, 13}, {13, 14}, {14, 15}, {15, 16}, {16, 17}, {17, 18}}
+	// 2, 4, 8 (the maximum). From then on blocks are handed out only when
+	// at most half a window (4) is left ahead of the reader: at block 7,
+	// blocks 12 to 15 in one batch.
+	want := []span{{1, 2}, {2, 4}, {4, 7}, {7, 12}, {12, 16}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("prefetched %v, want %v", got, want)
 	}
@@ -108,29 +110,54 @@ func TestReadaheadOff(t *testing.T) {
 	}
 }
 
-// recordingClient records the offsets of the GETs it forwards.
+// recordingClient records the ranges of the GETs it forwards.
 type recordingClient struct {
 	remote.Client
-	mu   sync.Mutex
-	offs []int64
+	mu     sync.Mutex
+	ranges []span // byte offsets [from, to)
 }
 
 func (c *recordingClient) Get(ctx context.Context, req remote.GetRequest) (io.ReadCloser, error) {
 	c.mu.Lock()
-	c.offs = append(c.offs, req.Offset)
+	c.ranges = append(c.ranges, span{req.Offset, req.Offset + req.Length})
 	c.mu.Unlock()
 	return c.Client.Get(ctx, req)
 }
 
+// blocks returns the first block of every GET, sorted.
 func (c *recordingClient) blocks() []int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]int64, len(c.offs))
-	for i, off := range c.offs {
-		out[i] = off / testBlock
+	out := make([]int64, len(c.ranges))
+	for i, r := range c.ranges {
+		out[i] = r.from / testBlock
 	}
 	slices.Sort(out)
 	return out
+}
+
+// gets returns the GET ranges, sorted.
+func (c *recordingClient) gets() []span {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := slices.Clone(c.ranges)
+	slices.SortFunc(out, func(a, b span) int { return int(a.from - b.from) })
+	return out
+}
+
+// checkPartition fails t unless the GETs cover [0, size) exactly once.
+func checkPartition(t *testing.T, gets []span, size int64) {
+	t.Helper()
+	pos := int64(0)
+	for _, g := range gets {
+		if g.from != pos {
+			t.Fatalf("GETs %v: a gap or overlap at %d", gets, pos)
+		}
+		pos = g.to
+	}
+	if pos != size {
+		t.Fatalf("GETs %v end at %d, want %d", gets, pos, size)
+	}
 }
 
 // Random reads fetch exactly the blocks they touch.
@@ -158,13 +185,14 @@ func TestReaderRandomFetchesOnlyTouchedBlocks(t *testing.T) {
 }
 
 // Sequential reads keep GETs in flight ahead of the reader, up to the
-// window, and fetch each block once.
+// window, in few requests, and fetch each byte once.
 func TestReaderSequentialPrefetchesAhead(t *testing.T) {
-	fake, counting := newFake(t)
+	fake, _ := newFake(t)
 	const blocks = 40
 	put(t, fake, "f", pattern(blocks*testBlock, 11), nil)
+	rec := &recordingClient{Client: fake}
 	// Readahead up to 16 blocks, with enough slots that none is dropped.
-	fsys := newReaderFS(t, counting, func(c *Config) { c.ReadCache.MaxPrefetch = 64 })
+	fsys := newReaderFS(t, rec, func(c *Config) { c.ReadCache.MaxPrefetch = 64 })
 	r := openReader(t, fsys, "f")
 	buf := make([]byte, testBlock)
 	for i := range int64(8) {
@@ -172,16 +200,62 @@ func TestReaderSequentialPrefetchesAhead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// After reading blocks 0-7 the window is at its maximum, 16 blocks
-	// past block 7: blocks 0 to 23 are fetched or in flight.
-	waitGets(t, counting, 24)
+	// Reading blocks 0-7 grew the window to 16 and asked for blocks 1, 2-3,
+	// 4-6, 7-11 and 12-20 ahead, one GET each.
+	waitFor(t, func() bool { return fsys.blocks.Contains(r.key(20)) })
+	want := []span{{0, 1}, {1, 2}, {2, 4}, {4, 7}, {7, 12}, {12, 21}}
+	for i := range want {
+		want[i] = span{want[i].from * testBlock, want[i].to * testBlock}
+	}
+	if got := rec.gets(); !slices.Equal(got, want) {
+		t.Fatalf("GETs %v, want %v", got, want)
+	}
 	for i := int64(8); i < blocks; i++ {
 		if _, err := r.ReadAt(context.Background(), buf, i*testBlock); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(10 * time.Millisecond)
-	if gets := counting.Count(remote.OpGet); gets != blocks {
-		t.Fatalf("%d GETs for %d blocks", gets, blocks)
+	checkPartition(t, rec.gets(), blocks*testBlock)
+}
+
+// Long windows are fetched in runs of at most maxRunBytes.
+func TestReaderSplitsWindowIntoRuns(t *testing.T) {
+	fake, _ := newFake(t)
+	const size = 64 * mib
+	put(t, fake, "f", pattern(size, 12), nil)
+	rec := &recordingClient{Client: fake}
+	fsys := newReaderFS(t, rec, func(c *Config) {
+		c.BlockSize = mib
+		c.ReadCache = ReadCacheConfig{MemBytes: 256 * mib, ReadaheadMax: 32 * mib, MaxPrefetch: 64}
+	})
+	r := openReader(t, fsys, "f")
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; off += int64(len(buf)) {
+		if _, err := r.ReadAt(context.Background(), buf, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
+	gets := rec.gets()
+	checkPartition(t, gets, size)
+	for _, g := range gets {
+		if g.to-g.from > maxRunBytes {
+			t.Errorf("a GET of %d bytes, more than %d", g.to-g.from, maxRunBytes)
+		}
+	}
+	if len(gets) > 64/4 {
+		t.Errorf("%d GETs for 64 blocks read sequentially: runs are too short", len(gets))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

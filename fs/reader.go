@@ -24,21 +24,28 @@ type object struct {
 //
 // Reads are fed to the handle's readahead, whose blocks are prefetched
 // into the same cache (so readahead memory is cache memory, under its
-// budget). Fetches run detached from the FUSE request (the cache's fills),
+// budget) with few large GETs, each streamed into the cache block by block
+// (cache.Blocks.PrefetchRun). Fetches run detached from the FUSE request (the cache's fills),
 // so an interrupted read does not waste a GET its retry needs.
 type reader struct {
 	client    remote.Client
 	blocks    *cache.Blocks
 	obj       object
 	blockSize int64
+	runBlocks int64 // the most blocks one prefetch GET asks for
 	ra        *readahead
 }
+
+// maxRunBytes bounds one prefetch GET: a window is fetched as several
+// runs of this size at once (measured with `make bench`, see bench/doc.go).
+const maxRunBytes = 8 << 20
 
 func newReader(f *FS, obj object) *reader {
 	bs := f.blocks.BlockSize()
 	return &reader{
 		client: f.client, blocks: f.blocks, obj: obj, blockSize: bs,
-		ra: newReadahead(obj.size, bs, f.cfg.ReadCache.readaheadBlocks(bs)),
+		runBlocks: max(maxRunBytes/bs, 1),
+		ra:        newReadahead(obj.size, bs, f.cfg.ReadCache.readaheadBlocks(bs)),
 	}
 }
 
@@ -59,8 +66,8 @@ func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 		r.prefetch(from, to)
 	}
 	first, last := off/r.blockSize, (end-1)/r.blockSize
-	for i := first + 1; i <= last; i++ { // start them all: one round trip
-		r.blocks.Prefetch(r.key(i), r.fetcher(i))
+	if last > first { // fetch the others with one request meanwhile
+		r.blocks.PrefetchRun(r.key(first+1), int(last-first), r.fetchRun)
 	}
 	n := 0
 	for i := first; i <= last; i++ {
@@ -77,16 +84,43 @@ func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// prefetch asks the cache for blocks [from, to), stopping at the first one
-// it drops (all prefetch slots busy): readahead hands that one out again on
-// the next read.
+// prefetch asks the cache for blocks [from, to) in runs of at most
+// runBlocks, each one ranged GET streamed into the cache block by block,
+// stopping where the cache has no prefetch slot free: readahead hands the
+// rest out again on the next read.
 func (r *reader) prefetch(from, to int64) {
-	for i := from; i < to; i++ {
-		if !r.blocks.Prefetch(r.key(i), r.fetcher(i)) {
-			r.ra.dropped(i)
+	for pos := from; pos < to; {
+		got := r.blocks.PrefetchRun(r.key(pos), int(min(to-pos, r.runBlocks)), r.fetchRun)
+		if got == 0 {
+			r.ra.dropped(pos)
 			return
 		}
+		pos += int64(got)
 	}
+}
+
+// fetchRun is the cache's RunFetchFunc: one ranged GET, pinned to the
+// ETag, of n blocks from first, handed over one block at a time.
+func (r *reader) fetchRun(ctx context.Context, first int64, n int, put func([]byte) bool) error {
+	off := first * r.blockSize
+	end := min((first+int64(n))*r.blockSize, r.obj.size)
+	body, err := r.client.Get(ctx, remote.GetRequest{
+		Bucket: r.obj.bucket, Key: r.obj.key, IfMatch: r.obj.etag, Offset: off, Length: end - off,
+	})
+	if err != nil {
+		return fmt.Errorf("get %s [%d,+%d) etag %s: %w", r.name(), off, end-off, r.obj.etag, err)
+	}
+	defer body.Close()
+	for pos := off; pos < end; pos += r.blockSize {
+		data := make([]byte, min(r.blockSize, end-pos))
+		if _, err := io.ReadFull(body, data); err != nil {
+			return fmt.Errorf("get %s [%d,+%d): body at %d: %w", r.name(), off, end-off, pos, err)
+		}
+		if !put(data) {
+			return nil
+		}
+	}
+	return nil
 }
 
 func (r *reader) key(index int64) cache.BlockKey {
