@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/objfs/objfs/acl"
 )
 
 // Defaults for Config. The TTLs follow the peers: mountpoint-s3 trusts
@@ -63,6 +65,12 @@ type Config struct {
 	// Write sizes the write path: part size, upload concurrency, buffer
 	// memory, staging directory (see WriteConfig).
 	Write WriteConfig
+	// Connector, when set, restricts the tree to what it allows (its
+	// paths and access; see connector_policy.go): New wraps the client so
+	// that nothing the connector refuses is ever sent, write bits are
+	// cleared where it refuses changes, and inode numbers are kept apart
+	// from other connectors' trees in the same mount. Nil: no restriction.
+	Connector *acl.Connector
 	// Observer, when set, is told about every FUSE operation the mounted
 	// tree answers and every decision of its connector (observe.go), for
 	// metrics. Nil: nothing is observed.
@@ -117,6 +125,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.Write.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Connector != nil {
+		if err := c.Connector.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.Logger == nil || c.Clock == nil {
 		errs = append(errs, errors.New("logger and clock must be set (call SetDefaults)"))

@@ -171,9 +171,9 @@ func TestRestrictedList(t *testing.T) {
 	c := restrict(counting, testConnector(t, "out", "readwrite",
 		"bucket/data/out/*", "bucket/team.jpg", "bucket/new/deep/er/*"))
 	cases := []struct {
-		prefix          string
-		objects, prefix_ []string
-		requests        int64
+		prefix            string
+		objects, prefixes []string
+		requests          int64
 	}{
 		{"", []string{"team.jpg"}, []string{"data/", "new/"}, 1},
 		{"data/", []string{"data/"}, []string{"data/out/"}, 1},
@@ -194,8 +194,8 @@ func TestRestrictedList(t *testing.T) {
 		for _, o := range page.Objects {
 			objs = append(objs, o.Key)
 		}
-		if !slices.Equal(objs, tc.objects) || !slices.Equal(page.Prefixes, tc.prefix_) {
-			t.Errorf("list %q: objects %q prefixes %q, want %q %q", tc.prefix, objs, page.Prefixes, tc.objects, tc.prefix_)
+		if !slices.Equal(objs, tc.objects) || !slices.Equal(page.Prefixes, tc.prefixes) {
+			t.Errorf("list %q: objects %q prefixes %q, want %q %q", tc.prefix, objs, page.Prefixes, tc.objects, tc.prefixes)
 		}
 		if n := counting.Total(); n != tc.requests {
 			t.Errorf("list %q: %d requests, want %d", tc.prefix, n, tc.requests)

@@ -131,8 +131,8 @@ func (n *dirNode) child(ctx context.Context, e entry, fetched time.Time, listed 
 	if e.dir {
 		bucket, prefix := n.childDir(e.name)
 		mtime := n.fsys.started
-		if n.bucket == "" {
-			mtime = e.mtime // the bucket's creation time
+		if n.bucket == "" && !e.mtime.IsZero() {
+			mtime = e.mtime // the bucket's creation time, when known
 		}
 		d := n.fsys.newDir(bucket, prefix, mtime)
 		return n.NewInode(ctx, d, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: n.childIno(e), Gen: n.fsys.gen()})
@@ -152,9 +152,9 @@ func (n *dirNode) childDir(name string) (bucket, prefix string) {
 // childIno returns the inode number of entry e.
 func (n *dirNode) childIno(e entry) uint64 {
 	if e.dir {
-		return inoFor(n.childDir(e.name))
+		return n.fsys.ino(n.childDir(e.name))
 	}
-	return inoFor(n.bucket, fileKey(n.prefix(), e.name))
+	return n.fsys.ino(n.bucket, fileKey(n.prefix(), e.name))
 }
 
 // fillEntry fills out for child, with the kernel's cache timeouts.
@@ -173,6 +173,7 @@ func (n *dirNode) fillEntry(child *gofs.Inode, out *fuse.EntryOut) {
 // attr fills out with the directory's attributes.
 func (n *dirNode) attr(out *fuse.Attr) {
 	n.fsys.cfg.dirAttr(out, n.StableAttr().Ino, n.mtime)
+	n.fsys.restrictMode(out, n.bucket, n.prefix())
 }
 
 // Getattr answers stat: directories have no attributes in S3 to fetch.

@@ -59,6 +59,9 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fs: %w", err)
 	}
+	if cfg.Connector != nil {
+		client = restrict(client, cfg.Connector)
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	f := &FS{
 		blocks:  blocks,
