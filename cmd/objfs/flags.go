@@ -49,6 +49,7 @@ func mountFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagRegion, Category: catS3, Usage: "region `NAME` (default: from the profile or AWS_REGION, else us-east-1)"},
 		&cli.StringFlag{Name: flagProfile, Category: catS3, Usage: "named `PROFILE` from ~/.aws/config and ~/.aws/credentials"},
 		&cli.BoolFlag{Name: flagPathStyle, Category: catS3, Usage: "use path-style addressing (endpoint/bucket/key), as MinIO and most non-AWS servers need"},
+		connectorsFlag(),
 
 		&cli.UintFlag{Name: flagUID, Category: catPerms, Value: uint(os.Getuid()), DefaultText: fmt.Sprintf("%d, the current user", os.Getuid()), Usage: "owner `UID` of every file and directory"},
 		&cli.UintFlag{Name: flagGID, Category: catPerms, Value: uint(os.Getgid()), DefaultText: fmt.Sprintf("%d, the current group", os.Getgid()), Usage: "group `GID` of every file and directory"},

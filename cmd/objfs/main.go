@@ -35,7 +35,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:                 "objfs",
 		Usage:                "mount S3-compatible object storage as a local directory",
-		UsageText:            "objfs mount [flags] SOURCE MOUNTPOINT\nobjfs umount MOUNTPOINT\nobjfs version",
+		UsageText:            "objfs mount [flags] SOURCE MOUNTPOINT\nobjfs mount [flags] --connectors FILE MOUNTPOINT\nobjfs umount MOUNTPOINT\nobjfs connectors check FILE [--path P --op OP]\nobjfs version",
 		HideVersion:          true,
 		Writer:               stdout,
 		ErrWriter:            stderr,
@@ -46,6 +46,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			mountCommand(),
 			umountCommand(),
 			versionCommand(),
+			connectorsCommand(),
 		},
 		Action: rootAction,
 	}

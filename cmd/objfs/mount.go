@@ -25,6 +25,9 @@ func mountCommand() *cli.Command {
 
 // mountAction is `objfs mount`: check, mount, serve, shut down cleanly.
 func mountAction(c *cli.Context) error {
+	if c.IsSet(flagConnectors) {
+		return mountConnectorsAction(c) // connectors_mount.go
+	}
 	srcArg, mpArg, err := mountArgs(c.Args().Slice())
 	if err != nil {
 		return err

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/objfs/objfs/acl"
+)
+
+// Flags of `objfs connectors check`.
+const (
+	flagCheckPath  = "path"
+	flagCheckOp    = "op"
+	flagCheckLabel = "label"
+)
+
+func connectorsCommand() *cli.Command {
+	return &cli.Command{
+		Name:         "connectors",
+		Usage:        "work with a connectors file (see `objfs mount --connectors`)",
+		OnUsageError: onUsageError,
+		Subcommands:  []*cli.Command{connectorsCheckCommand()},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("connectors", "unknown subcommand %q (want check)", c.Args().First())
+			}
+			return usageErrorf("connectors", "a subcommand is required: check")
+		},
+	}
+}
+
+func connectorsCheckCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "validate a connectors file, print its warnings, and explain the decision for a path",
+		ArgsUsage: "FILE",
+		Description: "Prints every problem as FILE:LINE: message and exits 1 when the file is not valid.\n" +
+			"With --path LABEL/BUCKET/KEY (or BUCKET/KEY and --label) it explains which connector and\n" +
+			"which rule allow or deny the operation --op, and the errno. A path ending in / is a directory;\n" +
+			"BUCKET alone is the bucket itself. Exits 0 when the file is valid, whatever the decision.",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: flagCheckPath, Usage: "explain the decision for `PATH`: LABEL/BUCKET/KEY, or BUCKET/KEY with --label"},
+			&cli.StringFlag{Name: flagCheckOp, Value: "read", Usage: "the operation to explain: read, list, stat, write, delete or rename (one side of it)"},
+			&cli.StringFlag{Name: flagCheckLabel, Usage: "the connector `LABEL` that --path is relative to"},
+		},
+		Action: connectorsCheckAction,
+	}
+}
+
+// connectorsCheckAction is `objfs connectors check FILE`.
+func connectorsCheckAction(c *cli.Context) error {
+	args := c.Args().Slice()
+	if len(args) != 1 {
+		return usageErrorf("connectors check", "check takes exactly one argument, FILE (got %d)", len(args))
+	}
+	op, err := acl.ParseOp(strings.TrimSpace(c.String(flagCheckOp)))
+	if err != nil {
+		return usageErrorf("connectors check", "--%s: %v", flagCheckOp, err)
+	}
+	file, err := loadConnectors(args[0], c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	out := c.App.Writer
+	fmt.Fprintf(out, "%s: valid, %d connector(s): %s\n", file.Path, len(file.Connectors), strings.Join(file.Labels(), ", "))
+	for _, w := range file.Warnings() {
+		fmt.Fprintf(out, "warning: %s\n", w)
+	}
+	if !c.IsSet(flagCheckPath) {
+		return nil
+	}
+	label, p, err := splitCheckPath(file, c.String(flagCheckLabel), c.String(flagCheckPath))
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, file.Explain(label, p, op))
+	return err
+}
+
+// splitCheckPath returns the connector label and the BUCKET/KEY path that
+// --path (and --label) name. Without --label the first segment of the
+// path must be a label.
+func splitCheckPath(file *acl.File, label, p string) (string, string, error) {
+	if label != "" {
+		if file.Connector(label) == nil {
+			return "", "", usageErrorf("connectors check", "no connector labelled %q in %s (labels: %s)",
+				label, file.Path, strings.Join(file.Labels(), ", "))
+		}
+		return label, p, nil
+	}
+	first, rest, _ := strings.Cut(p, "/")
+	if file.Connector(first) == nil {
+		return "", "", usageErrorf("connectors check", "--path %q does not start with a connector label (labels: %s); or give --label",
+			p, strings.Join(file.Labels(), ", "))
+	}
+	if rest == "" {
+		return "", "", usageErrorf("connectors check", "--path %q names only the connector; add BUCKET or BUCKET/KEY", p)
+	}
+	return first, rest, nil
+}
+
+// loadConnectors loads and validates a connectors file. When it is not
+// valid, every problem is printed to stderr as FILE:LINE: message, and
+// the returned error (printed by run as one line) sums them up.
+func loadConnectors(path string, stderr io.Writer) (*acl.File, error) {
+	file, err := acl.Load(path)
+	if err == nil {
+		return file, nil
+	}
+	var pe *acl.ParseError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			fmt.Fprintln(stderr, p.Error())
+		}
+	}
+	if errors.Is(err, acl.ErrInsecureFile) {
+		// The file mode is the problem to fix first: it comes first.
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		return nil, errors.New(first)
+	}
+	if pe != nil {
+		return nil, fmt.Errorf("connectors file %s is not valid: %d problem(s), listed above", path, len(pe.Problems))
+	}
+	return nil, err
+}
