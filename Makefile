@@ -12,6 +12,8 @@ CACHE_HOME    := $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)
 MINIO_DIR     := $(CACHE_HOME)/objfs/tools/minio-$(MINIO_DATE)
 
 TEST_TIMEOUT ?= 15m
+# How long `make test` fuzzes the connectors path matcher (acl.FuzzMatcher).
+FUZZ_TIME ?= 60s
 # Tests fail instead of skipping when FUSE is missing; REQUIRE_FUSE=0 lets
 # them skip on a machine without /dev/fuse.
 REQUIRE_FUSE ?= 1
@@ -33,6 +35,7 @@ test: tools build
 	OBJFS_REQUIRE_MINIO=1 OBJFS_REQUIRE_FUSE=$(REQUIRE_FUSE) \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	GOMAXPROCS=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(ONE_P_PKGS)
+	$(GO) test -run='^$$' -fuzz=FuzzMatcher -fuzztime=$(FUZZ_TIME) ./acl/
 	GOOS=darwin $(GO) build ./...
 
 demo: tools build
