@@ -50,6 +50,18 @@
 //     go-fuse's raw file system that reports every answered FUSE operation
 //     to it, with its errno and duration: the one place operations are
 //     counted. Connector decisions are reported from connector_policy.go.
+//   - connector_client.go, connector_list.go: restrictedClient, the
+//     remote.Client that New puts in front of the storage when
+//     Config.Connector is set: reads of invisible keys are ErrNotFound,
+//     listings are filtered and get the directories on the way to allowed
+//     paths, and every change the connector refuses fails with
+//     ErrReadOnly/ErrDenied/ErrNotFound without a request.
+//   - connector_policy.go: the hooks the node code calls before a change
+//     (mayChange, mayRename: the precise errno at the call itself), the
+//     write bits (restrictMode) and inode numbers kept apart per connector.
+//   - multiroot.go, multiroot_refuse.go: MountConnectors and
+//     connectorsRoot, the read-only root of a multi-connector mount whose
+//     children are the trees' root directories, one per label.
 //
 // # Nodes and state
 //
@@ -68,6 +80,9 @@
 //     from it, so `ls -l` costs one listing and no HEAD.
 //   - fileNode (per node): the last known attributes (from a listing,
 //     trusted for ListTTL by stat, or a HEAD) and the page-cache state.
+//   - connectorsRoot (a multi-connector mount's root): the trees, one
+//     persistent child per label; each tree's nodes are its own, so a
+//     node never serves two connectors.
 //   - fileHandle (per open file): the version pinned at open (the node's
 //     attributes when younger than StatTTL, else a HEAD) and its reader
 //     with its readahead state.
@@ -89,6 +104,8 @@
 //   - readahead.mu guards the stream state of one handle. A reader has
 //     no lock of its own: its blocks live in cache.Blocks.
 //   - warnOnce.mu guards seen and capped.
+//   - restrictedClient and connectorsRoot hold no mutable state and no
+//     lock; MountConnectors takes each tree's FS.mu in turn, never two.
 //
 // Lock order: dirHandle.mu before dirCache.mu and before go-fuse's inode
 // locks (Parent); the cache package's locks are leaves below all of
