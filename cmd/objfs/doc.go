@@ -20,6 +20,15 @@
 //   - umount.go (+ umount_linux.go / umount_other.go): `objfs umount` and the
 //     unmount helper that mount.go also uses for its lazy last resort.
 //   - version.go: `objfs version`.
+//   - connectors.go: `objfs connectors check FILE` (problems as FILE:LINE,
+//     warnings, and --path/--op explanations) and loading a connectors
+//     file for both commands. connectors_mount.go: `objfs mount
+//     --connectors FILE MOUNTPOINT`: per connector its credentials, its
+//     remote.S3Config, its share of the cache and write budgets and its
+//     fs.FS, all mounted with fs.MountConnectors; the redacting logger
+//     also knows the connectors' keys. connectors_preflight.go: each
+//     connector's preflight (what its tree will list first) and messages
+//     whose advice names the connector's credentials.
 //
 // Credentials never come from flags (they would show in ps): only from the
 // environment, a named profile or the SDK's default chain, resolved inside
