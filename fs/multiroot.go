@@ -140,14 +140,16 @@ func (r *connectorsRoot) Getattr(ctx context.Context, f gofs.FileHandle, out *fu
 	return 0
 }
 
-// Readdir lists the labels, sorted.
+// Readdir lists ".", ".." and the labels, sorted.
 func (r *connectorsRoot) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	entries := make([]fuse.DirEntry, 0, len(r.trees))
 	for _, t := range r.trees {
 		entries = append(entries, fuse.DirEntry{Name: t.Label, Mode: syscall.S_IFDIR, Ino: t.FS.ino("", "")})
 	}
 	slices.SortFunc(entries, func(a, b fuse.DirEntry) int { return strings.Compare(a.Name, b.Name) })
-	return gofs.NewListDirStream(entries), 0
+	ino := r.StableAttr().Ino // the mount root is its own parent
+	dots := []fuse.DirEntry{{Name: ".", Mode: syscall.S_IFDIR, Ino: ino}, {Name: "..", Mode: syscall.S_IFDIR, Ino: ino}}
+	return gofs.NewListDirStream(append(dots, entries...)), 0
 }
 
 // Statfs reports a practically unlimited volume, as the trees do.

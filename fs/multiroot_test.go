@@ -54,6 +54,9 @@ func TestMultiRoot(t *testing.T) {
 	if got := entryNames(es); !slices.Equal(got, []string{"out", "raw"}) {
 		t.Errorf("root lists %q", got)
 	}
+	if len(es) < 2 || es[0].Name != "." || es[1].Name != ".." {
+		t.Errorf("root listing does not start with . and ..: %v", es)
+	}
 	if m := h.modeOf(rootID); m != 0o555 {
 		t.Errorf("root mode %#o, want 0555", m)
 	}

@@ -55,6 +55,11 @@ func connectorsCheckCommand() *cli.Command {
 // connectorsCheckAction is `objfs connectors check FILE`.
 func connectorsCheckAction(c *cli.Context) error {
 	args := c.Args().Slice()
+	for _, a := range args[min(1, len(args)):] {
+		if len(a) > 1 && a[0] == '-' {
+			return usageErrorf("connectors check", "flag %s must come before FILE", a)
+		}
+	}
 	if len(args) != 1 {
 		return usageErrorf("connectors check", "check takes exactly one argument, FILE (got %d)", len(args))
 	}

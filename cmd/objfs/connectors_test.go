@@ -111,6 +111,7 @@ func TestConnectorsUsageErrors(t *testing.T) {
 	}{
 		{"no subcommand", []string{"connectors"}, "a subcommand is required"},
 		{"no file", []string{"connectors", "check"}, "check takes exactly one argument, FILE (got 0)"},
+		{"flag after file", []string{"connectors", "check", file, "--path", "raw/x"}, "flag --path must come before FILE"},
 		{"bad op", []string{"connectors", "check", "--op", "chmod", file}, `unknown op "chmod"`},
 		{"path without label", []string{"connectors", "check", "--path", "models/team.jpg", file}, "does not start with a connector label (labels: raw, out)"},
 		{"unknown label", []string{"connectors", "check", "--label", "nope", "--path", "a/b", file}, `no connector labelled "nope"`},
