@@ -223,3 +223,24 @@ func (h *harness) chmod(node uint64) syscall.Errno {
 	_, errno := h.setattr(node, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE, Mode: 0o700}})
 	return errno
 }
+
+// TestConnectorRenameAcrossBuckets: within one connector, a rename from
+// one bucket to another gives EXDEV (so mv copies and deletes, each
+// checked), sending nothing.
+func TestConnectorRenameAcrossBuckets(t *testing.T) {
+	h := newConnectorHarness(t, "readwrite", "*")
+	if err := h.fake.CreateBucket(t.Context(), "bucket2"); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := h.path("bucket"), h.path("bucket2")
+	h.counting.Reset()
+	if errno := h.rename(b1, "team.jpg", b2, "team.jpg", 0); errno != syscall.EXDEV {
+		t.Errorf("rename across buckets: %v, want EXDEV", errno)
+	}
+	if errno := h.rename(b1, "data", b2, "data", 0); errno != syscall.EXDEV {
+		t.Errorf("rename of a directory across buckets: %v, want EXDEV", errno)
+	}
+	if n := h.mutations(); n != 0 {
+		t.Errorf("refused renames sent %d changing requests", n)
+	}
+}
