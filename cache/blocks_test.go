@@ -237,3 +237,20 @@ func TestConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+// A Get right after a failed fill starts a new fill: it never joins the
+// failed one (which would hand it the old error).
+func TestRetryAfterFailureStartsNewFill(t *testing.T) {
+	b := newTestBlocks(t, BlockConfig{BlockSize: 64, MemBytes: 1024})
+	for i := range int64(200) {
+		k := key("obj", "e", i)
+		_, err := b.Get(context.Background(), k, func(context.Context) ([]byte, error) { return nil, errors.New("boom") })
+		if err == nil {
+			t.Fatal("failed fetch returned no error")
+		}
+		got, err := b.Get(context.Background(), k, func(context.Context) ([]byte, error) { return blockBytes(k, 64), nil })
+		if err != nil || !bytes.Equal(got, blockBytes(k, 64)) {
+			t.Fatalf("Get right after a failure: %v", err)
+		}
+	}
+}

@@ -62,6 +62,10 @@ func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 	f.data, f.err = data, err
 	if err == nil {
 		b.mem.add(k, data)
+	} else {
+		// Out of flights before the waiters wake: a Get that retries
+		// after this error must start a new fill, not join this one.
+		b.dropFlight(k, f)
 	}
 	close(f.done)
 	if prefetch {
@@ -70,9 +74,7 @@ func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 	if err == nil && fetched && b.disk != nil {
 		b.writeToDisk(k, data)
 	}
-	b.mu.Lock()
-	delete(b.flights, k)
-	b.mu.Unlock()
+	b.dropFlight(k, f)
 }
 
 // writeToDisk stores a fetched block on disk with at most DiskWriters

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/objfs/objfs/acl"
+	"github.com/objfs/objfs/cache"
 )
 
 // Defaults for Config. The TTLs follow the peers: mountpoint-s3 trusts
@@ -62,6 +63,12 @@ type Config struct {
 	BlockSize int64
 	// ReadCache configures the block cache and readahead.
 	ReadCache ReadCacheConfig
+	// Blocks, when set, is a block cache shared with other trees of the
+	// same process (one per connector; see NewBlockCache), so that the
+	// memory budget and the disk directory are the whole mount's. Its
+	// creator closes it after every FS using it. Nil: the FS builds its
+	// own from BlockSize and ReadCache and closes it in Close.
+	Blocks *cache.Blocks
 	// Write sizes the write path: part size, upload concurrency, buffer
 	// memory, staging directory (see WriteConfig).
 	Write WriteConfig

@@ -76,7 +76,9 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 	}
 	if err := f.initWrites(); err != nil {
 		cancel()
-		blocks.Close()
+		if cfg.Blocks == nil {
+			blocks.Close()
+		}
 		return nil, fmt.Errorf("fs: %w", err)
 	}
 	f.root = f.newDir(cfg.Source.Bucket, cfg.Source.Prefix, f.started)

@@ -25,6 +25,9 @@ func newCaches(cfg Config) (*cache.Blocks, *cache.Meta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.Blocks != nil {
+		return cfg.Blocks, meta, nil
+	}
 	blocks, err := newBlocks(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -43,10 +46,14 @@ func newMeta(cfg Config) (*cache.Meta, error) {
 	})
 }
 
-// closeCaches closes the block cache (waiting for its fetches and disk
-// writes; it releases the disk directory) and logs what the caches did.
+// closeCaches closes the block cache unless it is shared (waiting for its
+// fetches and disk writes; it releases the disk directory) and logs what
+// the caches did.
 func (f *FS) closeCaches() error {
-	err := f.blocks.Close()
+	var err error
+	if f.cfg.Blocks == nil {
+		err = f.blocks.Close()
+	}
 	s := f.CacheStats()
 	b, m := s.Blocks, s.Meta
 	f.log.Info("cache statistics",

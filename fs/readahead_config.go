@@ -99,6 +99,18 @@ func (c ReadCacheConfig) readaheadBlocks(blockSize int64) int64 {
 	return max(min(c.ReadaheadMax, c.MemBytes/4)/blockSize, 1)
 }
 
+// NewBlockCache builds a block cache from cfg's BlockSize and ReadCache
+// (defaults applied, then checked), for several trees to share through
+// Config.Blocks. The caller closes it after every FS using it. With a
+// ReadCache.DiskDir it locks that directory: one cache per directory.
+func NewBlockCache(cfg Config) (*cache.Blocks, error) {
+	cfg.SetDefaults()
+	if err := cfg.ReadCache.validate(cfg.BlockSize); err != nil {
+		return nil, fmt.Errorf("fs: %w", err)
+	}
+	return newBlocks(cfg)
+}
+
 // newBlocks builds the FS's block cache from cfg.
 func newBlocks(cfg Config) (*cache.Blocks, error) {
 	rc := cfg.ReadCache

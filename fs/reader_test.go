@@ -269,3 +269,30 @@ func waitGets(t *testing.T, c *remote.Counting, want int64) {
 		t.Fatalf("%d GETs, want %d", got, want)
 	}
 }
+
+// Trees sharing a block cache (one per connector) share its blocks, and
+// closing one tree leaves the cache to the others.
+func TestSharedBlockCache(t *testing.T) {
+	fake, counting := newFake(t)
+	data := pattern(3*testBlock, 13)
+	put(t, fake, "f", data, nil)
+	shared, err := NewBlockCache(Config{BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shared.Close()
+	mod := func(c *Config) { c.Blocks = shared }
+	a, b := newReaderFS(t, counting, mod), newReaderFS(t, counting, mod)
+	readSeq(t, openReader(t, a, "f"), testBlock)
+	time.Sleep(10 * time.Millisecond)
+	gets := counting.Count(remote.OpGet)
+	if err := a.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := readSeq(t, openReader(t, b, "f"), testBlock); !bytes.Equal(got, data) {
+		t.Fatal("content differs through the second tree")
+	}
+	if more := counting.Count(remote.OpGet) - gets; more != 0 {
+		t.Fatalf("the second tree sent %d GETs for blocks the first one cached", more)
+	}
+}
