@@ -109,7 +109,12 @@ func (w *Writer) growBuffer(ctx context.Context, need int64) error {
 	if err := w.u.mem.acquire(ctx, newCap-st.held); err != nil {
 		return err
 	}
-	buf := make([]byte, len(st.buf), newCap)
+	var buf []byte
+	if newCap == w.u.bufs.size {
+		buf = w.u.bufs.get()[:len(st.buf)]
+	} else {
+		buf = make([]byte, len(st.buf), newCap)
+	}
 	copy(buf, st.buf)
 	st.buf, st.held = buf, newCap
 	return nil
@@ -143,6 +148,7 @@ func (w *Writer) dispatch(ctx context.Context) error {
 			})
 			return err
 		})
+		w.u.bufs.put(buf)
 		w.u.mem.release(held)
 		st.parts.add(part, err)
 	}()
@@ -206,6 +212,7 @@ func (st *stream) abort(w *Writer) {
 
 func (st *stream) release(u *Uploader) {
 	if st.held > 0 {
+		u.bufs.put(st.buf)
 		u.mem.release(st.held)
 		st.buf, st.held = nil, 0
 	}

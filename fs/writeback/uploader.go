@@ -15,6 +15,7 @@ type Uploader struct {
 	client remote.Client
 	cfg    Config
 	mem    *budget
+	bufs   *bufPool      // part buffers for reuse
 	slots  chan struct{} // one token per part upload in flight
 
 	// ctx bounds background part uploads; cancelled by Close.
@@ -41,6 +42,7 @@ func New(client remote.Client, cfg Config) (*Uploader, error) {
 		client:  client,
 		cfg:     cfg,
 		mem:     newBudget(cfg.MemBytes),
+		bufs:    newBufPool(cfg.PartSize, cfg.MemBytes),
 		slots:   make(chan struct{}, cfg.Concurrency),
 		ctx:     ctx,
 		cancel:  cancel,
