@@ -11,10 +11,12 @@ import (
 )
 
 // writeHandle is one open of a file that may write (O_WRONLY, O_RDWR, or
-// O_TRUNC). It has no state of its own: it reads and writes through the
-// node's shared writer, which lives as long as a write handle is open.
+// O_TRUNC). It reads and writes through the node's shared writer, which
+// lives as long as a write handle is open; its only state is the thread
+// that opened it (see write_owner.go).
 type writeHandle struct {
-	n *fileNode
+	n      *fileNode
+	opener uint32 // the FUSE caller of open or create
 }
 
 var (
@@ -41,7 +43,7 @@ func (n *fileNode) openWrite(ctx context.Context, flags uint32) (gofs.FileHandle
 	if err != nil {
 		return nil, 0, n.fsys.fail("open", n.path(), err)
 	}
-	h := &writeHandle{n: n}
+	h := &writeHandle{n: n, opener: callerPid(ctx)}
 	if flags&syscall.O_TRUNC != 0 {
 		if errno := n.truncate(ctx, w, 0); errno != 0 {
 			h.Release(ctx)
@@ -92,10 +94,15 @@ func (h *writeHandle) Write(ctx context.Context, data []byte, off int64) (uint32
 	return uint32(got), 0
 }
 
-// Flush (every close of a descriptor) returns once S3 acknowledged the
-// file's content: EIO (or EEXIST for an O_EXCL create that lost a race)
-// when it could not be uploaded.
+// Flush (every close of a descriptor) by the process that opened the file
+// returns once S3 acknowledged the file's content: EIO (or EEXIST for an
+// O_EXCL create that lost a race) when it could not be uploaded. A close
+// by another process (a forked child) commits nothing (write_owner.go).
 func (h *writeHandle) Flush(ctx context.Context) syscall.Errno {
+	if caller := callerPid(ctx); !sameProcess(h.opener, caller) {
+		h.n.fsys.log.Debug("flush from another process than the opener: not committing", "path", h.n.path(), "pid", caller, "opener", h.opener)
+		return 0
+	}
 	h.n.io.RLock()
 	defer h.n.io.RUnlock()
 	return h.n.commit(ctx, "flush")

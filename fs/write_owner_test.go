@@ -1,0 +1,69 @@
+package fs
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// TestFlushFromAnotherProcess: a close by a process that did not open the
+// file (a forked child closing its inherited descriptor) commits nothing;
+// a close by another thread of the opener commits.
+func TestFlushFromAnotherProcess(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("thread groups are read from /proc")
+	}
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	me := uint32(os.Getpid())
+	in := fuse.CreateIn{InHeader: hdr(rootID), Flags: syscall.O_WRONLY | syscall.O_CREAT, Mode: 0o644}
+	in.Caller.Pid = me
+	var out fuse.CreateOut
+	if st := h.raw.Create(nil, &in, "f", &out); st != fuse.OK {
+		t.Fatal(st)
+	}
+	h.writeAll(out.NodeId, out.Fh, 0, []byte("data"))
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	flush := func(pid uint32) syscall.Errno {
+		fin := fuse.FlushIn{InHeader: hdr(out.NodeId), Fh: out.Fh}
+		fin.Caller.Pid = pid
+		return syscall.Errno(h.raw.Flush(nil, &fin))
+	}
+	if errno := flush(uint32(child.Process.Pid)); errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, ok := h.object("f"); ok {
+		t.Fatal("a close by another process committed the file")
+	}
+	if errno := flush(otherThread(t)); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got := h.mustObject("f"); string(got) != "data" {
+		t.Fatalf("after the opener's close: %q", got)
+	}
+	h.release(out.NodeId, out.Fh)
+}
+
+// otherThread returns a thread of this process other than its main one.
+func otherThread(t *testing.T) uint32 {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil && tid != os.Getpid() {
+			return uint32(tid)
+		}
+	}
+	t.Fatal("no other thread")
+	return 0
+}
