@@ -1,6 +1,9 @@
 package fs
 
-import "github.com/objfs/objfs/fs/writeback"
+import (
+	"github.com/objfs/objfs/cache"
+	"github.com/objfs/objfs/fs/writeback"
+)
 
 // PendingUploads reports the files written through the tree whose changes
 // S3 has not acknowledged yet, and their bytes (zero for a read-only
@@ -12,3 +15,7 @@ func (f *FS) PendingUploads() writeback.Pending {
 	}
 	return f.writes.up.Pending()
 }
+
+// BlockCache returns the tree's block cache, which other trees may share
+// (Config.Blocks): metrics count a shared cache once.
+func (f *FS) BlockCache() *cache.Blocks { return f.blocks }

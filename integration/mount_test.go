@@ -98,13 +98,14 @@ func newMountDir(t *testing.T) (parent, dir string) {
 	return parent, dir
 }
 
-// objfsMountCmd is `objfs mount --endpoint E --region us-east-1
-// --path-style ARGS SOURCE DIR` with the credentials in its environment
-// only, and Pdeathsig=SIGTERM so that it unmounts itself if the test binary
-// dies.
+// objfsMountCmd is `objfs mount --foreground --endpoint E --region
+// us-east-1 --path-style ARGS SOURCE DIR` with the credentials in its
+// environment only, and Pdeathsig=SIGTERM so that it unmounts itself if
+// the test binary dies. --foreground: objfs daemonises by default, and the
+// harness waits on the serving process.
 func objfsMountCmd(t *testing.T, ep endpoint, scratch, source, dir string, args ...string) *exec.Cmd {
 	t.Helper()
-	argv := append([]string{"mount", "--endpoint", ep.URL, "--region", "us-east-1", "--path-style"}, args...)
+	argv := append([]string{"mount", "--foreground", "--endpoint", ep.URL, "--region", "us-east-1", "--path-style"}, args...)
 	argv = append(argv, source, dir)
 	cmd := exec.Command(objfsBinary(t), argv...)
 	cmd.Env = objfsEnv(t, ep, scratch)

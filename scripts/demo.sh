@@ -111,7 +111,7 @@ go run ./integration/cmd/seed --endpoint "$ENDPOINT"
 
 # --- objfs ---------------------------------------------------------------------
 say "mounting s3:// at ./mnt (log in .demo/objfs.log)"
-"$OBJFS" mount --endpoint "$ENDPOINT" --region us-east-1 --path-style s3:// "$MNT" >"$DEMO/objfs.log" 2>&1 &
+"$OBJFS" mount --foreground --endpoint "$ENDPOINT" --region us-east-1 --path-style s3:// "$MNT" >"$DEMO/objfs.log" 2>&1 &
 OBJFS_PID=$!
 for _ in $(seq 200); do
 	is_mounted && break

@@ -14,9 +14,27 @@
 //     credentials, bucket), bounded to well under 15 seconds;
 //     preflight_errors.go turns each failure class into one clear sentence.
 //   - mount.go: `objfs mount`: arguments, configs, S3 client, preflight.
-//   - serve.go: fs.New and Mount, then serve until SIGINT/SIGTERM or an
-//     external unmount; unmount (retried, lazy as a last resort), then
-//     fs.Close flushes; exit 0 with nothing left mounted.
+//   - mountopts.go: the mount(8) command lines (`objfs SOURCE MOUNTPOINT
+//     -o OPTIONS` as mount.fuse3 runs it, and -o anywhere in `objfs
+//     mount`) translated into ordinary flags before the app parses them:
+//     every mount flag is an option (- or _), ro/rw and noexec/exec map
+//     to flags, mount(8)'s own options are ignored, anything else is an
+//     error that names it.
+//   - daemon.go: daemon mode (the default): the parent checks the command
+//     line, runs itself again as a detached child and returns once the
+//     child reports the mount ready on a pipe, or exits with the child's
+//     status and error; --foreground and NOTIFY_SOCKET stay attached.
+//     daemon_log.go: where logs go (--log-file, stderr, syslog).
+//   - notify.go: sd_notify (READY=1, STATUS=, STOPPING=1) without
+//     libsystemd.
+//   - serve.go: fs.New and Mount, then: check that the mount answers and
+//     report it ready; serve until SIGINT/SIGTERM or an external unmount;
+//     unmount (lazily when busy, serving files still being written until
+//     they are closed, bounded by --shutdown-timeout), then fs.Close
+//     flushes with progress; exit 0 with nothing left mounted.
+//     serve_env.go: what a serving process sets up once for both mount
+//     paths (log destination, metrics server and its decorator and
+//     observer, lifecycle events), carried in the command's context.
 //   - umount.go (+ umount_linux.go / umount_other.go): `objfs umount` and the
 //     unmount helper that mount.go also uses for its lazy last resort.
 //   - version.go: `objfs version`.
@@ -36,6 +54,8 @@
 //
 // Concurrency: the mount command runs one goroutine waiting on the FUSE
 // server next to the main goroutine waiting on signals; they share only a
-// channel that the first closes. There are no mutexes in this package, so
-// there is no lock order.
+// channel that the first closes. A flush reports progress from one more
+// goroutine that only reads the trees' pending uploads; the daemon's
+// parent copies the child's stderr in another. There are no mutexes in
+// this package, so there is no lock order.
 package main

@@ -66,7 +66,8 @@ func mountFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagLogFormat, Category: catLogging, Value: "text", Usage: "log `FORMAT`: text or json"},
 	}
 	flags = append(flags, cacheFlags()...)
-	return append(flags, writeFlags()...)
+	flags = append(flags, writeFlags()...)
+	return append(flags, opsFlags()...)
 }
 
 // s3Config maps the S3 connection flags onto remote.S3Config. Secrets are
@@ -128,6 +129,7 @@ func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
 		BlockSize: blockSize,
 		ReadCache: readCache,
 		Write:     write,
+		Observer:  fsObserver(c.Context),
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -143,6 +145,7 @@ func mountOptions(c *cli.Context, src string) fs.MountOptions {
 		Debug:      c.Bool(flagDebug),
 		FSName:     src,
 		ReadOnly:   c.Bool(flagReadOnly),
+		NoExec:     c.Bool(flagNoExec),
 	}
 }
 

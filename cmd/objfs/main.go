@@ -25,7 +25,10 @@ func main() {
 // Every error ends up here and is printed as one "objfs: ..." line.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(args)
+	args, err := translateArgs(args, commandNames(app), mountFlags()) // mountopts.go
+	if err == nil {
+		err = app.Run(args)
+	}
 	return reportError(stderr, err)
 }
 
@@ -88,6 +91,10 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 func reportError(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var se silentExit // daemon.go: printed already
+	if errors.As(err, &se) {
+		return se.ExitCode()
 	}
 	fmt.Fprintf(stderr, "objfs: %s\n", oneLine(err.Error()))
 	var ue *usageError

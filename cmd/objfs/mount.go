@@ -13,9 +13,10 @@ import (
 func mountCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "mount",
-		Usage:     "mount SOURCE (s3://BUCKET, s3://BUCKET/PREFIX/ or s3://) at MOUNTPOINT and serve it in the foreground",
+		Usage:     "mount SOURCE (s3://BUCKET, s3://BUCKET/PREFIX/ or s3://) at MOUNTPOINT; returns once it answers (--foreground: stays attached)",
 		ArgsUsage: "SOURCE MOUNTPOINT",
-		Description: "Serves until SIGINT/SIGTERM or until MOUNTPOINT is unmounted, then flushes and exits 0.\n" +
+		Description: "Serves in the background until SIGINT/SIGTERM or until MOUNTPOINT is unmounted, then flushes and exits.\n" +
+			"Options as mount(8) passes them are accepted too: objfs mount -o ro,endpoint=URL,path_style SOURCE MOUNTPOINT.\n" +
 			"Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile or the SDK's default chain.",
 		Flags:        mountFlags(),
 		OnUsageError: onUsageError,
@@ -24,7 +25,22 @@ func mountCommand() *cli.Command {
 }
 
 // mountAction is `objfs mount`: check, mount, serve, shut down cleanly.
+// Unless it stays attached (daemon.go), it checks the command line and
+// starts the daemon child that does all that, and returns once the mount
+// answers.
 func mountAction(c *cli.Context) error {
+	child := takeDaemonChild()
+	if !stayAttached(c, child, os.Getenv) {
+		if err := precheckMount(c); err != nil {
+			return err
+		}
+		return daemonize(os.Args, c.App.ErrWriter)
+	}
+	stop, err := startServing(c, child)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	if c.IsSet(flagConnectors) {
 		return mountConnectorsAction(c) // connectors_mount.go
 	}
@@ -83,11 +99,12 @@ func connect(ctx context.Context, cfg remote.S3Config, src fs.Source) (remote.Cl
 	if err != nil {
 		return nil, describeSetupError(err, cfg.Profile)
 	}
+	observed := observeRequests(ctx, s3) // metrics count every request, preflight too
 	var pf preflightConfig
 	pf.SetDefaults()
 	t := target{Endpoint: cfg.Endpoint, Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
-	if err := checkRemote(ctx, s3, pf, t); err != nil {
+	if err := checkRemote(ctx, observed, pf, t); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(s3, remote.RetryConfig{Logger: cfg.Logger}), nil
+	return remote.WithRetry(observed, remote.RetryConfig{Logger: cfg.Logger}), nil
 }

@@ -8,11 +8,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/objfs/objfs/fs/writeback"
 )
 
 // fakeServer stands in for a go-fuse server: Wait blocks until a
@@ -43,7 +47,7 @@ func (s *fakeServer) Unmount() error {
 }
 
 // fakeFS records Close calls, their deadline, and whether the server was
-// already unmounted then.
+// already unmounted then; pending reports its pending uploads.
 type fakeFS struct {
 	mu           sync.Mutex
 	srv          *fakeServer
@@ -51,6 +55,7 @@ type fakeFS struct {
 	deadline     bool
 	afterUnmount bool
 	err          error
+	pending      func() writeback.Pending
 }
 
 func (f *fakeFS) Close(ctx context.Context) error {
@@ -66,8 +71,48 @@ func (f *fakeFS) Close(ctx context.Context) error {
 	return f.err
 }
 
+func (f *fakeFS) PendingUploads() writeback.Pending {
+	if f.pending == nil {
+		return writeback.Pending{}
+	}
+	return f.pending()
+}
+
+// fakeEvents records the lifecycle events in order.
+type fakeEvents struct {
+	mu     sync.Mutex
+	seen   []string
+	status []string
+}
+
+func (e *fakeEvents) add(s string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.seen = append(e.seen, s)
+}
+
+func (e *fakeEvents) Ready(string) error { e.add("ready"); return nil }
+func (e *fakeEvents) Stopping()          { e.add("stopping") }
+func (e *fakeEvents) Status(s string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.status = append(e.status, s)
+}
+
+func (e *fakeEvents) events() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.seen...)
+}
+
 func fastShutdown(lazy func(string) error) shutdownConfig {
-	sd := shutdownConfig{UnmountAttempts: 3, UnmountBackoff: time.Millisecond, ExitWait: 50 * time.Millisecond, Lazy: lazy}
+	sd := shutdownConfig{
+		DrainTimeout: 5 * time.Second, CloseTimeout: 5 * time.Second,
+		Quiet: 50 * time.Millisecond, Poll: 5 * time.Millisecond, Progress: 20 * time.Millisecond,
+		Lazy:    lazy,
+		Answers: func(string, time.Duration) error { return nil },
+		Events:  &fakeEvents{},
+	}
 	sd.SetDefaults()
 	return sd
 }
@@ -129,60 +174,156 @@ func TestShutdownAfterExternalUnmount(t *testing.T) {
 	srv := newFakeServer(0)
 	f := &fakeFS{srv: srv}
 	srv.end() // someone ran fusermount3 -u
-	err := waitAndShutdown(context.Background(), discardLog(), f, srv, "/mnt/x", fastShutdown(noLazy(t)))
+	sd := fastShutdown(noLazy(t))
+	err := waitAndShutdown(context.Background(), discardLog(), f, srv, "/mnt/x", sd)
 	if err != nil || f.closed != 1 || srv.unmounts != 0 {
 		t.Fatalf("err %v, closed %d, unmounts %d; want nil, 1, 0", err, f.closed, srv.unmounts)
 	}
+	if got := sd.Events.(*fakeEvents).events(); !slices.Equal(got, []string{"ready", "stopping"}) {
+		t.Errorf("events %v, want ready then stopping", got)
+	}
 }
 
-func TestShutdownRetriesBusyUnmount(t *testing.T) {
-	srv := newFakeServer(2)
-	f := &fakeFS{srv: srv}
+// cancelled returns a context that is already done: shutdown at once.
+func cancelled() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var buf bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&buf, nil))
-	if err := waitAndShutdown(ctx, log, f, srv, "/mnt/x", fastShutdown(noLazy(t))); err != nil {
+	return ctx
+}
+
+// TestShutdownDrainsOpenWrites: a busy mount is detached lazily, and the
+// tree is closed only once the last open file was closed (the server
+// ended), while uploads were pending all along: a writer in progress
+// finishes before the process exits.
+func TestShutdownDrainsOpenWrites(t *testing.T) {
+	srv := newFakeServer(100)
+	var lazied []string
+	lazy := func(mp string) error { lazied = append(lazied, mp); return nil }
+	f := &fakeFS{srv: srv, pending: func() writeback.Pending { return writeback.Pending{Files: 1, Bytes: 8 << 20} }}
+	sd := fastShutdown(lazy)
+	closedAt := make(chan time.Time, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the writer closes its file
+		closedAt <- time.Now()
+		srv.end()
+	}()
+	if err := waitAndShutdown(cancelled(), discardLog(), f, srv, "/mnt/x", sd); err != nil {
 		t.Fatal(err)
 	}
-	if srv.unmounts != 3 {
-		t.Errorf("%d unmount calls, want 3", srv.unmounts)
+	end := <-closedAt
+	if !f.afterUnmount || f.closed != 1 {
+		t.Fatalf("closed %d, after the last file was closed %v; want 1, true", f.closed, f.afterUnmount)
 	}
-	if n := strings.Count(buf.String(), "unmount failed, retrying"); n != 2 {
-		t.Errorf("%d retry warnings, want 2:\n%s", n, buf.String())
+	if time.Since(end) > 2*time.Second {
+		t.Errorf("shutdown lingered %v after the mount was released", time.Since(end))
+	}
+	if srv.unmounts != 1 || !slices.Equal(lazied, []string{"/mnt/x"}) {
+		t.Errorf("unmounts %d, lazy %q; want 1 then one lazy on /mnt/x", srv.unmounts, lazied)
+	}
+	ev := sd.Events.(*fakeEvents)
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if len(ev.status) == 0 || !strings.Contains(ev.status[0], "waiting for 1 file(s) being written (8M not yet uploaded)") {
+		t.Errorf("status lines %q, want progress while waiting", ev.status)
 	}
 }
 
-func TestShutdownFallsBackToLazy(t *testing.T) {
+// TestDrainEndsWhenNothingPending: files still open but nothing to upload
+// (a shell's working directory, a reader): the drain ends after Quiet.
+func TestDrainEndsWhenNothingPending(t *testing.T) {
 	srv := newFakeServer(100)
 	f := &fakeFS{srv: srv}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	var lazied []string
-	lazy := func(mp string) error { lazied = append(lazied, mp); srv.end(); return nil }
-	if err := waitAndShutdown(ctx, discardLog(), f, srv, "/mnt/x", fastShutdown(lazy)); err != nil {
+	start := time.Now()
+	if err := waitAndShutdown(cancelled(), discardLog(), f, srv, "/mnt/x", fastShutdown(func(string) error { return nil })); err != nil {
 		t.Fatal(err)
 	}
-	if srv.unmounts != 3 || len(lazied) != 1 || lazied[0] != "/mnt/x" {
-		t.Errorf("unmounts %d, lazy %q; want 3 then one lazy on /mnt/x", srv.unmounts, lazied)
+	if d := time.Since(start); d > 2*time.Second || f.closed != 1 {
+		t.Fatalf("took %v, closed %d; want a quick close", d, f.closed)
+	}
+}
+
+// TestDrainBounded: a file written for longer than the drain timeout
+// does not hold shutdown forever; another signal ends the wait at once.
+func TestDrainBounded(t *testing.T) {
+	busy := func() writeback.Pending { return writeback.Pending{Files: 1, Bytes: 1} }
+	sd := fastShutdown(nil)
+	sd.DrainTimeout = 100 * time.Millisecond
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	start := time.Now()
+	drain(log, make(chan struct{}), make(chan os.Signal), busy, sd)
+	if d := time.Since(start); d < 100*time.Millisecond || d > 2*time.Second {
+		t.Errorf("drain took %v, want about 100ms", d)
+	}
+	if !strings.Contains(buf.String(), "--shutdown-timeout") {
+		t.Errorf("log %q does not name --shutdown-timeout", buf.String())
 	}
 
+	sigs := make(chan os.Signal, 1)
+	sigs <- syscall.SIGTERM
+	sd.DrainTimeout = time.Minute
+	start = time.Now()
+	drain(log, make(chan struct{}), sigs, busy, sd)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("drain after a second signal took %v", d)
+	}
+}
+
+func TestShutdownLazyFailure(t *testing.T) {
 	// The lazy detach failing too is an error that names both causes.
-	srv = newFakeServer(100)
-	err := waitAndShutdown(ctx, discardLog(), f, srv, "/mnt/x", fastShutdown(func(string) error { return errors.New("no helper") }))
+	srv := newFakeServer(100)
+	f := &fakeFS{srv: srv}
+	err := waitAndShutdown(cancelled(), discardLog(), f, srv, "/mnt/x", fastShutdown(func(string) error { return errors.New("no helper") }))
 	if err == nil || !strings.Contains(err.Error(), "Device or resource busy") || !strings.Contains(err.Error(), "no helper") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error %q", err)
+	}
+	if f.closed != 1 {
+		t.Errorf("closed %d times, want 1: pending uploads are flushed whatever happened", f.closed)
 	}
 }
 
 func TestShutdownReportsFlushFailure(t *testing.T) {
 	srv := newFakeServer(0)
 	f := &fakeFS{srv: srv, err: io.ErrShortWrite}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := waitAndShutdown(ctx, discardLog(), f, srv, "/mnt/x", fastShutdown(noLazy(t)))
+	err := waitAndShutdown(cancelled(), discardLog(), f, srv, "/mnt/x", fastShutdown(noLazy(t)))
 	if !errors.Is(err, io.ErrShortWrite) || srv.unmounts != 1 {
 		t.Errorf("err %v, unmounts %d; want the flush error and still an unmount", err, srv.unmounts)
+	}
+}
+
+// TestMountThatDoesNotAnswer: when the new mount does not answer, it is
+// not reported ready; it is unmounted and the error returned.
+func TestMountThatDoesNotAnswer(t *testing.T) {
+	srv := newFakeServer(0)
+	f := &fakeFS{srv: srv}
+	sd := fastShutdown(noLazy(t))
+	sd.Answers = func(string, time.Duration) error { return errors.New("stat /mnt/x did not answer") }
+	err := waitAndShutdown(context.Background(), discardLog(), f, srv, "/mnt/x", sd)
+	if err == nil || !strings.Contains(err.Error(), "did not answer") {
+		t.Fatalf("err %v", err)
+	}
+	if srv.unmounts != 1 || f.closed != 1 {
+		t.Errorf("unmounts %d, closed %d; want 1, 1", srv.unmounts, f.closed)
+	}
+	if got := sd.Events.(*fakeEvents).events(); len(got) != 0 {
+		t.Errorf("events %v for a mount that never answered", got)
+	}
+}
+
+// TestMountAnswers: a directory that is not a mount point is refused; a
+// real mount point (/proc, when there is one) is accepted.
+func TestMountAnswers(t *testing.T) {
+	dir := t.TempDir()
+	if err := mountAnswers(dir, time.Second); err == nil || !strings.Contains(err.Error(), "not a mount point") {
+		t.Errorf("plain directory: %v", err)
+	}
+	if err := mountAnswers(filepath.Join(dir, "missing"), time.Second); err == nil {
+		t.Error("missing directory accepted")
+	}
+	if _, err := os.Stat("/proc/self"); err == nil {
+		if err := mountAnswers("/proc", time.Second); err != nil {
+			t.Errorf("/proc: %v", err)
+		}
 	}
 }
 

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/objfs/objfs/cache"
+	"github.com/objfs/objfs/fs"
+	"github.com/objfs/objfs/fs/writeback"
+	"github.com/objfs/objfs/metrics"
+	"github.com/objfs/objfs/remote"
+)
+
+// serving is what a serving objfs process sets up once, before either
+// mount path (one source, or connectors) runs: where logs go, metrics,
+// the lifecycle events for systemd and the daemon's parent, and the
+// shutdown bound. It travels in the command's context, so that both
+// paths and waitAndShutdown find it without new parameters; a context
+// without it (tests) gets no metrics and no events.
+type serving struct {
+	logs       *logSink
+	metrics    *metrics.Metrics // nil without --metrics-addr
+	metricsSrv *metrics.Server
+	events     *lifecycle
+	timeout    time.Duration // --shutdown-timeout
+}
+
+type servingKey struct{}
+
+// servingFrom returns the serving state in ctx, or nil.
+func servingFrom(ctx context.Context) *serving {
+	s, _ := ctx.Value(servingKey{}).(*serving)
+	return s
+}
+
+// startServing prepares this process to serve a mount: log destination
+// (c.App.ErrWriter then points there, for every logger made after),
+// metrics server, lifecycle events. It stores the state in c.Context and
+// returns the function that releases it.
+func startServing(c *cli.Context, child *daemonChild) (func(), error) {
+	logs, err := openLogSink(c, child != nil, c.App.ErrWriter)
+	if err != nil {
+		return nil, err
+	}
+	c.App.ErrWriter = logs.w
+	lo, err := logOptionsFrom(c)
+	if err != nil {
+		logs.Close()
+		return nil, usageErrorf("mount", "%v", err)
+	}
+	s := &serving{logs: logs, timeout: c.Duration(flagShutdownTimeout)}
+	s.events = &lifecycle{
+		notify:  newNotifier(os.Getenv),
+		child:   child,
+		note:    logs.note,
+		logFile: logs.file,
+		log:     newLogger(logs.w, lo, os.Getenv).With("component", "lifecycle"),
+	}
+	os.Unsetenv("NOTIFY_SOCKET") // for us only, not for helpers we run
+	if addr := c.String(flagMetricsAddr); addr != "" {
+		if err := s.startMetrics(addr); err != nil {
+			logs.Close()
+			return nil, err
+		}
+		s.events.log.Info("serving metrics", "addr", "http://"+s.metricsSrv.Addr()+"/metrics")
+	}
+	c.Context = context.WithValue(c.Context, servingKey{}, s)
+	return s.stop, nil
+}
+
+// startMetrics creates the metrics and listens on addr.
+func (s *serving) startMetrics(addr string) error {
+	m, err := metrics.New(metrics.Config{})
+	if err != nil {
+		return err
+	}
+	srv, err := m.Listen(addr)
+	if err != nil {
+		return fmt.Errorf("--%s: %w", flagMetricsAddr, err)
+	}
+	s.metrics, s.metricsSrv = m, srv
+	return nil
+}
+
+// stop closes the metrics server and the log destination.
+func (s *serving) stop() {
+	if s.metricsSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.metricsSrv.Close(ctx)
+		cancel()
+	}
+	s.logs.Close()
+}
+
+// apply gives sd the process's events and shutdown bound, unless set.
+func (s *serving) apply(sd shutdownConfig) shutdownConfig {
+	if s == nil {
+		return sd
+	}
+	if sd.Events == nil {
+		sd.Events = s.events
+	}
+	if s.timeout > 0 {
+		sd.DrainTimeout, sd.CloseTimeout = s.timeout, s.timeout
+	}
+	return sd
+}
+
+// checkMetricsAddr validates --metrics-addr before anything starts.
+func checkMetricsAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return usageErrorf("mount", "invalid --%s %q: want HOST:PORT, e.g. 127.0.0.1:9464", flagMetricsAddr, addr)
+	}
+	return nil
+}
+
+// observeRequests wraps an S3 client (under the retry decorator) so that
+// metrics count every request, when metrics are on.
+func observeRequests(ctx context.Context, c remote.Client) remote.Client {
+	if s := servingFrom(ctx); s != nil && s.metrics != nil {
+		return s.metrics.WrapClient(c)
+	}
+	return c
+}
+
+// fsObserver is the fs.Observer of the metrics, or nil.
+func fsObserver(ctx context.Context) fs.Observer {
+	if s := servingFrom(ctx); s != nil && s.metrics != nil {
+		return s.metrics
+	}
+	return nil
+}
+
+// registerTrees exports the caches and uploads of f's trees.
+func registerTrees(ctx context.Context, f flusher) {
+	s := servingFrom(ctx)
+	if s == nil || s.metrics == nil {
+		return
+	}
+	seen := map[*cache.Blocks]bool{}
+	for _, t := range treesOf(f) {
+		ownBlocks := !seen[t.BlockCache()] // trees may share one block cache: count it once
+		seen[t.BlockCache()] = true
+		s.metrics.AddSource(func() metrics.Stats {
+			cs, p := t.CacheStats(), t.PendingUploads()
+			st := metrics.Stats{Meta: cs.Meta, PendingFiles: int64(p.Files), PendingBytes: p.Bytes}
+			if ownBlocks {
+				st.Blocks = cs.Blocks
+			}
+			return st
+		})
+	}
+}
+
+// treesOf returns the trees behind a flusher: the tree of a one-source
+// mount, or every connector's.
+func treesOf(f flusher) []*fs.FS {
+	switch t := f.(type) {
+	case *fs.FS:
+		return []*fs.FS{t}
+	case treesCloser:
+		out := make([]*fs.FS, 0, len(t))
+		for _, l := range t {
+			out = append(out, l.FS)
+		}
+		return out
+	}
+	return nil
+}
+
+// pendingReporter is a flusher that knows its pending uploads (tests).
+type pendingReporter interface {
+	PendingUploads() writeback.Pending
+}
+
+// pendingOf returns a function that sums the pending uploads of f's
+// trees.
+func pendingOf(f flusher) func() writeback.Pending {
+	if r, ok := f.(pendingReporter); ok {
+		return r.PendingUploads
+	}
+	trees := treesOf(f)
+	return func() writeback.Pending {
+		var sum writeback.Pending
+		for _, t := range trees {
+			p := t.PendingUploads()
+			sum.Files += p.Files
+			sum.Bytes += p.Bytes
+		}
+		return sum
+	}
+}
+
+// lifecycle reports readiness, status and stopping to systemd (when
+// NOTIFY_SOCKET was set) and readiness to the daemon's parent (in a
+// daemon child). It holds no mutable state.
+type lifecycle struct {
+	notify  *notifier
+	child   *daemonChild
+	note    string // printed on stderr when ready (logSink.note)
+	logFile *os.File
+	log     *slog.Logger
+}
+
+// Ready is called once the mount answers.
+func (l *lifecycle) Ready(mountpoint string) error {
+	if l.note != "" {
+		fmt.Fprintln(os.Stderr, l.note)
+	}
+	l.send("READY=1\n" + status("Serving %s", mountpoint))
+	return l.child.Ready(l.logFile)
+}
+
+func (l *lifecycle) Status(s string) { l.send(status("%s", s)) }
+
+func (l *lifecycle) Stopping() { l.send("STOPPING=1\n" + status("Stopping: unmounting")) }
+
+func (l *lifecycle) send(state string) {
+	if err := l.notify.Send(state); err != nil {
+		l.log.Warn("cannot notify systemd", "err", err)
+	}
+}
