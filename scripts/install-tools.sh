@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, when missing: fuse3
-# (fusermount3, via apt-get) and the pinned MinIO (via go install into the
-# objfs tool cache). Idempotent, and silent when everything is there.
+# (fusermount3, via apt-get), systemd-analyze (the systemd package, via
+# apt-get) and the pinned MinIO (via go install into the objfs tool
+# cache). Idempotent, and silent when everything is there.
 #
 # Environment (the Makefile sets both from internal/testenv/minio.version):
 #   MINIO_VERSION  Go module version of github.com/minio/minio
@@ -34,6 +35,17 @@ install_fuse() {
 	command -v fusermount3 >/dev/null || { echo "install-tools: fuse3 installed but no fusermount3" >&2; return 1; }
 }
 
+# systemd-analyze verifies the unit files in contrib/systemd (integration
+# tests); Debian ships it in the systemd package.
+install_systemd_analyze() {
+	command -v systemd-analyze >/dev/null && return 0
+	[[ $(uname -s) == Linux ]] || return 0
+	echo "install-tools: installing systemd (apt-get) for systemd-analyze"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null
+	command -v systemd-analyze >/dev/null || { echo "install-tools: systemd installed but no systemd-analyze" >&2; return 1; }
+}
+
 install_minio() {
 	[[ -x $MINIO_DIR/minio ]] && return 0
 	echo "install-tools: building MinIO $MINIO_VERSION into $MINIO_DIR (several minutes the first time)"
@@ -45,4 +57,5 @@ install_minio() {
 }
 
 install_fuse
+install_systemd_analyze
 install_minio
