@@ -63,7 +63,8 @@ func newConnectorsFixture(t *testing.T) *connectorsFixture {
 	)
 	env := []string{"IT_OUT_KEY=" + srv.AccessKey, "IT_OUT_SECRET=" + srv.SecretKey}
 	ep := endpoint{URL: f.proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}
-	f.m = mountConnectors(t, ep, yaml, env)
+	// One disk cache directory serves every connector (one shared cache).
+	f.m = mountConnectors(t, ep, yaml, env, "--cache-dir", t.TempDir())
 	f.proxy.Take() // the preflight lists; nothing changes
 	return f
 }

@@ -63,12 +63,29 @@ func mountConnectorsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// One block cache for every connector: one memory budget, one disk
+	// directory. Blocks are keyed by bucket, key and ETag, and a tree
+	// only reads objects its connector lets it open.
+	blocks, err := fs.NewBlockCache(fsCfg)
+	if err != nil {
+		return fmt.Errorf("cannot set up the block cache: %w", err)
+	}
+	fsCfg.Blocks = blocks
+	defer closeBlocks(log, blocks) // after every tree is closed
 	trees, err := openConnectors(c.Context, log, file, creds, fsCfg)
 	if err != nil {
 		return err
 	}
 	abs, _ := filepath.Abs(file.Path)
 	return serveConnectors(c.Context, log, trees, mountpoint, mountOptions(c, "connectors:"+abs))
+}
+
+// closeBlocks closes the block cache the trees shared (waiting for its
+// disk writes), once they are all closed.
+func closeBlocks(log *slog.Logger, blocks interface{ Close() error }) {
+	if err := blocks.Close(); err != nil {
+		log.Error("closing the block cache failed", "err", err)
+	}
 }
 
 // connectorsMountArgs checks the arguments that go with --connectors: the
@@ -165,10 +182,7 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 // openConnector makes one connector's tree: its configuration, its S3
 // client (checked), and the tree over it.
 func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base fs.Config, log *slog.Logger) (*fs.FS, error) {
-	cfg, err := connectorFSConfig(base, file, conn, log)
-	if err != nil {
-		return nil, err
-	}
+	cfg := connectorFSConfig(base, file, conn, log)
 	client, err := connectConnector(ctx, conn, connectorS3Config(conn, cr, log.With("component", "remote")))
 	if err != nil {
 		return nil, forConnector(err, cr)
@@ -192,32 +206,19 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 	return remote.WithRetry(observeRequests(ctx, s3), remote.RetryConfig{Logger: cfg.Logger}), nil
 }
 
-// connectorFSConfig is base (the mount's flags) for one of the connectors
-// of file. Budgets the flags give for the whole mount are shared out: the
-// block cache's memory and disk evenly among all connectors, each with its
-// own disk directory DIR/connectors/LABEL (a disk cache serves one tree at
-// a time); the write buffers among the readwrite connectors (at least two
-// parts each), as read connectors never write.
-func connectorFSConfig(base fs.Config, file *acl.File, conn *acl.Connector, log *slog.Logger) (fs.Config, error) {
-	n := int64(len(file.Connectors))
+// connectorFSConfig is base (the mount's flags, with the shared block
+// cache) for one of the connectors of file. The write-buffer budget the
+// flags give for the whole mount is shared out among the readwrite
+// connectors (at least two parts each), as read connectors never write.
+func connectorFSConfig(base fs.Config, file *acl.File, conn *acl.Connector, log *slog.Logger) fs.Config {
 	cfg := base
 	cfg.Connector = conn
 	cfg.Logger = log.With("component", "fs")
-	rc := &cfg.ReadCache
-	rc.MemBytes = rc.MemBytes / n / cfg.BlockSize * cfg.BlockSize
-	if rc.MemBytes < 4*cfg.BlockSize {
-		return fs.Config{}, usageErrorf("mount", "--%s %s is shared by %d connectors: give at least %s (4 blocks each)",
-			flagCacheSize, formatSize(base.ReadCache.MemBytes), n, formatSize(4*n*cfg.BlockSize))
-	}
-	if rc.DiskDir != "" {
-		rc.DiskDir = filepath.Join(rc.DiskDir, "connectors", conn.Label)
-		rc.DiskBytes /= n
-	}
 	if conn.Access == acl.ReadWrite {
 		w := &cfg.Write
 		w.BufferBytes = max(w.BufferBytes/int64(readWriteCount(file)), 2*w.PartSize)
 	}
-	return cfg, nil
+	return cfg
 }
 
 // readWriteCount counts the readwrite connectors of file.

@@ -206,20 +206,24 @@ func TestConnectorConfigs(t *testing.T) {
 	base := fs.Config{BlockSize: 1 << 20, StatTTL: time.Second}
 	base.ReadCache.MemBytes, base.ReadCache.DiskDir, base.ReadCache.DiskBytes = 256<<20, "/var/cache/objfs", 4<<30
 	base.Write.PartSize, base.Write.BufferBytes = 8<<20, 48<<20
-	rc, err := connectorFSConfig(base, f, raw, discardLog())
+	rc := connectorFSConfig(base, f, raw, discardLog())
+	if rc.Connector != raw || rc.ReadCache != base.ReadCache || rc.Write.BufferBytes != 48<<20 {
+		t.Errorf("raw config: connector %v, cache %+v, write %+v", rc.Connector, rc.ReadCache, rc.Write)
+	}
+	two := writeFile(t, "two.yaml", testConnectorsFile+`  - label: out2
+    credentials: default
+    paths: ["results/out2/*"]
+    access: readwrite
+`, 0o600)
+	f2, err := acl.Load(two)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rc.Connector != raw || rc.ReadCache.MemBytes != 128<<20 || rc.ReadCache.DiskBytes != 2<<30 ||
-		rc.ReadCache.DiskDir != "/var/cache/objfs/connectors/raw" || rc.Write.BufferBytes != 48<<20 {
-		t.Errorf("raw config: connector %v, cache %+v, write %+v", rc.Connector, rc.ReadCache, rc.Write)
+	if oc := connectorFSConfig(base, f2, f2.Connector("out"), discardLog()); oc.Write.BufferBytes != 24<<20 {
+		t.Errorf("out's write buffers with two readwrite connectors: %d, want half of 48 MiB", oc.Write.BufferBytes)
 	}
-	oc, err := connectorFSConfig(base, f, out, discardLog())
-	if err != nil || oc.ReadCache.DiskDir != "/var/cache/objfs/connectors/out" || oc.Write.BufferBytes != 48<<20 {
-		t.Errorf("out config: %v, cache %+v, write %+v", err, oc.ReadCache, oc.Write)
-	}
-	base.ReadCache.MemBytes = 6 << 20
-	if _, err := connectorFSConfig(base, f, raw, discardLog()); err == nil || !strings.Contains(err.Error(), "shared by 2 connectors") {
-		t.Errorf("a cache too small to share: %v", err)
+	base.Write.BufferBytes = 20 << 20
+	if oc := connectorFSConfig(base, f2, f2.Connector("out"), discardLog()); oc.Write.BufferBytes != 16<<20 {
+		t.Errorf("out's write buffers: %d, want at least two parts", oc.Write.BufferBytes)
 	}
 }
