@@ -44,8 +44,7 @@
 //     --connectors FILE MOUNTPOINT`: per connector its credentials, its
 //     remote.S3Config, its share of the write budget and its fs.FS (all
 //     sharing one block cache), mounted with fs.MountConnectors; the
-//     redacting logger
-//     also knows the connectors' keys. connectors_preflight.go: each
+//     redacting logger also knows the connectors' keys. connectors_preflight.go: each
 //     connector's preflight (what its tree will list first) and messages
 //     whose advice names the connector's credentials.
 //
