@@ -200,6 +200,7 @@ func (n *fileNode) moved(name, key string, info, base remote.ObjectInfo) time.Ti
 	e := n.info.entry
 	e.name, e.etag, e.size = name, info.ETag, base.Size
 	n.info = fileInfo{entry: e, fetched: now}
+	n.wr.last = moved
 	w := n.wr.w
 	n.mu.Unlock()
 	if w != nil {

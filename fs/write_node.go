@@ -25,6 +25,11 @@ type nodeWrites struct {
 	// unlinked: removed while open. Its writer serves the open handles
 	// but is never committed.
 	unlinked bool
+	// last is the object as the node last committed or renamed it, with
+	// its metadata: a writer's base without a HEAD while it is the
+	// node's current version and younger than StatTTL (utimens and
+	// rename right after close, as tar, cp -p and rsync do).
+	last remote.ObjectInfo
 }
 
 // liveWriter returns the node's writer, or nil.
@@ -67,7 +72,13 @@ func (n *fileNode) readWriter(ctx context.Context, w *writeback.Writer, dest []b
 // headBase returns the object as a writer's base: HEAD, for the current
 // ETag and the user metadata that a rewrite must keep.
 func (n *fileNode) headBase(ctx context.Context) (remote.ObjectInfo, error) {
-	key := n.objKey()
+	n.mu.Lock()
+	key, last, cur := n.key, n.wr.last, n.info
+	n.mu.Unlock()
+	if last.ETag != "" && last.ETag == cur.etag && last.Key == key && last.Metadata != nil &&
+		n.fsys.cfg.Clock().Sub(cur.fetched) < n.fsys.cfg.statTTL() {
+		return last, nil
+	}
 	info, err := n.fsys.client.Head(ctx, n.bucket, key)
 	if err != nil {
 		return remote.ObjectInfo{}, err
@@ -142,6 +153,8 @@ func (n *fileNode) committed(info remote.ObjectInfo, mtime time.Time) {
 	n.info = fileInfo{entry: entry{name: n.info.name, size: info.Size, etag: info.ETag, mtime: mtime, metaMtime: true}, fetched: now}
 	n.wr.local = false
 	key := n.key
+	info.Key = key
+	n.wr.last = info
 	n.mu.Unlock()
 	n.fsys.noteUpsert(n.bucket, key, false, info.Size, mtime, info.ETag)
 }

@@ -300,3 +300,39 @@ func TestUtimensAndChmod(t *testing.T) {
 		t.Fatalf("setattr of a directory: %v", errno)
 	}
 }
+
+// TestToolSequenceRequests: what tar, cp -p and rsync do per file (create,
+// write, close, utimens, rename into place) costs one PUT, one metadata
+// copy, and the rename's copy and delete: no HEAD of what the mount just
+// wrote.
+func TestToolSequenceRequests(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	d, _ := h.mkdir(rootID, "d")
+	h.counting.Reset()
+	node, fh, errno := h.create(d, ".tmp", syscall.O_WRONLY|syscall.O_EXCL)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	h.writeAll(node, fh, 0, []byte("payload"))
+	if errno := h.close(node, fh); errno != 0 {
+		t.Fatal(errno)
+	}
+	when := time.Unix(1600000000, 42)
+	in := fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MTIME, Mtime: uint64(when.Unix()), Mtimensec: uint32(when.Nanosecond())}}
+	if _, errno := h.setattr(node, in); errno != 0 {
+		t.Fatal(errno)
+	}
+	if errno := h.rename(d, ".tmp", d, "final", 0); errno != 0 {
+		t.Fatal(errno)
+	}
+	got := h.counting.Snapshot()
+	want := map[string]int64{remote.OpPut: 1, remote.OpCopy: 2, remote.OpDelete: 1}
+	for op, n := range got {
+		if n != want[op] {
+			t.Fatalf("requests %v, want %v", got, want)
+		}
+	}
+	if h.head("d/final").Metadata[remote.MetaMtime] != writeback.FormatMtime(when) {
+		t.Fatalf("metadata %v", h.head("d/final").Metadata)
+	}
+}

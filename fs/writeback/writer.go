@@ -266,7 +266,7 @@ func (w *Writer) Commit(ctx context.Context) (remote.ObjectInfo, error) {
 		return remote.ObjectInfo{}, err
 	}
 	w.committed(info)
-	return info, nil
+	return w.base, nil
 }
 
 // copyMeta replaces the metadata of the committed object src (of the
