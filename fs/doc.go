@@ -1,7 +1,8 @@
 // Package fs is the objfs file tree: go-fuse (fs API) nodes over
 // FUSE-agnostic core code, for one Source (s3://BUCKET, s3://BUCKET/PREFIX/
-// or s3:// for all buckets). In this version the tree is read-only: every
-// mutating call gives EROFS.
+// or s3:// for all buckets). The tree is read-write unless Config.ReadOnly
+// is set (or a connector refuses the change): then every mutating call
+// gives EROFS and no request that could change the bucket is sent.
 //
 // # Files
 //
@@ -46,6 +47,27 @@
 //   - dir.go, dirhandle.go, file.go, readonly.go: the go-fuse nodes and
 //     handles, a dozen lines per operation: resolve, call the core, map the
 //     errno. mount.go: Mount and the FUSE options.
+//   - write.go: the FS's write path (writeState: the writeback.Uploader
+//     shared by every file, the node generation), its flush at Close with
+//     progress logs, and the errno of write failures. writeconfig.go:
+//     WriteConfig (part size, upload concurrency, buffer budget, staging
+//     directory, commit timeout).
+//   - write_node.go: a file node's write state (nodeWrites: one
+//     writeback.Writer shared by its write handles), commit and release.
+//     write_handle.go: writeHandle (open for writing: read, write, flush,
+//     fsync, fallocate, release). write_owner.go: a flush commits only
+//     when it comes from the process that opened the handle.
+//     write_setattr.go: truncate, utimens, chmod/chown (accepted, not
+//     stored) and copy_file_range (EOPNOTSUPP).
+//   - mutate.go: create, mkdir (buckets at the root of s3://), mknod,
+//     unlink, rmdir, link and symlink (EPERM). rename.go, rename_dir.go:
+//     rename of files and of directories (copy then delete each key).
+//     rename_loc.go: the key of a file node and the prefix of a directory
+//     node, which a rename changes.
+//   - visibility.go: the one seam through which a change through the mount
+//     becomes visible to lookup, stat and readdir (cache.Meta Upsert,
+//     Remove, Invalidate), and files being written that S3 does not have
+//     yet are answered from the tree.
 //   - observe.go, observe_raw.go: the Observer (metrics) and the wrapper of
 //     go-fuse's raw file system that reports every answered FUSE operation
 //     to it, with its errno and duration: the one place operations are
@@ -68,18 +90,29 @@
 // go-fuse owns the tree and the node IDs; nodes are created lazily by
 // Lookup and READDIRPLUS (never added persistently) and carry inode numbers
 // hashed from bucket and key, so d_ino equals st_ino and numbers survive
-// remounts.
+// remounts. Their StableAttr also carries a generation that unlink, rmdir
+// and rename move on (write.go): go-fuse merges nodes with equal
+// StableAttr, and a node renamed away or unlinked while open must stay
+// apart from a new node for its old key. A rename moves the node (go-fuse
+// MvChild) and gives it, and every node below a renamed directory, its new
+// key or prefix.
 //
 //   - FS (per mount): the block cache and the metadata cache, shared by
 //     every node and handle; each has its own lock (cache/doc.go).
-//   - dirNode (per node): bucket, prefix, and a dirCache (its view of the
+//   - dirNode (per node): bucket, and its location (dirLoc, replaced
+//     atomically by a rename): prefix and dirCache (its view of the
 //     metadata cache). With bucket "" it is the root of s3://, whose
 //     entries are buckets.
 //   - dirHandle (per open directory): the snapshot the stream started with
 //     (stable offsets) and the position; READDIRPLUS lookups are answered
 //     from it, so `ls -l` costs one listing and no HEAD.
-//   - fileNode (per node): the last known attributes (from a listing,
-//     trusted for ListTTL by stat, or a HEAD) and the page-cache state.
+//   - fileNode (per node): its key, the last known attributes (from a
+//     listing, trusted for ListTTL by stat, a HEAD, or its own last
+//     commit), the page-cache state, and the write state (nodeWrites: the
+//     writer its write handles share; whether it exists only locally or
+//     was unlinked while open).
+//   - writeHandle (per open for writing): the opener's thread; reads and
+//     writes go through the node's writer.
 //   - connectorsRoot (a multi-connector mount's root): the trees, one
 //     persistent child per label; each tree's nodes are its own, so a
 //     node never serves two connectors.
@@ -100,7 +133,14 @@
 //     behind Meta's own lock).
 //   - dirHandle.mu guards snap and pos (go-fuse also serialises the calls
 //     on one directory handle).
-//   - fileNode.mu guards info and pages.
+//   - fileNode.mu guards key, info, changed, pages and wr (nodeWrites).
+//   - fileNode.io (RWMutex) orders data operations against the ones that
+//     move or end the node's writer: read through the writer, write,
+//     flush, fsync, truncate through a handle and acquiring the writer
+//     share it; releasing the last write handle, unlink, rename and
+//     truncate or utimens by path hold it alone. It is held while waiting
+//     for the network (a commit, a copy).
+//   - writeback.Writer and Uploader have their own locks (writeback/doc.go).
 //   - readahead.mu guards the stream state of one handle. A reader has
 //     no lock of its own: its blocks live in cache.Blocks.
 //   - warnOnce.mu guards seen and capped.
@@ -108,8 +148,12 @@
 //     lock; MountConnectors takes each tree's FS.mu in turn, never two.
 //
 // Lock order: dirHandle.mu before dirCache.mu and before go-fuse's inode
-// locks (Parent); the cache package's locks are leaves below all of
-// these. dirHandle.mu is the only lock held while waiting for the
-// network (a handle's first read waits for the listing; only calls on that
-// handle wait with it). Every other lock is a leaf.
+// locks (Parent); fileNode.io before fileNode.mu and before the writer's
+// locks (fileNode.mu is never held while calling the writer). A directory
+// rename takes the io locks of the file nodes below it in inode-number
+// order, the only place several are held. The cache package's locks are
+// leaves below all of these. dirHandle.mu and fileNode.io are the only
+// locks held while waiting for the network (a handle's first read waits
+// for the listing; a commit or rename waits with the node's io lock).
+// Every other lock is a leaf.
 package fs
