@@ -106,14 +106,17 @@ func (n *fileNode) acquireWriter(ctx context.Context) (*writeback.Writer, error)
 	}
 	w := n.fsys.writes.up.Open(n.bucket, base.Key, base)
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.wr.w != nil { // another open won the race
-		w.Close()
-	} else {
+	won := n.wr.w == nil
+	if won {
 		n.wr.w = w
 	}
 	n.wr.handles++
-	return n.wr.w, nil
+	shared := n.wr.w
+	n.mu.Unlock()
+	if !won { // another open created the writer meanwhile
+		w.Close()
+	}
+	return shared, nil
 }
 
 // commit makes S3 hold what the node's writer holds (flush, fsync): it
