@@ -87,10 +87,12 @@ func (n *fileNode) invalidate() {
 }
 
 // snapshot returns the node's current attributes.
+// While the file is being written, size and mtime are the writer's: the
+// kernel must never learn an older size from a listing or READDIRPLUS
+// (an O_APPEND write would then land at that offset).
 func (n *fileNode) snapshot() fileInfo {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.info
+	info, _ := n.localInfo()
+	return info
 }
 
 // current returns attributes no older than the TTL that applies: StatTTL

@@ -30,6 +30,7 @@ func TestCreateIsVisibleBeforeAndAfterUpload(t *testing.T) {
 	if out, errno := h.lookup(rootID, "new.txt"); errno != 0 || out.NodeId != node || out.Attr.Size != 12 {
 		t.Fatalf("lookup while writing: %+v %v", out, errno)
 	}
+	checkPlusSize(t, h, "new.txt", 12) // from the cached listing, updated at create
 	h.clock.Advance(time.Hour) // listings and stats expired: still answered
 	if a, errno := h.getattr(node); errno != 0 || a.Size != 12 {
 		t.Fatalf("getattr while writing: %+v %v", a, errno)
@@ -38,6 +39,7 @@ func TestCreateIsVisibleBeforeAndAfterUpload(t *testing.T) {
 	if got := strings.Join(entryNames(es), " "); got != "new.txt other" {
 		t.Fatalf("listing while writing: %q", got)
 	}
+	checkPlusSize(t, h, "new.txt", 12) // from a new listing
 	if got := h.readAll(node); string(got) != "hello, world" {
 		t.Fatalf("read while writing: %q", got)
 	}
@@ -335,4 +337,19 @@ func TestToolSequenceRequests(t *testing.T) {
 	if h.head("d/final").Metadata[remote.MetaMtime] != writeback.FormatMtime(when) {
 		t.Fatalf("metadata %v", h.head("d/final").Metadata)
 	}
+}
+
+// checkPlusSize checks the size READDIRPLUS of the root gives for name.
+func checkPlusSize(t *testing.T, h *harness, name string, want uint64) {
+	t.Helper()
+	es, outs, errno := h.readdir(rootID, true)
+	for i, e := range es {
+		if e.Name == name {
+			if outs[i].Attr.Size != want {
+				t.Fatalf("READDIRPLUS gives %s size %d, want %d", name, outs[i].Attr.Size, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("READDIRPLUS does not list %s (%v)", name, errno)
 }
