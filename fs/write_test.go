@@ -31,7 +31,7 @@ func TestCreateIsVisibleBeforeAndAfterUpload(t *testing.T) {
 		t.Fatalf("lookup while writing: %+v %v", out, errno)
 	}
 	checkPlusSize(t, h, "new.txt", 12) // from the cached listing, updated at create
-	h.clock.Advance(time.Hour) // listings and stats expired: still answered
+	h.clock.Advance(time.Hour)         // listings and stats expired: still answered
 	if a, errno := h.getattr(node); errno != 0 || a.Size != 12 {
 		t.Fatalf("getattr while writing: %+v %v", a, errno)
 	}
