@@ -17,7 +17,7 @@ func TestWriteCopy(t *testing.T) {
 	t.Parallel()
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
-	m := mountRW(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket)
 	local := t.TempDir()
 	for i, c := range []struct {
 		name  string

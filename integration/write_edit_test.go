@@ -21,7 +21,7 @@ func TestWriteEdits(t *testing.T) {
 	bucket := srv.NewBucket(t)
 	sdk := srv.SDK()
 	putObject(t, sdk, bucket, "edit.txt", []byte("0123456789\n"))
-	m := mountRW(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket)
 	f := m.Path("edit.txt")
 	want := func(step string, data []byte) {
 		t.Helper()

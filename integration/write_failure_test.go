@@ -25,7 +25,7 @@ func TestWriteServerDown(t *testing.T) {
 	testenv.RequireFUSE(t)
 	srv := testenv.NewMinIO(t)
 	bucket := srv.NewBucket(t)
-	m := mountVia(t, serverEndpoint(srv), "s3://"+bucket, "--foreground")
+	m := mountVia(t, serverEndpoint(srv), "s3://"+bucket)
 	f, err := os.Create(m.Path("doomed.bin"))
 	if err != nil {
 		t.Fatal(err)

@@ -22,14 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// mountRW mounts source read-write in the foreground (so that the test
-// owns the serving process: its PID and its exit status).
-func mountRW(t *testing.T, source string, args ...string) *Mount {
-	t.Helper()
-	return mount(t, source, append([]string{"--foreground"}, args...)...)
-}
-
-// PID is the serving objfs process.
+// PID is the serving objfs process (the harness mounts in the
+// foreground).
 func (m *Mount) PID() int { return m.cmd.Process.Pid }
 
 // memoryKiB returns VmRSS and VmHWM (peak RSS) of process pid, in KiB.

@@ -32,7 +32,7 @@ func TestWriteLargeFileBoundedMemory(t *testing.T) {
 	const size = 1 << 30
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
-	m := mountWithBinary(t, plainBinary(t), serverEndpoint(srv), "s3://"+bucket, "--foreground")
+	m := mountWithBinary(t, plainBinary(t), serverEndpoint(srv), "s3://"+bucket)
 	src, sum := writeRandomFile(t, t.TempDir(), "gib.bin", 77, size)
 	idle, _ := memoryKiB(t, m.PID())
 	start := time.Now()

@@ -31,7 +31,7 @@ func TestWriteNamespace(t *testing.T) {
 	objs["src/"] = nil
 	objs["a/file.txt"] = []byte("moving file")
 	putMany(t, sdk, bucket, objs, 16)
-	m := mountRW(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket)
 	under := func(prefix string) []string {
 		var out []string
 		for _, k := range listKeys(t, sdk, bucket) {
@@ -96,7 +96,7 @@ func TestWriteBucketsAtRoot(t *testing.T) {
 	srv := requireMountable(t)
 	name := strings.ToLower(fmt.Sprintf("t-wb-root-%s", randomHexName()))
 	t.Cleanup(func() { deleteBucketQuietly(srv.SDK(), name) })
-	m := mountRW(t, "s3://")
+	m := mount(t, "s3://")
 	mustRun(t, "mkdir", m.Path(name))
 	if !slices.Contains(listBuckets(t, srv.SDK()), name) {
 		t.Fatalf("mkdir at the root created no bucket %s", name)

@@ -21,7 +21,7 @@ func TestWriteTar(t *testing.T) {
 	t.Parallel()
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
-	m := mountRW(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket)
 	work := t.TempDir()
 	src := filepath.Join(work, "src")
 	files := makeTree(t, src, 500)
@@ -85,7 +85,7 @@ func TestWriteRsyncAndCp(t *testing.T) {
 	}
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
-	m := mountRW(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket)
 	src := filepath.Join(t.TempDir(), "src")
 	makeTree(t, src, 150)
 	first := mustRun(t, "rsync", "-a", "--stats", src+"/", m.Path("r")+"/")
@@ -96,7 +96,7 @@ func TestWriteRsyncAndCp(t *testing.T) {
 	if n := transferred(t, mustRun(t, "rsync", "-a", "--stats", src+"/", m.Path("r")+"/")); n != 0 {
 		t.Fatalf("second rsync on the same mount transferred %d files, want 0", n)
 	}
-	fresh := mountRW(t, "s3://"+bucket)
+	fresh := mount(t, "s3://"+bucket)
 	if n := transferred(t, mustRun(t, "rsync", "-a", "--stats", src+"/", fresh.Path("r")+"/")); n != 0 {
 		t.Fatalf("rsync on a fresh mount transferred %d files, want 0", n)
 	}
