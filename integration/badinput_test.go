@@ -30,9 +30,11 @@ type failedMount struct {
 // (and lazily unmounting dir) if it has not exited after twice failLimit.
 func runFailingMount(t *testing.T, ep endpoint, source, dir string) failedMount {
 	t.Helper()
+	// objfsMountCmd may build the binary (the first test to need it does):
+	// the clock starts only after it.
+	cmd := objfsMountCmd(t, ep, t.TempDir(), source, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*failLimit)
 	defer cancel()
-	cmd := objfsMountCmd(t, ep, t.TempDir(), source, dir)
 	cmd = withContext(ctx, cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -45,7 +47,7 @@ func runFailingMount(t *testing.T, ep endpoint, source, dir string) failedMount 
 	}
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
-		t.Fatalf("run objfs: %v", err)
+		t.Fatalf("run objfs: %v; stderr: %s", err, stderr.String())
 	}
 	return res
 }
