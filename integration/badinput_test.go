@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // failLimit is how soon a mount that cannot work must give up.
