@@ -11,7 +11,7 @@ MINIO_DATE    := $(shell echo '$(MINIO_VERSION)' | cut -d- -f2 | cut -c1-8)
 CACHE_HOME    := $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)
 MINIO_DIR     := $(CACHE_HOME)/objfs/tools/minio-$(MINIO_DATE)
 
-TEST_TIMEOUT ?= 15m
+TEST_TIMEOUT ?= 25m
 # How long `make test` fuzzes the connectors path matcher (acl.FuzzMatcher).
 FUZZ_TIME ?= 60s
 # Tests fail instead of skipping when FUSE is missing; REQUIRE_FUSE=0 lets
