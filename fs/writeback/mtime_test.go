@@ -74,7 +74,7 @@ func TestStreamingMtime(t *testing.T) {
 		counting := remote.NewCounting(f)
 		u, _ := newClockedUploader(t, counting)
 		w := u.Create(b, "big", false)
-		data := randBytes(rand.New(rand.NewPCG(1, 1)), 2*testPart+100)
+		data := randBytes(rand.New(rand.NewPCG(1, 1)), testPart+100)
 		writeAll(t, w, data, 0)
 		want := time.Unix(1600000000, 123456789)
 		if explicit {
