@@ -188,8 +188,9 @@ func (b *Blocks) Stats() BlockStats {
 
 // Close cancels running fetches, waits for every fill (each is bounded by
 // FetchTimeout even if its fetch ignores cancellation) including the disk
-// writes already queued (at most DiskWriteQueue blocks), and releases the
-// disk directory. After Close, a Get the memory tier cannot answer returns
+// writes already queued (at most DiskWriteQueue blocks), writes the blocks
+// the disk tier skipped that are still in memory (at most MemBytes), and
+// releases the disk directory. After Close, a Get the memory tier cannot answer returns
 // ErrClosed.
 func (b *Blocks) Close() error {
 	b.mu.Lock()
@@ -202,6 +203,7 @@ func (b *Blocks) Close() error {
 	b.cancel()
 	b.fills.Wait()
 	if b.disk != nil {
+		b.saveUnsaved()
 		return b.disk.close()
 	}
 	return nil

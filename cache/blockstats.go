@@ -21,8 +21,11 @@ type BlockStats struct {
 	// DiskWritesSkipped counts fetched blocks not written to disk because
 	// DiskWriteQueue writes were pending (the disk is slower than fetches).
 	DiskWritesSkipped int64
-	PrefetchStarted   int64 // prefetch fills started, runs included
-	PrefetchDropped   int64 // Prefetch calls refused because MaxPrefetch fills were running
+	// DiskWritesLate counts skipped blocks written later: when the memory
+	// tier evicted them, or at Close.
+	DiskWritesLate  int64
+	PrefetchStarted int64 // prefetch fills started, runs included
+	PrefetchDropped int64 // Prefetch calls refused because MaxPrefetch fills were running
 	// Runs counts PrefetchRun fills (one request for several blocks),
 	// RunBlocks the blocks they delivered, RunsAborted the runs that
 	// ended before their last block (whose other blocks were then
@@ -38,14 +41,14 @@ type BlockStats struct {
 // blockCounters are the atomics behind BlockStats. Levels (bytes, blocks)
 // are not here: each tier reports its own under its lock.
 type blockCounters struct {
-	memHits, memMisses, joins        atomic.Int64
-	diskHits, diskMisses             atomic.Int64
-	fetches, fetchErrors             atomic.Int64
-	memEvictions, diskEvictions      atomic.Int64
-	checksumFailures, diskErrors     atomic.Int64
-	diskWritesSkipped                atomic.Int64
-	prefetchStarted, prefetchDropped atomic.Int64
-	runs, runBlocks, runsAborted     atomic.Int64
+	memHits, memMisses, joins         atomic.Int64
+	diskHits, diskMisses              atomic.Int64
+	fetches, fetchErrors              atomic.Int64
+	memEvictions, diskEvictions       atomic.Int64
+	checksumFailures, diskErrors      atomic.Int64
+	diskWritesSkipped, diskWritesLate atomic.Int64
+	prefetchStarted, prefetchDropped  atomic.Int64
+	runs, runBlocks, runsAborted      atomic.Int64
 }
 
 func (c *blockCounters) snapshot() BlockStats {
@@ -62,6 +65,7 @@ func (c *blockCounters) snapshot() BlockStats {
 		ChecksumFailures:  c.checksumFailures.Load(),
 		DiskErrors:        c.diskErrors.Load(),
 		DiskWritesSkipped: c.diskWritesSkipped.Load(),
+		DiskWritesLate:    c.diskWritesLate.Load(),
 		PrefetchStarted:   c.prefetchStarted.Load(),
 		PrefetchDropped:   c.prefetchDropped.Load(),
 		Runs:              c.runs.Load(),

@@ -334,3 +334,40 @@ func TestTwoTiersUnderConcurrentReaders(t *testing.T) {
 		t.Fatalf("%d bytes of block files over the %d budget", du, cfg.DiskBytes)
 	}
 }
+
+// Blocks the disk tier skipped (its queue was full) reach the disk when
+// the memory tier evicts them, or at Close: a remount finds them all.
+func TestSkippedDiskWritesAreSavedLate(t *testing.T) {
+	dir := t.TempDir()
+	cfg := BlockConfig{BlockSize: 64, MemBytes: 4 * 64, DiskDir: dir, DiskBytes: 1 << 20}
+	b := newTestBlocks(t, cfg)
+	f := newFetcher(func(BlockKey) int { return 64 })
+	waitIdle := func() {
+		waitFor(t, func() bool { return b.pendingWrites.Load() == 0 || b.pendingWrites.Load() == 1000 })
+	}
+	b.pendingWrites.Store(1000) // the queue is "full": every write is skipped
+	for i := range int64(4) {
+		mustGet(t, b, key("obj", "e", i), f.For(key("obj", "e", i)))
+	}
+	waitFor(t, func() bool { return b.Stats().DiskWritesSkipped == 4 })
+	b.pendingWrites.Store(0)
+	// Blocks 4 and 5 are written as usual and evict 0 and 1, which are
+	// then written late; 2 and 3 stay in memory until Close.
+	for i := int64(4); i < 6; i++ {
+		mustGet(t, b, key("obj", "e", i), f.For(key("obj", "e", i)))
+	}
+	waitIdle()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.Stats(); s.DiskWritesLate != 4 || s.DiskBlocks != 6 {
+		t.Fatalf("late writes %d, blocks on disk %d; want 4 and 6", s.DiskWritesLate, s.DiskBlocks)
+	}
+	b2 := newTestBlocks(t, cfg)
+	for i := range int64(6) {
+		k := key("obj", "e", i)
+		if got := mustGet(t, b2, k, mustNotFetch(t, k)); !bytes.Equal(got, blockBytes(k, 64)) {
+			t.Fatalf("block %d: wrong bytes after reopening", i)
+		}
+	}
+}

@@ -51,8 +51,11 @@
 // flights until its write is done, so a Get arriving meanwhile is served
 // from it). At most DiskWriters writes run at once and at most
 // DiskWriteQueue blocks wait for one; beyond that a block is skipped
-// (DiskWritesSkipped). So a disk slower than the network costs cache
-// coverage, never read latency, memory or prefetch slots. Measured on the
+// (DiskWritesSkipped) and marked unsaved in the memory tier, which hands
+// it back for a late write when it evicts it, and Close writes the
+// unsaved blocks still in memory (DiskWritesLate). So a disk slower than
+// the network costs no read latency, memory or prefetch slots, and only
+// the coverage of blocks that were skipped twice. Measured on the
 // 2-core development VM: a synchronous write would add 6 to 17 ms to every
 // miss (1 MiB block; the disk sustains about 60 to 160 MB/s); with
 // asynchronous writes a miss with an instant fetch costs about 9 us

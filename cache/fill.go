@@ -61,7 +61,7 @@ func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 	data, fetched, err := b.load(k, fetch)
 	f.data, f.err = data, err
 	if err == nil {
-		b.mem.add(k, data)
+		b.saveLate(b.mem.add(k, data))
 	} else {
 		// Out of flights before the waiters wake: a Get that retries
 		// after this error must start a new fill, not join this one.
@@ -80,11 +80,14 @@ func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 // writeToDisk stores a fetched block on disk with at most DiskWriters
 // writes at once. When DiskWriteQueue blocks already wait for or are in a
 // write, the block is skipped (and counted): a disk slower than the network
-// then loses cache coverage, never read throughput or memory.
+// then costs no read throughput or memory. A skipped block still in the
+// memory tier is marked unsaved there, and written when it is evicted or
+// at Close (saveLate).
 func (b *Blocks) writeToDisk(k BlockKey, data []byte) {
 	if b.pendingWrites.Add(1) > int64(b.cfg.DiskWriteQueue) {
 		b.pendingWrites.Add(-1)
 		b.ctr.diskWritesSkipped.Add(1)
+		b.mem.markUnsaved(k)
 		return
 	}
 	defer b.pendingWrites.Add(-1)
@@ -123,4 +126,41 @@ func (b *Blocks) fetch(k BlockKey, fetch FetchFunc) ([]byte, error) {
 		return nil, fmt.Errorf("fetch block %d of %s/%s: %w", k.Index, k.Bucket, k.Key, err)
 	}
 	return data, nil
+}
+
+// saveLate writes blocks the disk tier skipped, now that the memory tier
+// evicted them, each on its own goroutine under the same queue bound (a
+// block skipped again is lost to the disk tier).
+func (b *Blocks) saveLate(blocks []keyed) {
+	if b.disk == nil {
+		return
+	}
+	for _, kb := range blocks {
+		b.fills.Add(1)
+		go func() {
+			defer b.fills.Done()
+			if b.pendingWrites.Add(1) > int64(b.cfg.DiskWriteQueue) {
+				b.pendingWrites.Add(-1)
+				return
+			}
+			defer b.pendingWrites.Add(-1)
+			b.writeSlots <- struct{}{}
+			defer func() { <-b.writeSlots }()
+			b.disk.store(kb.k, kb.data)
+			b.ctr.diskWritesLate.Add(1)
+		}()
+	}
+}
+
+// saveUnsaved writes, at Close, the skipped blocks still in memory: the
+// disk cache then holds everything read that fits, whatever the disk's
+// speed was meanwhile.
+func (b *Blocks) saveUnsaved() {
+	if b.disk == nil {
+		return
+	}
+	for _, kb := range b.mem.takeUnsaved() {
+		b.disk.store(kb.k, kb.data)
+		b.ctr.diskWritesLate.Add(1)
+	}
 }

@@ -163,7 +163,7 @@ func (b *Blocks) runFill(first BlockKey, fills []*fill, run RunFetchFunc) {
 // until it is written, as in run).
 func (b *Blocks) finishRunBlock(k BlockKey, f *fill, data []byte) {
 	f.data = data
-	b.mem.add(k, data)
+	b.saveLate(b.mem.add(k, data))
 	close(f.done)
 	if b.disk == nil {
 		b.dropFlight(k, f)

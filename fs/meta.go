@@ -60,7 +60,7 @@ func (f *FS) closeCaches() error {
 		"block_mem_hits", b.MemHits, "block_mem_misses", b.MemMisses, "block_joins", b.Joins,
 		"block_disk_hits", b.DiskHits, "block_fetches", b.Fetches, "block_fetch_errors", b.FetchErrors,
 		"block_mem_evictions", b.MemEvictions, "block_disk_evictions", b.DiskEvictions,
-		"block_checksum_failures", b.ChecksumFailures, "block_disk_writes_skipped", b.DiskWritesSkipped,
+		"block_checksum_failures", b.ChecksumFailures, "block_disk_writes_skipped", b.DiskWritesSkipped, "block_disk_writes_late", b.DiskWritesLate,
 		"prefetch_started", b.PrefetchStarted, "prefetch_dropped", b.PrefetchDropped,
 		"prefetch_runs", b.Runs, "run_blocks", b.RunBlocks, "runs_aborted", b.RunsAborted,
 		"stat_hits", m.StatHits, "negative_hits", m.NegativeHits, "stat_misses", m.StatMisses,
