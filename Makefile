@@ -18,7 +18,7 @@ FUZZ_TIME ?= 60s
 # them skip on a machine without /dev/fuse.
 REQUIRE_FUSE ?= 1
 
-.PHONY: build tools test demo clean
+.PHONY: build tools test demo bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/objfs
@@ -37,6 +37,11 @@ test: tools build
 	GOMAXPROCS=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(ONE_P_PKGS)
 	$(GO) test -run='^$$' -fuzz=FuzzMatcher -fuzztime=$(FUZZ_TIME) ./acl/
 	GOOS=darwin $(GO) build ./...
+
+# objfs against the raw S3 ceiling, measured in the same run on this machine
+# (bench/doc.go); BENCH_ARGS="-big 256M" for a quick run.
+bench: tools build
+	$(GO) run ./bench -objfs $(BIN) $(BENCH_ARGS)
 
 demo: tools build
 	OBJFS=$(BIN) scripts/demo.sh

@@ -59,19 +59,23 @@ const startAttempts = 3
 
 // startServer creates the directories and credentials of a new server and
 // starts it.
-func startServer(bin string) (*Server, error) {
+func startServer(bin string) (*Server, error) { return startServerIn(bin, "") }
+
+// startServerIn is startServer with the server's directory in parent (""
+// for the temp dir).
+func startServerIn(bin, parent string) (*Server, error) {
 	var err error
 	for range startAttempts {
 		var s *Server
-		if s, err = tryStartServer(bin); err == nil {
+		if s, err = tryStartServer(bin, parent); err == nil {
 			return s, nil
 		}
 	}
 	return nil, err
 }
 
-func tryStartServer(bin string) (*Server, error) {
-	root, err := os.MkdirTemp("", rootPrefix)
+func tryStartServer(bin, parent string) (*Server, error) {
+	root, err := os.MkdirTemp(parent, rootPrefix)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,8 @@ func writeOwner(root string) error {
 // other test binaries running now, are left alone.
 func sweepStale() {
 	roots, _ := filepath.Glob(filepath.Join(os.TempDir(), rootPrefix+"*"))
+	inMemory, _ := filepath.Glob(filepath.Join(memDir, rootPrefix+"*")) // NewMemMinIO
+	roots = append(roots, inMemory...)
 	for _, root := range roots {
 		b, err := os.ReadFile(filepath.Join(root, ownerFile))
 		if err != nil {

@@ -1,0 +1,40 @@
+// Command bench is `make bench`: it measures objfs against the raw S3
+// ceiling on this machine and prints one table.
+//
+// It starts its own MinIO on loopback (internal/testenv), seeds it, mounts
+// the real objfs binary (built by `make build`) through the kernel, and for
+// each workload measures objfs's figure and the figure of the same work
+// done with aws-sdk-go-v2 directly against the same MinIO in the same run
+// (the ceiling), and prints their ratio with the goal:
+//
+//  1. cold sequential read of a 2 GiB object (page cache dropped, fresh
+//     mount), MB/s. Raw: the better of one streaming GET and 8 ranged GETs
+//     of 8 MiB in flight.
+//  2. warm re-read of the same object from the block cache (a mount whose
+//     --cache-size holds it, page cache dropped again), MB/s.
+//  3. random 4 KiB reads on it, 4 readers, for a fixed time: IOPS and p99
+//     latency, with a cold and with a warm block cache. Raw: 4 KiB ranged
+//     GETs.
+//  4. `ls -l` and `find` of a 10,000-object directory, cold (fresh mount)
+//     and cached (again), seconds. Raw: the ListObjectsV2 pages.
+//  5. 1,000 files of 128 KiB read by 16 parallel readers after listing
+//     their directory (a data loader), files/s. Raw: 16-way GetObject
+//     after ListObjectsV2.
+//  6. peak RSS (VmHWM, reset through /proc/PID/clear_refs) of the daemon
+//     during 1 and 5, against --cache-size + 64 MiB.
+//  7. sequential write of a 1 GiB file through the mount (close returns
+//     once S3 has it) against a raw multipart upload of the same bytes
+//     (8 MiB parts, 8 in flight); "n/a" while the mount is read-only.
+//
+// Dropping the page cache and raising the mount's kernel readahead need
+// root; without it the table says the page cache was not dropped.
+//
+//	go run ./bench -objfs bin/objfs            # the full run (~3 min here)
+//	go run ./bench -objfs bin/objfs -big 256M  # a quick one
+//
+// Files: main.go (flags, the run, the table), env.go (MinIO, SDK,
+// seeding), mount.go (the objfs subprocess, RSS, page cache), seqread.go,
+// random.go, listing.go, smallfiles.go, write.go (the workloads),
+// table.go (rows and printing). Nothing here is shared between
+// goroutines except what each workload's own WaitGroup joins.
+package main

@@ -1,0 +1,174 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	mountTimeout   = 20 * time.Second
+	unmountTimeout = 60 * time.Second
+)
+
+// mount is one `objfs mount` subprocess.
+type mount struct {
+	dir    string // the mountpoint
+	parent string // temporary directory holding dir and the log
+	log    string
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error // exit status, once exited is closed
+}
+
+// mountObjfs mounts the bench bucket with args and waits for the kernel
+// mount. Credentials go in the environment only.
+func (e *env) mountObjfs(bin string, args ...string) (*mount, error) {
+	parent, err := os.MkdirTemp("", "objfs-bench-")
+	if err != nil {
+		return nil, err
+	}
+	m := &mount{dir: filepath.Join(parent, "mnt"), parent: parent, log: filepath.Join(parent, "objfs.log")}
+	if err := os.Mkdir(m.dir, 0o755); err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(m.log)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	// --foreground: objfs daemonises by default; the bench waits on the process.
+	argv := append([]string{"mount", "--foreground", "--endpoint", e.srv.Endpoint, "--region", e.srv.Region, "--path-style"}, args...)
+	m.cmd = exec.Command(bin, append(argv, "s3://"+benchBucket, m.dir)...)
+	m.cmd.Env = append(withoutAWS(os.Environ()),
+		"AWS_ACCESS_KEY_ID="+e.srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+e.srv.SecretKey,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	m.cmd.Stdout, m.cmd.Stderr = logf, logf
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := m.cmd.Start(); err != nil {
+		return nil, err
+	}
+	m.exited = make(chan struct{})
+	go func() { m.err = m.cmd.Wait(); close(m.exited) }()
+	if err := m.waitMounted(); err != nil {
+		m.unmount()
+		return nil, err
+	}
+	return m, nil
+}
+
+func withoutAWS(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "AWS_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (m *mount) waitMounted() error {
+	deadline := time.Now().Add(mountTimeout)
+	for time.Now().Before(deadline) {
+		if mounted(m.dir) {
+			return nil
+		}
+		select {
+		case <-m.exited:
+			return fmt.Errorf("objfs exited (%v) before mounting; log:\n%s", m.err, tailFile(m.log))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s not mounted within %v", m.dir, mountTimeout)
+}
+
+// mounted reports whether dir is a mount point in /proc/self/mountinfo.
+func mounted(dir string) bool {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) > 4 && fields[4] == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// path joins elem onto the mountpoint.
+func (m *mount) path(elem ...string) string {
+	return filepath.Join(append([]string{m.dir}, elem...)...)
+}
+
+// unmount stops objfs with SIGTERM and waits; a mount still there is
+// lazily unmounted. The log is returned for the caller's diagnostics.
+func (m *mount) unmount() (string, error) {
+	var errs []error
+	m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.exited:
+		if m.err != nil {
+			errs = append(errs, fmt.Errorf("objfs exited with %v", m.err))
+		}
+	case <-time.After(unmountTimeout):
+		m.cmd.Process.Kill()
+		<-m.exited
+		errs = append(errs, errors.New("objfs did not exit on SIGTERM"))
+	}
+	if mounted(m.dir) {
+		exec.Command("fusermount3", "-u", "-z", m.dir).Run()
+	}
+	log, _ := os.ReadFile(m.log)
+	os.Remove(m.log)
+	os.Remove(m.dir)
+	os.Remove(m.parent)
+	return string(log), errors.Join(errs...)
+}
+
+// resetPeakRSS resets the daemon's VmHWM (proc(5), clear_refs 5).
+func (m *mount) resetPeakRSS() error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", m.cmd.Process.Pid), []byte("5"), 0)
+}
+
+// peakRSS returns the daemon's VmHWM in bytes.
+func (m *mount) peakRSS() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/PID/status")
+}
+
+// dropPageCache empties the kernel's page cache (root only), so that
+// "cold" reads come from MinIO's disk and from S3 through objfs.
+func dropPageCache() error {
+	syscall.Sync()
+	return os.WriteFile("/proc/sys/vm/drop_caches", []byte("3"), 0)
+}
+
+func tailFile(path string) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 20 {
+		lines = lines[len(lines)-20:]
+	}
+	return strings.Join(lines, "\n")
+}
