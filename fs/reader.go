@@ -52,15 +52,31 @@ func newReader(f *FS, obj object) *reader {
 // ReadAt reads into p from off. It returns fewer bytes than len(p) only at
 // the end of the object, and 0, nil at or past the end.
 func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
+	data, err := r.read(ctx, p, off, false)
+	return len(data), err
+}
+
+// Read is ReadAt for FUSE: it returns the bytes read, which are a slice of
+// the cached block itself, not a copy in p, when they lie within one block
+// (blocks are immutable and stay valid after eviction, so go-fuse may
+// write the slice to the kernel at leisure).
+func (r *reader) Read(ctx context.Context, p []byte, off int64) ([]byte, error) {
+	return r.read(ctx, p, off, true)
+}
+
+// read reads [off, off+len(p)) clamped to the object; with share, a range
+// inside one block is returned as a slice of it.
+func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]byte, error) {
 	if off < 0 {
-		return 0, fmt.Errorf("read %s: negative offset %d", r.name(), off)
+		return nil, fmt.Errorf("read %s: negative offset %d", r.name(), off)
 	}
 	end := min(off+int64(len(p)), r.obj.size)
 	if off >= end {
-		return 0, nil
+		return nil, nil
 	}
 	if r.obj.etag == "" {
-		return r.readUncached(ctx, p[:end-off], off)
+		n, err := r.readUncached(ctx, p[:end-off], off)
+		return p[:n], err
 	}
 	if from, to := r.ra.observe(off, end); from < to {
 		r.prefetch(from, to)
@@ -73,15 +89,19 @@ func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	for i := first; i <= last; i++ {
 		data, err := r.blocks.Get(ctx, r.key(i), r.fetcher(i))
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		within := off + int64(n) - i*r.blockSize
-		if within >= int64(len(data)) {
-			return 0, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
+		want := min(end, (i+1)*r.blockSize) - (off + int64(n)) // bytes needed from this block
+		if within+want > int64(len(data)) {
+			return nil, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
 		}
-		n += copy(p[n:end-off], data[within:])
+		if share && first == last {
+			return data[within : within+want], nil
+		}
+		n += copy(p[n:end-off], data[within:within+want])
 	}
-	return n, nil
+	return p[:n], nil
 }
 
 // prefetch asks the cache for blocks [from, to) in runs of at most

@@ -296,3 +296,39 @@ func TestSharedBlockCache(t *testing.T) {
 		t.Fatalf("the second tree sent %d GETs for blocks the first one cached", more)
 	}
 }
+
+// Read hands out the cached block itself for a range inside one block, and
+// a copy in p for a range across blocks; both are the object's bytes.
+func TestReaderReadSharesBlocks(t *testing.T) {
+	fake, counting := newFake(t)
+	data := pattern(3*testBlock+100, 14)
+	put(t, fake, "f", data, nil)
+	r := openReader(t, newReaderFS(t, counting, nil), "f")
+	ctx := context.Background()
+	for _, tt := range []struct {
+		off, n int64
+		shared bool
+	}{
+		{10, 4096, true},                // inside block 0
+		{testBlock - 100, 200, false},   // across blocks 0 and 1
+		{3 * testBlock, 4096, true},     // the short last block, clamped to 100
+		{2*testBlock + 5, 200, true},    // inside block 2
+		{2*testBlock + 5, 65536, false}, // blocks 2 and 3
+	} {
+		p := make([]byte, tt.n)
+		got, err := r.Read(ctx, p, tt.off)
+		if err != nil {
+			t.Fatalf("Read(%d, %d): %v", tt.off, tt.n, err)
+		}
+		want := data[tt.off:min(tt.off+tt.n, int64(len(data)))]
+		if !bytes.Equal(got, want) {
+			t.Fatalf("Read(%d, %d): wrong bytes", tt.off, tt.n)
+		}
+		if shared := &got[0] != &p[0]; shared != tt.shared {
+			t.Errorf("Read(%d, %d): shared %v, want %v", tt.off, tt.n, shared, tt.shared)
+		}
+	}
+	if got, err := r.Read(ctx, make([]byte, 10), int64(len(data))); err != nil || len(got) != 0 {
+		t.Fatalf("Read at the end: %d bytes, %v", len(got), err)
+	}
+}
