@@ -97,8 +97,12 @@
 // MvChild) and gives it, and every node below a renamed directory, its new
 // key or prefix.
 //
-//   - FS (per mount): the block cache and the metadata cache, shared by
-//     every node and handle; each has its own lock (cache/doc.go).
+//   - FS (per tree): the block cache and the metadata cache, shared by
+//     every node and handle; each has its own lock (cache/doc.go). The
+//     trees of a connectors mount may share one block cache
+//     (Config.Blocks), never a metadata cache (connectors may point at
+//     different endpoints with the same bucket names; a block is safe to
+//     share because its key includes the ETag).
 //   - dirNode (per node): bucket, and its location (dirLoc, replaced
 //     atomically by a rename): prefix and dirCache (its view of the
 //     metadata cache). With bucket "" it is the root of s3://, whose
