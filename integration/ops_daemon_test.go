@@ -14,7 +14,7 @@ import (
 // TestDaemonMode: `objfs mount` without --foreground returns 0 only once
 // the mount answers (ls works the moment it returns), leaves one daemon
 // in its own session that serves reads and writes, and `objfs umount`
-// ends it with nothing left mounted.
+// returns once it has ended, with nothing left mounted.
 func TestDaemonMode(t *testing.T) {
 	t.Parallel()
 	srv := requireMountable(t)
@@ -60,11 +60,14 @@ func TestDaemonMode(t *testing.T) {
 		t.Fatal("the file written through the daemon differs in S3")
 	}
 
+	// objfs umount returns once the daemon has flushed and exited.
 	um := runCmd(t, objfsCmd(t, ep, parent, "umount", dir), time.Minute)
 	if um.code != 0 {
 		t.Fatalf("objfs umount exited %d: %s", um.code, um.stderr)
 	}
-	waitNoDaemon(t, dir, daemonWait)
+	if pids := daemonPIDs(t, dir); len(pids) != 0 {
+		t.Fatalf("daemon %v still running when objfs umount returned", pids)
+	}
 	if mountedAt(dir) {
 		t.Fatalf("%s still mounted after objfs umount", dir)
 	}

@@ -121,7 +121,9 @@ func TestKilledDaemonUmount(t *testing.T) {
 	if res := runCmd(t, objfsCmd(t, ep, m.parent, "umount", m.Dir), time.Minute); res.code != 0 {
 		t.Fatalf("objfs umount: exit %d: %s", res.code, res.stderr)
 	}
-	waitNoDaemon(t, m.Dir, daemonWait)
+	if pids := daemonPIDs(t, m.Dir); len(pids) != 0 {
+		t.Fatalf("daemon %v still running when objfs umount returned", pids)
+	}
 	os.Remove(logPath)
 }
 

@@ -59,7 +59,7 @@ func opsFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagLogFile, Category: catLogging,
 			Usage: "append logs to `FILE` (default: stderr in the foreground, syslog in the background)"},
 		&cli.DurationFlag{Name: flagShutdownTimeout, Category: catOperation, Value: defaultShutdownTimeout,
-			Usage: "after SIGTERM or SIGINT, how long to keep serving files that are being written, and then how long to upload what is pending"},
+			Usage: "after SIGTERM or SIGINT, how long (a `DURATION` such as 10m) to keep serving files that are being written, and then to upload what is pending"},
 		&cli.StringFlag{Name: flagMetricsAddr, Category: catOperation,
 			Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics, e.g. 127.0.0.1:9464"},
 		&cli.BoolFlag{Name: flagNoExec, Category: catPerms,

@@ -25,6 +25,9 @@
 //     child reports the mount ready on a pipe, or exits with the child's
 //     status and error; --foreground and NOTIFY_SOCKET stay attached.
 //     daemon_log.go: where logs go (--log-file, stderr, syslog).
+//     daemon_pidfile.go: the serving process's pid, recorded per
+//     mountpoint, so that `objfs umount` returns only once the daemon has
+//     flushed and exited.
 //   - notify.go: sd_notify (READY=1, STATUS=, STOPPING=1) without
 //     libsystemd.
 //   - serve.go: fs.New and Mount, then: check that the mount answers and
@@ -35,8 +38,9 @@
 //     serve_env.go: what a serving process sets up once for both mount
 //     paths (log destination, metrics server and its decorator and
 //     observer, lifecycle events), carried in the command's context.
-//   - umount.go (+ umount_linux.go / umount_other.go): `objfs umount` and the
-//     unmount helper that mount.go also uses for its lazy last resort.
+//   - umount.go (+ umount_linux.go / umount_other.go): `objfs umount` (which
+//     then waits for the mount's daemon to exit) and the unmount helper
+//     that serve.go also uses for its lazy detach.
 //   - version.go: `objfs version`.
 //   - connectors.go: `objfs connectors check FILE` (problems as FILE:LINE,
 //     warnings, and --path/--op explanations) and loading a connectors

@@ -88,8 +88,12 @@ func (s *serving) startMetrics(addr string) error {
 	return nil
 }
 
-// stop closes the metrics server and the log destination.
+// stop removes the pid file, closes the metrics server and the log
+// destination.
 func (s *serving) stop() {
+	if s.events.removePid != nil {
+		s.events.removePid()
+	}
 	if s.metricsSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		s.metricsSrv.Close(ctx)
@@ -209,6 +213,9 @@ type lifecycle struct {
 	note    string // printed on stderr when ready (logSink.note)
 	logFile *os.File
 	log     *slog.Logger
+	// removePid removes the pid file written when ready (set by Ready,
+	// called by serving.stop on the same goroutine).
+	removePid func()
 }
 
 // Ready is called once the mount answers.
@@ -216,6 +223,11 @@ func (l *lifecycle) Ready(mountpoint string) error {
 	if l.note != "" {
 		fmt.Fprintln(os.Stderr, l.note)
 	}
+	remove, err := writePidFile(mountpoint)
+	if err != nil {
+		l.log.Warn("cannot record the pid for objfs umount", "err", err)
+	}
+	l.removePid = remove
 	l.send("READY=1\n" + status("Serving %s", mountpoint))
 	return l.child.Ready(l.logFile)
 }

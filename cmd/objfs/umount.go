@@ -7,11 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 )
 
 const flagLazy = "lazy"
+
+// How `objfs umount` waits for the daemon of the mount to exit.
+const (
+	umountProgressEvery = 5 * time.Second
+	umountWaitMax       = 30 * time.Minute
+)
 
 func umountCommand() *cli.Command {
 	return &cli.Command{
@@ -28,7 +35,15 @@ func umountCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return newUnmounter().Unmount(path, c.Bool(flagLazy))
+			pid, serving := servingPID(path) // daemon_pidfile.go
+			if err := newUnmounter().Unmount(path, c.Bool(flagLazy)); err != nil {
+				return err
+			}
+			if !serving || c.Bool(flagLazy) {
+				return nil
+			}
+			// Return once the daemon has flushed and let go of its cache.
+			return waitExit(pid, c.App.ErrWriter, umountProgressEvery, umountWaitMax)
 		},
 	}
 }
