@@ -44,9 +44,9 @@ type Config struct {
 	// FileMode and DirMode are the permission bits of files and
 	// directories (DefaultFileMode, DefaultDirMode when zero).
 	FileMode, DirMode os.FileMode
-	// ReadOnly clears the write bits of every mode. In this version the
-	// tree never accepts changes whatever its value: every mutating call
-	// gives EROFS.
+	// ReadOnly refuses every change with EROFS (no request that could
+	// change a bucket is ever sent) and clears the write bits of every
+	// mode.
 	ReadOnly bool
 	// StatTTL is how long a file's attributes (from a listing or HEAD) are
 	// trusted before an open revalidates them with HEAD, how long a
