@@ -26,6 +26,12 @@
 //   - A streaming writer that must become staged (a write behind the
 //     uploaded parts, a read of uploaded bytes) first commits what it has
 //     uploaded as the object, then continues staged over that object.
+//   - A clean writer can follow its object to another key after a rename
+//     (Move), and a writer whose file was removed while open turns
+//     local-only (Preload, Detach): it never uploads again.
+//   - bufPool keeps the streaming part buffers for reuse, so that a long
+//     upload does not turn each part into garbage (the heap would grow to
+//     twice the budget between collections).
 //
 // # Modification times
 //
