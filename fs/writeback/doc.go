@@ -61,5 +61,6 @@
 // mu guards the set of live writers. Budget and slot acquisition never
 // happen while holding Uploader.mu. Order: Writer.mu, then Uploader.mu or
 // partSet.mu, or the budget; never the reverse. orphans.mu guards the
-// aborts to retry and is a leaf (no request is sent while holding it).
+// aborts to retry and is a leaf (no request is sent while holding it), as
+// is bufPool.mu (the free buffers).
 package writeback
