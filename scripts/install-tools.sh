@@ -46,6 +46,17 @@ install_systemd_analyze() {
 	command -v systemd-analyze >/dev/null || { echo "install-tools: systemd installed but no systemd-analyze" >&2; return 1; }
 }
 
+# The integration tests drive the mount with real tools; rsync is the one
+# a minimal Debian lacks.
+install_test_tools() {
+	[[ $(uname -s) == Linux ]] || return 0
+	command -v rsync >/dev/null && return 0
+	echo "install-tools: installing rsync (apt-get)"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >/dev/null
+	command -v rsync >/dev/null || { echo "install-tools: rsync installed but not found" >&2; return 1; }
+}
+
 install_minio() {
 	[[ -x $MINIO_DIR/minio ]] && return 0
 	echo "install-tools: building MinIO $MINIO_VERSION into $MINIO_DIR (several minutes the first time)"
@@ -58,4 +69,5 @@ install_minio() {
 
 install_fuse
 install_systemd_analyze
+install_test_tools
 install_minio
