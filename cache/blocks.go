@@ -28,8 +28,9 @@ func (k BlockKey) validate() error {
 }
 
 // FetchFunc fetches one block from the store. It must return a slice it
-// will never touch again (the cache keeps it and hands it to readers) of
-// at most BlockSize bytes; only an object's last block may be shorter.
+// will never touch again (the cache keeps it, hands it to readers and
+// reuses it for another block once evicted: see Buffer) of at most
+// BlockSize bytes; only an object's last block may be shorter.
 type FetchFunc func(ctx context.Context) ([]byte, error)
 
 // Blocks is the two-tier block cache. It is safe for concurrent use.
@@ -48,12 +49,19 @@ type Blocks struct {
 	prefetchSlots chan struct{}
 	writeSlots    chan struct{}
 	pendingWrites atomic.Int64
+	// free holds the buffers of recycled blocks for fetches to reuse.
+	free *freeList
 
 	mu      sync.Mutex // guards flights, closed; fills.Add happens under it
 	flights map[BlockKey]*fill
 	closed  bool
 	fills   sync.WaitGroup // running fill goroutines
 }
+
+// freeBuffers bounds the free list of recycled block buffers: enough to
+// cover the fetches of a busy moment (at most this many blocks of memory
+// beyond MemBytes).
+const freeBuffers = 16
 
 // NewBlocks builds a cache from cfg (defaults applied, then validated).
 // With a DiskDir it locks the directory (ErrCacheDirBusy if another cache
@@ -68,6 +76,7 @@ func NewBlocks(cfg BlockConfig) (*Blocks, error) {
 		flights:       make(map[BlockKey]*fill),
 		prefetchSlots: make(chan struct{}, cfg.MaxPrefetch),
 		writeSlots:    make(chan struct{}, cfg.DiskWriters),
+		free:          newFreeList(int(cfg.BlockSize), freeBuffers),
 	}
 	b.mem = newMemTier(cfg.MemBytes, &b.ctr)
 	if cfg.DiskDir != "" {
@@ -84,45 +93,79 @@ func NewBlocks(cfg BlockConfig) (*Blocks, error) {
 // BlockSize is the configured block size.
 func (b *Blocks) BlockSize() int64 { return b.cfg.BlockSize }
 
-// Get returns block k: from memory, else from disk (verified), else from
-// fetch. Concurrent Gets of one key share one fill (one disk read or one
-// fetch). The fill runs detached from ctx, bounded by FetchTimeout and
-// cancelled by Close: a caller whose ctx ends gets ctx's error at once,
-// while the fill goes on for the other waiters and for the cache. A fill
-// error is returned to every waiter and not cached.
+// Acquire returns block k held for reading: from memory, else from disk
+// (verified), else from fetch. Concurrent callers for one key share one
+// fill (one disk read or one fetch). The fill runs detached from ctx,
+// bounded by FetchTimeout and cancelled by Close: a caller whose ctx ends
+// gets ctx's error at once, while the fill goes on for the other waiters
+// and for the cache. A fill error is returned to every waiter and not
+// cached.
 //
-// The returned slice is shared and must not be modified; it stays valid
-// after the block is evicted.
-func (b *Blocks) Get(ctx context.Context, k BlockKey, fetch FetchFunc) ([]byte, error) {
+// The View's bytes must not be modified, and stay valid until Release,
+// even if the block is evicted meanwhile; the caller must Release it.
+func (b *Blocks) Acquire(ctx context.Context, k BlockKey, fetch FetchFunc) (View, error) {
 	if err := k.validate(); err != nil {
-		return nil, err
+		return View{}, err
 	}
-	if data, ok := b.mem.get(k); ok {
-		b.ctr.memHits.Add(1)
-		return data, nil
+	if bl, ok := b.mem.get(k); ok {
+		if v, ok := bl.view(); ok {
+			b.ctr.memHits.Add(1)
+			return v, nil
+		}
 	}
 	b.ctr.memMisses.Add(1)
-	for attempt := 1; ; attempt++ {
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		f, err := b.startFill(k, fetch, false)
 		if err != nil {
-			return nil, err
+			return View{}, err
 		}
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return View{}, ctx.Err()
 		}
-		// A prefetch run that ended before this block: fetch it alone
-		// (another run may have claimed it meanwhile, hence the bound).
-		if !errors.Is(f.err, errRunAborted) || attempt == maxRunRetries {
-			return f.data, f.err
+		switch {
+		case errors.Is(f.err, errRunAborted):
+			// A prefetch run that ended before this block: fetch it
+			// alone (another run may claim it meanwhile, hence the bound).
+			continue
+		case f.err != nil:
+			return View{}, f.err
 		}
+		if v, ok := f.blk.view(); ok {
+			return v, nil
+		}
+		// Recycled before we could read it (a tiny cache under
+		// pressure): look again.
 	}
+	return b.private(k, fetch)
 }
 
-// maxRunRetries bounds how often Get starts over after the prefetch run it
-// waited on ended before its block.
-const maxRunRetries = 3
+// maxAttempts bounds the fills Acquire waits for before it fetches a
+// private copy (see private).
+const maxAttempts = 4
+
+// private fetches k for one caller, outside the cache: the way out when
+// the cache keeps losing k before the caller can read it.
+func (b *Blocks) private(k BlockKey, fetch FetchFunc) (View, error) {
+	data, err := b.fetch(k, fetch)
+	if err != nil {
+		return View{}, err
+	}
+	bl := &block{data: data}
+	bl.mu.RLock()
+	return View{bl: bl}, nil
+}
+
+// Get is Acquire for callers that keep the bytes: it returns a copy.
+func (b *Blocks) Get(ctx context.Context, k BlockKey, fetch FetchFunc) ([]byte, error) {
+	v, err := b.Acquire(ctx, k, fetch)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Release()
+	return append([]byte(nil), v.Bytes()...), nil
+}
 
 // Contains reports whether k is in memory or on disk (or was just filled
 // and is being written to disk), without fetching or touching recency.

@@ -6,10 +6,10 @@ import (
 )
 
 // fill is one in-flight load of a block, shared by every Get of its key.
-// data and err are written once, before done is closed.
+// blk and err are written once, before done is closed.
 type fill struct {
 	done chan struct{}
-	data []byte
+	blk  *block
 	err  error
 }
 
@@ -52,27 +52,30 @@ var errAlreadyInFlight = fmt.Errorf("fill already in flight")
 
 // run performs one fill: memory (a fill that finished between the caller's
 // memory check and its flight lookup), then disk, then fetch. Waiters are
-// released as soon as the data is in memory; the disk write happens after,
-// while the fill stays in flights so that a Get arriving meanwhile (even
-// after the memory tier evicted the block) is served from it. A prefetch
-// slot is released with the waiters: the disk tier never slows reads.
+// released as soon as the block is in memory; the disk write happens
+// after, while the fill stays in flights so that a Get arriving meanwhile
+// is served from it. A prefetch slot is released with the waiters: the
+// disk tier never slows reads.
 func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 	defer b.fills.Done()
-	data, fetched, err := b.load(k, fetch)
-	f.data, f.err = data, err
-	if err == nil {
-		b.saveLate(b.mem.add(k, data))
-	} else {
+	bl, src, err := b.load(k, fetch)
+	f.blk, f.err = bl, err
+	var drops []dropped
+	switch {
+	case err != nil:
 		// Out of flights before the waiters wake: a Get that retries
 		// after this error must start a new fill, not join this one.
 		b.dropFlight(k, f)
+	case src != fromMemory:
+		drops = b.mem.add(k, bl)
 	}
 	close(f.done)
+	b.letGo(drops)
 	if prefetch {
 		<-b.prefetchSlots
 	}
-	if err == nil && fetched && b.disk != nil {
-		b.writeToDisk(k, data)
+	if err == nil && src == fromStore && b.disk != nil {
+		b.writeToDisk(k, bl)
 	}
 	b.dropFlight(k, f)
 }
@@ -82,8 +85,8 @@ func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 // write, the block is skipped (and counted): a disk slower than the network
 // then costs no read throughput or memory. A skipped block still in the
 // memory tier is marked unsaved there, and written when it is evicted or
-// at Close (saveLate).
-func (b *Blocks) writeToDisk(k BlockKey, data []byte) {
+// at Close (letGo, saveUnsaved).
+func (b *Blocks) writeToDisk(k BlockKey, bl *block) {
 	if b.pendingWrites.Add(1) > int64(b.cfg.DiskWriteQueue) {
 		b.pendingWrites.Add(-1)
 		b.ctr.diskWritesSkipped.Add(1)
@@ -93,24 +96,46 @@ func (b *Blocks) writeToDisk(k BlockKey, data []byte) {
 	defer b.pendingWrites.Add(-1)
 	b.writeSlots <- struct{}{} // not abandoned on Close: Close finishes queued writes
 	defer func() { <-b.writeSlots }()
-	b.disk.store(k, data)
+	b.store(k, bl)
 }
 
-// load finds k's bytes below the caller's memory check; fetched reports
-// whether they came from the store (and so belong on disk).
-func (b *Blocks) load(k BlockKey, fetch FetchFunc) (data []byte, fetched bool, err error) {
-	if data, ok := b.mem.get(k); ok {
-		return data, false, nil
+// store writes bl to disk unless it was recycled meanwhile.
+func (b *Blocks) store(k BlockKey, bl *block) bool {
+	v, ok := bl.view()
+	if !ok {
+		return false
+	}
+	defer v.Release()
+	b.disk.store(k, v.Bytes())
+	return true
+}
+
+// Where load found a block.
+type source int
+
+const (
+	fromMemory source = iota
+	fromDisk
+	fromStore
+)
+
+// load finds k's block below the caller's memory check.
+func (b *Blocks) load(k BlockKey, fetch FetchFunc) (*block, source, error) {
+	if bl, ok := b.mem.get(k); ok {
+		return bl, fromMemory, nil
 	}
 	if b.disk != nil {
 		if data, ok := b.disk.load(k); ok {
 			b.ctr.diskHits.Add(1)
-			return data, false, nil
+			return &block{data: data}, fromDisk, nil
 		}
 	}
 	b.ctr.diskMisses.Add(1)
-	data, err = b.fetch(k, fetch)
-	return data, err == nil, err
+	data, err := b.fetch(k, fetch)
+	if err != nil {
+		return nil, fromStore, err
+	}
+	return &block{data: data}, fromStore, nil
 }
 
 func (b *Blocks) fetch(k BlockKey, fetch FetchFunc) ([]byte, error) {
@@ -128,17 +153,20 @@ func (b *Blocks) fetch(k BlockKey, fetch FetchFunc) ([]byte, error) {
 	return data, nil
 }
 
-// saveLate writes blocks the disk tier skipped, now that the memory tier
-// evicted them, each on its own goroutine under the same queue bound (a
-// block skipped again is lost to the disk tier).
-func (b *Blocks) saveLate(blocks []keyed) {
-	if b.disk == nil {
-		return
-	}
-	for _, kb := range blocks {
+// letGo handles blocks the memory tier dropped: each is recycled, after a
+// late disk write if the disk tier had skipped it (on its own goroutine,
+// under the same queue bound: a block skipped again is lost to the disk
+// tier).
+func (b *Blocks) letGo(drops []dropped) {
+	for _, d := range drops {
+		if !d.unsaved || b.disk == nil {
+			b.recycle(d.bl)
+			continue
+		}
 		b.fills.Add(1)
 		go func() {
 			defer b.fills.Done()
+			defer b.recycle(d.bl)
 			if b.pendingWrites.Add(1) > int64(b.cfg.DiskWriteQueue) {
 				b.pendingWrites.Add(-1)
 				return
@@ -146,8 +174,9 @@ func (b *Blocks) saveLate(blocks []keyed) {
 			defer b.pendingWrites.Add(-1)
 			b.writeSlots <- struct{}{}
 			defer func() { <-b.writeSlots }()
-			b.disk.store(kb.k, kb.data)
-			b.ctr.diskWritesLate.Add(1)
+			if b.store(d.k, d.bl) {
+				b.ctr.diskWritesLate.Add(1)
+			}
 		}()
 	}
 }
@@ -159,8 +188,9 @@ func (b *Blocks) saveUnsaved() {
 	if b.disk == nil {
 		return
 	}
-	for _, kb := range b.mem.takeUnsaved() {
-		b.disk.store(kb.k, kb.data)
-		b.ctr.diskWritesLate.Add(1)
+	for _, d := range b.mem.takeUnsaved() {
+		if b.store(d.k, d.bl) {
+			b.ctr.diskWritesLate.Add(1)
+		}
 	}
 }

@@ -12,9 +12,9 @@ import (
 // evicts from the LRU end until a new block fits; the entry limit is set so
 // high it never triggers.
 //
-// Blocks are accounted by capacity (what they really pin), and a block is
-// only ever dropped from the index, never reused: a slice handed to a
-// caller stays valid after eviction.
+// Blocks are accounted by capacity (what they really pin). A dropped block
+// is handed back to the caller, which recycles it (buffer.go) once its
+// readers are done: a View stays valid after eviction.
 //
 // An entry is unsaved when the disk tier skipped writing it (its queue was
 // full): the tier hands such blocks back when it evicts them, and lists
@@ -25,18 +25,21 @@ type memTier struct {
 
 	mu    sync.Mutex // guards lru, the entries' unsaved flags, and bytes
 	lru   *simplelru.LRU[BlockKey, *memEntry]
-	bytes int64 // sum of cap() of the slices in lru; <= budget
+	bytes int64 // sum of cap() of the blocks' data in lru; <= budget
 }
 
 type memEntry struct {
-	data    []byte
+	bl      *block
+	size    int64 // cap of its data when added
 	unsaved bool
 }
 
-// keyed is a block and its key.
-type keyed struct {
-	k    BlockKey
-	data []byte
+// dropped is a block the tier let go of: the caller writes it to disk if
+// unsaved, then recycles it.
+type dropped struct {
+	k       BlockKey
+	bl      *block
+	unsaved bool
 }
 
 func newMemTier(budget int64, ctr *blockCounters) *memTier {
@@ -48,14 +51,14 @@ func newMemTier(budget int64, ctr *blockCounters) *memTier {
 }
 
 // get returns the block and marks it most recently used.
-func (m *memTier) get(k BlockKey) ([]byte, bool) {
+func (m *memTier) get(k BlockKey) (*block, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.lru.Get(k)
 	if !ok {
 		return nil, false
 	}
-	return e.data, true
+	return e.bl, true
 }
 
 // contains reports presence without touching recency.
@@ -65,36 +68,36 @@ func (m *memTier) contains(k BlockKey) bool {
 	return m.lru.Contains(k)
 }
 
-// add stores data as k's block, evicting least recently used blocks first
-// so the budget holds at every moment another goroutine can observe. A
-// block larger than the whole budget is not stored. It returns the evicted
-// blocks that were unsaved.
-func (m *memTier) add(k BlockKey, data []byte) []keyed {
-	size := int64(cap(data))
+// add stores bl as k's block, evicting least recently used blocks first
+// so the budget holds at every moment another goroutine can observe. It
+// returns the blocks it let go of (evicted, or replaced), which the caller
+// must recycle; a block larger than the whole budget is not stored, and is
+// returned too.
+func (m *memTier) add(k BlockKey, bl *block) []dropped {
+	size := int64(cap(bl.data))
 	if size > m.budget {
-		return nil
+		return []dropped{{k: k, bl: bl}}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var out []dropped
 	if old, ok := m.lru.Peek(k); ok {
 		m.lru.Remove(k)
-		m.bytes -= int64(cap(old.data))
+		m.bytes -= old.size
+		out = append(out, dropped{k, old.bl, old.unsaved})
 	}
-	var unsaved []keyed
 	for m.bytes+size > m.budget {
 		oldKey, old, ok := m.lru.RemoveOldest()
 		if !ok {
 			break
 		}
-		m.bytes -= int64(cap(old.data))
+		m.bytes -= old.size
 		m.ctr.memEvictions.Add(1)
-		if old.unsaved {
-			unsaved = append(unsaved, keyed{oldKey, old.data})
-		}
+		out = append(out, dropped{oldKey, old.bl, old.unsaved})
 	}
-	m.lru.Add(k, &memEntry{data: data})
+	m.lru.Add(k, &memEntry{bl: bl, size: size})
 	m.bytes += size
-	return unsaved
+	return out
 }
 
 // markUnsaved flags k's block, if it is here, as not written to disk. It
@@ -110,14 +113,14 @@ func (m *memTier) markUnsaved(k BlockKey) bool {
 }
 
 // takeUnsaved returns the unsaved blocks and clears their flags.
-func (m *memTier) takeUnsaved() []keyed {
+func (m *memTier) takeUnsaved() []dropped {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []keyed
+	var out []dropped
 	for _, k := range m.lru.Keys() {
 		if e, _ := m.lru.Peek(k); e.unsaved {
 			e.unsaved = false
-			out = append(out, keyed{k, e.data})
+			out = append(out, dropped{k, e.bl, true})
 		}
 	}
 	return out

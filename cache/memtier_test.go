@@ -15,7 +15,7 @@ func (m *memTier) checkInvariant() (counted, summed int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, v := range m.lru.Values() {
-		summed += int64(cap(v.data))
+		summed += v.size
 	}
 	return m.bytes, summed
 }

@@ -162,9 +162,11 @@ func (b *Blocks) runFill(first BlockKey, fills []*fill, run RunFetchFunc) {
 // so that a slow disk never stalls the stream (the fill stays in flights
 // until it is written, as in run).
 func (b *Blocks) finishRunBlock(k BlockKey, f *fill, data []byte) {
-	f.data = data
-	b.saveLate(b.mem.add(k, data))
+	bl := &block{data: data}
+	f.blk = bl
+	drops := b.mem.add(k, bl)
 	close(f.done)
+	b.letGo(drops)
 	if b.disk == nil {
 		b.dropFlight(k, f)
 		return
@@ -172,7 +174,7 @@ func (b *Blocks) finishRunBlock(k BlockKey, f *fill, data []byte) {
 	b.fills.Add(1)
 	go func() {
 		defer b.fills.Done()
-		b.writeToDisk(k, data)
+		b.writeToDisk(k, bl)
 		b.dropFlight(k, f)
 	}()
 }

@@ -197,14 +197,14 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 		return h.n.readWriter(ctx, w, dest, off)
 	}
 	r, etag := h.reader()
-	data, err := r.Read(ctx, dest, off) // may be the cached block itself: no copy
+	data, release, err := r.Read(ctx, dest, off) // may be the cached block itself: no copy
 	if err != nil {
 		if errors.Is(err, remote.ErrPreconditionFailed) {
 			return nil, h.changed(etag)
 		}
 		return nil, h.n.fsys.fail("read", h.n.path(), err)
 	}
-	return fuse.ReadResultData(data), 0
+	return readResult(data, release), 0
 }
 
 // reader returns the handle's reader and the ETag it pins; a lazy handle

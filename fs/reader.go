@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hanwen/go-fuse/v2/fuse"
+
 	"github.com/objfs/objfs/cache"
 	"github.com/objfs/objfs/remote"
 )
@@ -52,31 +54,32 @@ func newReader(f *FS, obj object) *reader {
 // ReadAt reads into p from off. It returns fewer bytes than len(p) only at
 // the end of the object, and 0, nil at or past the end.
 func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	data, err := r.read(ctx, p, off, false)
+	data, _, err := r.read(ctx, p, off, false)
 	return len(data), err
 }
 
 // Read is ReadAt for FUSE: it returns the bytes read, which are a slice of
-// the cached block itself, not a copy in p, when they lie within one block
-// (blocks are immutable and stay valid after eviction, so go-fuse may
-// write the slice to the kernel at leisure).
-func (r *reader) Read(ctx context.Context, p []byte, off int64) ([]byte, error) {
+// the cached block itself, not a copy in p, when they lie within one
+// block; the block then stays held (valid, not reused) until the caller
+// calls release, once go-fuse has written the reply. release is nil when
+// nothing is held.
+func (r *reader) Read(ctx context.Context, p []byte, off int64) (data []byte, release func(), err error) {
 	return r.read(ctx, p, off, true)
 }
 
 // read reads [off, off+len(p)) clamped to the object; with share, a range
-// inside one block is returned as a slice of it.
-func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]byte, error) {
+// inside one block is returned as a slice of it, held until release.
+func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]byte, func(), error) {
 	if off < 0 {
-		return nil, fmt.Errorf("read %s: negative offset %d", r.name(), off)
+		return nil, nil, fmt.Errorf("read %s: negative offset %d", r.name(), off)
 	}
 	end := min(off+int64(len(p)), r.obj.size)
 	if off >= end {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if r.obj.etag == "" {
 		n, err := r.readUncached(ctx, p[:end-off], off)
-		return p[:n], err
+		return p[:n], nil, err
 	}
 	if from, to := r.ra.observe(off, end); from < to {
 		r.prefetch(from, to)
@@ -87,21 +90,24 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]b
 	}
 	n := 0
 	for i := first; i <= last; i++ {
-		data, err := r.blocks.Get(ctx, r.key(i), r.fetcher(i))
+		v, err := r.blocks.Acquire(ctx, r.key(i), r.fetcher(i))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		data := v.Bytes()
 		within := off + int64(n) - i*r.blockSize
 		want := min(end, (i+1)*r.blockSize) - (off + int64(n)) // bytes needed from this block
 		if within+want > int64(len(data)) {
-			return nil, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
+			v.Release()
+			return nil, nil, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
 		}
 		if share && first == last {
-			return data[within : within+want], nil
+			return data[within : within+want], v.Release, nil
 		}
 		n += copy(p[n:end-off], data[within:within+want])
+		v.Release()
 	}
-	return p[:n], nil
+	return p[:n], nil, nil
 }
 
 // prefetch asks the cache for blocks [from, to) in runs of at most
@@ -132,7 +138,7 @@ func (r *reader) fetchRun(ctx context.Context, first int64, n int, put func([]by
 	}
 	defer body.Close()
 	for pos := off; pos < end; pos += r.blockSize {
-		data := make([]byte, min(r.blockSize, end-pos))
+		data := r.blocks.Buffer(int(min(r.blockSize, end-pos)))
 		if _, err := io.ReadFull(body, data); err != nil {
 			return fmt.Errorf("get %s [%d,+%d): body at %d: %w", r.name(), off, end-off, pos, err)
 		}
@@ -166,7 +172,7 @@ func (r *reader) get(ctx context.Context, off, length int64, etag string) ([]byt
 		return nil, fmt.Errorf("get %s [%d,+%d) etag %s: %w", r.name(), off, length, etag, err)
 	}
 	defer body.Close()
-	data := make([]byte, length)
+	data := r.blocks.Buffer(int(length))
 	if _, err := io.ReadFull(body, data); err != nil {
 		return nil, fmt.Errorf("get %s [%d,+%d): body: %w", r.name(), off, length, err)
 	}
@@ -188,3 +194,23 @@ func (r *reader) name() string { return s3Scheme + r.obj.bucket + "/" + r.obj.ke
 
 // release ends the handle's reads. Its blocks stay in the shared cache.
 func (r *reader) release() {}
+
+// heldResult is a FUSE read reply whose bytes are a cached block held for
+// reading: go-fuse calls Done once it has written them to the kernel, and
+// only then may the block be recycled.
+type heldResult struct {
+	data    []byte
+	release func()
+}
+
+func (r heldResult) Bytes([]byte) ([]byte, fuse.Status) { return r.data, fuse.OK }
+func (r heldResult) Size() int                          { return len(r.data) }
+func (r heldResult) Done()                              { r.release() }
+
+// readResult is the FUSE reply for what Read returned.
+func readResult(data []byte, release func()) fuse.ReadResult {
+	if release == nil {
+		return fuse.ReadResultData(data)
+	}
+	return heldResult{data: data, release: release}
+}

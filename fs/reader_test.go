@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hanwen/go-fuse/v2/fuse"
+
 	"github.com/objfs/objfs/remote"
 )
 
@@ -316,7 +318,7 @@ func TestReaderReadSharesBlocks(t *testing.T) {
 		{2*testBlock + 5, 65536, false}, // blocks 2 and 3
 	} {
 		p := make([]byte, tt.n)
-		got, err := r.Read(ctx, p, tt.off)
+		got, release, err := r.Read(ctx, p, tt.off)
 		if err != nil {
 			t.Fatalf("Read(%d, %d): %v", tt.off, tt.n, err)
 		}
@@ -324,11 +326,16 @@ func TestReaderReadSharesBlocks(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("Read(%d, %d): wrong bytes", tt.off, tt.n)
 		}
-		if shared := &got[0] != &p[0]; shared != tt.shared {
-			t.Errorf("Read(%d, %d): shared %v, want %v", tt.off, tt.n, shared, tt.shared)
+		if shared := &got[0] != &p[0]; shared != tt.shared || shared != (release != nil) {
+			t.Errorf("Read(%d, %d): shared %v, release %v, want shared %v", tt.off, tt.n, shared, release != nil, tt.shared)
 		}
+		res := readResult(got, release)
+		if b, st := res.Bytes(nil); st != fuse.OK || !bytes.Equal(b, want) || res.Size() != len(want) {
+			t.Errorf("Read(%d, %d): the FUSE reply differs", tt.off, tt.n)
+		}
+		res.Done()
 	}
-	if got, err := r.Read(ctx, make([]byte, 10), int64(len(data))); err != nil || len(got) != 0 {
+	if got, release, err := r.Read(ctx, make([]byte, 10), int64(len(data))); err != nil || len(got) != 0 || release != nil {
 		t.Fatalf("Read at the end: %d bytes, %v", len(got), err)
 	}
 }
