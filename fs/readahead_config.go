@@ -8,11 +8,12 @@ import (
 	"github.com/objfs/objfs/cache"
 )
 
-// Defaults for ReadCacheConfig. Measured with `make bench` on the 2-core
-// development VM against MinIO on loopback (see bench/doc.go): eight
-// ranged GETs in flight saturate one reader there, and a 64 MiB window
-// keeps them busy through the jitter of a slow GET; more prefetch only
-// evicts blocks before they are read.
+// Defaults for ReadCacheConfig. A 64 MiB window fetched in runs of 8 MiB
+// (reader.go) keeps four to eight ranged GETs in flight for one
+// sequential reader, about what the AWS CLI and mountpoint-s3 use; on the
+// 2-core development VM, against MinIO on loopback, windows of 16 and
+// 64 MiB and runs of 4 to 32 MiB were all within the noise of other work
+// on the machine (`make bench`, bench/doc.go).
 const (
 	DefaultCacheMemBytes  int64 = 256 << 20
 	DefaultCacheDiskBytes int64 = 4 << 30
