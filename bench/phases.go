@@ -12,29 +12,43 @@ import (
 
 const rssSlack = 64 << 20 // the peak RSS goal: --cache-size + 64 MiB
 
+// seqRounds is how often each cold sequential read runs, interleaved
+// (raw stream, raw ranged, objfs); the best of each counts, so that other
+// work on the machine skews the ratio less.
+const seqRounds = 2
+
 // seqPhase: workloads 1 and 2, the peak RSS during 1, and random reads
 // over a warm block cache (while the warm mount is up).
 func (r *runner) seqPhase(ctx context.Context) error {
-	r.drop()
-	stream, err := r.e.rawSeqStream(ctx, bigKey)
-	if err != nil {
-		return fmt.Errorf("raw stream: %w", err)
-	}
-	r.drop()
-	par, err := r.e.rawSeqParallel(ctx, bigKey, r.cfg.big)
-	if err != nil {
-		return fmt.Errorf("raw parallel: %w", err)
+	var stream seqResult
+	var par, cold float64
+	var rss int64
+	for round := range seqRounds {
+		r.drop()
+		s, err := r.e.rawSeqStream(ctx, bigKey)
+		if err != nil {
+			return fmt.Errorf("raw stream: %w", err)
+		}
+		r.drop()
+		p, err := r.e.rawSeqParallel(ctx, bigKey, r.cfg.big)
+		if err != nil {
+			return fmt.Errorf("raw parallel: %w", err)
+		}
+		c, peak, err := r.coldRead(s)
+		if err != nil {
+			return err
+		}
+		logf("cold sequential, round %d: raw one GET %.0f MB/s, %d ranged GETs %.0f MB/s; objfs %.0f MB/s",
+			round+1, s.mbps, rangeWorkers, p, c)
+		if s.mbps > stream.mbps {
+			stream = s
+		}
+		par, cold, rss = math.Max(par, p), math.Max(cold, c), max(rss, peak)
 	}
 	raw := math.Max(stream.mbps, par)
-	logf("raw sequential: one GET %.0f MB/s, %d ranged GETs %.0f MB/s", stream.mbps, rangeWorkers, par)
-
-	cold, rss, err := r.coldRead(stream)
-	if err != nil {
-		return err
-	}
 	r.add(row{workload: "1. cold sequential read " + fmtSize(r.cfg.big), unit: "MB/s", objfs: cold, raw: raw,
 		goal: ">= 0.9x raw", met: judge(cold >= 0.9*raw),
-		note: fmt.Sprintf("raw: 1 GET %.0f, %d ranged GETs %.0f", stream.mbps, rangeWorkers, par)})
+		note: fmt.Sprintf("best of %d; raw: 1 GET %.0f, %d ranged GETs of %d MiB %.0f", seqRounds, stream.mbps, rangeWorkers, rangeSize>>20, par)})
 	r.addRSS("6a. peak RSS during 1", rss, r.cfg.cacheSize)
 	return r.warmPhase(ctx, stream, raw, cold)
 }

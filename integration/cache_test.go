@@ -240,3 +240,38 @@ func putmanyBinary(t *testing.T) string {
 	}
 	return putmanyBuilt.path
 }
+
+// TestCachedDirectorySendsNothing: once a directory is listed, ls -l,
+// find, du and cat of a file read before send no request while the TTLs
+// last (the listing, the attributes and the blocks are cached).
+func TestCachedDirectorySendsNothing(t *testing.T) {
+	srv := requireMountable(t)
+	bucket := srv.NewBucket(t)
+	objs := map[string][]byte{}
+	for i := range 200 {
+		objs[fmt.Sprintf("d/f%03d", i)] = randomBytes(uint64(i), 1000+i)
+	}
+	putMany(t, srv.SDK(), bucket, objs, 16)
+	proxy := startCountingProxy(t, srv.Endpoint)
+	ep := serverEndpoint(srv)
+	ep.URL = proxy.URL
+	m := mountVia(t, ep, "s3://"+bucket, "--stat-ttl", "10m", "--list-ttl", "10m")
+	mustRun(t, "ls", "-l", m.Path("d"))
+	mustRun(t, "cat", m.Path("d", "f007"))
+	t.Logf("first ls -l and cat: %v", proxy.Counts())
+
+	proxy.Reset()
+	if n := len(parseLsL(t, mustRun(t, "ls", "-l", m.Path("d")))); n != 200 {
+		t.Errorf("ls -l listed %d entries, want 200", n)
+	}
+	if n := len(lines(mustRun(t, "find", m.Path("d"), "-type", "f"))); n != 200 {
+		t.Errorf("find listed %d files, want 200", n)
+	}
+	mustRun(t, "du", "-s", m.Path("d"))
+	if got := mustRun(t, "cat", m.Path("d", "f007")); got != string(objs["d/f007"]) {
+		t.Error("cat of a cached file: wrong bytes")
+	}
+	if counts := proxy.Counts(); len(counts) != 0 {
+		t.Errorf("a cached directory sent requests: %v: %v", counts, proxy.Seen())
+	}
+}
