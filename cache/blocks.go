@@ -61,7 +61,7 @@ type Blocks struct {
 // freeBuffers bounds the free list of recycled block buffers: enough to
 // cover the fetches of a busy moment (at most this many blocks of memory
 // beyond MemBytes).
-const freeBuffers = 16
+const freeBuffers = 8
 
 // NewBlocks builds a cache from cfg (defaults applied, then validated).
 // With a DiskDir it locks the directory (ErrCacheDirBusy if another cache
