@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 )
 
-// Server serves /metrics over HTTP until Close.
+// Server serves /metrics (and Go's /debug/pprof/) over HTTP until Close.
 type Server struct {
 	srv  *http.Server
 	ln   net.Listener
@@ -26,6 +27,14 @@ func (m *Metrics) Listen(addr string) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
+	// Go's profiler, for operators chasing CPU or memory on a live mount
+	// (go tool pprof http://ADDR/debug/pprof/profile): the address is the
+	// operator's choice, loopback by default like the metrics themselves.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
