@@ -15,21 +15,31 @@ var errShortBody = errors.New("body is shorter than its declared size")
 // MD5 in the form of a Content-MD5 header (base64) and rewinds body to its
 // start again.
 func bodyMD5(body io.ReadSeeker, size int64) (string, error) {
+	sum, err := bodySum(body, size)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(sum), nil
+}
+
+// bodySum is bodyMD5's digest as bytes: the first size bytes of body, read
+// from its start, which it rewinds to again.
+func bodySum(body io.ReadSeeker, size int64) ([]byte, error) {
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
-		return "", fmt.Errorf("rewind body: %w", err)
+		return nil, fmt.Errorf("rewind body: %w", err)
 	}
 	h := md5.New()
 	n, err := io.CopyN(h, body, size)
 	if errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("%w (%d of %d bytes)", errShortBody, n, size)
+		return nil, fmt.Errorf("%w (%d of %d bytes)", errShortBody, n, size)
 	}
 	if err != nil {
-		return "", fmt.Errorf("read body: %w", err)
+		return nil, fmt.Errorf("read body: %w", err)
 	}
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
-		return "", fmt.Errorf("rewind body: %w", err)
+		return nil, fmt.Errorf("rewind body: %w", err)
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+	return h.Sum(nil), nil
 }
 
 // sizedBody exposes exactly the first size bytes of a ReadSeeker, so that a

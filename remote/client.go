@@ -46,9 +46,11 @@ type Client interface {
 
 	// Put stores Body (exactly Size bytes) as the whole object, with an
 	// integrity checksum the server verifies. With IfNoneMatch it fails with
-	// ErrPreconditionFailed if the key already exists. The result carries
-	// Key, Size, ETag and the metadata sent (LastModified is zero: S3 does
-	// not report it).
+	// ErrPreconditionFailed if the key already exists — except, under
+	// WithRetry, when what exists is this call's own earlier attempt whose
+	// answer was lost (same ETag and metadata): that is a success. The
+	// result carries Key, Size, ETag and the metadata sent (LastModified is
+	// zero: S3 does not report it).
 	Put(ctx context.Context, req PutRequest) (ObjectInfo, error)
 
 	// Copy copies one object server-side (objects up to 5 GiB; larger ones
@@ -86,10 +88,15 @@ type Multipart interface {
 	UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Part, error)
 	// CompleteMultipart assembles the parts (sorted by number) into the
 	// object. With IfNoneMatch it fails with ErrPreconditionFailed if the key
-	// exists (where the server supports conditional writes). The result
+	// exists (where the server supports conditional writes); ErrNotFound
+	// when the upload is gone. Under WithRetry neither is reported when an
+	// earlier attempt whose answer was lost completed it: the key then
+	// holds the parts' multipart ETag, and the call succeeds. The result
 	// carries Key and ETag, and Size -1 (unknown).
 	CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (ObjectInfo, error)
-	// AbortMultipart discards an upload and its parts.
+	// AbortMultipart discards an upload and its parts: ErrNotFound when the
+	// upload is gone (completed, aborted, or a retried abort's own earlier
+	// attempt), which callers treat as done.
 	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
 	// ListMultipartUploads lists incomplete uploads under prefix.
 	ListMultipartUploads(ctx context.Context, bucket, prefix string) ([]Upload, error)

@@ -17,8 +17,9 @@
 //   - Fake (fake*.go): in memory, honouring every contract, with fault
 //     injection (FailNext, SetHook) for tests of the layers above.
 //   - WithRetry (retry*.go): retries retryable errors with exponential
-//     backoff and full jitter, rewinding request bodies; see WithRetry for
-//     what it does not retry.
+//     backoff and full jitter, rewinding request bodies, and recognises a
+//     conditional write refused by its own earlier attempt (see Retries
+//     below); see WithRetry for what it does not retry.
 //   - Counting (counting.go): counts calls per operation.
 //
 // Config types (S3Config, RetryConfig) have WithDefaults and Validate; the
@@ -75,20 +76,28 @@
 // # Retries and non-idempotent calls
 //
 // A retried write whose first attempt reached the server but whose answer
-// was lost can report a failure for work that was done: a Put with
-// IfNoneMatch then sees ErrPreconditionFailed, a CompleteMultipart sees
-// ErrNotFound (the upload is gone), a CreateBucket sees ErrExists. Callers
-// that care re-check with Head.
+// was lost can be refused by its own work: a Put with IfNoneMatch then
+// sees ErrPreconditionFailed, a CompleteMultipart sees ErrNotFound (the
+// upload is gone). WithRetry checks those two with a HEAD
+// (retry_landed.go): when the key holds the ETag this call's bytes get
+// (the body's MD5 for a Put, which must also find its metadata; the
+// parts' multipart ETag for a completion), the call succeeds. Under
+// SSE-KMS or SSE-C ETags are not MD5s, so nothing matches and the refusal
+// stands, as it would without the check. Still reported: a retried
+// CreateBucket that sees ErrExists, an AbortMultipart that sees
+// ErrNotFound (callers take it as done). The Fake's LoseAnswer injects
+// exactly this fault: the write applies, its answer becomes ErrTransient.
 //
 // # Concurrency and lock order
 //
 // S3 has no mutable state after NewS3 (the SDK client and transport are
 // safe for concurrent use); a GetObject body is used by one reader at a
 // time. Fake: Fake.mu guards the buckets, their objects and uploads, the
-// clock and the upload sequence; faults.mu guards injected faults and
-// hooks. They are never held together — faults are checked, and hooks
-// run, before Fake.mu is taken — and no lock is held while a hook runs or
-// a caller reads a body. Counting.mu guards its counts only. Stored
+// clock and the upload sequence; faults.mu guards injected faults, hooks
+// and lost answers. They are never held together — faults are checked,
+// and hooks run, before Fake.mu is taken; lost answers are taken after it
+// is released — and no lock is held while a hook runs or a caller reads a
+// body. Counting.mu guards its counts only. Stored
 // objects are immutable: a write replaces the object, so a reader keeps
 // the bytes it started with.
 package remote

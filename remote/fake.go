@@ -17,8 +17,8 @@ import (
 // for unit tests of the packages above remote. ETags are quoted MD5 hex
 // ("-N" suffixed for multipart objects), conditional requests, ranges,
 // delimiter listings with pagination, buckets and multipart uploads behave
-// as S3 does. Faults and delays can be injected per operation (faults.go).
-// Safe for concurrent use.
+// as S3 does. Faults, delays and lost answers can be injected per
+// operation (fake_faults.go). Safe for concurrent use.
 type Fake struct {
 	faults faults // injected failures and hooks; its own lock
 
@@ -195,10 +195,11 @@ func (f *Fake) Get(ctx context.Context, req GetRequest) (io.ReadCloser, error) {
 }
 
 // Put implements Client.
-func (f *Fake) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
+func (f *Fake) Put(ctx context.Context, req PutRequest) (info ObjectInfo, err error) {
 	if err := f.begin(ctx, OpPut, req.Bucket, req.Key); err != nil {
 		return ObjectInfo{}, err
 	}
+	defer loseAnswer(f, OpPut, req.Bucket, req.Key, &info, &err)
 	if !validKey(req.Key) {
 		return ObjectInfo{}, fail(OpPut, req.Bucket, req.Key, ErrInvalidArgument, "KeyTooLongError")
 	}
@@ -221,10 +222,11 @@ func (f *Fake) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
 }
 
 // Copy implements Client.
-func (f *Fake) Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error) {
+func (f *Fake) Copy(ctx context.Context, req CopyRequest) (info ObjectInfo, err error) {
 	if err := f.begin(ctx, OpCopy, req.DstBucket, req.DstKey); err != nil {
 		return ObjectInfo{}, err
 	}
+	defer loseAnswer(f, OpCopy, req.DstBucket, req.DstKey, &info, &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	src, err := f.object(OpCopy, req.SrcBucket, req.SrcKey)
@@ -245,7 +247,7 @@ func (f *Fake) Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error) {
 		return ObjectInfo{}, fail(OpCopy, req.DstBucket, req.DstKey, ErrInvalidArgument, "InvalidRequest")
 	}
 	o := &fakeObject{data: src.data, etag: md5ETag(src.data), modified: f.now(), metadata: src.metadata}
-	info := ObjectInfo{Key: req.DstKey, Size: -1, ETag: o.etag, LastModified: o.modified}
+	info = ObjectInfo{Key: req.DstKey, Size: -1, ETag: o.etag, LastModified: o.modified}
 	if req.ReplaceMetadata {
 		o.metadata = userMetadata(req.Metadata)
 		info.Metadata = userMetadata(req.Metadata)
@@ -255,10 +257,11 @@ func (f *Fake) Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error) {
 }
 
 // Delete implements Client.
-func (f *Fake) Delete(ctx context.Context, bucket, key string) error {
+func (f *Fake) Delete(ctx context.Context, bucket, key string) (err error) {
 	if err := f.begin(ctx, OpDelete, bucket, key); err != nil {
 		return err
 	}
+	defer loseAnswerErr(f, OpDelete, bucket, key, &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, err := f.bucket(OpDelete, bucket, key)

@@ -33,10 +33,11 @@ func (f *Fake) HeadBucket(ctx context.Context, bucket string) error {
 }
 
 // CreateBucket implements Client. Names follow S3's rules (validBucketName).
-func (f *Fake) CreateBucket(ctx context.Context, bucket string) error {
+func (f *Fake) CreateBucket(ctx context.Context, bucket string) (err error) {
 	if err := f.begin(ctx, OpCreateBucket, bucket, ""); err != nil {
 		return err
 	}
+	defer loseAnswerErr(f, OpCreateBucket, bucket, "", &err)
 	if !validBucketName(bucket) {
 		return fail(OpCreateBucket, bucket, "", ErrInvalidArgument, "InvalidBucketName")
 	}
@@ -55,10 +56,11 @@ func (f *Fake) CreateBucket(ctx context.Context, bucket string) error {
 
 // DeleteBucket implements Client. Incomplete multipart uploads do not keep
 // a bucket from being deleted; objects do.
-func (f *Fake) DeleteBucket(ctx context.Context, bucket string) error {
+func (f *Fake) DeleteBucket(ctx context.Context, bucket string) (err error) {
 	if err := f.begin(ctx, OpDeleteBucket, bucket, ""); err != nil {
 		return err
 	}
+	defer loseAnswerErr(f, OpDeleteBucket, bucket, "", &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, err := f.bucket(OpDeleteBucket, bucket, "")

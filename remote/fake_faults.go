@@ -13,6 +13,7 @@ type faults struct {
 	mu    sync.Mutex                                            // guards the maps
 	fails map[string]*pendingFault                              // by op or AnyOp
 	hooks map[string]func(ctx context.Context, op string) error // by op or AnyOp
+	lost  map[string]int                                        // answers still to lose, by op or AnyOp
 }
 
 type pendingFault struct {
@@ -94,4 +95,60 @@ func (fs *faults) hooksFor(op string) []func(context.Context, string) error {
 		}
 	}
 	return out
+}
+
+// LoseAnswer makes the next n calls of op (or of any write, for AnyOp) take
+// effect and then fail with ErrTransient, as when the connection drops
+// after the server applied a request but before its answer arrived: the
+// case a retry cannot tell from a request that never arrived. Only writes
+// honour it (Put, Copy, Delete, CreateBucket, DeleteBucket and the
+// multipart calls but ListMultipartUploads); losing a read's answer is
+// FailNext. The answer is lost whatever it was, success or error; calls
+// that FailNext or a hook failed first do not count. n <= 0 clears it.
+func (f *Fake) LoseAnswer(op string, n int) {
+	f.faults.mu.Lock()
+	defer f.faults.mu.Unlock()
+	if n <= 0 {
+		delete(f.faults.lost, op)
+		return
+	}
+	if f.faults.lost == nil {
+		f.faults.lost = make(map[string]int)
+	}
+	f.faults.lost[op] = n
+}
+
+// takeLost consumes one pending lost answer for op.
+func (fs *faults) takeLost(op string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, name := range []string{op, AnyOp} {
+		if fs.lost[name] <= 0 {
+			continue
+		}
+		if fs.lost[name]--; fs.lost[name] == 0 {
+			delete(fs.lost, name)
+		}
+		return true
+	}
+	return false
+}
+
+// loseAnswer is deferred by the Fake's writes once begin has passed, ahead
+// of their defer f.mu.Unlock so that it runs after the lock is released:
+// with a lost answer pending for op, the call's result becomes a
+// transient failure while its effect on the state stays.
+func loseAnswer[T any](f *Fake, op, bucket, key string, v *T, err *error) {
+	if !f.faults.takeLost(op) {
+		return
+	}
+	var zero T
+	*v = zero
+	*err = &Error{Op: op, Bucket: bucket, Key: key, Kind: ErrTransient, Message: "injected lost answer"}
+}
+
+// loseAnswerErr is loseAnswer for calls that return only an error.
+func loseAnswerErr(f *Fake, op, bucket, key string, err *error) {
+	var none struct{}
+	loseAnswer(f, op, bucket, key, &none, err)
 }

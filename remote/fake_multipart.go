@@ -26,10 +26,11 @@ type fakePart struct {
 }
 
 // CreateMultipart implements Multipart.
-func (f *Fake) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (string, error) {
+func (f *Fake) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (id string, err error) {
 	if err := f.begin(ctx, OpCreateMultipart, req.Bucket, req.Key); err != nil {
 		return "", err
 	}
+	defer loseAnswer(f, OpCreateMultipart, req.Bucket, req.Key, &id, &err)
 	if !validKey(req.Key) {
 		return "", fail(OpCreateMultipart, req.Bucket, req.Key, ErrInvalidArgument, "KeyTooLongError")
 	}
@@ -40,7 +41,7 @@ func (f *Fake) CreateMultipart(ctx context.Context, req CreateMultipartRequest) 
 		return "", err
 	}
 	f.nextID++
-	id := fmt.Sprintf("fake-upload-%d", f.nextID)
+	id = fmt.Sprintf("fake-upload-%d", f.nextID)
 	b.uploads[id] = &fakeUpload{key: req.Key, started: f.now(),
 		metadata: userMetadata(req.Metadata), parts: make(map[int32]fakePart)}
 	return id, nil
@@ -67,10 +68,11 @@ func newPart(n int32, data []byte) (Part, fakePart) {
 }
 
 // UploadPart implements Multipart.
-func (f *Fake) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error) {
+func (f *Fake) UploadPart(ctx context.Context, req UploadPartRequest) (part Part, err error) {
 	if err := f.begin(ctx, OpUploadPart, req.Bucket, req.Key); err != nil {
 		return Part{}, err
 	}
+	defer loseAnswer(f, OpUploadPart, req.Bucket, req.Key, &part, &err)
 	if !validPartNumber(req.Number) {
 		return Part{}, fail(OpUploadPart, req.Bucket, req.Key, ErrInvalidArgument, "InvalidArgument")
 	}
@@ -92,10 +94,11 @@ func (f *Fake) UploadPart(ctx context.Context, req UploadPartRequest) (Part, err
 // UploadPartCopy implements Multipart. Length < 0 with Offset 0 copies the
 // whole source; a range outside the source is ErrInvalidArgument, as S3
 // reports it.
-func (f *Fake) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Part, error) {
+func (f *Fake) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (part Part, err error) {
 	if err := f.begin(ctx, OpUploadPartCopy, req.Bucket, req.Key); err != nil {
 		return Part{}, err
 	}
+	defer loseAnswer(f, OpUploadPartCopy, req.Bucket, req.Key, &part, &err)
 	if !validPartNumber(req.Number) {
 		return Part{}, fail(OpUploadPartCopy, req.Bucket, req.Key, ErrInvalidArgument, "InvalidArgument")
 	}
@@ -136,10 +139,11 @@ func copyRange(data []byte, offset, length int64) ([]byte, bool) {
 
 // CompleteMultipart implements Multipart. On failure the upload stays, so
 // that it can still be completed or aborted.
-func (f *Fake) CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (ObjectInfo, error) {
+func (f *Fake) CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (info ObjectInfo, err error) {
 	if err := f.begin(ctx, OpCompleteMultipart, req.Bucket, req.Key); err != nil {
 		return ObjectInfo{}, err
 	}
+	defer loseAnswer(f, OpCompleteMultipart, req.Bucket, req.Key, &info, &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, u, err := f.upload(OpCompleteMultipart, req.Bucket, req.Key, req.UploadID)
@@ -187,10 +191,11 @@ func (u *fakeUpload) assemble(list []Part) (*fakeObject, string) {
 }
 
 // AbortMultipart implements Multipart.
-func (f *Fake) AbortMultipart(ctx context.Context, bucket, key, uploadID string) error {
+func (f *Fake) AbortMultipart(ctx context.Context, bucket, key, uploadID string) (err error) {
 	if err := f.begin(ctx, OpAbortMultipart, bucket, key); err != nil {
 		return err
 	}
+	defer loseAnswerErr(f, OpAbortMultipart, bucket, key, &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, _, err := f.upload(OpAbortMultipart, bucket, key, uploadID)

@@ -81,6 +81,36 @@ func TestFakeFailNext(t *testing.T) {
 	}
 }
 
+// TestFakeLoseAnswer: the write takes effect, its caller sees a transient
+// failure; reads are unaffected, and the next write answers again.
+func TestFakeLoseAnswer(t *testing.T) {
+	f := newFake(t)
+	ctx := t.Context()
+	f.LoseAnswer(remote.OpPut, 1)
+	f.LoseAnswer(remote.AnyOp, 1)
+	info, err := f.Put(ctx, remote.PutRequest{Bucket: fakeBucket, Key: "k", Body: strings.NewReader("v"), Size: 1})
+	var e *remote.Error
+	if !errors.Is(err, remote.ErrTransient) || !errors.As(err, &e) || e.Op != remote.OpPut || info.ETag != "" {
+		t.Fatalf("Put with a lost answer: %+v, %v; want a zero result and an injected transient *Error", info, err)
+	}
+	if got, err := f.Head(ctx, fakeBucket, "k"); err != nil || got.Size != 1 {
+		t.Fatalf("the write did not take effect: %+v, %v", got, err)
+	}
+	if err := f.Delete(ctx, fakeBucket, "k"); !errors.Is(err, remote.ErrTransient) {
+		t.Fatalf("Delete under AnyOp: %v, want a lost answer", err)
+	}
+	if _, err := f.Head(ctx, fakeBucket, "k"); !errors.Is(err, remote.ErrNotFound) {
+		t.Fatalf("the delete did not take effect: %v", err)
+	}
+	fakePut(t, f, "k", "w") // answers again
+
+	f.LoseAnswer(remote.OpDelete, 3)
+	f.LoseAnswer(remote.OpDelete, 0) // clears
+	if err := f.Delete(ctx, fakeBucket, "k"); err != nil {
+		t.Fatalf("after clearing: %v", err)
+	}
+}
+
 func TestFakeHookBlocksUntilCancel(t *testing.T) {
 	f := newFake(t)
 	started := make(chan string, 1)

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -17,6 +18,19 @@ import (
 // Get retries the request only: once it has returned a reader, an error
 // while reading the body is the caller's to handle (it may issue a new Get
 // for the remaining range, pinned with IfMatch).
+//
+// A retried write may find the effect of its own earlier attempt, applied
+// by the server but with its answer lost. Two such findings are checked
+// with a HEAD (retry_landed.go): a Put with IfNoneMatch that ends in
+// ErrPreconditionFailed, and a CompleteMultipart that ends in ErrNotFound
+// (the upload is gone) or ErrPreconditionFailed. When the object in S3 is
+// the one the call wrote, the call succeeds; otherwise its error stands.
+// Other writes need no check: Put without a condition, Copy, UploadPart
+// and UploadPartCopy do the same again, and Delete of a missing key
+// succeeds. What is left: a retried AbortMultipart can end in ErrNotFound
+// (the upload is gone either way), a CreateBucket in ErrExists, and a
+// CreateMultipart whose answer was lost leaves an incomplete upload
+// behind that nobody knows the id of.
 //
 // WithRetry panics if cfg is invalid (cfg.Validate); zero fields take
 // defaults.
@@ -36,25 +50,35 @@ type retrying struct {
 // run out. body, when not nil, is rewound before every attempt but the
 // first.
 func retry[T any](r *retrying, ctx context.Context, op string, body io.Seeker, call func() (T, error)) (T, error) {
+	v, _, err := retryWrite(r, ctx, op, body, call)
+	return v, err
+}
+
+// retryWrite is retry that also reports whether an attempt before the
+// last may have been applied by the server: it failed in a way that can
+// hide a success (reset, timeout, 5xx: ErrTransient), not because the
+// endpoint could not be reached at all.
+func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seeker, call func() (T, error)) (v T, mayHaveLanded bool, err error) {
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 && body != nil {
 			if _, err := body.Seek(0, io.SeekStart); err != nil {
 				var zero T
-				return zero, &Error{Op: op, Err: fmt.Errorf("rewind body for retry: %w", err)}
+				return zero, mayHaveLanded, &Error{Op: op, Err: fmt.Errorf("rewind body for retry: %w", err)}
 			}
 		}
-		v, err := call()
+		v, err = call()
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
-			return v, err
+			return v, mayHaveLanded, err
 		}
 		if attempt >= r.cfg.MaxAttempts {
-			return v, fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+			return v, mayHaveLanded, fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
+		mayHaveLanded = mayHaveLanded || !errors.Is(err, ErrUnreachable)
 		d := r.cfg.backoff(attempt)
 		r.cfg.Logger.Debug("retrying storage request", "op", op, "attempt", attempt, "backoff", d, "err", err)
 		if serr := r.cfg.Sleep(ctx, d); serr != nil {
 			var zero T
-			return zero, fmt.Errorf("%w (while waiting to retry after %d attempts: %v)", ctx.Err(), attempt, err)
+			return zero, mayHaveLanded, fmt.Errorf("%w (while waiting to retry after %d attempts: %v)", ctx.Err(), attempt, err)
 		}
 	}
 }
@@ -86,7 +110,11 @@ func (r *retrying) Get(ctx context.Context, req GetRequest) (io.ReadCloser, erro
 }
 
 func (r *retrying) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
-	return retry(r, ctx, OpPut, seeker(req.Body), func() (ObjectInfo, error) { return r.next.Put(ctx, req) })
+	info, mayHaveLanded, err := retryWrite(r, ctx, OpPut, seeker(req.Body), func() (ObjectInfo, error) { return r.next.Put(ctx, req) })
+	if mayHaveLanded && req.IfNoneMatch && errors.Is(err, ErrPreconditionFailed) {
+		return r.putLanded(ctx, req, err)
+	}
+	return info, err
 }
 
 func (r *retrying) Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error) {
@@ -118,7 +146,11 @@ func (r *retrying) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest
 }
 
 func (r *retrying) CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (ObjectInfo, error) {
-	return retry(r, ctx, OpCompleteMultipart, nil, func() (ObjectInfo, error) { return r.next.CompleteMultipart(ctx, req) })
+	info, mayHaveLanded, err := retryWrite(r, ctx, OpCompleteMultipart, nil, func() (ObjectInfo, error) { return r.next.CompleteMultipart(ctx, req) })
+	if mayHaveLanded && (errors.Is(err, ErrNotFound) || errors.Is(err, ErrPreconditionFailed)) {
+		return r.completeLanded(ctx, req, err)
+	}
+	return info, err
 }
 
 func (r *retrying) AbortMultipart(ctx context.Context, bucket, key, uploadID string) error {
