@@ -27,8 +27,9 @@ const maxBlockSize = 64 << 20
 type BlockConfig struct {
 	// BlockSize is the size of every block but an object's last one.
 	BlockSize int64
-	// MemBytes is the memory tier's budget: the sum of the capacities of
-	// the blocks it holds never exceeds it.
+	// MemBytes is the budget for block memory: the blocks the memory
+	// tier holds, plus what prefetches in flight and the free list of
+	// recycled buffers may pin (memReserve), never exceed it.
 	MemBytes int64
 	// DiskDir is the disk tier's directory; "" means no disk tier.
 	DiskDir string
@@ -114,4 +115,14 @@ func (c *BlockConfig) Validate() error {
 		errs = append(errs, errors.New("clock and logger must be set (call SetDefaults)"))
 	}
 	return errors.Join(errs...)
+}
+
+// memReserve is the part of MemBytes kept for block buffers outside the
+// memory tier: one being filled by each of MaxPrefetch running prefetches
+// and the free list's, so that readahead's memory, too, comes out of
+// MemBytes. It is whole blocks, at most an eighth of MemBytes, so a
+// budget of a few blocks keeps them all for the tier.
+func (c BlockConfig) memReserve() int64 {
+	blocks := min(int64(c.MaxPrefetch+freeBuffers), c.MemBytes/8/c.BlockSize)
+	return blocks * c.BlockSize
 }

@@ -59,8 +59,8 @@ type Blocks struct {
 }
 
 // freeBuffers bounds the free list of recycled block buffers: enough to
-// cover the fetches of a busy moment (at most this many blocks of memory
-// beyond MemBytes).
+// cover the fetches of a busy moment (its memory is part of
+// BlockConfig.memReserve).
 const freeBuffers = 8
 
 // NewBlocks builds a cache from cfg (defaults applied, then validated).
@@ -78,7 +78,7 @@ func NewBlocks(cfg BlockConfig) (*Blocks, error) {
 		writeSlots:    make(chan struct{}, cfg.DiskWriters),
 		free:          newFreeList(int(cfg.BlockSize), freeBuffers),
 	}
-	b.mem = newMemTier(cfg.MemBytes, &b.ctr)
+	b.mem = newMemTier(cfg.MemBytes-cfg.memReserve(), &b.ctr)
 	if cfg.DiskDir != "" {
 		d, err := openDiskTier(&b.cfg, &b.ctr)
 		if err != nil {

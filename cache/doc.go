@@ -22,7 +22,10 @@
 // Memory tier (memtier.go): hashicorp/golang-lru/v2 simplelru keyed by
 // BlockKey, with a byte budget the tier enforces itself (the LRU counts
 // entries): before a block is added, least recently used blocks are
-// evicted until it fits, so MemBytes is never exceeded, even for a moment.
+// evicted until it fits, so its budget is never exceeded, even for a
+// moment. That budget is MemBytes less a reserve (memReserve) for the
+// buffers outside the tier: blocks being fetched by running prefetches
+// and the free list below, so all block memory stays within MemBytes.
 // Blocks are charged by cap(), what they really pin. Readers get a View
 // (Acquire), which holds the block's read lock until Release, so its bytes
 // stay valid even after eviction; Get is Acquire plus a copy. A block the

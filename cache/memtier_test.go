@@ -119,3 +119,19 @@ func TestShortBlocksAccountedByCapacity(t *testing.T) {
 		t.Fatalf("MemBytes = %d, want the slice's capacity 90", s.MemBytes)
 	}
 }
+
+// The memory tier leaves part of MemBytes for buffers outside it (blocks
+// being prefetched, the free list), so that all block memory fits in
+// MemBytes.
+func TestMemTierLeavesRoomForBuffersInFlight(t *testing.T) {
+	const bs = 1024
+	b := newTestBlocks(t, BlockConfig{BlockSize: bs, MemBytes: 128 * bs, MaxPrefetch: 2})
+	f := newFetcher(func(BlockKey) int { return bs })
+	for i := range int64(128) {
+		mustGet(t, b, key("o", "e", i), f.For(key("o", "e", i)))
+	}
+	reserve := int64(2+freeBuffers) * bs // 10 blocks: within an eighth of 128
+	if s := b.Stats(); s.MemBytes != 128*bs-reserve {
+		t.Fatalf("memory tier holds %d bytes; want MemBytes %d less the reserve %d", s.MemBytes, 128*bs, reserve)
+	}
+}
