@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 )
 
@@ -22,6 +23,7 @@ const seqRounds = 2
 func (r *runner) seqPhase(ctx context.Context) error {
 	var stream seqResult
 	var par, cold float64
+	var parCPU, coldCPU cpuTimes // of the best round of each
 	var rss int64
 	for round := range seqRounds {
 		r.drop()
@@ -30,11 +32,13 @@ func (r *runner) seqPhase(ctx context.Context) error {
 			return fmt.Errorf("raw stream: %w", err)
 		}
 		r.drop()
+		before := sampleCPU(0, r.e.srv.Pid())
 		p, err := r.e.rawSeqParallel(ctx, bigKey, r.cfg.big)
 		if err != nil {
 			return fmt.Errorf("raw parallel: %w", err)
 		}
-		c, peak, err := r.coldRead(s)
+		pCPU := sampleCPU(0, r.e.srv.Pid()).since(before)
+		c, cCPU, peak, err := r.coldRead(s)
 		if err != nil {
 			return err
 		}
@@ -43,28 +47,39 @@ func (r *runner) seqPhase(ctx context.Context) error {
 		if s.mbps > stream.mbps {
 			stream = s
 		}
-		par, cold, rss = math.Max(par, p), math.Max(cold, c), max(rss, peak)
+		if p > par {
+			par, parCPU = p, pCPU
+		}
+		if c > cold {
+			cold, coldCPU = c, cCPU
+		}
+		rss = max(rss, peak)
 	}
 	raw := math.Max(stream.mbps, par)
 	r.add(row{workload: "1. cold sequential read " + fmtSize(r.cfg.big), unit: "MB/s", objfs: cold, raw: raw,
 		goal: ">= 0.9x raw", met: judge(cold >= 0.9*raw),
 		note: fmt.Sprintf("best of %d; raw: 1 GET %.0f, %d ranged GETs of %d MiB %.0f", seqRounds, stream.mbps, rangeWorkers, rangeSize>>20, par)})
+	r.addCPU("1b. CPU per GiB during 1", coldCPU, parCPU, r.cfg.big)
 	r.addRSS("6a. peak RSS during 1", rss, r.cfg.cacheSize)
 	return r.warmPhase(ctx, stream, raw, cold)
 }
 
 // coldRead reads the big object on a fresh mount after dropping the page
-// cache, checks its bytes against S3's, and returns MB/s and peak RSS.
-func (r *runner) coldRead(want seqResult) (float64, int64, error) {
+// cache, checks its bytes against S3's, and returns MB/s, the CPU the
+// read cost and peak RSS.
+func (r *runner) coldRead(want seqResult) (float64, cpuTimes, int64, error) {
 	m, err := r.mount()
 	if err != nil {
-		return 0, 0, err
+		return 0, cpuTimes{}, 0, err
 	}
 	r.drop()
 	if err := m.resetPeakRSS(); err != nil {
 		logf("reset peak RSS: %v", err)
 	}
+	pid, minio := m.cmd.Process.Pid, r.e.srv.Pid()
+	before := sampleCPU(pid, minio)
 	res, err := readFileSeq(m.path(bigKey))
+	used := sampleCPU(pid, minio).since(before)
 	if err == nil {
 		err = sameBytes(res, want)
 	}
@@ -72,7 +87,27 @@ func (r *runner) coldRead(want seqResult) (float64, int64, error) {
 	if uerr := r.unmount(m, "cold read mount"); err == nil {
 		err = errors.Join(rerr, uerr)
 	}
-	return res.mbps, rss, err
+	return res.mbps, used, rss, err
+}
+
+// addCPU adds the CPU seconds per GiB of a read through objfs (reader and
+// daemon) and of the raw read (the SDK client), with MinIO's share and
+// the throughput the machine's cores could give if CPU were the only
+// limit: that bound, not the network, is what caps a ratio on a machine
+// where MinIO shares the cores.
+func (r *runner) addCPU(name string, objfs, raw cpuTimes, n int64) {
+	cores := float64(runtime.NumCPU())
+	bound := func(c cpuTimes) float64 {
+		total := (c.self + c.daemon + c.minio).Seconds()
+		if total == 0 {
+			return na
+		}
+		return cores * float64(n) / 1e6 / total
+	}
+	r.add(row{workload: name, unit: "CPU s/GiB", objfs: perGiB(objfs.self+objfs.daemon, n), raw: perGiB(raw.self, n), lowerBetter: true,
+		note: fmt.Sprintf("objfs: daemon %.2f (%.0f%% kernel), reader %.2f; MinIO %.2f serving objfs, %.2f raw; CPU-bound on %.0f cores: objfs %.0f MB/s, raw %.0f",
+			perGiB(objfs.daemon, n), 100*objfs.daemonSys.Seconds()/max(objfs.daemon.Seconds(), 1e-9), perGiB(objfs.self, n),
+			perGiB(objfs.minio, n), perGiB(raw.minio, n), cores, bound(objfs), bound(raw))})
 }
 
 func sameBytes(got, want seqResult) error {

@@ -204,6 +204,17 @@ func (s *Server) stopLocked() error {
 	return errors.New("minio ignored SIGTERM for " + stopTimeout.String() + " and was killed")
 }
 
+// Pid is the process id of the running server, 0 when stopped (the
+// bench reads its CPU time from /proc).
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Running reports whether the process is up (it may have crashed since).
 func (s *Server) Running() bool {
 	s.mu.Lock()
