@@ -19,6 +19,8 @@
 //     crashed earlier runs.
 //   - proxy_test.go: a counting reverse proxy in front of MinIO, to count
 //     the S3 requests an operation sends (HEAD object, ListObjectsV2, ...).
+//     proxy_loss_test.go lets it lose answers: a matching request reaches
+//     MinIO, then the client's connection is closed without the answer.
 //   - tools_test.go, s3_test.go: running tools; seeding and reading S3.
 //
 // Every objfs child gets Pdeathsig=SIGTERM, so that when a test binary dies

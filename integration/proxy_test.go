@@ -31,10 +31,11 @@ const (
 type countingProxy struct {
 	URL string // http://127.0.0.1:PORT
 
-	mu     sync.Mutex // guards counts, keys and seen
+	mu     sync.Mutex // guards counts, keys, seen and losses
 	counts map[string]int
 	keys   map[string][]string // kind -> object keys (HEAD and GET only)
 	seen   []string            // "KIND METHOD URI" of requests other than listings
+	losses []*answerLoss       // answers to drop (proxy_loss_test.go)
 }
 
 // maxSeen bounds the requests remembered for failure messages.
@@ -58,6 +59,9 @@ func startCountingProxy(t *testing.T, target string) *countingProxy {
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.count(classify(r), r)
+		if p.takeLoss(r) {
+			serveLost(rp, r) // does not return
+		}
 		rp.ServeHTTP(w, r)
 	})}
 	go srv.Serve(l)
