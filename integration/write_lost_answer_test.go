@@ -4,14 +4,17 @@ package integration
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
 )
 
 // TestWriteLostCompleteAnswer: the proxy lets MinIO complete a large
-// file's multipart upload and then drops the answer. objfs's retry finds
-// the upload gone; the object there is its own, so cp's close succeeds,
+// file's multipart upload and then drops the answer. The retry is refused
+// by the upload's own completion: 412 for a new file (cp creates it with
+// O_EXCL, so the completion carries If-None-Match), NoSuchUpload when cp
+// replaces it. The object there is objfs's own, so cp's close succeeds,
 // the object has the file's bytes and no upload is left behind.
 func TestWriteLostCompleteAnswer(t *testing.T) {
 	srv := requireMountable(t)
@@ -20,22 +23,26 @@ func TestWriteLostCompleteAnswer(t *testing.T) {
 	ep := serverEndpoint(srv)
 	ep.URL = proxy.URL
 	m := mountVia(t, ep, "s3://"+bucket)
-	src, sum := writeRandomFile(t, t.TempDir(), "big.bin", 41, 20<<20) // three 8 MiB parts
-	lost := proxy.LoseAnswers(isCompleteMultipart, 1)
+	dir := t.TempDir()
+	for i, what := range []string{"new file", "replaced file"} {
+		const size = 20 << 20 // three 8 MiB parts
+		src, sum := writeRandomFile(t, dir, fmt.Sprint(i), uint64(41+i), size)
+		lost := proxy.LoseAnswers(isCompleteMultipart, 1)
 
-	mustRun(t, "cp", src, m.Path("big.bin"))
+		mustRun(t, "cp", src, m.Path("big.bin"))
 
-	if n := lost(); n != 1 {
-		t.Fatalf("%d CompleteMultipartUpload answers lost, want 1 (was the file uploaded in parts?): %v", n, proxy.Seen())
-	}
-	if got, size := objectMD5(t, srv.SDK(), bucket, "big.bin"); got != sum || size != 20<<20 {
-		t.Fatalf("object md5 %s size %d, want %s and %d", got, size, sum, 20<<20)
-	}
-	if ups := multipartUploads(t, srv.SDK(), bucket); len(ups) != 0 {
-		t.Errorf("incomplete multipart uploads left: %q", ups)
-	}
-	if sum2 := md5sumOf(t, m.Path("big.bin")); sum2 != sum {
-		t.Errorf("read back through the mount: md5 %s, want %s", sum2, sum)
+		if n := lost(); n != 1 {
+			t.Fatalf("%s: %d CompleteMultipartUpload answers lost, want 1 (was it uploaded in parts?): %v", what, n, proxy.Seen())
+		}
+		if got, n := objectMD5(t, srv.SDK(), bucket, "big.bin"); got != sum || n != size {
+			t.Fatalf("%s: object md5 %s size %d, want %s and %d", what, got, n, sum, size)
+		}
+		if ups := multipartUploads(t, srv.SDK(), bucket); len(ups) != 0 {
+			t.Errorf("%s: incomplete multipart uploads left: %q", what, ups)
+		}
+		if got := md5sumOf(t, m.Path("big.bin")); got != sum {
+			t.Errorf("%s: read back through the mount: md5 %s, want %s", what, got, sum)
+		}
 	}
 }
 
