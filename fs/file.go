@@ -147,7 +147,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		return n.openWrite(ctx, flags)
 	}
 	if n.liveWriter() != nil {
-		return &fileHandle{n: n, lazy: true}, 0, 0
+		return &fileHandle{n: n, lazy: true}, fuse.FOPEN_NOFLUSH, 0
 	}
 	info, err := n.current(ctx, true)
 	if err != nil {
@@ -159,7 +159,10 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	obj := object{bucket: n.bucket, key: n.objKey(), etag: info.etag, size: info.size}
 	h := &fileHandle{n: n, etag: info.etag, direct: direct,
 		r: newReader(n.fsys, obj)}
-	var fuseFlags uint32
+	// A read-only handle has nothing to flush: FOPEN_NOFLUSH spares every
+	// close(2) a round trip through the daemon (kernels before 5.16 ignore
+	// it and send the FLUSH, answered at once).
+	fuseFlags := uint32(fuse.FOPEN_NOFLUSH)
 	if keep {
 		fuseFlags |= fuse.FOPEN_KEEP_CACHE
 	}

@@ -67,6 +67,19 @@ func TestOpenPagesCacheFlags(t *testing.T) {
 	if o3.OpenFlags&fuse.FOPEN_DIRECT_IO == 0 {
 		t.Fatalf("flags %x: two versions open, want direct I/O", o3.OpenFlags)
 	}
+	for _, o := range []fuse.OpenOut{o1, o2, o3} {
+		if o.OpenFlags&fuse.FOPEN_NOFLUSH == 0 {
+			t.Fatalf("flags %x: a read-only open must spare close(2) its FLUSH", o.OpenFlags)
+		}
+	}
+	w, errno := h.open(f, syscall.O_WRONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if w.OpenFlags&fuse.FOPEN_NOFLUSH != 0 {
+		t.Fatalf("flags %x: a write open needs its FLUSH (close commits)", w.OpenFlags)
+	}
+	h.release(f, w.Fh)
 	if data, errno := h.read(f, o3.Fh, 0, 100); errno != 0 || string(data) != "two!" {
 		t.Fatalf("read %q %v", data, errno)
 	}
