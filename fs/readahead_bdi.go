@@ -1,15 +1,15 @@
 package fs
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/objfs/objfs/internal/mountinfo"
 )
 
 // kernelReadaheadKB is the kernel readahead of a mount, set when objfs
@@ -49,58 +49,15 @@ func setBDIReadahead(mountpoint string, kb int) error {
 	if err != nil {
 		return err
 	}
-	mi, err := os.Open("/proc/self/mountinfo")
+	m, ok, err := mountinfo.FindFile(mountinfo.Self, filepath.Clean(abs))
 	if err != nil {
 		return err
 	}
-	defer mi.Close()
-	dev, err := mountDevice(mi, filepath.Clean(abs))
-	if err != nil {
-		return err
+	if !ok {
+		return fmt.Errorf("%s is not in the mount table", abs)
 	}
-	return os.WriteFile("/sys/class/bdi/"+dev+"/read_ahead_kb", []byte(strconv.Itoa(kb)), 0)
-}
-
-// mountDevice returns the MAJOR:MINOR of the last mount on mountpoint in a
-// mountinfo table (proc(5): the third field is the device, the fifth the
-// mount point with spaces and other specials octal-escaped).
-func mountDevice(mountinfo io.Reader, mountpoint string) (string, error) {
-	dev := ""
-	sc := bufio.NewScanner(mountinfo)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 5 && unescapeMountinfo(f[4]) == mountpoint {
-			dev = f[2]
-		}
+	if !strings.Contains(m.Device, ":") {
+		return errors.New("malformed device number " + m.Device)
 	}
-	if err := sc.Err(); err != nil {
-		return "", err
-	}
-	if dev == "" {
-		return "", fmt.Errorf("%s is not in the mount table", mountpoint)
-	}
-	if !strings.Contains(dev, ":") {
-		return "", errors.New("malformed device number " + dev)
-	}
-	return dev, nil
-}
-
-// unescapeMountinfo undoes the kernel's \ooo escapes of a mountinfo field.
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return os.WriteFile("/sys/class/bdi/"+m.Device+"/read_ahead_kb", []byte(strconv.Itoa(kb)), 0)
 }
