@@ -9,8 +9,8 @@ type BlockStats struct {
 	MemMisses int64 // Get not found in the memory tier
 	Joins     int64 // Get that waited on a fill already in flight
 	DiskHits  int64 // fills served from the disk tier
-	// DiskMisses counts fills that found no valid disk block (always
-	// every fill when there is no disk tier).
+	// DiskMisses counts fills that found no valid disk block (none
+	// without a disk tier: there was nothing to miss).
 	DiskMisses       int64
 	Fetches          int64 // fetch callbacks run
 	FetchErrors      int64 // fetch callbacks that failed (or returned too much)

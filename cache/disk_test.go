@@ -47,8 +47,13 @@ func TestRestartedCacheServesDiskBlocksWithoutFetching(t *testing.T) {
 			t.Fatalf("block %d: wrong bytes after restart", i)
 		}
 	}
-	if s := b.Stats(); s.DiskHits != 5 || s.Fetches != 0 {
+	if s := b.Stats(); s.DiskHits != 5 || s.DiskMisses != 0 || s.Fetches != 0 {
 		t.Fatalf("stats %+v", s)
+	}
+	k := key("obj", "e1", 5) // never cached
+	mustGet(t, b, k, f.For(k))
+	if s := b.Stats(); s.DiskMisses != 1 || s.Fetches != 1 {
+		t.Fatalf("a block on no tier: stats %+v, want one disk miss and one fetch", s)
 	}
 }
 

@@ -129,8 +129,8 @@ func (b *Blocks) load(k BlockKey, fetch FetchFunc) (*block, source, error) {
 			b.ctr.diskHits.Add(1)
 			return &block{data: data}, fromDisk, nil
 		}
+		b.ctr.diskMisses.Add(1)
 	}
-	b.ctr.diskMisses.Add(1)
 	data, err := b.fetch(k, fetch)
 	if err != nil {
 		return nil, fromStore, err
