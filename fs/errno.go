@@ -38,13 +38,17 @@ var errnoTable = []struct {
 }
 
 // toErrno maps err to an errno using errnoTable; nil is 0 and unknown
-// errors are EIO.
+// errors are EIO. An errno in the chain is passed through (ENOSPC from the
+// staging disk, EROFS from a refusal), except inside a storage error: the
+// transport's ECONNREFUSED or ECONNRESET means nothing to a program doing
+// file I/O, so those take the table's EIO like every network failure.
 func toErrno(err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
 	var errno syscall.Errno
-	if errors.As(err, &errno) && errno != 0 && errno != syscall.ENOSYS {
+	var storage *remote.Error
+	if !errors.As(err, &storage) && errors.As(err, &errno) && errno != 0 && errno != syscall.ENOSYS {
 		return errno
 	}
 	for _, row := range errnoTable {

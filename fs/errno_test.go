@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,6 +37,11 @@ func TestToErrno(t *testing.T) {
 		{errors.New("something odd"), syscall.EIO},
 		{fmt.Errorf("x: %w", syscall.EROFS), syscall.EROFS},
 		{syscall.ENOSYS, syscall.EIO},
+		// A dead endpoint: the dial's errno must not reach the program.
+		{fmt.Errorf("list: %w (gave up after 5 attempts)", &remote.Error{Op: remote.OpList, Kind: remote.ErrUnreachable,
+			Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}), syscall.EIO},
+		{&remote.Error{Op: remote.OpGet, Kind: remote.ErrTransient, Err: syscall.ECONNRESET}, syscall.EIO},
+		{&remote.Error{Op: remote.OpGet, Err: syscall.ETIMEDOUT}, syscall.EIO},
 	}
 	for _, tt := range tests {
 		if got := toErrno(tt.err); got != tt.want {
