@@ -13,6 +13,8 @@
 //   - preflight.go: the checks run before mounting (mountpoint, endpoint,
 //     credentials, bucket), bounded to well under 15 seconds;
 //     preflight_errors.go turns each failure class into one clear sentence.
+//     mounted_linux.go / mounted_other.go: what is already mounted on the
+//     mountpoint (refused, as mountpoint-s3 does; /proc on Linux only).
 //   - mount.go: `objfs mount`: arguments, configs, S3 client, preflight.
 //   - mountopts.go: the mount(8) command lines (`objfs SOURCE MOUNTPOINT
 //     -o OPTIONS` as mount.fuse3 runs it, and -o anywhere in `objfs

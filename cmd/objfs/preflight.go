@@ -64,7 +64,9 @@ type bucketLister interface {
 
 // checkMountpoint returns the absolute mountpoint if it is an existing
 // directory. A non-empty directory is accepted (fuse3 allows it, as
-// mountpoint-s3 and rclone do); a dead FUSE mount is named as such.
+// mountpoint-s3 and rclone do); a dead FUSE mount is named as such; a
+// directory something is already mounted on is refused, as mountpoint-s3
+// does: a second mount would hide the first, whose daemon keeps running.
 func checkMountpoint(path string) (string, error) {
 	if path == "" {
 		return "", errors.New("mountpoint is empty")
@@ -91,7 +93,20 @@ func checkMountpoint(path string) (string, error) {
 	case !fi.IsDir():
 		return "", fmt.Errorf("mountpoint %s is not a directory", abs)
 	}
-	return abs, nil
+	return abs, checkNotMounted(abs)
+}
+
+// checkNotMounted fails if a file system is mounted on dir. autofs is let
+// through: a systemd automount unit mounts over its own autofs trigger.
+func checkNotMounted(dir string) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil // the mount itself will report it
+	}
+	if fsType, ok := mountedFS(real); ok && fsType != "autofs" {
+		return fmt.Errorf("mountpoint %s is already mounted (%s): unmount it first (objfs umount %s)", dir, fsType, dir)
+	}
+	return nil
 }
 
 // probeDir opens and closes dir (no listing).

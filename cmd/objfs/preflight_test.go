@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -194,6 +195,18 @@ func TestPreflightDefaultsFitBudget(t *testing.T) {
 	}
 	if err := (preflightConfig{Attempts: 0, AttemptTimeout: time.Second, Total: time.Second}).Validate(); err == nil {
 		t.Error("Attempts 0 accepted")
+	}
+}
+
+// TestCheckMountpointMounted: / is always a mount point, so mounting
+// there is refused with the type of what is mounted.
+func TestCheckMountpointMounted(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the mount table is read from /proc")
+	}
+	_, err := checkMountpoint("/")
+	if err == nil || !strings.Contains(err.Error(), "mountpoint / is already mounted (") {
+		t.Fatalf("checkMountpoint(/) = %v, want already mounted", err)
 	}
 }
 

@@ -20,6 +20,7 @@ const Self = "/proc/self/mountinfo"
 type Mount struct {
 	Device     string // MAJOR:MINOR (field 3)
 	MountPoint string // unescaped (field 5)
+	FSType     string // the first field after the "-" separator, e.g. "fuse.objfs"
 }
 
 // Find returns the last (topmost) mount on mountpoint in the table r,
@@ -36,13 +37,23 @@ func Find(r io.Reader, mountpoint string) (Mount, bool, error) {
 			continue
 		}
 		if mp := Unescape(f[4]); mp == mountpoint {
-			found, ok = Mount{Device: f[2], MountPoint: mp}, true
+			found, ok = Mount{Device: f[2], MountPoint: mp, FSType: fsType(f[5:])}, true
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return Mount{}, false, fmt.Errorf("reading the mount table: %w", err)
 	}
 	return found, ok, nil
+}
+
+// fsType returns the field after the "-" that ends the optional fields.
+func fsType(rest []string) string {
+	for i, f := range rest {
+		if f == "-" && i+1 < len(rest) {
+			return Unescape(rest[i+1])
+		}
+	}
+	return ""
 }
 
 // FindFile is Find on the table in file (such as Self).
