@@ -21,11 +21,18 @@ import (
 //     large body on a slow or shared link never times out while it
 //     progresses, and a dead one fails within T. Once an upload's body
 //     is all handed to the transport, the answer may wait for megabytes
-//     still in socket buffers, so the rest of the request gets
-//     longFactor·T.
+//     still in socket buffers and for the server's checks of them, so the
+//     rest of the request gets T plus the body's size at drainRate, at
+//     most longFactor·T: a small PutObject to a frozen server fails
+//     within about T, like a HEAD, instead of waiting longFactor·T.
 
 // longFactor multiplies RequestTimeout for server-side copies.
 const longFactor = 10
+
+// drainRate is the slowest rate, in bytes per second, at which the bytes
+// of an upload handed to the transport are assumed to leave the socket
+// buffers and be checked by the server.
+const drainRate = 256 << 10
 
 // errStalled is the cancel cause when a transfer makes no progress for
 // RequestTimeout.
@@ -61,10 +68,18 @@ func newStall(ctx context.Context, timeout time.Duration) *stall {
 func (st *stall) progress() { st.timer.Reset(st.timeout) }
 func (st *stall) pause()    { st.timer.Stop() }
 
-// handedOff is called when a request body has been read to its end: what
-// is left — the bytes still in socket buffers, the server's checks and
-// answer — cannot be watched byte by byte, so it gets the long deadline.
-func (st *stall) handedOff() { st.timer.Reset(longFactor * st.timeout) }
+// handedOff is called when a request body of sent bytes has been read to
+// its end: what is left — the bytes still in socket buffers, the server's
+// checks and answer — cannot be watched byte by byte, so it gets the
+// timeout plus the time to drain sent bytes, at most the long deadline.
+func (st *stall) handedOff(sent int64) { st.timer.Reset(handedOffDeadline(st.timeout, sent)) }
+
+// handedOffDeadline is the time left to an upload whose body of sent bytes
+// was read to its end.
+func handedOffDeadline(timeout time.Duration, sent int64) time.Duration {
+	drain := time.Duration(float64(sent) / drainRate * float64(time.Second))
+	return min(timeout+drain, longFactor*timeout)
+}
 
 // release stops the timer and frees the context.
 func (st *stall) release() {
@@ -94,14 +109,16 @@ func (s *S3) timeoutMessage(actx context.Context) string {
 // While the transport writes a body it keeps reading it; a link that stops
 // taking bytes stops the reads, and the timer fires.
 type progressBody struct {
-	r  io.ReadSeeker
-	st *stall
+	r    io.ReadSeeker
+	st   *stall
+	sent int64 // bytes read since the last Seek
 }
 
 func (b *progressBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
+	b.sent += int64(n)
 	if err == io.EOF {
-		b.st.handedOff()
+		b.st.handedOff(b.sent)
 	} else {
 		b.st.progress()
 	}
@@ -109,5 +126,9 @@ func (b *progressBody) Read(p []byte) (int, error) {
 }
 
 func (b *progressBody) Seek(offset int64, whence int) (int64, error) {
-	return b.r.Seek(offset, whence)
+	pos, err := b.r.Seek(offset, whence)
+	if err == nil {
+		b.sent = 0 // the SDK rewinds to checksum or resend the body
+	}
+	return pos, err
 }
