@@ -39,6 +39,15 @@ func checkName(name string) syscall.Errno {
 	return 0
 }
 
+// checkKey returns ENAMETOOLONG for a key longer than S3 accepts, before
+// any request (S3 would answer KeyTooLongError, which is EINVAL).
+func checkKey(key string) syscall.Errno {
+	if len(key) > maxKeyLen {
+		return syscall.ENAMETOOLONG
+	}
+	return 0
+}
+
 // mayCreate is the check shared by create, mkdir and mknod: the mount and
 // connector allow it, and the name can be a key. Only buckets can be
 // created at the root of s3:// (EPERM for anything else).
@@ -49,7 +58,10 @@ func (n *dirNode) mayCreate(name string, isDir bool) syscall.Errno {
 	if n.bucket == "" && !isDir {
 		return syscall.EPERM
 	}
-	return checkName(name)
+	if errno := checkName(name); errno != 0 || n.bucket == "" {
+		return errno
+	}
+	return checkKey(n.childKeyOf(name, isDir))
 }
 
 // Create creates a file and opens it for writing. Nothing is sent yet:

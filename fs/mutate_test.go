@@ -56,6 +56,37 @@ func TestMkdirRmdir(t *testing.T) {
 	}
 }
 
+// TestKeyTooLong: a create, mkdir or rename whose key would pass S3's
+// 1024 bytes gives ENAMETOOLONG and sends nothing; 1024 bytes are fine.
+func TestKeyTooLong(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	dir := uint64(rootID)
+	for range 4 { // a 1020-byte prefix: "aaa…a/" four times, 255 bytes each
+		var errno syscall.Errno
+		if dir, errno = h.mkdir(dir, strings.Repeat("a", 254)); errno != 0 {
+			t.Fatal(errno)
+		}
+	}
+	h.counting.Reset()
+	if _, errno := h.mkdir(dir, "abcd"); errno != syscall.ENAMETOOLONG { // "abcd/" is 1025 bytes
+		t.Errorf("mkdir past 1024 bytes: %v", errno)
+	}
+	if _, _, errno := h.create(dir, "abcde", syscall.O_WRONLY); errno != syscall.ENAMETOOLONG {
+		t.Errorf("create past 1024 bytes: %v", errno)
+	}
+	if n := h.counting.Total(); n != 0 {
+		t.Errorf("%d requests sent for keys S3 refuses", n)
+	}
+	node, fh, errno := h.create(dir, "abcd", syscall.O_WRONLY) // 1024 bytes
+	if errno != 0 {
+		t.Fatalf("create of a 1024-byte key: %v", errno)
+	}
+	h.close(node, fh)
+	if errno := h.rename(dir, "abcd", dir, "abcde", 0); errno != syscall.ENAMETOOLONG {
+		t.Errorf("rename past 1024 bytes: %v", errno)
+	}
+}
+
 // TestUnlinkWhileOpen: an unlinked file's handles keep working, nothing is
 // uploaded for it, and a new file of the same name is another node.
 func TestUnlinkWhileOpen(t *testing.T) {

@@ -9,6 +9,9 @@ import (
 // maxNameLen is the longest file name Linux and macOS accept, in bytes.
 const maxNameLen = 255
 
+// maxKeyLen is the longest key S3 accepts, in bytes (KeyTooLongError).
+const maxKeyLen = 1024
+
 // nameProblem says why seg cannot be a file name, or "" when it can.
 func nameProblem(seg string) string {
 	switch {

@@ -81,6 +81,9 @@ func (n *dirNode) resolveRename(ctx context.Context, name string, newParent gofs
 		return a, errno
 	}
 	a.srcKey, a.dstKey = n.childKeyOf(name, a.isDir), a.dst.childKeyOf(newName, a.isDir)
+	if errno := checkKey(a.dstKey); errno != 0 {
+		return a, errno
+	}
 	if e, _, _, err := a.dst.resolve(ctx, newName); err == nil {
 		a.dstExists, a.dstIs = true, e.dir
 	} else if !errors.Is(err, remote.ErrNotFound) {
