@@ -38,17 +38,24 @@ var errnoTable = []struct {
 }
 
 // toErrno maps err to an errno using errnoTable; nil is 0 and unknown
-// errors are EIO. An errno in the chain is passed through (ENOSPC from the
-// staging disk, EROFS from a refusal), except inside a storage error: the
-// transport's ECONNREFUSED or ECONNRESET means nothing to a program doing
-// file I/O, so those take the table's EIO like every network failure.
+// errors are EIO. For a storage error (remote.Error) its class (Kind)
+// decides, not the causes it wraps: a stalled attempt's cause is the
+// context.Canceled of its own timer, which is no interrupt (EINTR), and a
+// dead endpoint's is ECONNREFUSED, which no file API returns; both are
+// EIO. Otherwise an errno in the chain is passed through (ENOSPC from the
+// staging disk, EROFS from a refusal).
 func toErrno(err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
 	var errno syscall.Errno
 	var storage *remote.Error
-	if !errors.As(err, &storage) && errors.As(err, &errno) && errno != 0 && errno != syscall.ENOSYS {
+	switch {
+	case errors.As(err, &storage):
+		if err = storage.Kind; err == nil {
+			return syscall.EIO
+		}
+	case errors.As(err, &errno) && errno != 0 && errno != syscall.ENOSYS:
 		return errno
 	}
 	for _, row := range errnoTable {

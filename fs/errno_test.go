@@ -42,6 +42,11 @@ func TestToErrno(t *testing.T) {
 			Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}), syscall.EIO},
 		{&remote.Error{Op: remote.OpGet, Kind: remote.ErrTransient, Err: syscall.ECONNRESET}, syscall.EIO},
 		{&remote.Error{Op: remote.OpGet, Err: syscall.ETIMEDOUT}, syscall.EIO},
+		// An attempt cut by its own stall timer, retries exhausted: the
+		// cause is context.Canceled, but nothing was interrupted.
+		{fmt.Errorf("%w (gave up after 5 attempts)", &remote.Error{Op: remote.OpPut, Kind: remote.ErrTransient,
+			Err: fmt.Errorf("operation error S3: PutObject: %w", context.Canceled)}), syscall.EIO},
+		{fmt.Errorf("flush: %w", &remote.Error{Op: remote.OpPut, Kind: remote.ErrNotFound}), syscall.ENOENT},
 	}
 	for _, tt := range tests {
 		if got := toErrno(tt.err); got != tt.want {
