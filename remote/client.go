@@ -182,6 +182,7 @@ type CreateMultipartRequest struct {
 	Bucket   string
 	Key      string
 	Metadata map[string]string
+	Checksum PartChecksum // how every UploadPart of it proves its body
 }
 
 // UploadPartRequest uploads one part.
@@ -190,7 +191,24 @@ type UploadPartRequest struct {
 	Number                int32
 	Body                  io.ReadSeeker
 	Size                  int64
+	Checksum              PartChecksum // the upload's, as created
 }
+
+// PartChecksum is the integrity checksum the parts of one multipart upload
+// carry (see the package doc, Integrity). A server refuses a part whose
+// body does not match it, and one whose kind is not the upload's.
+type PartChecksum uint8
+
+const (
+	// PartsMD5: parts send Content-MD5 and the upload declares no flexible
+	// checksum, so it may mix uploaded parts with UploadPartCopy.
+	PartsMD5 PartChecksum = iota
+	// PartsCRC32C: the upload declares CRC32C, each part sends it (a
+	// fraction of MD5's CPU cost) and returns it in Part.ChecksumCRC32C
+	// for the completion to echo. UploadPartCopy is refused on such an
+	// upload: MinIO cannot give a copied part a CRC32C.
+	PartsCRC32C
+)
 
 // UploadPartCopyRequest makes a part from a range of an existing object.
 type UploadPartCopyRequest struct {
@@ -212,10 +230,9 @@ type CompleteMultipartRequest struct {
 type Part struct {
 	Number int32
 	ETag   string
-	// ChecksumCRC32C is the base64 CRC32C the server verified, when the
-	// upload used a flexible checksum; it must be echoed on completion.
-	// The S3 client sends Content-MD5 instead and leaves it empty (see
-	// the package doc, Integrity).
+	// ChecksumCRC32C is the base64 CRC32C the server verified, for parts
+	// of a PartsCRC32C upload; CompleteMultipart echoes it. Empty for
+	// PartsMD5 uploads.
 	ChecksumCRC32C string
 }
 

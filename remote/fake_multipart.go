@@ -17,12 +17,14 @@ type fakeUpload struct {
 	key      string
 	started  time.Time
 	metadata map[string]string
+	checksum PartChecksum
 	parts    map[int32]fakePart
 }
 
 type fakePart struct {
 	data []byte
 	etag string
+	crc  string // base64 CRC32C, in PartsCRC32C uploads
 }
 
 // CreateMultipart implements Multipart.
@@ -42,8 +44,8 @@ func (f *Fake) CreateMultipart(ctx context.Context, req CreateMultipartRequest) 
 	}
 	f.nextID++
 	id = fmt.Sprintf("fake-upload-%d", f.nextID)
-	b.uploads[id] = &fakeUpload{key: req.Key, started: f.now(),
-		metadata: userMetadata(req.Metadata), parts: make(map[int32]fakePart)}
+	b.uploads[id] = &fakeUpload{key: req.Key, started: f.now(), metadata: userMetadata(req.Metadata),
+		checksum: req.Checksum, parts: make(map[int32]fakePart)}
 	return id, nil
 }
 
@@ -62,9 +64,14 @@ func (f *Fake) upload(op, bucket, key, id string) (*fakeBucket, *fakeUpload, err
 
 func validPartNumber(n int32) bool { return n >= 1 && n <= MaxParts }
 
-func newPart(n int32, data []byte) (Part, fakePart) {
+// newPart stores data as part n of u, with its CRC32C when u declares it.
+func (u *fakeUpload) newPart(n int32, data []byte) Part {
 	p := fakePart{data: data, etag: md5ETag(data)}
-	return Part{Number: n, ETag: p.etag}, p
+	if u.checksum == PartsCRC32C {
+		p.crc = crc32cOf(data)
+	}
+	u.parts[n] = p
+	return Part{Number: n, ETag: p.etag, ChecksumCRC32C: p.crc}
 }
 
 // UploadPart implements Multipart.
@@ -86,14 +93,16 @@ func (f *Fake) UploadPart(ctx context.Context, req UploadPartRequest) (part Part
 	if err != nil {
 		return Part{}, err
 	}
-	part, stored := newPart(req.Number, data)
-	u.parts[req.Number] = stored
-	return part, nil
+	if req.Checksum != u.checksum {
+		// S3: "Checksum Type mismatch"; MinIO: "checksum missing".
+		return Part{}, fail(OpUploadPart, req.Bucket, req.Key, ErrInvalidArgument, "InvalidRequest")
+	}
+	return u.newPart(req.Number, data), nil
 }
 
 // UploadPartCopy implements Multipart. Length < 0 with Offset 0 copies the
 // whole source; a range outside the source is ErrInvalidArgument, as S3
-// reports it.
+// reports it, and so is a copy into a PartsCRC32C upload, as MinIO does.
 func (f *Fake) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (part Part, err error) {
 	if err := f.begin(ctx, OpUploadPartCopy, req.Bucket, req.Key); err != nil {
 		return Part{}, err
@@ -116,12 +125,10 @@ func (f *Fake) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (p
 		return Part{}, fail(OpUploadPartCopy, req.Bucket, req.Key, ErrPreconditionFailed, "PreconditionFailed")
 	}
 	data, ok := copyRange(src.data, req.Offset, req.Length)
-	if !ok {
+	if !ok || u.checksum == PartsCRC32C { // MinIO cannot checksum a copied part
 		return Part{}, fail(OpUploadPartCopy, req.Bucket, req.Key, ErrInvalidArgument, "InvalidArgument")
 	}
-	part, stored := newPart(req.Number, data)
-	u.parts[req.Number] = stored
-	return part, nil
+	return u.newPart(req.Number, data), nil
 }
 
 // copyRange returns data[offset:offset+length], or all of data for
@@ -176,7 +183,7 @@ func (u *fakeUpload) assemble(list []Part) (*fakeObject, string) {
 		switch {
 		case i > 0 && parts[i-1].Number == p.Number:
 			return nil, "InvalidPartOrder"
-		case !ok || !sameETag(p.ETag, stored.etag):
+		case !ok || !sameETag(p.ETag, stored.etag) || p.ChecksumCRC32C != stored.crc:
 			return nil, "InvalidPart"
 		case i < len(parts)-1 && len(stored.data) < MinPartSize:
 			return nil, "EntityTooSmall"

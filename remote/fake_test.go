@@ -177,6 +177,22 @@ func TestFakeShadowedObject(t *testing.T) {
 	}
 }
 
+// TestFakeCRC32CPartNeedsDeclaredUpload: a part sent with CRC32C into an
+// upload that declared no checksum is refused, as AWS does ("Checksum
+// Type mismatch"; MinIO accepts it, so the suite leaves it out).
+func TestFakeCRC32CPartNeedsDeclaredUpload(t *testing.T) {
+	f := newFake(t)
+	id, err := f.CreateMultipart(t.Context(), remote.CreateMultipartRequest{Bucket: fakeBucket, Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.UploadPart(t.Context(), remote.UploadPartRequest{Bucket: fakeBucket, Key: "k", UploadID: id,
+		Number: 1, Body: strings.NewReader("part"), Size: 4, Checksum: remote.PartsCRC32C})
+	if !errors.Is(err, remote.ErrInvalidArgument) {
+		t.Fatalf("CRC32C part into an MD5 upload: %v, want invalid argument", err)
+	}
+}
+
 // TestFakeReaderKeepsVersion: a reader opened before an overwrite keeps
 // returning the old bytes.
 func TestFakeReaderKeepsVersion(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -74,6 +75,15 @@ func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 		opts = append(opts, config.WithCredentialsProvider(creds))
 	}
 	return opts
+}
+
+// unsignedPayload makes a Put or UploadPart sign UNSIGNED-PAYLOAD instead
+// of the body's SHA-256, a second pass over the body that cost more CPU
+// than the transfer itself. The body stays protected: its CRC32C or MD5
+// header is signed and verified by the server (doc.go, Integrity). Over
+// HTTPS the SDK does this by itself; this extends it to plain HTTP.
+func unsignedPayload(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
 
 // Region is the region requests are signed for.

@@ -3,8 +3,6 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -335,11 +333,8 @@ func TestS3PutHeaders(t *testing.T) {
 		t.Fatalf("Put: %v", err)
 	}
 	req := srv.last(t)
-	sum := md5.Sum(body)
 	h := req.header
-	if got, want := h.Get("Content-Md5"), base64.StdEncoding.EncodeToString(sum[:]); got != want {
-		t.Errorf("Content-MD5 %q, want %q", got, want)
-	}
+	wantBodyChecksum(t, h, "X-Amz-Checksum-Crc32c", crc32cOf(body))
 	if h.Get("If-None-Match") != "*" || h.Get("X-Amz-Meta-Mtime") != "12.5" {
 		t.Errorf("If-None-Match %q, x-amz-meta-mtime %q", h.Get("If-None-Match"), h.Get("X-Amz-Meta-Mtime"))
 	}

@@ -11,48 +11,64 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// CreateMultipart implements Multipart. The upload declares no flexible
-// checksum: parts carry Content-MD5 instead (see doc.go, Integrity).
+// CreateMultipart implements Multipart. A PartsCRC32C upload declares
+// CRC32C (x-amz-checksum-algorithm); a PartsMD5 upload declares no
+// flexible checksum (see doc.go, Integrity).
 func (s *S3) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (string, error) {
-	actx, cancel := s.attempt(ctx)
-	defer cancel()
-	out, err := s.api.CreateMultipartUpload(actx, &s3.CreateMultipartUploadInput{
+	in := &s3.CreateMultipartUploadInput{
 		Bucket:   &req.Bucket,
 		Key:      &req.Key,
 		Metadata: req.Metadata,
-	})
+	}
+	if req.Checksum == PartsCRC32C {
+		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
+	}
+	actx, cancel := s.attempt(ctx)
+	defer cancel()
+	out, err := s.api.CreateMultipartUpload(actx, in)
 	if err != nil {
 		return "", s.fail(ctx, actx, OpCreateMultipart, req.Bucket, req.Key, err)
 	}
 	return aws.ToString(out.UploadId), nil
 }
 
-// UploadPart implements Multipart, with the part's Content-MD5 computed as
-// in Put.
+// UploadPart implements Multipart, with the part's checksum (the
+// upload's kind, req.Checksum) computed in a pass over Body as in Put.
 func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error) {
 	if req.Size < 0 || req.Body == nil {
 		return Part{}, invalid(OpUploadPart, req.Bucket, req.Key, "body missing or size %d negative", req.Size)
 	}
-	sum, err := bodyMD5(req.Body, req.Size)
-	if err != nil {
-		return Part{}, &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
-	}
 	st := newStall(ctx, s.timeout)
 	defer st.release()
-	out, err := s.api.UploadPart(st.ctx, &s3.UploadPartInput{
+	in := &s3.UploadPartInput{
 		Bucket:        &req.Bucket,
 		Key:           &req.Key,
 		UploadId:      &req.UploadID,
 		PartNumber:    aws.Int32(req.Number),
 		Body:          &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st},
 		ContentLength: aws.Int64(req.Size),
-		ContentMD5:    &sum,
-	})
+	}
+	if err := setPartChecksum(in, req); err != nil {
+		return Part{}, &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
+	}
+	out, err := s.api.UploadPart(st.ctx, in, unsignedPayload)
 	if err != nil {
 		return Part{}, s.fail(ctx, st.ctx, OpUploadPart, req.Bucket, req.Key, err)
 	}
 	return Part{Number: req.Number, ETag: aws.ToString(out.ETag),
 		ChecksumCRC32C: aws.ToString(out.ChecksumCRC32C)}, nil
+}
+
+// setPartChecksum computes the part's checksum of the upload's kind.
+func setPartChecksum(in *s3.UploadPartInput, req UploadPartRequest) error {
+	if req.Checksum == PartsCRC32C {
+		sum, err := bodyCRC32C(req.Body, req.Size)
+		in.ChecksumCRC32C = &sum
+		return err
+	}
+	sum, err := bodyMD5(req.Body, req.Size)
+	in.ContentMD5 = &sum
+	return err
 }
 
 // UploadPartCopy implements Multipart. Length < 0 with Offset 0 copies the

@@ -28,31 +28,33 @@ func (s *S3) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
 	}, nil
 }
 
-// Put implements Client. The body's MD5 is computed here, in a pass over
-// Body before sending, and sent as Content-MD5, which the server verifies
-// (BadDigest otherwise). Body is read from its start.
+// Put implements Client. The body's CRC32C is computed here, in a pass
+// over Body before sending, and sent as x-amz-checksum-crc32c, which the
+// server verifies (XAmzContentChecksumMismatch otherwise); the payload
+// itself is not signed (see doc.go, Integrity). Body is read from its
+// start.
 func (s *S3) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
 	if req.Size < 0 || req.Body == nil {
 		return ObjectInfo{}, invalid(OpPut, req.Bucket, req.Key, "body missing or size %d negative", req.Size)
 	}
-	sum, err := bodyMD5(req.Body, req.Size)
+	sum, err := bodyCRC32C(req.Body, req.Size)
 	if err != nil {
 		return ObjectInfo{}, &Error{Op: OpPut, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
 	}
 	st := newStall(ctx, s.timeout)
 	defer st.release()
 	in := &s3.PutObjectInput{
-		Bucket:        &req.Bucket,
-		Key:           &req.Key,
-		Body:          &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st},
-		ContentLength: aws.Int64(req.Size),
-		ContentMD5:    &sum,
-		Metadata:      req.Metadata,
+		Bucket:         &req.Bucket,
+		Key:            &req.Key,
+		Body:           &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st},
+		ContentLength:  aws.Int64(req.Size),
+		ChecksumCRC32C: &sum,
+		Metadata:       req.Metadata,
 	}
 	if req.IfNoneMatch {
 		in.IfNoneMatch = aws.String("*")
 	}
-	out, err := s.api.PutObject(st.ctx, in)
+	out, err := s.api.PutObject(st.ctx, in, unsignedPayload)
 	if err != nil {
 		return ObjectInfo{}, s.fail(ctx, st.ctx, OpPut, req.Bucket, req.Key, err)
 	}

@@ -20,6 +20,7 @@ var multipartTests = map[string]func(*testing.T, *env){
 	"List":        testMultipartList,
 	"TooSmall":    testMultipartTooSmall,
 	"IfNoneMatch": testMultipartIfNoneMatch,
+	"CRC32C":      testMultipartCRC32C,
 }
 
 func (e *env) create(key string, meta map[string]string) string {
