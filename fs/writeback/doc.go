@@ -23,6 +23,10 @@
 //     whole object: one PutObject when small, otherwise a multipart upload
 //     whose untouched part ranges are UploadPartCopy from the base object,
 //     so appending 1 MiB to a 10 GiB object moves about one part of data.
+//   - Part checksums (remote.PartChecksum): streaming uploads, and staged
+//     ones that copy no part, carry CRC32C, a fraction of MD5's CPU; a
+//     staged upload that copies parts carries Content-MD5, because a
+//     CRC32C upload cannot take UploadPartCopy.
 //   - A streaming writer that must become staged (a write behind the
 //     uploaded parts, a read of uploaded bytes) first commits what it has
 //     uploaded as the object, then continues staged over that object.

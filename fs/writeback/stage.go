@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -139,7 +140,10 @@ func (w *Writer) commitMultipart(ctx context.Context) (remote.ObjectInfo, error)
 			}
 		}
 	}
-	id, err := w.u.client.CreateMultipart(ctx, remote.CreateMultipartRequest{Bucket: w.bucket, Key: w.key, Metadata: w.uploadMeta()})
+	sum := partChecksum(copyPart)
+	id, err := w.u.client.CreateMultipart(ctx, remote.CreateMultipartRequest{
+		Bucket: w.bucket, Key: w.key, Metadata: w.uploadMeta(), Checksum: sum,
+	})
 	if err != nil {
 		return remote.ObjectInfo{}, err
 	}
@@ -155,8 +159,17 @@ func (w *Writer) commitMultipart(ctx context.Context) (remote.ObjectInfo, error)
 		}
 		return w.u.client.UploadPart(ctx, remote.UploadPartRequest{
 			Bucket: w.bucket, Key: w.key, UploadID: id, Number: num,
-			Body: io.NewSectionReader(sg.f, start, end-start), Size: end - start,
+			Body: io.NewSectionReader(sg.f, start, end-start), Size: end - start, Checksum: sum,
 		})
 	})
 	return w.u.complete(ctx, w.bucket, w.key, id, parts, err, w.excl, size)
+}
+
+// partChecksum picks CRC32C for the parts (a fraction of MD5's CPU cost)
+// unless some are copied: a CRC32C upload cannot take UploadPartCopy.
+func partChecksum(copyPart []bool) remote.PartChecksum {
+	if slices.Contains(copyPart, true) {
+		return remote.PartsMD5
+	}
+	return remote.PartsCRC32C
 }

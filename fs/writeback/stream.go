@@ -47,6 +47,13 @@ func (s *partSet) add(p remote.Part, err error) {
 	s.parts = append(s.parts, p)
 }
 
+// failed returns the first part upload error, cheaply: every write asks.
+func (s *partSet) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
 func (s *partSet) result() ([]remote.Part, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -60,7 +67,7 @@ func (s *partSet) result() ([]remote.Part, error) {
 // reports false (and no error) when the writer must become staged.
 func (w *Writer) streamWrite(ctx context.Context, p []byte, off int64) (bool, error) {
 	st := w.st
-	if _, err := st.parts.result(); err != nil {
+	if err := st.parts.failed(); err != nil {
 		return false, err
 	}
 	if off < st.bufStart || off-st.bufStart > w.partCap() {
@@ -124,8 +131,10 @@ func (w *Writer) growBuffer(ctx context.Context, need int64) error {
 func (w *Writer) dispatch(ctx context.Context) error {
 	st := w.st
 	if st.uploadID == "" {
+		// A stream never copies parts, so they can carry CRC32C, which
+		// costs a fraction of MD5's CPU.
 		id, err := w.u.client.CreateMultipart(context.WithoutCancel(ctx), remote.CreateMultipartRequest{
-			Bucket: w.bucket, Key: w.key, Metadata: w.uploadMeta(),
+			Bucket: w.bucket, Key: w.key, Metadata: w.uploadMeta(), Checksum: remote.PartsCRC32C,
 		})
 		if err != nil {
 			return err
@@ -145,6 +154,7 @@ func (w *Writer) dispatch(ctx context.Context) error {
 			part, err = w.u.client.UploadPart(w.u.ctx, remote.UploadPartRequest{
 				Bucket: w.bucket, Key: w.key, UploadID: st.uploadID,
 				Number: num, Body: bytes.NewReader(buf), Size: int64(len(buf)),
+				Checksum: remote.PartsCRC32C,
 			})
 			return err
 		})
