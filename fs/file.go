@@ -211,7 +211,11 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 }
 
 // reader returns the handle's reader and the ETag it pins; a lazy handle
-// pins the node's current version on first use.
+// pins the node's current version on first use. A handle follows a
+// version written through this mount since it pinned its own (an append
+// by another process, as `tail -f` expects of a local file): that version
+// holds what this node's writers wrote, so nothing foreign is mixed in.
+// Changes made by other clients still give EIO (changed).
 func (h *fileHandle) reader() (*reader, string) {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
@@ -219,8 +223,23 @@ func (h *fileHandle) reader() (*reader, string) {
 		info := h.n.snapshot()
 		h.etag = info.etag
 		h.r = newReader(h.n.fsys, object{bucket: h.n.bucket, key: h.n.objKey(), etag: info.etag, size: info.size})
+	} else if info, ok := h.n.writtenHere(); ok && info.etag != h.etag {
+		h.follow(info)
 	}
 	return h.r, h.etag
+}
+
+// follow repins the handle (h.rmu held) to info, the node's version
+// written through this mount, moving its page-cache count along.
+func (h *fileHandle) follow(info fileInfo) {
+	if !h.direct && !h.lazy {
+		h.n.mu.Lock()
+		h.n.pages.moved(h.etag, info.etag)
+		h.n.mu.Unlock()
+	}
+	h.r.release()
+	h.etag = info.etag
+	h.r = newReader(h.n.fsys, object{bucket: h.n.bucket, key: h.n.objKey(), etag: info.etag, size: info.size})
 }
 
 // changed handles a read after the object changed: EIO, one log line per

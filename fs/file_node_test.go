@@ -164,3 +164,37 @@ func TestErrorsMapped(t *testing.T) {
 	}
 	h.release(f, o.Fh)
 }
+
+// TestReaderFollowsWritesHere: a file open for reading sees what another
+// handle of the same mount appended and closed (tail -f), instead of EOF
+// at the old size or EIO for the version it pinned. A change by another
+// client still gives EIO (TestOverwriteWhileOpen).
+func TestReaderFollowsWritesHere(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "f", []byte("start\n"), nil)
+	f := h.path("f")
+	r, errno := h.open(f, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if got, _ := h.read(f, r.Fh, 0, 100); string(got) != "start\n" {
+		t.Fatalf("first read %q", got)
+	}
+	for i, line := range []string{"l1\n", "l2\n"} {
+		w, errno := h.open(f, syscall.O_WRONLY|syscall.O_APPEND)
+		if errno != 0 {
+			t.Fatal(errno)
+		}
+		h.writeAll(f, w.Fh, int64(6+3*i), []byte(line))
+		if errno := h.close(f, w.Fh); errno != 0 {
+			t.Fatal(errno)
+		}
+		if got, errno := h.read(f, r.Fh, int64(6+3*i), 100); errno != 0 || string(got) != line {
+			t.Fatalf("read after append %d: %q, %v; want %q", i, got, errno, line)
+		}
+	}
+	if got, errno := h.read(f, r.Fh, 0, 100); errno != 0 || string(got) != "start\nl1\nl2\n" {
+		t.Fatalf("read from the start: %q, %v", got, errno)
+	}
+	h.release(f, r.Fh)
+}

@@ -44,3 +44,15 @@ func (p *pageCache) released(etag string) {
 	}
 	p.open[etag]--
 }
+
+// moved records that a cached handle pinning from now pins to, a version
+// written through the mount: the kernel wrote those bytes through its
+// cache (FUSE write-through), so to is the version the cache holds.
+func (p *pageCache) moved(from, to string) {
+	p.released(from)
+	p.etag = to
+	if p.open == nil {
+		p.open = make(map[string]int)
+	}
+	p.open[to]++
+}

@@ -56,6 +56,16 @@ func (n *fileNode) localInfo() (fileInfo, bool) {
 	return info, true
 }
 
+// writtenHere returns the node's attributes when its current version is
+// the one it last committed or renamed through this mount (not one a HEAD
+// found after another client changed the object).
+func (n *fileNode) writtenHere() (fileInfo, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ok := n.wr.w == nil && !n.wr.unlinked && n.wr.last.ETag != "" && n.wr.last.ETag == n.info.etag
+	return n.info, ok
+}
+
 // readWriter reads through the writer: the file's current content.
 func (n *fileNode) readWriter(ctx context.Context, w *writeback.Writer, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	n.io.RLock()
