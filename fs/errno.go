@@ -67,14 +67,15 @@ func toErrno(err error) syscall.Errno {
 }
 
 // fail maps err for operation op on path to an errno and logs it once, at
-// a level that fits: a missing name, an interrupted call or a refused
-// change (EROFS, EXDEV) is routine (debug), a connector's denial is info
-// (with the rule that decided), access denied by the server is one clear
-// warning, anything else an error.
+// a level that fits: a missing name, an interrupted call, a refused change
+// (EROFS, EXDEV) or an answer about the tree itself (ENOTEMPTY for rmdir
+// of a full directory, EEXIST) is routine (debug), a connector's denial is
+// info (with the rule that decided), access denied by the server is one
+// clear warning, anything else an error.
 func (f *FS) fail(op, path string, err error) syscall.Errno {
 	errno := toErrno(err)
 	switch errno {
-	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV:
+	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV, syscall.ENOTEMPTY, syscall.EEXIST:
 		f.log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
 		if errors.Is(err, remote.ErrDenied) {

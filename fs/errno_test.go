@@ -67,6 +67,8 @@ func TestFailLogs(t *testing.T) {
 	buf.Reset()
 	f.fail("read", "s3://b/k", context.Canceled)
 	f.fail("lookup", "s3://b/k", errNoEntry)
+	f.fail("rmdir", "s3://b/d", remote.ErrNotEmpty)
+	f.fail("mkdir", "s3://b/d", remote.ErrExists)
 	if strings.Contains(buf.String(), "level=WARN") || strings.Contains(buf.String(), "level=ERROR") {
 		t.Fatalf("routine errors logged above debug: %s", buf)
 	}
