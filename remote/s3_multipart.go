@@ -38,19 +38,20 @@ func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error
 	if req.Size < 0 || req.Body == nil {
 		return Part{}, invalid(OpUploadPart, req.Bucket, req.Key, "body missing or size %d negative", req.Size)
 	}
-	st := newStall(ctx, s.timeout)
-	defer st.release()
 	in := &s3.UploadPartInput{
 		Bucket:        &req.Bucket,
 		Key:           &req.Key,
 		UploadId:      &req.UploadID,
 		PartNumber:    aws.Int32(req.Number),
-		Body:          &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st},
 		ContentLength: aws.Int64(req.Size),
 	}
+	// The checksum pass runs before the stall timer starts.
 	if err := setPartChecksum(in, req); err != nil {
 		return Part{}, &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
 	}
+	st := newStall(ctx, s.timeout)
+	defer st.release()
+	in.Body = &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st}
 	out, err := s.api.UploadPart(st.ctx, in, unsignedPayload)
 	if err != nil {
 		return Part{}, s.fail(ctx, st.ctx, OpUploadPart, req.Bucket, req.Key, err)
