@@ -24,7 +24,9 @@
 //     during 1 and 5, against --cache-size + 64 MiB.
 //  7. sequential write of a 1 GiB file through the mount (close returns
 //     once S3 has it) against a raw multipart upload of the same bytes
-//     (8 MiB parts, 8 in flight); "n/a" while the mount is read-only.
+//     (8 MiB parts, 8 in flight), best of two rounds in alternating order
+//     (a fresh MinIO takes its first gigabyte faster); "n/a" while the
+//     mount is read-only.
 //
 // Dropping the page cache and raising the mount's kernel readahead need
 // root; without it the table says the page cache was not dropped.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -98,32 +99,55 @@ func (r *runner) smallPhase(ctx context.Context) error {
 }
 
 // writePhase: workload 7, a 1 GiB sequential write through the mount
-// against a raw multipart upload.
+// against a raw multipart upload, best of seqRounds interleaved rounds in
+// alternating order: the first gigabyte written into a fresh MinIO goes
+// about 30% faster whoever writes it, which always favoured raw when it
+// went first.
 func (r *runner) writePhase(ctx context.Context) error {
-	raw, err := r.e.rawWrite(ctx, "raw-write.bin", writeSize)
-	if err != nil {
-		return err
+	var best, raw float64
+	for round := range seqRounds {
+		var got, rawGot float64
+		var err error
+		if round%2 == 1 {
+			if rawGot, err = r.e.rawWrite(ctx, fmt.Sprintf("raw-write-%d.bin", round), writeSize); err != nil {
+				return err
+			}
+		}
+		key := fmt.Sprintf("objfs-write-%d.bin", round)
+		got, err = r.objfsWrite(key)
+		if errors.Is(err, errNoWriteBack) {
+			r.add(row{workload: "7. sequential write 1G", unit: "MB/s", objfs: na, raw: na, goal: "(issue #3)",
+				note: "n/a: write-back not available (" + err.Error() + ")"})
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.e.checkSize(ctx, key, writeSize); err != nil {
+			return err
+		}
+		if round%2 == 0 {
+			if rawGot, err = r.e.rawWrite(ctx, fmt.Sprintf("raw-write-%d.bin", round), writeSize); err != nil {
+				return err
+			}
+		}
+		logf("sequential write, round %d: objfs %.0f MB/s, raw %.0f MB/s", round+1, got, rawGot)
+		best, raw = math.Max(best, got), math.Max(raw, rawGot)
 	}
+	r.add(row{workload: "7. sequential write 1G", unit: "MB/s", objfs: best, raw: raw, goal: "(issue #3)",
+		note: fmt.Sprintf("best of %d, order alternating; raw: multipart, %d MiB parts, %d in flight", seqRounds, partSize>>20, uploadConc)})
+	return nil
+}
+
+// objfsWrite writes key through a fresh mount and unmounts it.
+func (r *runner) objfsWrite(key string) (float64, error) {
 	m, err := r.mount()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	got, err := writeFileSeq(m.path("objfs-write.bin"), writeSize)
+	got, err := writeFileSeq(m.path(key), writeSize)
 	if uerr := r.unmount(m, "write mount"); err == nil {
 		err = uerr
 	}
-	w := row{workload: "7. sequential write 1G", unit: "MB/s", objfs: got, raw: raw, goal: "(issue #3)",
-		note: fmt.Sprintf("raw: multipart, %d MiB parts, %d in flight", partSize>>20, uploadConc)}
-	switch {
-	case errors.Is(err, errNoWriteBack):
-		w.objfs, w.note = na, "n/a: write-back not available ("+err.Error()+")"
-	case err != nil:
-		return err
-	default:
-		if err := r.e.checkSize(ctx, "objfs-write.bin", writeSize); err != nil {
-			return err
-		}
-	}
-	r.add(w)
-	return nil
+	return got, err
 }
