@@ -86,6 +86,27 @@
 // networks (loopback, a private link) and relies on TLS against
 // tampering, as AWS's SDKs do for unsigned payloads.
 //
+// All of this holds only on a server that verifies flexible checksums
+// (AWS, MinIO). One that does not (Ceph RGW before Squid, some other
+// S3-compatibles) ignores x-amz-checksum-* headers and, the payload being
+// unsigned, would store bodies unchecked. A server that verified a CRC32C
+// echoes it in its PutObject and UploadPart answer (AWS: "only present if
+// the checksum was uploaded with the object"; MinIO does), so the S3
+// client checks every CRC32C write's answer (s3_sums.go): another value
+// means the server stored other bytes (ErrTransient: resent); no value
+// switches the client, for its lifetime and with one warning, to what
+// every server verifies: Content-MD5 on every Put and UploadPart, no
+// CRC32C (uploads then declare none; parts of one created before the
+// switch send Content-MD5 too, which the server, ignoring the declared
+// algorithm, accepts) and the body's SHA-256 signed over plain HTTP. The
+// write that revealed it, and any sent alongside, was stored unverified:
+// its ETag is checked against the body's MD5 (ErrTransient if it is
+// another MD5, so the resend, with Content-MD5, replaces it). ETags not
+// shaped as an MD5 (SSE-KMS, SSE-C) cannot be checked; such a write was
+// protected by TCP checksums only. S3Config.Checksum can fix the mode
+// instead: ChecksumCRC32C never switches, ChecksumMD5 starts switched.
+// The Fake's IgnoreChecksums plays such a server for the layers above.
+//
 // # Write results
 //
 // Put returns Key, Size, ETag and the metadata sent. Copy and

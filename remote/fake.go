@@ -26,6 +26,8 @@ type Fake struct {
 	now     func() time.Time       // clock for LastModified and Started
 	buckets map[string]*fakeBucket // by name
 	nextID  int64                  // sequence for upload ids
+	// ignoreSums: new uploads ignore their PartChecksum (IgnoreChecksums).
+	ignoreSums bool
 }
 
 // fakeBucket is one bucket. Objects are immutable once stored: a write

@@ -18,6 +18,7 @@ type fakeUpload struct {
 	started  time.Time
 	metadata map[string]string
 	checksum PartChecksum
+	ignores  bool // created by a Fake that ignores flexible checksums
 	parts    map[int32]fakePart
 }
 
@@ -45,7 +46,7 @@ func (f *Fake) CreateMultipart(ctx context.Context, req CreateMultipartRequest) 
 	f.nextID++
 	id = fmt.Sprintf("fake-upload-%d", f.nextID)
 	b.uploads[id] = &fakeUpload{key: req.Key, started: f.now(), metadata: userMetadata(req.Metadata),
-		checksum: req.Checksum, parts: make(map[int32]fakePart)}
+		checksum: req.Checksum, ignores: f.ignoreSums, parts: make(map[int32]fakePart)}
 	return id, nil
 }
 
@@ -64,10 +65,25 @@ func (f *Fake) upload(op, bucket, key, id string) (*fakeBucket, *fakeUpload, err
 
 func validPartNumber(n int32) bool { return n >= 1 && n <= MaxParts }
 
+// crc32c reports whether the upload's parts carry a verified CRC32C.
+func (u *fakeUpload) crc32c() bool { return u.checksum == PartsCRC32C && !u.ignores }
+
+// IgnoreChecksums makes the Fake play a server without flexible checksums
+// (Ceph RGW before Squid): uploads created from now on ignore their
+// declared PartChecksum, so parts of either kind are taken, none returns
+// a ChecksumCRC32C, and UploadPartCopy is allowed. The S3 client's switch
+// to Content-MD5 on such a server (s3_sums.go) is tested over HTTP; this
+// lets the layers above check they work against one.
+func (f *Fake) IgnoreChecksums() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ignoreSums = true
+}
+
 // newPart stores data as part n of u, with its CRC32C when u declares it.
 func (u *fakeUpload) newPart(n int32, data []byte) Part {
 	p := fakePart{data: data, etag: md5ETag(data)}
-	if u.checksum == PartsCRC32C {
+	if u.crc32c() {
 		p.crc = crc32cOf(data)
 	}
 	u.parts[n] = p
@@ -93,7 +109,7 @@ func (f *Fake) UploadPart(ctx context.Context, req UploadPartRequest) (part Part
 	if err != nil {
 		return Part{}, err
 	}
-	if req.Checksum != u.checksum {
+	if !u.ignores && req.Checksum != u.checksum {
 		// S3: "Checksum Type mismatch"; MinIO: "checksum missing".
 		return Part{}, fail(OpUploadPart, req.Bucket, req.Key, ErrInvalidArgument, "InvalidRequest")
 	}
@@ -125,7 +141,7 @@ func (f *Fake) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (p
 		return Part{}, fail(OpUploadPartCopy, req.Bucket, req.Key, ErrPreconditionFailed, "PreconditionFailed")
 	}
 	data, ok := copyRange(src.data, req.Offset, req.Length)
-	if !ok || u.checksum == PartsCRC32C { // MinIO cannot checksum a copied part
+	if !ok || u.crc32c() { // MinIO cannot checksum a copied part
 		return Part{}, fail(OpUploadPartCopy, req.Bucket, req.Key, ErrInvalidArgument, "InvalidArgument")
 	}
 	return u.newPart(req.Number, data), nil

@@ -193,6 +193,36 @@ func TestFakeCRC32CPartNeedsDeclaredUpload(t *testing.T) {
 	}
 }
 
+// TestFakeIgnoreChecksums: a Fake that ignores flexible checksums, as
+// Ceph RGW before Squid does, takes parts of either kind into a CRC32C
+// upload (the S3 client switches to Content-MD5 mid-upload on such a
+// server), returns no part CRC32C, and completes without one.
+func TestFakeIgnoreChecksums(t *testing.T) {
+	f := newFake(t)
+	f.IgnoreChecksums()
+	ctx := t.Context()
+	id, err := f.CreateMultipart(ctx, remote.CreateMultipartRequest{Bucket: fakeBucket, Key: "k", Checksum: remote.PartsCRC32C})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("a", remote.MinPartSize)
+	var parts []remote.Part
+	for n, sum := range []remote.PartChecksum{remote.PartsCRC32C, remote.PartsMD5} {
+		p, err := f.UploadPart(ctx, remote.UploadPartRequest{Bucket: fakeBucket, Key: "k", UploadID: id,
+			Number: int32(n + 1), Body: strings.NewReader(big), Size: int64(len(big)), Checksum: sum})
+		if err != nil {
+			t.Fatalf("part %d: %v", n+1, err)
+		}
+		if p.ChecksumCRC32C != "" {
+			t.Errorf("part %d returned CRC32C %q from a server that ignores it", n+1, p.ChecksumCRC32C)
+		}
+		parts = append(parts, p)
+	}
+	if _, err := f.CompleteMultipart(ctx, remote.CompleteMultipartRequest{Bucket: fakeBucket, Key: "k", UploadID: id, Parts: parts}); err != nil {
+		t.Fatalf("completion without checksums: %v", err)
+	}
+}
+
 // TestFakeReaderKeepsVersion: a reader opened before an overwrite keeps
 // returning the old bytes.
 func TestFakeReaderKeepsVersion(t *testing.T) {

@@ -23,6 +23,7 @@ type S3 struct {
 	region  string
 	timeout time.Duration
 	log     *slog.Logger
+	sums    *bodySums // how writes prove their bodies; switches once
 }
 
 var _ Client = (*S3)(nil)
@@ -49,7 +50,8 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		o.UsePathStyle = cfg.PathStyle
 		o.Retryer = aws.NopRetryer{}
 	})
-	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger}, nil
+	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger,
+		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}}, nil
 }
 
 // loadOptions turns cfg into SDK configuration options. Checksums are
@@ -81,7 +83,8 @@ func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 // of the body's SHA-256, a second pass over the body that cost more CPU
 // than the transfer itself. The body stays protected: its CRC32C or MD5
 // header is signed and verified by the server (doc.go, Integrity). Over
-// HTTPS the SDK does this by itself; this extends it to plain HTTP.
+// HTTPS the SDK does this by itself; this extends it to plain HTTP while
+// the server is trusted to verify CRC32C (bodySums.signing).
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }

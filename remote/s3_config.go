@@ -36,7 +36,11 @@ type S3Config struct {
 	// MaxConns sizes the HTTP connection pool (idle connections kept per
 	// host). Default DefaultMaxConns.
 	MaxConns int
-	// Logger receives debug lines about failed requests; default discards.
+	// Checksum chooses how writes prove their bodies: ChecksumAuto (the
+	// default, also ""), ChecksumCRC32C or ChecksumMD5 (doc.go, Integrity).
+	Checksum ChecksumMode
+	// Logger receives debug lines about failed requests, and a warning if
+	// the server ignores CRC32C; default discards.
 	Logger *slog.Logger
 }
 
@@ -54,6 +58,9 @@ func (c S3Config) WithDefaults() S3Config {
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = DefaultMaxConns
+	}
+	if c.Checksum == "" {
+		c.Checksum = ChecksumAuto
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -75,6 +82,9 @@ func (c S3Config) Validate() error {
 	}
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("s3 config: MaxConns %d is negative", c.MaxConns))
+	}
+	if err := c.Checksum.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		errs = append(errs, errors.New("s3 config: static credentials need both an access key id and a secret access key"))

@@ -44,6 +44,7 @@ func newS3Server(t *testing.T, handler http.HandlerFunc) *s3Server {
 		s.mu.Lock()
 		s.reqs = append(s.reqs, recorded{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Clone(), body})
 		s.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body)) // for handlers that read it too
 		handler(w, r)
 	}))
 	t.Cleanup(s.Close)

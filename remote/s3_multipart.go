@@ -12,15 +12,16 @@ import (
 )
 
 // CreateMultipart implements Multipart. A PartsCRC32C upload declares
-// CRC32C (x-amz-checksum-algorithm); a PartsMD5 upload declares no
-// flexible checksum (see doc.go, Integrity).
+// CRC32C (x-amz-checksum-algorithm) unless the client sends MD5 only
+// (bodySums); a PartsMD5 upload declares no flexible checksum (see doc.go,
+// Integrity).
 func (s *S3) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (string, error) {
 	in := &s3.CreateMultipartUploadInput{
 		Bucket:   &req.Bucket,
 		Key:      &req.Key,
 		Metadata: req.Metadata,
 	}
-	if req.Checksum == PartsCRC32C {
+	if req.Checksum == PartsCRC32C && !s.sums.md5Only() {
 		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
 	}
 	actx, cancel := s.attempt(ctx)
@@ -34,6 +35,9 @@ func (s *S3) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (s
 
 // UploadPart implements Multipart, with the part's checksum (the
 // upload's kind, req.Checksum) computed in a pass over Body as in Put.
+// Once the client sends MD5 only, every part sends Content-MD5: a part of
+// a CRC32C upload created before the switch too, since the server that
+// caused it ignores the declared algorithm.
 func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error) {
 	if req.Size < 0 || req.Body == nil {
 		return Part{}, invalid(OpUploadPart, req.Bucket, req.Key, "body missing or size %d negative", req.Size)
@@ -45,31 +49,41 @@ func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error
 		PartNumber:    aws.Int32(req.Number),
 		ContentLength: aws.Int64(req.Size),
 	}
+	md5Only := s.sums.md5Only()
+	crc := req.Checksum == PartsCRC32C && !md5Only
 	// The checksum pass runs before the stall timer starts.
-	if err := setPartChecksum(in, req); err != nil {
+	sum, err := setPartChecksum(in, req, crc)
+	if err != nil {
 		return Part{}, &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
 	}
 	st := newStall(ctx, s.timeout)
 	defer st.release()
 	in.Body = &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st}
-	out, err := s.api.UploadPart(st.ctx, in, unsignedPayload)
+	out, err := s.api.UploadPart(st.ctx, in, s.sums.signing(md5Only)...)
 	if err != nil {
 		return Part{}, s.fail(ctx, st.ctx, OpUploadPart, req.Bucket, req.Key, err)
 	}
-	return Part{Number: req.Number, ETag: aws.ToString(out.ETag),
-		ChecksumCRC32C: aws.ToString(out.ChecksumCRC32C)}, nil
+	part := Part{Number: req.Number, ETag: aws.ToString(out.ETag), ChecksumCRC32C: aws.ToString(out.ChecksumCRC32C)}
+	if crc {
+		e := &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key}
+		if err := s.sums.checkEcho(e, sum, part.ChecksumCRC32C, part.ETag, req.Body, req.Size); err != nil {
+			return Part{}, err
+		}
+	}
+	return part, nil
 }
 
-// setPartChecksum computes the part's checksum of the upload's kind.
-func setPartChecksum(in *s3.UploadPartInput, req UploadPartRequest) error {
-	if req.Checksum == PartsCRC32C {
+// setPartChecksum computes the part's CRC32C, or its MD5 unless crc, and
+// returns the value.
+func setPartChecksum(in *s3.UploadPartInput, req UploadPartRequest, crc bool) (string, error) {
+	if crc {
 		sum, err := bodyCRC32C(req.Body, req.Size)
 		in.ChecksumCRC32C = &sum
-		return err
+		return sum, err
 	}
 	sum, err := bodyMD5(req.Body, req.Size)
 	in.ContentMD5 = &sum
-	return err
+	return sum, err
 }
 
 // UploadPartCopy implements Multipart. Length < 0 with Offset 0 copies the

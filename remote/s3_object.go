@@ -28,38 +28,57 @@ func (s *S3) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
 	}, nil
 }
 
-// Put implements Client. The body's CRC32C is computed here, in a pass
-// over Body before sending, and sent as x-amz-checksum-crc32c, which the
-// server verifies (XAmzContentChecksumMismatch otherwise); the payload
-// itself is not signed (see doc.go, Integrity). Body is read from its
-// start.
+// Put implements Client. The body's checksum is computed here, in a pass
+// over Body before sending: x-amz-checksum-crc32c with an unsigned payload,
+// or Content-MD5 once the server has shown it ignores CRC32C (bodySums).
+// The server verifies it (XAmzContentChecksumMismatch or BadDigest
+// otherwise); see doc.go, Integrity. Body is read from its start.
 func (s *S3) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
 	if req.Size < 0 || req.Body == nil {
 		return ObjectInfo{}, invalid(OpPut, req.Bucket, req.Key, "body missing or size %d negative", req.Size)
 	}
-	sum, err := bodyCRC32C(req.Body, req.Size)
+	in := &s3.PutObjectInput{
+		Bucket:        &req.Bucket,
+		Key:           &req.Key,
+		ContentLength: aws.Int64(req.Size),
+		Metadata:      req.Metadata,
+	}
+	if req.IfNoneMatch {
+		in.IfNoneMatch = aws.String("*")
+	}
+	md5Only := s.sums.md5Only()
+	sum, err := putChecksum(in, req, md5Only)
 	if err != nil {
 		return ObjectInfo{}, &Error{Op: OpPut, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidArgument, Err: err}
 	}
 	st := newStall(ctx, s.timeout)
 	defer st.release()
-	in := &s3.PutObjectInput{
-		Bucket:         &req.Bucket,
-		Key:            &req.Key,
-		Body:           &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st},
-		ContentLength:  aws.Int64(req.Size),
-		ChecksumCRC32C: &sum,
-		Metadata:       req.Metadata,
-	}
-	if req.IfNoneMatch {
-		in.IfNoneMatch = aws.String("*")
-	}
-	out, err := s.api.PutObject(st.ctx, in, unsignedPayload)
+	in.Body = &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st}
+	out, err := s.api.PutObject(st.ctx, in, s.sums.signing(md5Only)...)
 	if err != nil {
 		return ObjectInfo{}, s.fail(ctx, st.ctx, OpPut, req.Bucket, req.Key, err)
 	}
+	if !md5Only {
+		e := &Error{Op: OpPut, Bucket: req.Bucket, Key: req.Key}
+		if err := s.sums.checkEcho(e, sum, aws.ToString(out.ChecksumCRC32C), aws.ToString(out.ETag), req.Body, req.Size); err != nil {
+			return ObjectInfo{}, err
+		}
+	}
 	return ObjectInfo{Key: req.Key, Size: req.Size, ETag: aws.ToString(out.ETag),
 		Metadata: sentMetadata(req.Metadata)}, nil
+}
+
+// putChecksum sets the body's CRC32C, or its MD5 when md5Only, and returns
+// the value.
+func putChecksum(in *s3.PutObjectInput, req PutRequest, md5Only bool) (string, error) {
+	if md5Only {
+		sum, err := bodyMD5(req.Body, req.Size)
+		in.ContentMD5 = &sum
+		return sum, err
+	}
+	sum, err := bodyCRC32C(req.Body, req.Size)
+	in.ChecksumCRC32C = &sum
+	return sum, err
 }
 
 // Copy implements Client.

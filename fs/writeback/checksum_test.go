@@ -61,3 +61,32 @@ func TestPartChecksumKinds(t *testing.T) {
 		t.Fatalf("uploads created with checksums %v, want %v (streamed, appended, rewritten)", rec.kinds, want)
 	}
 }
+
+// TestIgnoredChecksums: against a server that ignores flexible checksums
+// (its parts return no CRC32C to echo), streamed and staged files still
+// commit whole.
+func TestIgnoredChecksums(t *testing.T) {
+	f, b := newFakeBucket(t)
+	f.IgnoreChecksums()
+	u := newTestUploader(t, f)
+	r := rand.New(rand.NewPCG(9, 10))
+	data := randBytes(r, 2*testPart+10)
+	w := u.Create(b, "k", false)
+	writeAll(t, w, data, 0)
+	info, err := w.Commit(context.Background())
+	w.Close()
+	if err != nil {
+		t.Fatalf("streamed: %v", err)
+	}
+	tail := randBytes(r, 1000)
+	w = u.Open(b, "k", info)
+	writeAll(t, w, tail, int64(len(data)))
+	_, err = w.Commit(context.Background())
+	w.Close()
+	if err != nil {
+		t.Fatalf("staged append: %v", err)
+	}
+	if got := readObject(t, f, b, "k"); !bytes.Equal(got, append(data, tail...)) {
+		t.Fatal("content differs")
+	}
+}
