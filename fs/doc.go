@@ -115,8 +115,9 @@
 //     commit), the page-cache state, and the write state (nodeWrites: the
 //     writer its write handles share; whether it exists only locally or
 //     was unlinked while open).
-//   - writeHandle (per open for writing): the opener's thread; reads and
-//     writes go through the node's writer.
+//   - writeHandle (per open for writing): the opener (its thread and, read
+//     at open, its process); reads and writes go through the node's
+//     writer.
 //   - connectorsRoot (a multi-connector mount's root): the trees, one
 //     persistent child per label; each tree's nodes are its own, so a
 //     node never serves two connectors.

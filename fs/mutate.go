@@ -84,7 +84,7 @@ func (n *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 	ch := n.NewInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: n.fsys.ino(n.bucket, key), Gen: n.fsys.gen()})
 	n.fsys.noteUpsert(n.bucket, key, false, 0, now, "")
 	n.fillEntry(ch, out)
-	return ch, &writeHandle{n: node, opener: callerPid(ctx)}, 0, 0
+	return ch, &writeHandle{n: node, opener: openerOf(ctx)}, 0, 0
 }
 
 // Mknod creates an empty regular file (one PutObject, refused if the key

@@ -16,7 +16,7 @@ import (
 // that opened it (see write_owner.go).
 type writeHandle struct {
 	n      *fileNode
-	opener uint32 // the FUSE caller of open or create
+	opener owner // the process of the FUSE caller of open or create
 }
 
 var (
@@ -43,7 +43,7 @@ func (n *fileNode) openWrite(ctx context.Context, flags uint32) (gofs.FileHandle
 	if err != nil {
 		return nil, 0, n.fsys.fail("open", n.path(), err)
 	}
-	h := &writeHandle{n: n, opener: callerPid(ctx)}
+	h := &writeHandle{n: n, opener: openerOf(ctx)}
 	if flags&syscall.O_TRUNC != 0 {
 		if errno := n.truncate(ctx, w, 0); errno != 0 {
 			h.Release(ctx)
@@ -99,8 +99,8 @@ func (h *writeHandle) Write(ctx context.Context, data []byte, off int64) (uint32
 // O_EXCL create that lost a race) when it could not be uploaded. A close
 // by another process (a forked child) commits nothing (write_owner.go).
 func (h *writeHandle) Flush(ctx context.Context) syscall.Errno {
-	if caller := callerPid(ctx); !sameProcess(h.opener, caller) {
-		h.n.fsys.log.Debug("flush from another process than the opener: not committing", "path", h.n.path(), "pid", caller, "opener", h.opener)
+	if caller := callerPid(ctx); !h.opener.is(caller) {
+		h.n.fsys.log.Debug("flush from another process than the opener: not committing", "path", h.n.path(), "pid", caller, "opener", h.opener.tid)
 		return 0
 	}
 	h.n.io.RLock()

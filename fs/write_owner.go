@@ -23,25 +23,35 @@ import (
 // of one process are matched by their thread group (/proc, Linux; on
 // other systems only the same thread matches).
 
+// owner is the process that opened a write handle: the calling thread
+// and its thread group, read at open while that thread surely lives, so
+// that a close by another thread of the process still commits after the
+// opening thread has exited (a worker thread that opens a file and hands
+// it on; the close would otherwise return before the upload).
+type owner struct{ tid, tgid uint32 }
+
+// openerOf returns the owner of a handle opened by the request ctx.
+func openerOf(ctx context.Context) owner {
+	tid := callerPid(ctx)
+	tgid, _ := threadGroup(tid)
+	return owner{tid: tid, tgid: tgid}
+}
+
+// is reports whether thread tid belongs to the owner's process.
+func (o owner) is(tid uint32) bool {
+	if tid == o.tid {
+		return true
+	}
+	tg, ok := threadGroup(tid)
+	return ok && o.tgid != 0 && tg == o.tgid
+}
+
 // callerPid returns the thread that made the FUSE request, or 0.
 func callerPid(ctx context.Context) uint32 {
 	if fc, ok := ctx.(*fuse.Context); ok {
 		return fc.Caller.Pid
 	}
 	return 0
-}
-
-// sameProcess reports whether threads a and b belong to one process.
-func sameProcess(a, b uint32) bool {
-	if a == b {
-		return true
-	}
-	ta, ok := threadGroup(a)
-	if !ok {
-		return false
-	}
-	tb, ok := threadGroup(b)
-	return ok && ta == tb
 }
 
 // threadGroup returns the process (thread group id) of thread tid.
