@@ -83,7 +83,7 @@ func (c S3Config) Validate() error {
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("s3 config: MaxConns %d is negative", c.MaxConns))
 	}
-	if err := c.Checksum.validate(); err != nil {
+	if err := c.Checksum.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {

@@ -26,8 +26,8 @@ const (
 	ChecksumMD5 ChecksumMode = "md5"
 )
 
-// validate reports a mode that is none of the above.
-func (m ChecksumMode) validate() error {
+// Validate reports a mode that is none of the above.
+func (m ChecksumMode) Validate() error {
 	switch m {
 	case "", ChecksumAuto, ChecksumCRC32C, ChecksumMD5:
 		return nil

@@ -72,7 +72,7 @@ func mountConnectorsAction(c *cli.Context) error {
 	}
 	fsCfg.Blocks = blocks
 	defer closeBlocks(log, blocks) // after every tree is closed
-	trees, err := openConnectors(c.Context, log, file, creds, fsCfg)
+	trees, err := openConnectors(c.Context, log, file, creds, fsCfg, checksumMode(c))
 	if err != nil {
 		return err
 	}
@@ -164,11 +164,11 @@ func connectorS3Config(conn *acl.Connector, cr acl.Creds, log *slog.Logger) remo
 // openConnectors connects and checks every connector and builds its tree.
 // On failure the trees built so far are closed and the error names the
 // connector.
-func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base fs.Config) ([]fs.Labeled, error) {
+func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base fs.Config, sums remote.ChecksumMode) ([]fs.Labeled, error) {
 	var trees []fs.Labeled
 	for i, conn := range file.Connectors {
 		clog := log.With("connector", conn.Label)
-		f, err := openConnector(ctx, file, conn, creds[i], base, clog)
+		f, err := openConnector(ctx, file, conn, creds[i], base, sums, clog)
 		if err != nil {
 			_ = closeTrees(context.Background(), trees)
 			return nil, fmt.Errorf("connector %q: %w", conn.Label, err)
@@ -181,9 +181,11 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 
 // openConnector makes one connector's tree: its configuration, its S3
 // client (checked), and the tree over it.
-func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base fs.Config, log *slog.Logger) (*fs.FS, error) {
+func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base fs.Config, sums remote.ChecksumMode, log *slog.Logger) (*fs.FS, error) {
 	cfg := connectorFSConfig(base, file, conn, log)
-	client, err := connectConnector(ctx, conn, connectorS3Config(conn, cr, log.With("component", "remote")))
+	s3Cfg := connectorS3Config(conn, cr, log.With("component", "remote"))
+	s3Cfg.Checksum = sums // --checksum is mount-wide
+	client, err := connectConnector(ctx, conn, s3Cfg)
 	if err != nil {
 		return nil, forConnector(err, cr)
 	}

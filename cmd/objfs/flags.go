@@ -78,6 +78,7 @@ func s3Config(c *cli.Context) remote.S3Config {
 		Region:    strings.TrimSpace(c.String(flagRegion)),
 		Profile:   strings.TrimSpace(c.String(flagProfile)),
 		PathStyle: c.Bool(flagPathStyle),
+		Checksum:  checksumMode(c),
 	}
 }
 

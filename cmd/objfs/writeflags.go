@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/objfs/objfs/fs"
+	"github.com/objfs/objfs/remote"
 )
 
 // Flag names of the write path.
@@ -15,6 +16,7 @@ const (
 	flagPartSize          = "part-size"
 	flagUploadConcurrency = "upload-concurrency"
 	flagWriteBufferSize   = "write-buffer-size"
+	flagChecksum          = "checksum"
 )
 
 // catWriting is the flag category of the write path.
@@ -31,7 +33,14 @@ func writeFlags() []cli.Flag {
 			Usage: "part uploads in flight for the whole mount"},
 		&cli.StringFlag{Name: flagWriteBufferSize, Category: catWriting, DefaultText: "(upload-concurrency + 2) x part-size",
 			Usage: "memory for write buffers of the whole mount, as a `SIZE`: writers wait while it is used up"},
+		&cli.StringFlag{Name: flagChecksum, Category: catWriting, Value: string(remote.ChecksumAuto),
+			Usage: "how uploads prove their bodies, `MODE`: auto (CRC32C, or Content-MD5 once the server shows it ignores CRC32C), crc32c or md5"},
 	}
+}
+
+// checksumMode is --checksum (writeConfig checks it).
+func checksumMode(c *cli.Context) remote.ChecksumMode {
+	return remote.ChecksumMode(strings.ToLower(strings.TrimSpace(c.String(flagChecksum))))
 }
 
 // writeConfig maps the write flags, and --cache-dir, onto fs.WriteConfig.
@@ -52,6 +61,9 @@ func writeConfig(c *cli.Context) (fs.WriteConfig, error) {
 		if wc.BufferBytes == 0 {
 			return wc, fmt.Errorf("invalid --%s 0: writes need a buffer", flagWriteBufferSize)
 		}
+	}
+	if checksumMode(c).Validate() != nil {
+		return wc, fmt.Errorf("invalid --%s %q: auto, crc32c or md5", flagChecksum, c.String(flagChecksum))
 	}
 	dir := strings.TrimSpace(c.String(flagCacheDir))
 	if dir == "" {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/objfs/objfs/fs"
+	"github.com/objfs/objfs/remote"
 )
 
 func TestWriteFlags(t *testing.T) {
@@ -41,11 +43,32 @@ func TestWriteFlags(t *testing.T) {
 		{"--upload-concurrency", "0"},
 		{"--write-buffer-size", "8M"}, // less than two parts
 		{"--part-size", "lots"},
+		{"--checksum", "sha1"},
 	} {
 		withMountFlags(t, bad, func(c *cli.Context) {
 			if _, err := fsConfig(c, src); err == nil {
 				t.Errorf("%q accepted", bad)
 			}
 		})
+	}
+}
+
+// TestChecksumFlag: --checksum reaches remote.S3Config, auto by default,
+// and -o checksum=md5 is the same flag.
+func TestChecksumFlag(t *testing.T) {
+	for args, want := range map[string]remote.ChecksumMode{"": remote.ChecksumAuto, "--checksum= MD5 ": remote.ChecksumMD5, "--checksum=crc32c": remote.ChecksumCRC32C} {
+		var a []string
+		if args != "" {
+			a = []string{args}
+		}
+		withMountFlags(t, a, func(c *cli.Context) {
+			if got := s3Config(c).Checksum; got != want {
+				t.Errorf("%q: checksum %q, want %q", args, got, want)
+			}
+		})
+	}
+	got, err := translateArgs([]string{"objfs", "mount", "-o", "checksum=md5", "s3://b", "/mnt"}, map[string]bool{"mount": true}, mountFlags())
+	if err != nil || !slices.Contains(got, "--checksum=md5") {
+		t.Errorf("-o checksum=md5 gives %q, %v", got, err)
 	}
 }
