@@ -99,7 +99,7 @@ func (h *writeHandle) Write(ctx context.Context, data []byte, off int64) (uint32
 // O_EXCL create that lost a race) when it could not be uploaded. A close
 // by another process (a forked child) commits nothing (write_owner.go).
 func (h *writeHandle) Flush(ctx context.Context) syscall.Errno {
-	if caller := callerPid(ctx); !h.opener.is(caller) {
+	if caller := callerPid(ctx); !h.opener.mayCommit(caller) {
 		h.n.fsys.log.Debug("flush from another process than the opener: not committing", "path", h.n.path(), "pid", caller, "opener", h.opener.tid)
 		return 0
 	}

@@ -3,6 +3,7 @@ package fs
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -19,9 +20,13 @@ import (
 // only when it comes from the process that opened the handle (as
 // mountpoint-s3 does); a close by another process returns at once, and
 // the upload is committed by the opener's close or fsync, or by the
-// release of the last descriptor. FUSE names the calling thread; threads
-// of one process are matched by their thread group (/proc, Linux; on
-// other systems only the same thread matches).
+// release of the last descriptor. Once the opener has exited (a script
+// that redirected its output and left background jobs writing), no close
+// of the opener will come, and a close by any process commits: release
+// runs after close has returned, too late to report a failed upload.
+// FUSE names the calling thread; threads of one process are matched by
+// their thread group (/proc, Linux; on other systems only the same thread
+// matches, and the opener is never known to have exited).
 
 // owner is the process that opened a write handle: the calling thread
 // and its thread group, read at open while that thread surely lives, so
@@ -46,6 +51,25 @@ func (o owner) is(tid uint32) bool {
 	return ok && o.tgid != 0 && tg == o.tgid
 }
 
+// mayCommit reports whether a close by thread tid commits: it is the
+// owner's, or the owner has exited.
+func (o owner) mayCommit(tid uint32) bool {
+	return o.is(tid) || o.exited()
+}
+
+// exited reports whether the owner's process is known to be gone: no
+// longer in /proc, or a zombie (exited, not yet reaped by its parent).
+func (o owner) exited() bool {
+	if o.tgid == 0 {
+		return false
+	}
+	state, err := statusField(fmt.Sprintf("/proc/%d/status", o.tgid), "State:")
+	if errors.Is(err, os.ErrNotExist) {
+		return true
+	}
+	return err == nil && (strings.HasPrefix(state, "Z") || strings.HasPrefix(state, "X"))
+}
+
 // callerPid returns the thread that made the FUSE request, or 0.
 func callerPid(ctx context.Context) uint32 {
 	if fc, ok := ctx.(*fuse.Context); ok {
@@ -59,17 +83,27 @@ func threadGroup(tid uint32) (uint32, bool) {
 	if tid == 0 {
 		return 0, false
 	}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/task/%d/status", tid, tid))
+	v, err := statusField(fmt.Sprintf("/proc/%d/task/%d/status", tid, tid), "Tgid:")
 	if err != nil {
 		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	return uint32(n), err == nil
+}
+
+// statusField returns the value of the line starting with name in a
+// /proc status file.
+func statusField(file, name string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "Tgid:"); ok {
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
-			return uint32(n), err == nil
+		if v, ok := strings.CutPrefix(sc.Text(), name); ok {
+			return strings.TrimSpace(v), nil
 		}
 	}
-	return 0, false
+	return "", fmt.Errorf("%s: no %s line", file, name)
 }

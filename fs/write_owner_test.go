@@ -132,3 +132,42 @@ func onExitingThread(t *testing.T, f func(tid uint32)) {
 		}
 	}
 }
+
+// TestFlushAfterOpenerExited: once the process that opened a file has
+// exited, a close by the process that inherited the descriptor commits
+// (no close of the opener will come, and release would be too late).
+func TestFlushAfterOpenerExited(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("processes are looked up in /proc")
+	}
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	opener := exec.Command("sleep", "30")
+	if err := opener.Start(); err != nil {
+		t.Fatal(err)
+	}
+	in := fuse.CreateIn{InHeader: hdr(rootID), Flags: syscall.O_WRONLY | syscall.O_CREAT, Mode: 0o644}
+	in.Caller.Pid = uint32(opener.Process.Pid)
+	var out fuse.CreateOut
+	if st := h.raw.Create(nil, &in, "f", &out); st != fuse.OK {
+		t.Fatal(st)
+	}
+	h.writeAll(out.NodeId, out.Fh, 0, []byte("data"))
+	fin := fuse.FlushIn{InHeader: hdr(out.NodeId), Fh: out.Fh}
+	fin.Caller.Pid = uint32(os.Getpid())
+	if st := h.raw.Flush(nil, &fin); st != fuse.OK {
+		t.Fatal(st)
+	}
+	if _, ok := h.object("f"); ok {
+		t.Fatal("a close by another process committed while the opener lives")
+	}
+	opener.Process.Kill()
+	time.Sleep(100 * time.Millisecond) // a zombie until Wait reaps it
+	if st := h.raw.Flush(nil, &fin); st != fuse.OK {
+		t.Fatal(st)
+	}
+	opener.Wait()
+	if got, ok := h.object("f"); !ok || string(got) != "data" {
+		t.Fatalf("after the opener exited: S3 holds %q (exists %v)", got, ok)
+	}
+	h.release(out.NodeId, out.Fh)
+}
