@@ -31,11 +31,13 @@ const (
 type countingProxy struct {
 	URL string // http://127.0.0.1:PORT
 
-	mu     sync.Mutex // guards counts, keys, seen and losses
-	counts map[string]int
-	keys   map[string][]string // kind -> object keys (HEAD and GET only)
-	seen   []string            // "KIND METHOD URI" of requests other than listings
-	losses []*answerLoss       // answers to drop (proxy_loss_test.go)
+	mu      sync.Mutex // guards counts, keys, seen, losses, uploads and strip
+	counts  map[string]int
+	keys    map[string][]string // kind -> object keys (HEAD and GET only)
+	seen    []string            // "KIND METHOD URI" of requests other than listings
+	losses  []*answerLoss       // answers to drop (proxy_loss_test.go)
+	uploads []uploadSeen        // writes with bodies (proxy_checksum_test.go)
+	strip   bool                // drop x-amz-checksum-* from answers (proxy_checksum_test.go)
 }
 
 // maxSeen bounds the requests remembered for failure messages.
@@ -52,13 +54,14 @@ func startCountingProxy(t *testing.T, target string) *countingProxy {
 	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(u)
 		r.Out.Host = r.In.Host // keep the signed Host
-	}}
+	}, ModifyResponse: p.stripChecksums}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.count(classify(r), r)
+		p.recordUpload(r)
 		if p.takeLoss(r) {
 			serveLost(rp, r) // does not return
 		}
@@ -105,6 +108,7 @@ func (p *countingProxy) Reset() {
 	p.counts = map[string]int{}
 	p.keys = map[string][]string{}
 	p.seen = nil
+	p.uploads = nil
 	p.mu.Unlock()
 }
 

@@ -77,7 +77,7 @@ func (b *bodySums) checkEcho(e *Error, sent, echoed, etag string, body io.ReadSe
 		return nil
 	}
 	if b.ignored.CompareAndSwap(false, true) {
-		b.log.Warn("s3 server ignores x-amz-checksum-crc32c (no echo in its answer): writes now send Content-MD5 and sign payloads over http, at more CPU; set --checksum md5 to start so",
+		b.log.Warn("s3 server ignores x-amz-checksum-crc32c (its answer did not echo it), so it would store bodies unchecked: writes now send Content-MD5, and signed payloads over http, at more CPU per byte (checksum mode md5)",
 			"op", e.Op, "bucket", e.Bucket, "key", e.Key)
 	}
 	return verifyETag(e, etag, body, size)
