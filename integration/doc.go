@@ -21,6 +21,9 @@
 //     the S3 requests an operation sends (HEAD object, ListObjectsV2, ...).
 //     proxy_loss_test.go lets it lose answers: a matching request reaches
 //     MinIO, then the client's connection is closed without the answer.
+//     proxy_checksum_test.go records how each upload proved its body and
+//     can strip x-amz-checksum-* from answers, playing a server that
+//     ignores flexible checksums.
 //   - tools_test.go, s3_test.go: running tools; seeding and reading S3.
 //
 // Every objfs child gets Pdeathsig=SIGTERM, so that when a test binary dies
