@@ -206,7 +206,9 @@ const (
 	// PartsCRC32C: the upload declares CRC32C, each part sends it (a
 	// fraction of MD5's CPU cost) and returns it in Part.ChecksumCRC32C
 	// for the completion to echo. UploadPartCopy is refused on such an
-	// upload: MinIO cannot give a copied part a CRC32C.
+	// upload: MinIO cannot give a copied part a CRC32C. An S3 client that
+	// sends MD5 only (a server that ignores CRC32C, or ChecksumMD5) treats
+	// it as PartsMD5, and its parts return no ChecksumCRC32C.
 	PartsCRC32C
 )
 
