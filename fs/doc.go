@@ -56,7 +56,10 @@
 //     writeback.Writer shared by its write handles), commit and release.
 //     write_handle.go: writeHandle (open for writing: read, write, flush,
 //     fsync, fallocate, release). write_owner.go: a flush commits only
-//     when it comes from the process that opened the handle.
+//     when it comes from the process that opened the handle (or once that
+//     process has exited). unlink_readers.go: a file open only for
+//     reading that is removed keeps its content (up to 64 MiB) in a
+//     writer until its last read handle closes.
 //     write_setattr.go: truncate, utimens, chmod/chown (accepted, not
 //     stored) and copy_file_range (EOPNOTSUPP).
 //   - mutate.go: create, mkdir (buckets at the root of s3://), mknod,
@@ -140,7 +143,8 @@
 //     behind Meta's own lock).
 //   - dirHandle.mu guards snap and pos (go-fuse also serialises the calls
 //     on one directory handle).
-//   - fileNode.mu guards key, info, changed, pages and wr (nodeWrites).
+//   - fileNode.mu guards key, info, changed, pages, wr (nodeWrites) and
+//     readers.
 //   - fileNode.io (RWMutex) orders data operations against the ones that
 //     move or end the node's writer: read through the writer, write,
 //     flush, fsync, truncate through a handle and acquiring the writer

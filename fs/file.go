@@ -38,7 +38,7 @@ type fileNode struct {
 	// path hold it alone (see write_node.go).
 	io sync.RWMutex
 
-	mu   sync.Mutex // guards key, info, changed, pages and wr
+	mu   sync.Mutex // guards key, info, changed, pages, wr and readers
 	key  string     // a rename moves the node to another key
 	info fileInfo
 	wr   nodeWrites
@@ -46,6 +46,7 @@ type fileNode struct {
 	// before then are out of date and ignored.
 	changed time.Time
 	pages   pageCache
+	readers int // open read handles (fileHandle)
 }
 
 var (
@@ -147,6 +148,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		return n.openWrite(ctx, flags)
 	}
 	if n.liveWriter() != nil {
+		n.readerOpened()
 		return &fileHandle{n: n, lazy: true}, fuse.FOPEN_NOFLUSH, 0
 	}
 	info, err := n.current(ctx, true)
@@ -159,6 +161,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	obj := object{bucket: n.bucket, key: n.objKey(), etag: info.etag, size: info.size}
 	h := &fileHandle{n: n, etag: info.etag, direct: direct,
 		r: newReader(n.fsys, obj)}
+	n.readerOpened()
 	// A read-only handle has nothing to flush: FOPEN_NOFLUSH spares every
 	// close(2) a round trip through the daemon (kernels before 5.16 ignore
 	// it and send the FLUSH, answered at once).
@@ -267,6 +270,7 @@ func (h *fileHandle) Release(ctx context.Context) syscall.Errno {
 		h.n.pages.released(h.etag)
 		h.n.mu.Unlock()
 	}
+	h.n.readerReleased(ctx)
 	return 0
 }
 

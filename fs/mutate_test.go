@@ -120,6 +120,36 @@ func TestUnlinkWhileOpen(t *testing.T) {
 	}
 }
 
+// TestUnlinkWhileOpenForReading: a file open only for reading keeps its
+// whole content once removed (blocks never read before included), and
+// nothing is uploaded for it.
+func TestUnlinkWhileOpenForReading(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.BlockSize = 64 << 10 })
+	data := pattern(300<<10, 7)
+	put(t, h.fake, "f", data, nil)
+	f := h.path("f")
+	o, errno := h.open(f, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if got, errno := h.read(f, o.Fh, 0, 4096); errno != 0 || !slices.Equal(got, data[:4096]) {
+		t.Fatalf("first read: %v", errno)
+	}
+	if errno := h.unlink(rootID, "f"); errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, ok := h.object("f"); ok {
+		t.Fatal("object still there")
+	}
+	if got, errno := h.read(f, o.Fh, 200<<10, 100<<10); errno != 0 || !slices.Equal(got, data[200<<10:]) {
+		t.Fatalf("read of a block never read before, after unlink: %d bytes, %v", len(got), errno)
+	}
+	h.release(f, o.Fh)
+	if _, ok := h.object("f"); ok {
+		t.Fatal("the unlinked file was uploaded again")
+	}
+}
+
 // TestBucketsAtRoot: at the root of s3://, mkdir creates a bucket, rmdir
 // deletes an empty one (ENOTEMPTY otherwise), files cannot be created.
 func TestBucketsAtRoot(t *testing.T) {

@@ -25,6 +25,9 @@ type nodeWrites struct {
 	// unlinked: removed while open. Its writer serves the open handles
 	// but is never committed.
 	unlinked bool
+	// forReaders: the writer was opened at unlink for the node's read
+	// handles, and is released with the last of them (unlink_readers.go).
+	forReaders bool
 	// last is the object as the node last committed or renamed it, with
 	// its metadata: a writer's base without a HEAD while it is the
 	// node's current version and younger than StatTTL (utimens and
@@ -212,8 +215,10 @@ func (n *fileNode) releaseWriter(ctx context.Context) {
 const keepOnUnlink = 64 << 20
 
 // preload copies a small object into the writer of the open file before it
-// is removed (best effort: what is not kept reads as EIO afterwards).
+// is removed (best effort: what is not kept reads as EIO afterwards); a
+// file open only for reading gets a writer first (unlink_readers.go).
 func (n *fileNode) preload(ctx context.Context) {
+	n.keepForReaders(ctx)
 	if w := n.liveWriter(); w != nil {
 		if err := w.Preload(ctx, keepOnUnlink); err != nil {
 			n.fsys.log.Debug("unlink: could not keep the open file's content", "path", n.path(), "err", err)
