@@ -205,7 +205,9 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	r, etag := h.reader()
 	data, release, err := r.Read(ctx, dest, off) // may be the cached block itself: no copy
 	if err != nil {
-		if errors.Is(err, remote.ErrPreconditionFailed) {
+		// A deleted object is a changed one: EIO, as for a new version
+		// (a file removed through the mount keeps its content instead).
+		if errors.Is(err, remote.ErrPreconditionFailed) || errors.Is(err, remote.ErrNotFound) {
 			return nil, h.changed(etag)
 		}
 		return nil, h.n.fsys.fail("read", h.n.path(), err)
@@ -251,7 +253,7 @@ func (h *fileHandle) follow(info fileInfo) {
 func (h *fileHandle) changed(etag string) syscall.Errno {
 	h.n.invalidate()
 	if !h.warned.Swap(true) {
-		h.n.fsys.log.Warn("object changed while open: reads of this open file fail with EIO (bytes of two versions are never mixed); open it again",
+		h.n.fsys.log.Warn("object changed while open (a new version, or deleted): reads of this open file fail with EIO (bytes of two versions are never mixed); open it again",
 			"path", h.n.path(), "etag", etag)
 	}
 	return syscall.EIO

@@ -198,3 +198,29 @@ func TestReaderFollowsWritesHere(t *testing.T) {
 	}
 	h.release(f, r.Fh)
 }
+
+// TestDeleteWhileOpen: an object another client deletes while it is open
+// here reads as EIO (a change, logged once), not ENOENT, which read(2)
+// never gives.
+func TestDeleteWhileOpen(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.BlockSize = 64 << 10 })
+	put(t, h.fake, "f", pattern(256<<10, 3), nil)
+	f := h.path("f")
+	o, errno := h.open(f, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, errno := h.read(f, o.Fh, 0, 4096); errno != 0 {
+		t.Fatal(errno)
+	}
+	if err := h.fake.Delete(t.Context(), testBucket, "f"); err != nil {
+		t.Fatal(err)
+	}
+	if _, errno := h.read(f, o.Fh, 192<<10, 4096); errno != syscall.EIO {
+		t.Fatalf("read after delete: %v, want EIO", errno)
+	}
+	if !strings.Contains(h.log.String(), "changed while open") {
+		t.Fatalf("no clear log line: %s", h.log)
+	}
+	h.release(f, o.Fh)
+}
