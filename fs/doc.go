@@ -152,6 +152,8 @@
 //     truncate or utimens by path hold it alone. It is held while waiting
 //     for the network (a commit, a copy).
 //   - writeback.Writer and Uploader have their own locks (writeback/doc.go).
+//   - fileHandle.rmu guards a read handle's pinned ETag and reader;
+//     fileNode.mu may be taken under it, never the reverse.
 //   - readahead.mu guards the stream state of one handle. A reader has
 //     no lock of its own: its blocks live in cache.Blocks.
 //   - warnOnce.mu guards seen and capped.

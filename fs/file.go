@@ -184,7 +184,10 @@ type fileHandle struct {
 	lazy   bool        // opened during a write: no pin, not counted in pages
 	warned atomic.Bool // the change of version was logged
 
-	rmu  sync.Mutex // guards etag and r of a lazy handle (set once)
+	// rmu guards etag and r: set at open, or at the first read of a lazy
+	// handle, and replaced when the handle follows a version written
+	// through the mount. Taken before fileNode.mu.
+	rmu  sync.Mutex
 	etag string
 	r    *reader
 }
@@ -262,14 +265,14 @@ func (h *fileHandle) changed(etag string) syscall.Errno {
 // Release closes the handle and drops its blocks.
 func (h *fileHandle) Release(ctx context.Context) syscall.Errno {
 	h.rmu.Lock()
-	r := h.r
+	r, etag := h.r, h.etag
 	h.rmu.Unlock()
 	if r != nil {
 		r.release()
 	}
 	if !h.direct && !h.lazy {
 		h.n.mu.Lock()
-		h.n.pages.released(h.etag)
+		h.n.pages.released(etag)
 		h.n.mu.Unlock()
 	}
 	h.n.readerReleased(ctx)
