@@ -124,6 +124,7 @@ func (f *FS) renameFile(ctx context.Context, a renameArgs) syscall.Errno {
 	if err != nil {
 		return f.writeFailed("rename", s3Scheme+bucket+"/"+a.srcKey, err)
 	}
+	f.keepTarget(dctx, a)
 	info, err := f.copyObject(dctx, bucket, a.srcKey, a.dstKey, base)
 	if err != nil {
 		return f.writeFailed("rename", s3Scheme+bucket+"/"+a.srcKey, err)
@@ -180,6 +181,20 @@ func (f *FS) copyObject(ctx context.Context, bucket, src, dst string, base remot
 		info, err = f.writes.up.Copy(ctx, spec)
 	}
 	return info, err
+}
+
+// keepTarget keeps the content of a file the rename replaces for the
+// handles open on it, as unlink does (an editor saving by rename over a
+// file that a program is reading). Best effort: the target node's io
+// lock is only tried, since two renames in opposite directions would
+// otherwise wait for each other.
+func (f *FS) keepTarget(ctx context.Context, a renameArgs) {
+	old, ok := a.dst.childOps(a.newName).(*fileNode)
+	if !ok || old == a.srcNode || !old.io.TryLock() {
+		return
+	}
+	defer old.io.Unlock()
+	old.preload(ctx)
 }
 
 // retireTarget makes the node the target name had (if any) stop being an

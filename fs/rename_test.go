@@ -59,6 +59,33 @@ func TestRenameFile(t *testing.T) {
 	}
 }
 
+// TestRenameOverOpenFile: a file open for reading that a rename replaces
+// (an editor's save) keeps reading its own content, as on a local file
+// system, and the new name holds the new content.
+func TestRenameOverOpenFile(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "cfg", []byte("original\n"), nil)
+	put(t, h.fake, "cfg.tmp", []byte("new\n"), nil)
+	cfg := h.path("cfg")
+	o, errno := h.open(cfg, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if errno := h.rename(rootID, "cfg.tmp", rootID, "cfg", 0); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got, errno := h.read(cfg, o.Fh, 0, 100); errno != 0 || string(got) != "original\n" {
+		t.Fatalf("the replaced file's handle reads %q, %v", got, errno)
+	}
+	h.release(cfg, o.Fh)
+	if got := h.mustObject("cfg"); string(got) != "new\n" {
+		t.Fatalf("S3 holds %q", got)
+	}
+	if got := h.readAll(h.path("cfg")); string(got) != "new\n" {
+		t.Fatalf("a new open reads %q", got)
+	}
+}
+
 // TestRenameErrors: flags, buckets and kinds.
 func TestRenameErrors(t *testing.T) {
 	h := newWriteHarness(t, Source{}, nil)
