@@ -19,7 +19,9 @@
 //   - WithRetry (retry*.go): retries retryable errors with exponential
 //     backoff and full jitter, rewinding request bodies, and recognises a
 //     conditional write refused by its own earlier attempt (see Retries
-//     below); see WithRetry for what it does not retry.
+//     below); with RetryConfig.UnreachableFor it also waits out an
+//     endpoint that refuses connections (a restarting server); see
+//     WithRetry for what it does not retry.
 //   - Counting (counting.go): counts calls per operation.
 //
 // Config types (S3Config, RetryConfig) have WithDefaults and Validate; the

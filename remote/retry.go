@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // WithRetry returns c wrapped so that every call failing with a retryable
 // error (IsRetryable: ErrTransient, ErrUnreachable) is tried again, up to
-// cfg.MaxAttempts in all, after a backoff with full jitter. Other errors
+// cfg.MaxAttempts in all (an unreachable endpoint: also until
+// cfg.UnreachableFor of backoff), after a backoff with full jitter. Other errors
 // return at once. Request bodies (Put, UploadPart) are rewound to their
 // start before each new attempt. A done ctx ends the waiting with an error
 // wrapping ctx.Err(). When attempts run out the last error is returned,
@@ -59,6 +61,7 @@ func retry[T any](r *retrying, ctx context.Context, op string, body io.Seeker, c
 // hide a success (reset, timeout, 5xx: ErrTransient), not because the
 // endpoint could not be reached at all.
 func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seeker, call func() (T, error)) (v T, mayHaveLanded bool, err error) {
+	var waited time.Duration // backoff slept so far
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 && body != nil {
 			if _, err := body.Seek(0, io.SeekStart); err != nil {
@@ -70,11 +73,12 @@ func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seek
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
 			return v, mayHaveLanded, err
 		}
-		if attempt >= r.cfg.MaxAttempts {
+		if attempt >= r.cfg.MaxAttempts && !r.cfg.waitForEndpoint(err, waited) {
 			return v, mayHaveLanded, fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
 		mayHaveLanded = mayHaveLanded || !errors.Is(err, ErrUnreachable)
 		d := r.cfg.backoff(attempt)
+		waited += d
 		r.cfg.Logger.Debug("retrying storage request", "op", op, "attempt", attempt, "backoff", d, "err", err)
 		if serr := r.cfg.Sleep(ctx, d); serr != nil {
 			var zero T

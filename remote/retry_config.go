@@ -13,6 +13,13 @@ import (
 type RetryConfig struct {
 	// MaxAttempts counts every attempt, the first included. Default 5.
 	MaxAttempts int
+	// UnreachableFor keeps retrying an endpoint that cannot be reached
+	// (ErrUnreachable: connection refused, no route, unknown host) past
+	// MaxAttempts until this much backoff has been slept, so that a
+	// server restarting for a few seconds is waited for. Such attempts
+	// fail fast, so the backoff is nearly all the time spent. Default 0:
+	// MaxAttempts alone.
+	UnreachableFor time.Duration
 	// BaseDelay is the backoff cap before the second attempt; it doubles
 	// per attempt up to MaxDelay. Defaults 100ms and 5s.
 	BaseDelay, MaxDelay time.Duration
@@ -59,6 +66,9 @@ func (c RetryConfig) WithDefaults() RetryConfig {
 // delay above the maximum).
 func (c RetryConfig) Validate() error {
 	var errs []error
+	if c.UnreachableFor < 0 {
+		errs = append(errs, fmt.Errorf("retry config: UnreachableFor %v is negative", c.UnreachableFor))
+	}
 	if c.MaxAttempts < 0 {
 		errs = append(errs, fmt.Errorf("retry config: MaxAttempts %d is negative", c.MaxAttempts))
 	}
@@ -69,6 +79,12 @@ func (c RetryConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("retry config: BaseDelay %v exceeds MaxDelay %v", c.BaseDelay, c.MaxDelay))
 	}
 	return errors.Join(errs...)
+}
+
+// waitForEndpoint reports whether err, after attempts ran out, is an
+// unreachable endpoint still within UnreachableFor of backoff (waited).
+func (c RetryConfig) waitForEndpoint(err error, waited time.Duration) bool {
+	return waited < c.UnreachableFor && errors.Is(err, ErrUnreachable)
 }
 
 // backoff returns the wait before attempt+1 (attempt counts from 1): full

@@ -205,7 +205,7 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 	if err := checkConnector(ctx, s3, conn, cfg); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(observeRequests(ctx, s3), remote.RetryConfig{Logger: cfg.Logger}), nil
+	return remote.WithRetry(observeRequests(ctx, s3), mountRetry(cfg.Logger)), nil
 }
 
 // connectorFSConfig is base (the mount's flags, with the shared block

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -106,5 +108,15 @@ func connect(ctx context.Context, cfg remote.S3Config, src fs.Source) (remote.Cl
 	if err := checkRemote(ctx, observed, pf, t); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(observed, remote.RetryConfig{Logger: cfg.Logger}), nil
+	return remote.WithRetry(observed, mountRetry(cfg.Logger)), nil
+}
+
+// unreachableWait is how long a mount keeps retrying an endpoint that
+// refuses connections before the call fails: a MinIO or gateway restart
+// takes a few seconds, and five attempts alone last about one.
+const unreachableWait = 10 * time.Second
+
+// mountRetry is the retry policy of every mount's S3 client.
+func mountRetry(log *slog.Logger) remote.RetryConfig {
+	return remote.RetryConfig{Logger: log, UnreachableFor: unreachableWait}
 }
