@@ -166,11 +166,11 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	// close(2) a round trip through the daemon (kernels before 5.16 ignore
 	// it and send the FLUSH, answered at once).
 	fuseFlags := uint32(fuse.FOPEN_NOFLUSH)
-	if keep {
-		fuseFlags |= fuse.FOPEN_KEEP_CACHE
-	}
-	if direct {
+	switch {
+	case direct || n.fsys.cfg.ReadCache.DirectIO:
 		fuseFlags |= fuse.FOPEN_DIRECT_IO
+	case keep:
+		fuseFlags |= fuse.FOPEN_KEEP_CACHE
 	}
 	return h, fuseFlags, 0
 }

@@ -224,3 +224,23 @@ func TestDeleteWhileOpen(t *testing.T) {
 	}
 	h.release(f, o.Fh)
 }
+
+// With DirectIO every read-only open bypasses the page cache.
+func TestOpenDirectIO(t *testing.T) {
+	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadCache.DirectIO = true })
+	put(t, h.fake, "f", []byte("data"), nil)
+	f := h.path("f")
+	for range 2 { // the second open would keep the cache without DirectIO
+		o, errno := h.open(f, syscall.O_RDONLY)
+		if errno != 0 {
+			t.Fatal(errno)
+		}
+		if o.OpenFlags&fuse.FOPEN_DIRECT_IO == 0 || o.OpenFlags&fuse.FOPEN_KEEP_CACHE != 0 {
+			t.Fatalf("flags %x: want direct I/O", o.OpenFlags)
+		}
+		if data, errno := h.read(f, o.Fh, 0, 100); errno != 0 || string(data) != "data" {
+			t.Fatalf("read %q %v", data, errno)
+		}
+		h.release(f, o.Fh)
+	}
+}

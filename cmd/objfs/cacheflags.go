@@ -20,6 +20,7 @@ const (
 	flagCacheDiskSize = "cache-disk-size"
 	flagBlockSize     = "block-size"
 	flagReadaheadMax  = "readahead-max"
+	flagDirectIO      = "direct-io"
 )
 
 // cacheFlags returns the flags of the block cache and readahead. The disk
@@ -39,6 +40,8 @@ func cacheFlags() []cli.Flag {
 			Usage: "unit of ranged GETs and of the cache, as a `SIZE` (a multiple of 4K, up to 64M)"},
 		&cli.StringFlag{Name: flagReadaheadMax, Category: catCaching, Value: formatSize(fs.DefaultReadaheadMax),
 			Usage: "largest readahead window of one open file, as a `SIZE` (at most a quarter of --cache-size); 0 turns readahead off"},
+		&cli.BoolFlag{Name: flagDirectIO, Category: catCaching,
+			Usage: "reads bypass the kernel page cache: less CPU and memory for large reads (data loaders, cp), much slower reads of a few KiB, no shared mmap"},
 	}
 }
 
@@ -79,6 +82,7 @@ func readCacheFlags(c *cli.Context) (int64, fs.ReadCacheConfig, error) {
 		return 0, rc, err
 	}
 	rc.DiskDir, rc.DiskBytes = disk.dir, disk.bytes
+	rc.DirectIO = c.Bool(flagDirectIO)
 	return blockSize, rc, nil
 }
 

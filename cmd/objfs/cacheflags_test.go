@@ -86,11 +86,14 @@ func TestCacheFlagsDiskTier(t *testing.T) {
 }
 
 func TestCacheFlagsValues(t *testing.T) {
-	args := []string{"--cache-size", "1G", "--block-size", "4M", "--readahead-max", "0", "--cache-dir", "rel"}
+	args := []string{"--cache-size", "1G", "--block-size", "4M", "--readahead-max", "0", "--cache-dir", "rel", "--direct-io"}
 	withMountFlags(t, args, func(c *cli.Context) {
 		cfg, err := fsConfig(c, fs.Source{Bucket: "bkt"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !cfg.ReadCache.DirectIO {
+			t.Error("--direct-io not passed on")
 		}
 		if cfg.ReadCache.MemBytes != 1<<30 || cfg.BlockSize != 4<<20 || cfg.ReadCache.ReadaheadMax != fs.NoReadahead {
 			t.Errorf("cache %d, block %d, readahead %d", cfg.ReadCache.MemBytes, cfg.BlockSize, cfg.ReadCache.ReadaheadMax)
