@@ -13,7 +13,8 @@
 //     1b. the CPU it cost per GiB (objfs daemon and reader, raw client;
 //     MinIO's share in the note) and the throughput the cores could give
 //     if CPU were the only limit, which on a machine where MinIO shares
-//     the cores is what caps the ratio.
+//     the cores is what caps the ratio. 1c. the same read with
+//     --direct-io (no page cache).
 //  2. warm re-read of the same object from the block cache (a mount whose
 //     --cache-size holds it, page cache dropped again), MB/s.
 //  3. random 4 KiB reads on it, 4 readers, for a fixed time: IOPS and p99

@@ -22,8 +22,8 @@ const seqRounds = 2
 // over a warm block cache (while the warm mount is up).
 func (r *runner) seqPhase(ctx context.Context) error {
 	var stream seqResult
-	var par, cold float64
-	var parCPU, coldCPU cpuTimes // of the best round of each
+	var par, cold, direct float64
+	var parCPU, coldCPU, directCPU cpuTimes // of the best round of each
 	var rss int64
 	for round := range seqRounds {
 		r.drop()
@@ -42,8 +42,15 @@ func (r *runner) seqPhase(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		logf("cold sequential, round %d: raw one GET %.0f MB/s, %d ranged GETs %.0f MB/s; objfs %.0f MB/s",
-			round+1, s.mbps, rangeWorkers, p, c)
+		d, dCPU, _, err := r.coldRead(s, "--direct-io")
+		if err != nil {
+			return err
+		}
+		logf("cold sequential, round %d: raw one GET %.0f MB/s, %d ranged GETs %.0f MB/s; objfs %.0f MB/s, with --direct-io %.0f MB/s",
+			round+1, s.mbps, rangeWorkers, p, c, d)
+		if d > direct {
+			direct, directCPU = d, dCPU
+		}
 		if s.mbps > stream.mbps {
 			stream = s
 		}
@@ -60,15 +67,18 @@ func (r *runner) seqPhase(ctx context.Context) error {
 		goal: ">= 0.9x raw", met: judge(cold >= 0.9*raw),
 		note: fmt.Sprintf("best of %d; raw: 1 GET %.0f, %d ranged GETs of %d MiB %.0f", seqRounds, stream.mbps, rangeWorkers, rangeSize>>20, par)})
 	r.addCPU("1b. CPU per GiB during 1", coldCPU, parCPU, r.cfg.big)
+	r.add(row{workload: "1c. cold sequential, --direct-io", unit: "MB/s", objfs: direct, raw: raw,
+		note: fmt.Sprintf("best of %d; no page cache: %.2f CPU s/GiB (daemon %.2f, reader %.2f)", seqRounds,
+			perGiB(directCPU.self+directCPU.daemon, r.cfg.big), perGiB(directCPU.daemon, r.cfg.big), perGiB(directCPU.self, r.cfg.big))})
 	r.addRSS("6a. peak RSS during 1", rss, r.cfg.cacheSize)
 	return r.warmPhase(ctx, stream, raw, cold)
 }
 
 // coldRead reads the big object on a fresh mount after dropping the page
-// cache, checks its bytes against S3's, and returns MB/s, the CPU the
-// read cost and peak RSS.
-func (r *runner) coldRead(want seqResult) (float64, cpuTimes, int64, error) {
-	m, err := r.mount()
+// cache (with extra mount args), checks its bytes against S3's, and
+// returns MB/s, the CPU the read cost and peak RSS.
+func (r *runner) coldRead(want seqResult, args ...string) (float64, cpuTimes, int64, error) {
+	m, err := r.mount(args...)
 	if err != nil {
 		return 0, cpuTimes{}, 0, err
 	}
