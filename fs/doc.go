@@ -36,7 +36,9 @@
 //     sentinels; default EIO; never ENOSYS) and its logging.
 //   - reader.go: per-handle reader through the FS's block cache: blocks
 //     keyed by bucket, key, pinned ETag and index, fetched with ranged GETs
-//     carrying If-Match, so versions never mix.
+//     carrying If-Match, so versions never mix. reader_failed.go: a block
+//     whose fetch waited long for S3 and failed fails at once for a few
+//     seconds (the kernel's immediate retry of a failed read).
 //   - readahead.go: per-handle sequential detection and a window that
 //     doubles with every block entered, up to ReadaheadMax; random reads
 //     prefetch nothing. readahead_config.go: ReadCacheConfig (cache
@@ -154,8 +156,9 @@
 //   - writeback.Writer and Uploader have their own locks (writeback/doc.go).
 //   - fileHandle.rmu guards a read handle's pinned ETag and reader;
 //     fileNode.mu may be taken under it, never the reverse.
-//   - readahead.mu guards the stream state of one handle. A reader has
-//     no lock of its own: its blocks live in cache.Blocks.
+//   - readahead.mu guards the stream state of one handle. A reader's
+//     only lock is failedFetch.mu (its last unanswered fetch): its blocks
+//     live in cache.Blocks.
 //   - warnOnce.mu guards seen and capped.
 //   - restrictedClient and connectorsRoot hold no mutable state and no
 //     lock; MountConnectors takes each tree's FS.mu in turn, never two.

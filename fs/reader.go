@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
@@ -36,6 +37,8 @@ type reader struct {
 	blockSize int64
 	runBlocks int64 // the most blocks one prefetch GET asks for
 	ra        *readahead
+	clock     func() time.Time
+	failed    failedFetch // reader_failed.go
 }
 
 // maxRunBytes bounds one prefetch GET: a window is fetched as several
@@ -49,6 +52,7 @@ func newReader(f *FS, obj object) *reader {
 		client: f.client, blocks: f.blocks, obj: obj, blockSize: bs,
 		runBlocks: max(maxRunBytes/bs, 1),
 		ra:        newReadahead(obj.size, bs, f.cfg.ReadCache.readaheadBlocks(bs)),
+		clock:     f.cfg.Clock,
 	}
 }
 
@@ -91,8 +95,13 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]b
 	}
 	n := 0
 	for i := first; i <= last; i++ {
+		start := r.clock()
+		if err := r.failed.check(i, start); err != nil {
+			return nil, nil, err
+		}
 		v, err := r.blocks.Acquire(ctx, r.key(i), r.fetcher(i))
 		if err != nil {
+			r.failed.record(i, start, r.clock(), err)
 			return nil, nil, err
 		}
 		data := v.Bytes()
