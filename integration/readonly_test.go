@@ -55,15 +55,16 @@ func TestWritesGiveEROFS(t *testing.T) {
 
 	t.Run("bucket root", func(t *testing.T) {
 		root := mount(t, "s3://", "--read-only")
-		buckets := listBuckets(t, srv.SDK())
 		if err := os.Mkdir(root.Path("t-should-not-exist"), 0o755); !errors.Is(err, syscall.EROFS) {
 			t.Errorf("mkdir at the s3:// root: %v, want EROFS", err)
 		}
 		if err := os.Remove(root.Path(bucket)); !errors.Is(err, syscall.EROFS) {
 			t.Errorf("rmdir of a bucket: %v, want EROFS", err)
 		}
-		if after := listBuckets(t, srv.SDK()); !slices.Equal(after, buckets) {
-			t.Errorf("buckets changed: before %q, after %q", buckets, after)
+		// Other tests create buckets meanwhile: check only these two.
+		after := listBuckets(t, srv.SDK())
+		if slices.Contains(after, "t-should-not-exist") || !slices.Contains(after, bucket) {
+			t.Errorf("buckets changed: %q", after)
 		}
 	})
 }
