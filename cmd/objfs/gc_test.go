@@ -1,16 +1,27 @@
 package main
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
-func TestGCPercent(t *testing.T) {
+func TestGCSettings(t *testing.T) {
+	const cache = 256 << 20
 	for _, tt := range []struct {
-		cache int64
-		want  int
+		cache, live int64
+		pct         int
+		limit       int64
 	}{
-		{0, 100}, {8 << 20, 100}, {256 << 20, 4}, {1 << 30, 1}, {64 << 30, 1},
+		{0, 0, 100, math.MaxInt64},
+		{cache, 0, 100, cache + gcBase},         // small heap: collect rarely, under a cap
+		{cache, 100 << 20, 100, cache + gcBase}, //
+		{cache, 200 << 20, 100, cache + gcBase}, //
+		{cache, 270 << 20, 4, math.MaxInt64},    // large: 12 MiB of slack, no limit
+		{cache, 600 << 20, 2, math.MaxInt64},    //
+		{64 << 30, 65 << 30, 1, math.MaxInt64},  // at least 1%
 	} {
-		if got := gcPercent(tt.cache); got != tt.want {
-			t.Errorf("gcPercent(%d) = %d, want %d", tt.cache, got, tt.want)
+		if pct, limit := gcSettings(tt.cache, tt.live); pct != tt.pct || limit != tt.limit {
+			t.Errorf("gcSettings(%d, %d) = %d, %d; want %d, %d", tt.cache, tt.live, pct, limit, tt.pct, tt.limit)
 		}
 	}
 }
