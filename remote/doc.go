@@ -113,7 +113,10 @@
 //
 // Put returns Key, Size, ETag and the metadata sent. Copy and
 // CompleteMultipart return Key, ETag (and LastModified for Copy) with Size
-// -1: S3 does not report the size there.
+// -1: S3 does not report the size there. ETags are predictable without
+// SSE-KMS or SSE-C (etag.go: the body's MD5, or for a multipart object
+// the MD5 of its parts' MD5s with "-N"): the Fake makes them so, and the
+// S3 client and WithRetry recognise written bytes by them.
 //
 // # Retries and non-idempotent calls
 //

@@ -3,12 +3,9 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"io"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -121,17 +118,6 @@ func (b *fakeBucket) remove(key string) {
 func (o *fakeObject) info(key string) ObjectInfo {
 	return ObjectInfo{Key: key, Size: int64(len(o.data)), ETag: o.etag,
 		LastModified: o.modified, Metadata: maps.Clone(o.metadata)}
-}
-
-// md5ETag is S3's ETag of a single-part object: quoted MD5 hex.
-func md5ETag(data []byte) string {
-	sum := md5.Sum(data)
-	return `"` + hex.EncodeToString(sum[:]) + `"`
-}
-
-// sameETag compares ETags, tolerating missing quotes on either side.
-func sameETag(a, b string) bool {
-	return strings.Trim(a, `"`) == strings.Trim(b, `"`)
 }
 
 // validKey reports whether S3 can address key (1 to 1024 bytes).

@@ -1,14 +1,6 @@
 package remote
 
-import (
-	"cmp"
-	"context"
-	"crypto/md5"
-	"encoding/hex"
-	"slices"
-	"strconv"
-	"strings"
-)
+import "context"
 
 // A retried conditional write can be refused because of its own earlier
 // attempt: the server applied it, the answer was lost (reset, timeout),
@@ -36,7 +28,7 @@ func (r *retrying) putLanded(ctx context.Context, req PutRequest, errPut error) 
 	if err != nil {
 		return ObjectInfo{}, errPut
 	}
-	found, ok := r.landed(ctx, req.Bucket, req.Key, `"`+hex.EncodeToString(sum)+`"`)
+	found, ok := r.landed(ctx, req.Bucket, req.Key, sumETag(sum))
 	if !ok || found.Size != req.Size || !hasMetadata(found.Metadata, req.Metadata) {
 		return ObjectInfo{}, errPut
 	}
@@ -73,27 +65,6 @@ func (r *retrying) landed(ctx context.Context, bucket, key, want string) (Object
 func (r *retrying) logLanded(op, bucket, key string, err error) {
 	r.cfg.Logger.Info("a retried write was refused by its own earlier attempt, whose answer was lost; the object is ours",
 		"op", op, "bucket", bucket, "key", key, "refusal", err)
-}
-
-// multipartETag returns the quoted ETag S3 gives the object completed
-// from parts: the MD5 of the concatenated binary MD5s of the parts, in
-// part-number order, then "-" and the number of parts. ok is false when a
-// part's ETag is not an MD5 (encrypted uploads), so none can be predicted.
-func multipartETag(parts []Part) (string, bool) {
-	if len(parts) == 0 {
-		return "", false
-	}
-	sorted := slices.SortedFunc(slices.Values(parts), func(a, b Part) int { return cmp.Compare(a.Number, b.Number) })
-	sums := make([]byte, 0, len(sorted)*md5.Size)
-	for _, p := range sorted {
-		sum, err := hex.DecodeString(strings.Trim(p.ETag, `"`))
-		if err != nil || len(sum) != md5.Size {
-			return "", false
-		}
-		sums = append(sums, sum...)
-	}
-	whole := md5.Sum(sums)
-	return `"` + hex.EncodeToString(whole[:]) + "-" + strconv.Itoa(len(sorted)) + `"`, true
 }
 
 // hasMetadata reports whether found carries every pair of sent (keys

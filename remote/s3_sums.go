@@ -1,11 +1,10 @@
 package remote
 
 import (
-	"encoding/hex"
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -88,11 +87,8 @@ func (b *bodySums) checkEcho(e *Error, sent, echoed, etag string, body io.ReadSe
 // (multipart, some encryptions) cannot be checked; the write stands, as
 // protected as the transport made it.
 func verifyETag(e *Error, etag string, body io.ReadSeeker, size int64) error {
-	tag := strings.Trim(etag, `"`)
-	if len(tag) != 32 {
-		return nil
-	}
-	if _, err := hex.DecodeString(tag); err != nil {
+	tag, ok := etagMD5(etag)
+	if !ok {
 		return nil
 	}
 	sum, err := bodySum(body, size)
@@ -100,7 +96,7 @@ func verifyETag(e *Error, etag string, body io.ReadSeeker, size int64) error {
 		e.Kind, e.Err = ErrInvalidArgument, err
 		return e
 	}
-	if !strings.EqualFold(tag, hex.EncodeToString(sum)) {
+	if !bytes.Equal(tag, sum) {
 		e.Kind, e.Message = ErrTransient, fmt.Sprintf("server ignored the checksum and stored ETag %s, not the body's MD5 %x", etag, sum)
 		return e
 	}
