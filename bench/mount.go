@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/objfs/objfs/internal/mountinfo"
 )
 
 const (
@@ -93,18 +94,8 @@ func (m *mount) waitMounted() error {
 
 // mounted reports whether dir is a mount point in /proc/self/mountinfo.
 func mounted(dir string) bool {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if fields := strings.Fields(sc.Text()); len(fields) > 4 && fields[4] == dir {
-			return true
-		}
-	}
-	return false
+	_, found, _ := mountinfo.FindFile(mountinfo.Self, dir)
+	return found
 }
 
 // path joins elem onto the mountpoint.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/objfs/objfs/internal/mountinfo"
 )
 
 // helperLink is where the mount(8) tests install objfs: mount runs
@@ -158,15 +160,9 @@ func TestMountHelper(t *testing.T) {
 // the mount at dir.
 func mountOptionsAt(t *testing.T, dir string) string {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	m, _, err := mountinfo.FindFile(mountinfo.Self, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) > 5 && unescapeOctal(f[4]) == dir {
-			return f[5]
-		}
-	}
-	return ""
+	return m.Options
 }

@@ -1,7 +1,8 @@
 // Package mountinfo reads the kernel's mount table (/proc/PID/mountinfo,
 // proc(5)): which mounts a mount point has and their device numbers. It
-// is the one parser of that format for the CLI (umount) and fs (the
-// kernel readahead of a mount's backing device). It holds no state.
+// is the one parser of that format for the CLI (umount, refusing a
+// mounted mountpoint), fs (the kernel readahead of a mount's backing
+// device), the integration tests and the bench. It holds no state.
 package mountinfo
 
 import (
@@ -20,6 +21,7 @@ const Self = "/proc/self/mountinfo"
 type Mount struct {
 	Device     string // MAJOR:MINOR (field 3)
 	MountPoint string // unescaped (field 5)
+	Options    string // per-mount options (field 6), e.g. "rw,nosuid,nodev"
 	FSType     string // the first field after the "-" separator, e.g. "fuse.objfs"
 }
 
@@ -33,11 +35,11 @@ func Find(r io.Reader, mountpoint string) (Mount, bool, error) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20) // lines with long options
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 5 {
+		if len(f) < 6 {
 			continue
 		}
 		if mp := Unescape(f[4]); mp == mountpoint {
-			found, ok = Mount{Device: f[2], MountPoint: mp, FSType: fsType(f[5:])}, true
+			found, ok = Mount{Device: f[2], MountPoint: mp, Options: f[5], FSType: fsType(f[6:])}, true
 		}
 	}
 	if err := sc.Err(); err != nil {

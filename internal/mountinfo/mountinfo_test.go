@@ -14,20 +14,20 @@ const table = `22 1 253:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
 
 func TestFind(t *testing.T) {
 	for _, tt := range []struct {
-		mountpoint, dev, fsType string
-		ok                      bool
+		mountpoint, dev, fsType, opts string
+		ok                            bool
 	}{
-		{"/tmp/a b", "0:52", "fuse.objfs", true},
-		{"/mnt/m", "0:54", "fuse.objfs", true}, // the mount on top
-		{"/", "253:0", "ext4", true},
-		{`/mnt/back\slash`, "0:51", "fuse", true},
-		{`/tmp/a\040b`, "", "", false}, // the escaped spelling is not a path
-		{"/mnt", "", "", false},
-		{"/tmp/a b/sub", "", "", false},
+		{"/tmp/a b", "0:52", "fuse.objfs", "rw,nosuid,nodev,relatime", true},
+		{"/mnt/m", "0:54", "fuse.objfs", "rw,nosuid,nodev,relatime", true}, // the mount on top
+		{"/", "253:0", "ext4", "rw,relatime", true},
+		{`/mnt/back\slash`, "0:51", "fuse", "rw", true},
+		{`/tmp/a\040b`, "", "", "", false}, // the escaped spelling is not a path
+		{"/mnt", "", "", "", false},
+		{"/tmp/a b/sub", "", "", "", false},
 	} {
 		m, ok, err := Find(strings.NewReader(table), tt.mountpoint)
-		if err != nil || ok != tt.ok || m.Device != tt.dev || m.FSType != tt.fsType || (ok && m.MountPoint != tt.mountpoint) {
-			t.Errorf("Find(%q) = %+v, %v, %v; want device %q, type %q, %v", tt.mountpoint, m, ok, err, tt.dev, tt.fsType, tt.ok)
+		if err != nil || ok != tt.ok || m.Device != tt.dev || m.FSType != tt.fsType || m.Options != tt.opts || (ok && m.MountPoint != tt.mountpoint) {
+			t.Errorf("Find(%q) = %+v, %v, %v; want device %q, type %q, options %q, %v", tt.mountpoint, m, ok, err, tt.dev, tt.fsType, tt.opts, tt.ok)
 		}
 	}
 }
