@@ -128,9 +128,10 @@
 //     node never serves two connectors.
 //   - fileHandle (per open file): the version pinned at open (the node's
 //     attributes when younger than StatTTL, else a HEAD) and its reader
-//     with its readahead state; it moves to a version the node committed
-//     through the mount since (fileNode.writtenHere), never to one
-//     another client wrote.
+//     with its readahead state; it follows a rename on the mount and
+//     moves to a version the node committed through the mount since
+//     (fileNode.pinState, checked when fileNode.moves changed), never to
+//     one another client wrote.
 //
 // Work that should survive an interrupted request runs detached from it:
 // listings on FS.bg, block fetches in the block cache's fills, both

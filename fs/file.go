@@ -47,6 +47,12 @@ type fileNode struct {
 	changed time.Time
 	pages   pageCache
 	readers int // open read handles (fileHandle)
+
+	// moves counts the changes (made under mu) that can move a read
+	// handle to another key or version: a commit, a rename, the end of
+	// the writer, new attributes. A read compares it with the count its
+	// handle last saw and takes mu only when they differ (fileHandle.reader).
+	moves atomic.Uint64
 }
 
 var (
@@ -75,6 +81,7 @@ func (n *fileNode) update(e entry, fetched time.Time, listed bool) {
 	}
 	e.name = n.info.name
 	n.info = fileInfo{entry: e, fetched: fetched, listed: listed}
+	n.moves.Add(1)
 }
 
 // invalidate marks the attributes stale (the object changed), including
@@ -190,6 +197,7 @@ type fileHandle struct {
 	rmu  sync.Mutex
 	etag string
 	r    *reader
+	seen uint64 // fileNode.moves when etag and r were last checked
 }
 
 var (
@@ -219,27 +227,40 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 }
 
 // reader returns the handle's reader and the ETag it pins; a lazy handle
-// pins the node's current version on first use. A handle follows a
-// version written through this mount since it pinned its own (an append
-// by another process, as `tail -f` expects of a local file): that version
-// holds what this node's writers wrote, so nothing foreign is mixed in.
-// Changes made by other clients still give EIO (changed).
+// pins the node's current version on first use. A handle follows its file
+// through a rename on this mount, and to a version written through this
+// mount since it pinned its own (an append by another process, as
+// `tail -f` expects of a local file): that version holds what this node's
+// writers wrote, so nothing foreign is mixed in. Changes made by other
+// clients still give EIO (changed). Reads are hot: the node's lock is
+// taken only when its move count changed since this handle last looked.
 func (h *fileHandle) reader() (*reader, string) {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
-	if h.r == nil {
-		info := h.n.snapshot()
-		h.etag = info.etag
-		h.r = newReader(h.n.fsys, object{bucket: h.n.bucket, key: h.n.objKey(), etag: info.etag, size: info.size})
-	} else if info, ok := h.n.writtenHere(); ok && info.etag != h.etag {
-		h.follow(info)
+	if moves := h.n.moves.Load(); h.r == nil || moves != h.seen {
+		h.seen = moves
+		h.repin()
 	}
 	return h.r, h.etag
 }
 
-// follow repins the handle (h.rmu held) to info, the node's version
-// written through this mount, moving its page-cache count along.
-func (h *fileHandle) follow(info fileInfo) {
+// repin (h.rmu held) pins a lazy handle's first version, or moves the
+// handle to the node's key and version when it may: the same version
+// under a new key (a rename), or a version written through this mount.
+func (h *fileHandle) repin() {
+	info, key, here := h.n.pinState()
+	switch {
+	case h.r == nil:
+		h.etag = info.etag
+		h.r = newReader(h.n.fsys, object{bucket: h.n.bucket, key: key, etag: info.etag, size: info.size})
+	case info.etag == h.etag && key != h.r.obj.key, here && info.etag != h.etag:
+		h.follow(info, key)
+	}
+}
+
+// follow repins the handle (h.rmu held) to info at key, moving its
+// page-cache count along.
+func (h *fileHandle) follow(info fileInfo, key string) {
 	if !h.direct && !h.lazy {
 		h.n.mu.Lock()
 		h.n.pages.moved(h.etag, info.etag)
@@ -247,7 +268,7 @@ func (h *fileHandle) follow(info fileInfo) {
 	}
 	h.r.release()
 	h.etag = info.etag
-	h.r = newReader(h.n.fsys, object{bucket: h.n.bucket, key: h.n.objKey(), etag: info.etag, size: info.size})
+	h.r = newReader(h.n.fsys, object{bucket: h.n.bucket, key: key, etag: info.etag, size: info.size})
 }
 
 // changed handles a read after the object changed: EIO, one log line per

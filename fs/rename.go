@@ -219,6 +219,7 @@ func (n *fileNode) moved(name, key string, info, base remote.ObjectInfo) time.Ti
 	e.name, e.etag, e.size = name, info.ETag, base.Size
 	n.info = fileInfo{entry: e, fetched: now}
 	n.wr.last = moved
+	n.moves.Add(1)
 	w := n.wr.w
 	n.mu.Unlock()
 	if w != nil {

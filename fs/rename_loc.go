@@ -41,5 +41,6 @@ func (n *fileNode) objKey() string {
 func (n *fileNode) setKey(key string) {
 	n.mu.Lock()
 	n.key = key
+	n.moves.Add(1)
 	n.mu.Unlock()
 }

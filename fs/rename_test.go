@@ -191,3 +191,38 @@ func TestRenameDirectoryFailureKeepsSource(t *testing.T) {
 		t.Fatalf("keys after the failed rename: %v", after)
 	}
 }
+
+// TestRenameWhileOpenForReading: a file open for reading keeps reading
+// blocks it never read after it, or its directory, is renamed on the
+// mount (open descriptors follow the file), instead of asking S3 for the
+// old key and failing with EIO.
+func TestRenameWhileOpenForReading(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, func(c *Config) {
+		c.BlockSize = 64 << 10
+		c.ReadCache.ReadaheadMax = NoReadahead
+	})
+	data := pattern(256<<10, 3)
+	put(t, h.fake, "d/a", data, nil)
+	a := h.path("d", "a")
+	o, errno := h.open(a, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, errno := h.read(a, o.Fh, 0, 4096); errno != 0 {
+		t.Fatal(errno)
+	}
+	d := h.path("d")
+	if errno := h.rename(d, "a", d, "b", 0); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got, errno := h.read(a, o.Fh, 128<<10, 4096); errno != 0 || string(got) != string(data[128<<10:132<<10]) {
+		t.Fatalf("read after the file's rename: %v", errno)
+	}
+	if errno := h.rename(rootID, "d", rootID, "e", 0); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got, errno := h.read(a, o.Fh, 192<<10, 4096); errno != 0 || string(got) != string(data[192<<10:196<<10]) {
+		t.Fatalf("read after the directory's rename: %v", errno)
+	}
+	h.release(a, o.Fh)
+}

@@ -59,14 +59,14 @@ func (n *fileNode) localInfo() (fileInfo, bool) {
 	return info, true
 }
 
-// writtenHere returns the node's attributes when its current version is
-// the one it last committed or renamed through this mount (not one a HEAD
-// found after another client changed the object).
-func (n *fileNode) writtenHere() (fileInfo, bool) {
+// pinState returns the node's attributes and key, and whether its current
+// version is the one it last committed or renamed through this mount (not
+// one a HEAD found after another client changed the object).
+func (n *fileNode) pinState() (info fileInfo, key string, writtenHere bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	ok := n.wr.w == nil && !n.wr.unlinked && n.wr.last.ETag != "" && n.wr.last.ETag == n.info.etag
-	return n.info, ok
+	here := n.wr.w == nil && !n.wr.unlinked && n.wr.last.ETag != "" && n.wr.last.ETag == n.info.etag
+	return n.info, n.key, here
 }
 
 // readWriter reads through the writer: the file's current content.
@@ -171,6 +171,7 @@ func (n *fileNode) committed(info remote.ObjectInfo, mtime time.Time) {
 	key := n.key
 	info.Key = key
 	n.wr.last = info
+	n.moves.Add(1)
 	n.mu.Unlock()
 	n.fsys.noteUpsert(n.bucket, key, false, info.Size, mtime, info.ETag)
 }
@@ -190,6 +191,7 @@ func (n *fileNode) releaseWriter(ctx context.Context) {
 	}
 	w := n.wr.w
 	n.wr.w = nil
+	n.moves.Add(1)
 	unlinked := n.wr.unlinked
 	n.mu.Unlock()
 	if !unlinked && w.Dirty() {
