@@ -62,6 +62,26 @@ func TestBodyMD5(t *testing.T) {
 	}
 }
 
+// TestBodyCRC32C: the header value is base64 of the big-endian CRC32C,
+// checked against the standard check value of "123456789" (0xE3069283),
+// so the HTTP tests that compare headers with crc32cOf rest on a known
+// answer.
+func TestBodyCRC32C(t *testing.T) {
+	const want = "4waSgw=="
+	r := bytes.NewReader([]byte("123456789"))
+	r.Seek(4, io.SeekStart)
+	sum, err := bodyCRC32C(r, 9)
+	if err != nil || sum != want {
+		t.Fatalf("bodyCRC32C = %q, %v; want %q", sum, err, want)
+	}
+	if pos, _ := r.Seek(0, io.SeekCurrent); pos != 0 {
+		t.Fatalf("body left at %d, want rewound", pos)
+	}
+	if got := crc32cOf([]byte("123456789")); got != want {
+		t.Fatalf("crc32cOf = %q, want %q", got, want)
+	}
+}
+
 // TestClassifyTransport covers failures without an HTTP response.
 func TestClassifyTransport(t *testing.T) {
 	opErr := func(errno error) error {
