@@ -113,7 +113,6 @@ func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
 	if err != nil {
 		return fs.Config{}, err
 	}
-	tuneGC(readCache.MemBytes) // gc.go: the heap stays near the cache budget
 	write, err := writeConfig(c)
 	if err != nil {
 		return fs.Config{}, err

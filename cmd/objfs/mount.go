@@ -63,6 +63,7 @@ func mountAction(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
+	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
 	mountpoint, err := checkMountpoint(mpArg)
 	if err != nil {
 		return err
