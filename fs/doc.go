@@ -157,9 +157,9 @@
 //   - writeback.Writer and Uploader have their own locks (writeback/doc.go).
 //   - fileHandle.rmu guards a read handle's pinned ETag and reader;
 //     fileNode.mu may be taken under it, never the reverse.
-//   - readahead.mu guards the stream state of one handle. A reader's
-//     only lock is failedFetch.mu (its last unanswered fetch): its blocks
-//     live in cache.Blocks.
+//   - readahead.mu guards the stream state of one handle. A reader has
+//     no lock of its own: its blocks live in cache.Blocks, its last
+//     unanswered fetch in an atomic pointer (failedFetch).
 //   - warnOnce.mu guards seen and capped.
 //   - restrictedClient and connectorsRoot hold no mutable state and no
 //     lock; MountConnectors takes each tree's FS.mu in turn, never two.

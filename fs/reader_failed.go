@@ -3,7 +3,7 @@ package fs
 import (
 	"context"
 	"errors"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/objfs/objfs/remote"
@@ -26,19 +26,22 @@ const slowFailure = 10 * time.Second
 // fails at once with the same error instead. Other failures (a changed
 // object, access denied) are not remembered.
 type failedFetch struct {
-	mu    sync.Mutex // guards index, at and err
+	last atomic.Pointer[failure] // nil until a fetch is remembered
+}
+
+// failure is one remembered fetch: block index failed with err at at.
+type failure struct {
 	index int64
 	at    time.Time
 	err   error
 }
 
 // check returns the remembered error if block index failed within
-// refetchAfter of now, else nil.
+// refetchAfter of now, else nil. It takes no lock: every read of every
+// block asks.
 func (f *failedFetch) check(index int64, now time.Time) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err != nil && f.index == index && now.Sub(f.at) < refetchAfter {
-		return f.err
+	if p := f.last.Load(); p != nil && p.index == index && now.Sub(p.at) < refetchAfter {
+		return p.err
 	}
 	return nil
 }
@@ -46,12 +49,9 @@ func (f *failedFetch) check(index int64, now time.Time) error {
 // record remembers err for block index if S3 left the fetch, which
 // started at start, unanswered for at least slowFailure.
 func (f *failedFetch) record(index int64, start, now time.Time, err error) {
-	if !unanswered(err) || now.Sub(start) < slowFailure {
-		return
+	if unanswered(err) && now.Sub(start) >= slowFailure {
+		f.last.Store(&failure{index: index, at: now, err: err})
 	}
-	f.mu.Lock()
-	f.index, f.at, f.err = index, now, err
-	f.mu.Unlock()
 }
 
 // unanswered reports whether err means S3 gave no answer in time.
