@@ -65,8 +65,8 @@ func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error
 	}
 	part := Part{Number: req.Number, ETag: aws.ToString(out.ETag), ChecksumCRC32C: aws.ToString(out.ChecksumCRC32C)}
 	if crc {
-		e := &Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key}
-		if err := s.sums.checkEcho(e, sum, part.ChecksumCRC32C, part.ETag, req.Body, req.Size); err != nil {
+		at := Error{Op: OpUploadPart, Bucket: req.Bucket, Key: req.Key}
+		if err := s.sums.checkEcho(at, sum, part.ChecksumCRC32C, part.ETag, req.Body, req.Size); err != nil {
 			return Part{}, err
 		}
 	}

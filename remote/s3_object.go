@@ -59,8 +59,8 @@ func (s *S3) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
 		return ObjectInfo{}, s.fail(ctx, st.ctx, OpPut, req.Bucket, req.Key, err)
 	}
 	if !md5Only {
-		e := &Error{Op: OpPut, Bucket: req.Bucket, Key: req.Key}
-		if err := s.sums.checkEcho(e, sum, aws.ToString(out.ChecksumCRC32C), aws.ToString(out.ETag), req.Body, req.Size); err != nil {
+		at := Error{Op: OpPut, Bucket: req.Bucket, Key: req.Key}
+		if err := s.sums.checkEcho(at, sum, aws.ToString(out.ChecksumCRC32C), aws.ToString(out.ETag), req.Body, req.Size); err != nil {
 			return ObjectInfo{}, err
 		}
 	}

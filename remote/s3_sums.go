@@ -64,41 +64,46 @@ func (b *bodySums) signing(md5Only bool) []func(*s3.Options) {
 // resent. No echo means the server ignores flexible checksums: under
 // ChecksumAuto the client switches to ChecksumMD5, and this write, which
 // the server stored unverified, is checked against its ETag, the MD5 of
-// the body on every server unless it encrypts with SSE-KMS or SSE-C.
-func (b *bodySums) checkEcho(e *Error, sent, echoed, etag string, body io.ReadSeeker, size int64) error {
+// the body on every server unless it encrypts with SSE-KMS or SSE-C. at
+// names the write (Op, Bucket, Key); it is passed by value so that the
+// *Error is allocated only when the check fails, not on every write.
+func (b *bodySums) checkEcho(at Error, sent, echoed, etag string, body io.ReadSeeker, size int64) error {
 	switch {
 	case echoed == sent:
 		return nil
 	case echoed != "":
+		e := at
 		e.Kind, e.Message = ErrTransient, fmt.Sprintf("server checked CRC32C %s, sent %s", echoed, sent)
-		return e
+		return &e
 	case b.mode == ChecksumCRC32C:
 		return nil
 	}
 	if b.ignored.CompareAndSwap(false, true) {
 		b.log.Warn("s3 server ignores x-amz-checksum-crc32c (its answer did not echo it), so it would store bodies unchecked: writes now send Content-MD5, and signed payloads over http, at more CPU per byte (checksum mode md5)",
-			"op", e.Op, "bucket", e.Bucket, "key", e.Key)
+			"op", at.Op, "bucket", at.Bucket, "key", at.Key)
 	}
-	return verifyETag(e, etag, body, size)
+	return verifyETag(at, etag, body, size)
 }
 
 // verifyETag checks a write the server stored without verifying it:
 // an ETag that has the form of an MD5 must be the body's. Other ETags
 // (multipart, some encryptions) cannot be checked; the write stands, as
 // protected as the transport made it.
-func verifyETag(e *Error, etag string, body io.ReadSeeker, size int64) error {
+func verifyETag(at Error, etag string, body io.ReadSeeker, size int64) error {
 	tag, ok := etagMD5(etag)
 	if !ok {
 		return nil
 	}
 	sum, err := bodySum(body, size)
 	if err != nil {
+		e := at
 		e.Kind, e.Err = ErrInvalidArgument, err
-		return e
+		return &e
 	}
 	if !bytes.Equal(tag, sum) {
+		e := at
 		e.Kind, e.Message = ErrTransient, fmt.Sprintf("server ignored the checksum and stored ETag %s, not the body's MD5 %x", etag, sum)
-		return e
+		return &e
 	}
 	return nil
 }
