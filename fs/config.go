@@ -23,7 +23,7 @@ const (
 	DefaultDirMode   os.FileMode   = 0o755
 	DefaultStatTTL   time.Duration = 5 * time.Second
 	DefaultListTTL   time.Duration = 60 * time.Second
-	DefaultBlockSize int64         = 1 << 20
+	DefaultBlockSize int64         = cache.DefaultBlockSize
 
 	// NoCache, as StatTTL or ListTTL, turns that cache off: every lookup,
 	// stat or readdir asks the server. (Zero means "use the default", as

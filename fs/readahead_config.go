@@ -15,10 +15,10 @@ import (
 // 64 MiB and runs of 4 to 32 MiB were all within the noise of other work
 // on the machine (`make bench`, bench/doc.go).
 const (
-	DefaultCacheMemBytes  int64 = 256 << 20
-	DefaultCacheDiskBytes int64 = 4 << 30
+	DefaultCacheMemBytes  int64 = cache.DefaultMemBytes // the cache's own defaults
+	DefaultCacheDiskBytes int64 = cache.DefaultDiskBytes
 	DefaultReadaheadMax   int64 = 64 << 20
-	DefaultMaxPrefetch          = 16
+	DefaultMaxPrefetch          = cache.DefaultMaxPrefetch
 
 	// NoReadahead, as ReadaheadMax, turns readahead off: every read
 	// fetches only the blocks it touches.
