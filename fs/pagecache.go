@@ -28,12 +28,18 @@ func (p *pageCache) opened(etag string) (keep, direct bool) {
 		}
 	}
 	keep = etag != "" && p.etag == etag
+	p.pin(etag)
+	return keep, false
+}
+
+// pin records one more cached handle pinning etag, the version the cache
+// now holds.
+func (p *pageCache) pin(etag string) {
 	p.etag = etag
 	if p.open == nil {
 		p.open = make(map[string]int)
 	}
 	p.open[etag]++
-	return keep, false
 }
 
 // released records that a cached (not direct) handle pinning etag closed.
@@ -50,9 +56,5 @@ func (p *pageCache) released(etag string) {
 // cache (FUSE write-through), so to is the version the cache holds.
 func (p *pageCache) moved(from, to string) {
 	p.released(from)
-	p.etag = to
-	if p.open == nil {
-		p.open = make(map[string]int)
-	}
-	p.open[to]++
+	p.pin(to)
 }
