@@ -105,20 +105,25 @@ func (s *S3) timeoutMessage(actx context.Context) string {
 	return "request timed out"
 }
 
-// progressBody is a request body that reports each Read to a stall timer.
-// While the transport writes a body it keeps reading it; a link that stops
-// taking bytes stops the reads, and the timer fires.
+// progressBody is a request body, exactly the first size bytes of the
+// caller's (sizedBody), that reports each Read to a stall timer. While the
+// transport writes a body it keeps reading it; a link that stops taking
+// bytes stops the reads, and the timer fires.
 type progressBody struct {
-	r    io.ReadSeeker
-	st   *stall
-	sent int64 // bytes read since the last Seek
+	r  *sizedBody
+	st *stall
 }
 
+func newProgressBody(body io.ReadSeeker, size int64, st *stall) *progressBody {
+	return &progressBody{r: &sizedBody{r: body, size: size}, st: st}
+}
+
+// Read reports progress, and at the end the whole body as handed off:
+// sizedBody gives io.EOF only once all size bytes were read.
 func (b *progressBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	b.sent += int64(n)
 	if err == io.EOF {
-		b.st.handedOff(b.sent)
+		b.st.handedOff(b.r.size)
 	} else {
 		b.st.progress()
 	}
@@ -126,9 +131,5 @@ func (b *progressBody) Read(p []byte) (int, error) {
 }
 
 func (b *progressBody) Seek(offset int64, whence int) (int64, error) {
-	pos, err := b.r.Seek(offset, whence)
-	if err == nil {
-		b.sent = 0 // the SDK rewinds to checksum or resend the body
-	}
-	return pos, err
+	return b.r.Seek(offset, whence)
 }

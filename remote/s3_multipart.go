@@ -58,7 +58,7 @@ func (s *S3) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error
 	}
 	st := newStall(ctx, s.timeout)
 	defer st.release()
-	in.Body = &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st}
+	in.Body = newProgressBody(req.Body, req.Size, st)
 	out, err := s.api.UploadPart(st.ctx, in, s.sums.signing(md5Only)...)
 	if err != nil {
 		return Part{}, s.fail(ctx, st.ctx, OpUploadPart, req.Bucket, req.Key, err)

@@ -53,7 +53,7 @@ func (s *S3) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
 	}
 	st := newStall(ctx, s.timeout)
 	defer st.release()
-	in.Body = &progressBody{r: &sizedBody{r: req.Body, size: req.Size}, st: st}
+	in.Body = newProgressBody(req.Body, req.Size, st)
 	out, err := s.api.PutObject(st.ctx, in, s.sums.signing(md5Only)...)
 	if err != nil {
 		return ObjectInfo{}, s.fail(ctx, st.ctx, OpPut, req.Bucket, req.Key, err)
