@@ -27,9 +27,7 @@ import (
 func TestDiskCacheSurvivesRemount(t *testing.T) {
 	srv := requireMountable(t)
 	bucket, key, data := seedBig(t, srv)
-	proxy := startCountingProxy(t, srv.Endpoint)
-	ep := serverEndpoint(srv)
-	ep.URL = proxy.URL
+	ep, proxy := proxiedEndpoint(t, srv)
 	args := []string{"--cache-dir", t.TempDir(), "--cache-disk-size", "512M"}
 
 	m := mountVia(t, ep, "s3://"+bucket, args...)
@@ -151,9 +149,7 @@ func TestHugeDirectory(t *testing.T) {
 	bucket := hugeBucket
 	t.Logf("MinIO with %d objects ready in %v", hugeDirCount, time.Since(start).Round(time.Millisecond))
 
-	proxy := startCountingProxy(t, srv.Endpoint)
-	ep := serverEndpoint(srv)
-	ep.URL = proxy.URL
+	ep, proxy := proxiedEndpoint(t, srv)
 	m := mountVia(t, ep, "s3://"+bucket, "--stat-ttl", "10m", "--list-ttl", "10m")
 
 	start = time.Now()
@@ -252,9 +248,7 @@ func TestCachedDirectorySendsNothing(t *testing.T) {
 		objs[fmt.Sprintf("d/f%03d", i)] = randomBytes(uint64(i), 1000+i)
 	}
 	putMany(t, srv.SDK(), bucket, objs, 16)
-	proxy := startCountingProxy(t, srv.Endpoint)
-	ep := serverEndpoint(srv)
-	ep.URL = proxy.URL
+	ep, proxy := proxiedEndpoint(t, srv)
 	m := mountVia(t, ep, "s3://"+bucket, "--stat-ttl", "10m", "--list-ttl", "10m")
 	mustRun(t, "ls", "-l", m.Path("d"))
 	mustRun(t, "cat", m.Path("d", "f007"))

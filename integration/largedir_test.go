@@ -64,9 +64,7 @@ func TestLargeDirectory(t *testing.T) {
 	putMany(t, srv.SDK(), bucket, objs, seedWorkers)
 	t.Logf("seeded %d objects in %v", largeDirCount, time.Since(start).Round(time.Millisecond))
 
-	proxy := startCountingProxy(t, srv.Endpoint)
-	ep := serverEndpoint(srv)
-	ep.URL = proxy.URL
+	ep, proxy := proxiedEndpoint(t, srv)
 	// TTLs longer than the test, so that nothing is looked up twice and
 	// every request counted below is one that ls -l needed.
 	m := mountVia(t, ep, "s3://"+bucket, "--stat-ttl", "10m", "--list-ttl", "10m")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/objfs/objfs/internal/testenv"
 )
 
 // S3 request kinds the counting proxy tells apart.
@@ -42,6 +44,15 @@ type countingProxy struct {
 
 // maxSeen bounds the requests remembered for failure messages.
 const maxSeen = 50
+
+// proxiedEndpoint is srv's endpoint reached through a new counting proxy.
+func proxiedEndpoint(t *testing.T, srv *testenv.Server) (endpoint, *countingProxy) {
+	t.Helper()
+	proxy := startCountingProxy(t, srv.Endpoint)
+	ep := serverEndpoint(srv)
+	ep.URL = proxy.URL
+	return ep, proxy
+}
 
 // startCountingProxy starts a proxy to target, closed when t ends.
 func startCountingProxy(t *testing.T, target string) *countingProxy {

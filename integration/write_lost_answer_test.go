@@ -19,9 +19,7 @@ import (
 func TestWriteLostCompleteAnswer(t *testing.T) {
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
-	proxy := startCountingProxy(t, srv.Endpoint)
-	ep := serverEndpoint(srv)
-	ep.URL = proxy.URL
+	ep, proxy := proxiedEndpoint(t, srv)
 	m := mountVia(t, ep, "s3://"+bucket)
 	dir := t.TempDir()
 	for i, what := range []string{"new file", "replaced file"} {
@@ -54,9 +52,7 @@ func TestWriteLostCompleteAnswer(t *testing.T) {
 func TestWriteLostExclusiveAnswer(t *testing.T) {
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
-	proxy := startCountingProxy(t, srv.Endpoint)
-	ep := serverEndpoint(srv)
-	ep.URL = proxy.URL
+	ep, proxy := proxiedEndpoint(t, srv)
 	m := mountVia(t, ep, "s3://"+bucket)
 	lost := proxy.LoseAnswers(isConditionalPut, 1)
 
