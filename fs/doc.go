@@ -61,7 +61,8 @@
 //     when it comes from the process that opened the handle (or once that
 //     process has exited). unlink_readers.go: a file open only for
 //     reading that is removed keeps its content (up to 64 MiB) in a
-//     writer until its last read handle closes.
+//     writer, for the read handles pinning that version, until its last
+//     read handle closes.
 //     write_setattr.go: truncate, utimens, chmod/chown (accepted, not
 //     stored) and copy_file_range (EOPNOTSUPP).
 //   - mutate.go: create, mkdir (buckets at the root of s3://), mknod,

@@ -210,7 +210,7 @@ var (
 // Read reads from the pinned version; EIO if the object changed since
 // open. While the file is being written it reads what the writer holds.
 func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	if w := h.n.liveWriter(); w != nil {
+	if w := h.writer(); w != nil {
 		return h.n.readWriter(ctx, w, dest, off)
 	}
 	r, etag := h.reader()

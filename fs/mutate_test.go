@@ -150,6 +150,34 @@ func TestUnlinkWhileOpenForReading(t *testing.T) {
 	}
 }
 
+// TestUnlinkWhileOpenAfterForeignChange: a file open for reading whose
+// object another client replaced, then removed through the mount, does
+// not read the replacement's bytes (kept for the removal) after its own:
+// EIO, as for any change while open.
+func TestUnlinkWhileOpenAfterForeignChange(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, func(c *Config) {
+		c.BlockSize = 64 << 10
+		c.ReadCache.ReadaheadMax = NoReadahead
+	})
+	put(t, h.fake, "f", pattern(300<<10, 7), nil)
+	f := h.path("f")
+	o, errno := h.open(f, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if _, errno := h.read(f, o.Fh, 0, 4096); errno != 0 {
+		t.Fatalf("first read: %v", errno)
+	}
+	put(t, h.fake, "f", pattern(300<<10, 8), nil) // another client
+	if errno := h.unlink(rootID, "f"); errno != 0 {
+		t.Fatal(errno)
+	}
+	if got, errno := h.read(f, o.Fh, 200<<10, 4096); errno != syscall.EIO {
+		t.Fatalf("read of a block never read before: %d bytes, %v; want EIO", len(got), errno)
+	}
+	h.release(f, o.Fh)
+}
+
 // TestBucketsAtRoot: at the root of s3://, mkdir creates a bucket, rmdir
 // deletes an empty one (ENOTEMPTY otherwise), files cannot be created.
 func TestBucketsAtRoot(t *testing.T) {

@@ -1,15 +1,19 @@
 package fs
 
-import "context"
+import (
+	"context"
+
+	"github.com/objfs/objfs/fs/writeback"
+)
 
 // Files open only for reading when they are removed. A read handle pins a
 // version whose blocks it fetches on demand, and once the object is
 // deleted a fetch finds nothing. So unlink of a file that read handles
 // hold, and no write handle does, opens a writer over the object for them
-// (nodeWrites.forReaders): preload keeps an object up to keepOnUnlink in
-// it, read handles read through it (fileHandle.Read), and the release of
-// the last read handle closes it. Nothing is ever uploaded from it: the
-// node is unlinked.
+// (nodeWrites.kept): preload keeps an object up to keepOnUnlink in it,
+// read handles that pin that version read through it (fileHandle.writer),
+// and the release of the last read handle closes it. Nothing is ever
+// uploaded from it: the node is unlinked.
 
 // readerOpened counts a read handle of the node.
 func (n *fileNode) readerOpened() {
@@ -23,9 +27,9 @@ func (n *fileNode) readerOpened() {
 func (n *fileNode) readerReleased(ctx context.Context) {
 	n.mu.Lock()
 	n.readers--
-	last := n.readers == 0 && n.wr.forReaders
+	last := n.readers == 0 && n.wr.kept != ""
 	if last {
-		n.wr.forReaders = false
+		n.wr.kept = ""
 	}
 	n.mu.Unlock()
 	if last {
@@ -45,12 +49,34 @@ func (n *fileNode) keepForReaders(ctx context.Context) {
 		return
 	}
 	base, err := n.headBase(ctx)
-	if err != nil || base.Size > keepOnUnlink {
+	if err != nil || base.Size > keepOnUnlink || base.ETag == "" {
 		return
 	}
 	w := n.fsys.writes.up.Open(n.bucket, base.Key, base)
 	n.mu.Lock()
-	n.wr.w, n.wr.forReaders = w, true
+	n.wr.w, n.wr.kept = w, base.ETag
 	n.wr.handles++
 	n.mu.Unlock()
+}
+
+// writer returns the writer the handle reads through, or nil: the node's
+// live writer, except that one kept for the read handles of a removed
+// file serves only the handles that pin the version it keeps (or none
+// yet). A handle pinning a version another client has replaced since
+// reads its own, and gets EIO once S3 no longer has it, as without the
+// unlink: never bytes of two versions.
+func (h *fileHandle) writer() *writeback.Writer {
+	h.n.mu.Lock()
+	w, kept := h.n.wr.w, h.n.wr.kept
+	h.n.mu.Unlock()
+	if w == nil || kept == "" {
+		return w
+	}
+	h.rmu.Lock()
+	pinned := h.etag
+	h.rmu.Unlock()
+	if pinned != "" && pinned != kept {
+		return nil
+	}
+	return w
 }

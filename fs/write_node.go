@@ -25,9 +25,10 @@ type nodeWrites struct {
 	// unlinked: removed while open. Its writer serves the open handles
 	// but is never committed.
 	unlinked bool
-	// forReaders: the writer was opened at unlink for the node's read
-	// handles, and is released with the last of them (unlink_readers.go).
-	forReaders bool
+	// kept: the ETag of the version a writer opened at unlink keeps for
+	// the node's read handles, released with the last of them; "" when
+	// the writer is not such a one (unlink_readers.go).
+	kept string
 	// last is the object as the node last committed or renamed it, with
 	// its metadata: a writer's base without a HEAD while it is the
 	// node's current version and younger than StatTTL (utimens and
