@@ -156,8 +156,9 @@
 //     truncate or utimens by path hold it alone. It is held while waiting
 //     for the network (a commit, a copy).
 //   - writeback.Writer and Uploader have their own locks (writeback/doc.go).
-//   - fileHandle.rmu guards a read handle's pinned ETag and reader;
-//     fileNode.mu may be taken under it, never the reverse.
+//   - fileHandle.rmu guards a read handle's pinned ETag, reader and the
+//     fileNode.moves count it last saw; fileNode.mu may be taken under
+//     it, never the reverse. fileNode.moves is bumped under fileNode.mu.
 //   - readahead.mu guards the stream state of one handle. A reader has
 //     no lock of its own: its blocks live in cache.Blocks, its last
 //     unanswered fetch in an atomic pointer (failedFetch).
