@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -88,6 +89,11 @@ func TestKilledDaemonUmount(t *testing.T) {
 	putObject(t, srv.SDK(), bucket, "hello.txt", []byte("hello\n"))
 	ep := serverEndpoint(srv)
 	m := mount(t, "s3://"+bucket)
+	// Kill only once objfs has logged the mount: until then go-fuse holds
+	// a file of the mount open (its poll probe in WaitMount), and a
+	// process killed with a file of its own mount open hangs in exit on
+	// that file's FLUSH, which nobody is left to answer.
+	waitForLog(t, m.LogPath, "mounted ")
 	m.cmd.Process.Kill()
 	<-m.exited
 	m.stopped = true // killed on purpose: the harness must not expect exit 0
@@ -185,4 +191,20 @@ func s3MD5(t *testing.T, c *s3.Client, bucket, key string) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// waitForLog waits until the file at path contains want.
+func waitForLog(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(mountTimeout)
+	for {
+		if b, _ := os.ReadFile(path); strings.Contains(string(b), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(path)
+			t.Fatalf("%q not logged within %v; log:\n%s", want, mountTimeout, lastLines(b, 20))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

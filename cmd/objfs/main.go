@@ -18,6 +18,9 @@ const (
 )
 
 func main() {
+	if code, ok := runProbe(); ok { // probe.go: the daemon's readiness check
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 

@@ -263,19 +263,6 @@ func reportFlush(pending func() writeback.Pending, sd shutdownConfig, done <-cha
 	}
 }
 
-// mountAnswers checks that mountpoint is a mount (its device differs from
-// its parent's) that answers stat, within timeout.
-func mountAnswers(mountpoint string, timeout time.Duration) error {
-	res := make(chan error, 1)
-	go func() { res <- statMount(mountpoint) }()
-	select {
-	case err := <-res:
-		return err
-	case <-time.After(timeout):
-		return fmt.Errorf("stat %s did not answer within %v", mountpoint, timeout)
-	}
-}
-
 // statMount stats mountpoint and its parent: a mount has its own device.
 func statMount(mountpoint string) error {
 	var st, parent syscall.Stat_t
