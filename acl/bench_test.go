@@ -10,7 +10,7 @@ func BenchmarkDecide(b *testing.B) {
 	c := newConn(b, "c", ReadWrite, "data/in/*", "data/out/*", "models/team.jpg", "logs/app*")
 	key := "out/2024/05/17/run-42/checkpoint-000123.pt"
 	for b.Loop() {
-		if !c.Decide(OpWrite, "data", key).Allowed {
+		if !c.Decide(OpWrite, "data", key).Allowed() {
 			b.Fatal("denied")
 		}
 	}

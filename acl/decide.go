@@ -1,9 +1,6 @@
 package acl
 
-import (
-	"fmt"
-	"syscall"
-)
+import "fmt"
 
 // Op is a class of filesystem operation, as far as access control cares.
 type Op int
@@ -40,28 +37,29 @@ func ParseOp(s string) (Op, error) {
 // mutates reports whether the op could change the bucket.
 func (o Op) mutates() bool { return o == OpWrite || o == OpDelete || o == OpRename }
 
-// Decision is the answer to "may this happen": Errno is 0 when Allowed, else
-// ENOENT (invisible), EROFS (read-only connector), EACCES (outside the
-// patterns of a read-write connector) or EXDEV (rename across connectors or
-// buckets). Rule says in words which pattern or rule decided.
+// Decision is the answer to "may this happen": Denial is DenyNone when
+// allowed, else why not (DenyInvisible, DenyReadOnly, DenyOutside,
+// DenyCrossDevice). Rule says in words which pattern or rule decided.
 type Decision struct {
-	Allowed bool
-	Errno   syscall.Errno
-	Rule    string
+	Denial Denial
+	Rule   string
 }
+
+// Allowed reports whether the decision allows the operation.
+func (d Decision) Allowed() bool { return d.Denial == DenyNone }
 
 // String is "allowed: RULE" or "denied ERRNO: RULE".
 func (d Decision) String() string {
-	if d.Allowed {
+	if d.Allowed() {
 		return "allowed: " + d.Rule
 	}
-	return fmt.Sprintf("denied %s: %s", ErrnoName(d.Errno), d.Rule)
+	return fmt.Sprintf("denied %s: %s", d.Denial.ErrnoName(), d.Rule)
 }
 
-func allow(rule string) Decision { return Decision{Allowed: true, Rule: rule} }
+func allow(rule string) Decision { return Decision{Rule: rule} }
 
-func deny(errno syscall.Errno, format string, args ...any) Decision {
-	return Decision{Errno: errno, Rule: fmt.Sprintf(format, args...)}
+func deny(k Denial, format string, args ...any) Decision {
+	return Decision{Denial: k, Rule: fmt.Sprintf(format, args...)}
 }
 
 // Decide says whether op may happen on (bucket, key); key "" is the bucket
@@ -96,16 +94,16 @@ func (c *Connector) decideOutside(op Op, bucket, key string) Decision {
 	parentVisible := onWay || c.parentVisible(bucket, key)
 	switch {
 	case !onWay && (!op.mutates() || !parentVisible):
-		return deny(syscall.ENOENT, "no pattern of connector %q matches %s", c.Label, showPath(bucket, key))
+		return deny(DenyInvisible, "no pattern of connector %q matches %s", c.Label, showPath(bucket, key))
 	case op.mutates() && c.Access != ReadWrite:
 		return c.readOnly()
 	case !op.mutates():
 		return allow("directory on the way to " + c.ruleAt(way))
 	case onWay:
-		return deny(syscall.EACCES, "%s is only a directory on the way to %s; changing it is outside the patterns",
+		return deny(DenyOutside, "%s is only a directory on the way to %s; changing it is outside the patterns",
 			showPath(bucket, key), c.ruleAt(way))
 	}
-	return deny(syscall.EACCES, "%s is outside every pattern of connector %q (its directory is visible)",
+	return deny(DenyOutside, "%s is outside every pattern of connector %q (its directory is visible)",
 		showPath(bucket, key), c.Label)
 }
 
@@ -118,19 +116,19 @@ func (c *Connector) parentVisible(bucket, key string) bool {
 
 func checkCanonical(bucket, key string) (Decision, bool) {
 	if err := CheckBucket(bucket); err != nil {
-		return deny(syscall.ENOENT, "not a canonical path: %v", err), true
+		return deny(DenyInvisible, "not a canonical path: %v", err), true
 	}
 	if err := CheckKey(key); err != nil {
-		return deny(syscall.ENOENT, "not a canonical path: %v", err), true
+		return deny(DenyInvisible, "not a canonical path: %v", err), true
 	}
 	return Decision{}, false
 }
 
 func (c *Connector) readOnly() Decision {
 	if c.accessLine > 0 {
-		return deny(syscall.EROFS, "access: read (line %d)", c.accessLine)
+		return deny(DenyReadOnly, "access: read (line %d)", c.accessLine)
 	}
-	return deny(syscall.EROFS, "access: read (the default)")
+	return deny(DenyReadOnly, "access: read (the default)")
 }
 
 // ruleAt names pattern i, or the absence of paths for matchAll.
@@ -153,41 +151,24 @@ func showPath(bucket, key string) string { return fmt.Sprintf("%q", bucket+"/"+k
 // each then checked on its own; then each side as Decide(OpRename) would
 // (EROFS for a read-only connector, EACCES outside the patterns).
 func DecideRename(src *Connector, srcBucket, srcKey string, dst *Connector, dstBucket, dstKey string) Decision {
-	if d := src.Decide(OpStat, srcBucket, srcKey); !d.Allowed {
+	if d := src.Decide(OpStat, srcBucket, srcKey); !d.Allowed() {
 		return d
 	}
 	if src != dst && src.Label != dst.Label {
-		return deny(syscall.EXDEV, "rename across connectors %q and %q", src.Label, dst.Label)
+		return deny(DenyCrossDevice, "rename across connectors %q and %q", src.Label, dst.Label)
 	}
 	if srcBucket != dstBucket {
-		return deny(syscall.EXDEV, "rename across buckets %q and %q", srcBucket, dstBucket)
+		return deny(DenyCrossDevice, "rename across buckets %q and %q", srcBucket, dstBucket)
 	}
 	s := src.Decide(OpRename, srcBucket, srcKey)
-	if !s.Allowed {
+	if !s.Allowed() {
 		s.Rule = "source: " + s.Rule
 		return s
 	}
 	d := dst.Decide(OpRename, dstBucket, dstKey)
-	if !d.Allowed {
+	if !d.Allowed() {
 		d.Rule = "destination: " + d.Rule
 		return d
 	}
 	return allow(fmt.Sprintf("source %s; destination %s", s.Rule, d.Rule))
-}
-
-// ErrnoName returns the symbolic name of the errnos Decide uses.
-func ErrnoName(e syscall.Errno) string {
-	switch e {
-	case 0:
-		return "OK"
-	case syscall.ENOENT:
-		return "ENOENT"
-	case syscall.EROFS:
-		return "EROFS"
-	case syscall.EACCES:
-		return "EACCES"
-	case syscall.EXDEV:
-		return "EXDEV"
-	}
-	return fmt.Sprintf("errno %d", int(e))
 }

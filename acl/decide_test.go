@@ -2,7 +2,6 @@ package acl
 
 import (
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -19,59 +18,59 @@ func testConns(t *testing.T) map[string]*Connector {
 
 func TestDecide(t *testing.T) {
 	cs := testConns(t)
-	const ok = syscall.Errno(0)
+	const ok = DenyNone
 	tests := []struct {
 		conn   string
 		op     Op
 		bucket string
 		key    string
-		want   syscall.Errno
+		want   Denial
 		rule   string
 	}{
 		{"ro", OpRead, "data", "in/x", ok, `paths[0] "data/in/*"`},
 		{"ro", OpStat, "data", "", ok, "on the way"},
 		{"ro", OpList, "data", "", ok, "on the way"},
 		{"ro", OpList, "data", "in/", ok, `paths[0]`},
-		{"ro", OpRead, "data", "secret", syscall.ENOENT, "no pattern"},
-		{"ro", OpStat, "other", "", syscall.ENOENT, "no pattern"},
-		{"ro", OpWrite, "data", "in/x", syscall.EROFS, "access: read"},
-		{"ro", OpDelete, "data", "in/", syscall.EROFS, "access: read"},
-		{"ro", OpRename, "data", "in/x", syscall.EROFS, "access: read"},
-		{"ro", OpWrite, "data", "new.txt", syscall.EROFS, "access: read"},
-		{"ro", OpWrite, "data", "", syscall.EROFS, "access: read"},
-		{"ro", OpWrite, "newbucket", "", syscall.EROFS, "access: read"},
-		{"ro", OpWrite, "other", "x", syscall.ENOENT, "no pattern"},
-		{"ro", OpWrite, "data", "sub/x", syscall.ENOENT, "no pattern"},
+		{"ro", OpRead, "data", "secret", DenyInvisible, "no pattern"},
+		{"ro", OpStat, "other", "", DenyInvisible, "no pattern"},
+		{"ro", OpWrite, "data", "in/x", DenyReadOnly, "access: read"},
+		{"ro", OpDelete, "data", "in/", DenyReadOnly, "access: read"},
+		{"ro", OpRename, "data", "in/x", DenyReadOnly, "access: read"},
+		{"ro", OpWrite, "data", "new.txt", DenyReadOnly, "access: read"},
+		{"ro", OpWrite, "data", "", DenyReadOnly, "access: read"},
+		{"ro", OpWrite, "newbucket", "", DenyReadOnly, "access: read"},
+		{"ro", OpWrite, "other", "x", DenyInvisible, "no pattern"},
+		{"ro", OpWrite, "data", "sub/x", DenyInvisible, "no pattern"},
 		{"rw", OpWrite, "data", "out/x", ok, `paths[0] "data/out/*"`},
 		{"rw", OpWrite, "data", "out/", ok, `paths[0]`},
 		{"rw", OpWrite, "data", "out/a/b/", ok, `paths[0]`},
 		{"rw", OpDelete, "data", "out/a/b", ok, `paths[0]`},
 		{"rw", OpDelete, "data", "report.csv", ok, `paths[1] "data/report.csv"`},
-		{"rw", OpWrite, "data", "x", syscall.EACCES, "outside every pattern"},
-		{"rw", OpWrite, "data", "", syscall.EACCES, "on the way"},
-		{"rw", OpDelete, "data", "", syscall.EACCES, "on the way"},
-		{"rw", OpWrite, "data", "report.csv/", syscall.EACCES, "outside every pattern"},
-		{"rw", OpWrite, "newbucket", "", syscall.EACCES, "outside every pattern"},
-		{"rw", OpWrite, "data", "in/x", syscall.ENOENT, "no pattern"},
-		{"rw", OpRead, "data", "in/x", syscall.ENOENT, "no pattern"},
-		{"rw", OpWrite, "data", "out/../x", syscall.ENOENT, "not a canonical path"},
-		{"rw", OpWrite, "data", "/out/x", syscall.ENOENT, "not a canonical path"},
-		{"rw", OpWrite, "data", "out//x", syscall.ENOENT, "not a canonical path"},
-		{"rw", OpRead, "data/out", "x", syscall.ENOENT, "not a canonical path"},
+		{"rw", OpWrite, "data", "x", DenyOutside, "outside every pattern"},
+		{"rw", OpWrite, "data", "", DenyOutside, "on the way"},
+		{"rw", OpDelete, "data", "", DenyOutside, "on the way"},
+		{"rw", OpWrite, "data", "report.csv/", DenyOutside, "outside every pattern"},
+		{"rw", OpWrite, "newbucket", "", DenyOutside, "outside every pattern"},
+		{"rw", OpWrite, "data", "in/x", DenyInvisible, "no pattern"},
+		{"rw", OpRead, "data", "in/x", DenyInvisible, "no pattern"},
+		{"rw", OpWrite, "data", "out/../x", DenyInvisible, "not a canonical path"},
+		{"rw", OpWrite, "data", "/out/x", DenyInvisible, "not a canonical path"},
+		{"rw", OpWrite, "data", "out//x", DenyInvisible, "not a canonical path"},
+		{"rw", OpRead, "data/out", "x", DenyInvisible, "not a canonical path"},
 		{"one", OpStat, "models", "", ok, "on the way"},
 		{"one", OpRead, "models", "team.jpg", ok, `paths[0]`},
-		{"one", OpRead, "models", "team.jpg2", syscall.ENOENT, "no pattern"},
-		{"one", OpStat, "models", "team.jpg/", syscall.ENOENT, "no pattern"},
-		{"one", OpList, "data", "", syscall.ENOENT, "no pattern"},
+		{"one", OpRead, "models", "team.jpg2", DenyInvisible, "no pattern"},
+		{"one", OpStat, "models", "team.jpg/", DenyInvisible, "no pattern"},
+		{"one", OpList, "data", "", DenyInvisible, "no pattern"},
 		{"all", OpWrite, "newbucket", "", ok, "no paths"},
 		{"all", OpDelete, "b", "x/y/", ok, "no paths"},
-		{"all", OpWrite, "b", "x/../y", syscall.ENOENT, "not a canonical path"},
+		{"all", OpWrite, "b", "x/../y", DenyInvisible, "not a canonical path"},
 	}
 	for _, tt := range tests {
 		d := cs[tt.conn].Decide(tt.op, tt.bucket, tt.key)
-		if d.Allowed != (tt.want == ok) || d.Errno != tt.want || !strings.Contains(d.Rule, tt.rule) {
+		if d.Allowed() != (tt.want == ok) || d.Denial != tt.want || !strings.Contains(d.Rule, tt.rule) {
 			t.Errorf("%s.Decide(%v, %q, %q) = %v; want %s with rule containing %q",
-				tt.conn, tt.op, tt.bucket, tt.key, d, ErrnoName(tt.want), tt.rule)
+				tt.conn, tt.op, tt.bucket, tt.key, d, tt.want.ErrnoName(), tt.rule)
 		}
 	}
 }
@@ -79,33 +78,33 @@ func TestDecide(t *testing.T) {
 func TestDecideRename(t *testing.T) {
 	cs := testConns(t)
 	rwCopy := *cs["rw"]
-	const ok = syscall.Errno(0)
+	const ok = DenyNone
 	tests := []struct {
 		src, sb, sk, dst, db, dk string
-		want                     syscall.Errno
+		want                     Denial
 		rule                     string
 	}{
 		{"rw", "data", "out/a", "rw", "data", "out/b", ok, "source"},
 		{"rw", "data", "out/d/", "rw", "data", "out/e/", ok, "source"},
 		{"rw", "data", "report.csv", "rw", "data", "out/r.csv", ok, "source"},
-		{"rw", "data", "out/a", "rw", "data", "x", syscall.EACCES, "destination"},
-		{"rw", "data", "out/a", "rw", "data", "in/x", syscall.ENOENT, "destination"},
-		{"rw", "data", "", "rw", "data", "out/x/", syscall.EACCES, "source"},
-		{"rw", "data", "secret", "rw", "data", "out/x", syscall.ENOENT, "no pattern"},
-		{"rw", "data", "out/a", "rw", "other", "out/a", syscall.EXDEV, "across buckets"},
-		{"rw", "data", "out/a", "ro", "data", "in/a", syscall.EXDEV, "across connectors"},
-		{"ro", "data", "in/a", "rw", "data", "out/a", syscall.EXDEV, "across connectors"},
-		{"ro", "data", "in/a", "ro", "data", "in/b", syscall.EROFS, "source: access: read"},
+		{"rw", "data", "out/a", "rw", "data", "x", DenyOutside, "destination"},
+		{"rw", "data", "out/a", "rw", "data", "in/x", DenyInvisible, "destination"},
+		{"rw", "data", "", "rw", "data", "out/x/", DenyOutside, "source"},
+		{"rw", "data", "secret", "rw", "data", "out/x", DenyInvisible, "no pattern"},
+		{"rw", "data", "out/a", "rw", "other", "out/a", DenyCrossDevice, "across buckets"},
+		{"rw", "data", "out/a", "ro", "data", "in/a", DenyCrossDevice, "across connectors"},
+		{"ro", "data", "in/a", "rw", "data", "out/a", DenyCrossDevice, "across connectors"},
+		{"ro", "data", "in/a", "ro", "data", "in/b", DenyReadOnly, "source: access: read"},
 		{"all", "b", "x", "all", "b", "y", ok, "no paths"},
-		{"all", "b", "x", "all", "b", "../y", syscall.ENOENT, "not a canonical"},
+		{"all", "b", "x", "all", "b", "../y", DenyInvisible, "not a canonical"},
 		{"rw", "data", "out/a", "rwcopy", "data", "out/b", ok, "source"},
 	}
 	cs["rwcopy"] = &rwCopy
 	for _, tt := range tests {
 		d := DecideRename(cs[tt.src], tt.sb, tt.sk, cs[tt.dst], tt.db, tt.dk)
-		if d.Allowed != (tt.want == ok) || d.Errno != tt.want || !strings.Contains(d.Rule, tt.rule) {
+		if d.Allowed() != (tt.want == ok) || d.Denial != tt.want || !strings.Contains(d.Rule, tt.rule) {
 			t.Errorf("DecideRename(%s %s/%s -> %s %s/%s) = %v; want %s with rule containing %q",
-				tt.src, tt.sb, tt.sk, tt.dst, tt.db, tt.dk, d, ErrnoName(tt.want), tt.rule)
+				tt.src, tt.sb, tt.sk, tt.dst, tt.db, tt.dk, d, tt.want.ErrnoName(), tt.rule)
 		}
 	}
 }

@@ -13,8 +13,10 @@
 //     DirVisible, BucketVisible, EntryVisible, BucketNames, ImpliedDirs and
 //     Decide; DecideRename takes two.
 //   - Pattern: one parsed entry of paths (ParsePattern).
-//   - Op, Decision: what is asked and the answer (allowed, or an errno and
-//     the rule that decided).
+//   - Op, Decision: what is asked and the answer (allowed, or a Denial kind
+//     and the rule that decided). acl never imports syscall: each Denial
+//     names its errno (ErrnoName); fs maps it to one, remote.Restrict to a
+//     sentinel error.
 //   - Creds: resolved credentials (ResolveCredentials) for remote.
 //   - Problem, ParseError: validation errors as FILE:LINE: message.
 //

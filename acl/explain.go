@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"syscall"
 )
 
 // Explain answers `objfs connectors check FILE --path P --op OP`: which
@@ -36,10 +35,10 @@ func (f *File) explainOne(c *Connector, p string, op Op) string {
 	fmt.Fprintf(&b, "  path:     %s  (%s)\n", p, describeTarget(bucket, key))
 	fmt.Fprintf(&b, "  op:       %s\n", op)
 	d := c.Decide(op, bucket, key)
-	if d.Allowed {
+	if d.Allowed() {
 		b.WriteString("  decision: allowed\n")
 	} else {
-		fmt.Fprintf(&b, "  decision: denied with %s (%v)\n", ErrnoName(d.Errno), d.Errno)
+		fmt.Fprintf(&b, "  decision: denied with %s (%v)\n", d.Denial.ErrnoName(), d.Denial.errnoText())
 	}
 	fmt.Fprintf(&b, "  rule:     %s\n", d.Rule)
 	for _, n := range c.explainNotes(p, bucket, key, d) {
@@ -68,7 +67,7 @@ func (c *Connector) explainNotes(p, bucket, key string, d Decision) []string {
 			notes = append(notes, fmt.Sprintf("objfs never presents this spelling; the kernel resolves it to %q first", clean))
 		}
 	}
-	if d.Errno == syscall.ENOENT && !isDirKey(key) && c.DirVisible(bucket, key+"/") {
+	if d.Denial == DenyInvisible && !isDirKey(key) && c.DirVisible(bucket, key+"/") {
 		notes = append(notes, fmt.Sprintf("as a directory (%s/) it is visible", p))
 	}
 	return notes

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -162,12 +161,12 @@ func checkReference(t *testing.T, c *Connector, raws []string, bucket, key strin
 func checkInvariants(t *testing.T, c *Connector, bucket, key string) {
 	for _, op := range []Op{OpRead, OpList, OpStat, OpWrite, OpDelete, OpRename} {
 		d := c.Decide(op, bucket, key)
-		if d.Allowed != (d.Errno == 0) || d.Rule == "" {
+		if d.Allowed() != (d.Denial == 0) || d.Rule == "" {
 			t.Fatalf("Decide(%v, %q, %q) = %+v: inconsistent", op, bucket, key, d)
 		}
 		visible := c.Allows(bucket, key) || c.DirVisible(bucket, key)
 		want := visible && !op.mutates() || c.Allows(bucket, key) && op.mutates() && c.Access == ReadWrite
-		if d.Allowed != want {
+		if d.Allowed() != want {
 			t.Fatalf("paths %v %v: Decide(%v, %q, %q) = %v; want allowed=%v", c.Paths, c.Access, op, bucket, key, d, want)
 		}
 	}
@@ -218,15 +217,15 @@ func checkVariants(t *testing.T, c *Connector, raws []string, bucket, key string
 			if refCanonical(bucket, v) {
 				t.Fatalf("variant %q of %q is canonical", v, key)
 			}
-			if d := c.Decide(op, bucket, v); d.Allowed || d.Errno != syscall.ENOENT {
+			if d := c.Decide(op, bucket, v); d.Allowed() || d.Denial != DenyInvisible {
 				t.Fatalf("paths %q: Decide(%v, %q, %q) = %v; a non-canonical key must be ENOENT", raws, op, bucket, v, d)
 			}
 		}
-		if orig.Allowed {
+		if orig.Allowed() {
 			continue
 		}
 		for _, v := range percentVariants(key) {
-			if d := c.Decide(op, bucket, v); d.Allowed {
+			if d := c.Decide(op, bucket, v); d.Allowed() {
 				t.Fatalf("paths %q: %v on %q denied (%v) but allowed percent-encoded as %q (%v)", raws, op, key, orig, v, d)
 			}
 		}
@@ -243,7 +242,7 @@ func checkTrailingSlash(t *testing.T, c *Connector, raws []string, op Op, bucket
 		return
 	}
 	v := key + "/"
-	if !c.Decide(op, bucket, v).Allowed {
+	if !c.Decide(op, bucket, v).Allowed() {
 		return
 	}
 	for _, r := range raws {

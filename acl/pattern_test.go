@@ -143,7 +143,7 @@ func TestPatternCovers(t *testing.T) {
 
 func TestZeroPatternMatchesNothing(t *testing.T) {
 	c := &Connector{Label: "x", Access: ReadWrite, Paths: []Pattern{{Raw: "*"}}}
-	if c.Allows("b", "k") || c.DirVisible("b", "") || c.Decide(OpRead, "b", "k").Allowed {
+	if c.Allows("b", "k") || c.DirVisible("b", "") || c.Decide(OpRead, "b", "k").Allowed() {
 		t.Fatal("a Pattern not built by ParsePattern must match nothing")
 	}
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "ParsePattern") {

@@ -19,8 +19,8 @@ package fs
 // At the root of s3:// (n.bucket == "") the children are buckets:
 // mkdir/rmdir NAME are checked as (NAME, ""). All of them return 0 when no
 // connector restricts the FS and the mount is not read-only. Whatever the
-// node code does, restrictedClient (connector_client.go) refuses the
-// request underneath, so a missed check costs a later, vaguer errno, never
+// node code does, the client from remote.Restrict refuses the request
+// underneath, so a missed check costs a later, vaguer errno, never
 // a forbidden request.
 
 import (
@@ -55,12 +55,12 @@ func (f *FS) mayChange(op acl.Op, bucket, key string) syscall.Errno {
 		return 0
 	}
 	d := c.Decide(op, bucket, key)
-	f.noteDecision(d.Allowed)
-	if d.Allowed {
+	f.noteDecision(d.Allowed())
+	if d.Allowed() {
 		return 0
 	}
 	f.logRefusal(op.String(), bucket, key, d)
-	return d.Errno
+	return denialErrno(d.Denial)
 }
 
 // mayRename reports whether (srcBucket, srcKey) of f may be renamed to
@@ -80,18 +80,34 @@ func (f *FS) mayRename(srcBucket, srcKey string, dst *FS, dstBucket, dstKey stri
 		return 0
 	}
 	d := acl.DecideRename(c, srcBucket, srcKey, c, dstBucket, dstKey)
-	f.noteDecision(d.Allowed)
-	if d.Allowed {
+	f.noteDecision(d.Allowed())
+	if d.Allowed() {
 		return 0
 	}
 	f.logRefusal("rename", srcBucket, srcKey, d)
-	return d.Errno
+	return denialErrno(d.Denial)
+}
+
+// denialErrno is the errno of a connector's denial kind: the one its
+// ErrnoName names.
+func denialErrno(k acl.Denial) syscall.Errno {
+	switch k {
+	case acl.DenyNone:
+		return 0
+	case acl.DenyReadOnly:
+		return syscall.EROFS
+	case acl.DenyOutside:
+		return syscall.EACCES
+	case acl.DenyCrossDevice:
+		return syscall.EXDEV
+	}
+	return syscall.ENOENT
 }
 
 // logRefusal logs a refused change at debug level, with the rule.
 func (f *FS) logRefusal(op, bucket, key string, d acl.Decision) {
 	f.log.Debug("refused by connector", "connector", f.cfg.Connector.Label,
-		"op", op, "path", s3Scheme+bucket+"/"+key, "errno", acl.ErrnoName(d.Errno), "rule", d.Rule)
+		"op", op, "path", s3Scheme+bucket+"/"+key, "errno", d.Denial.ErrnoName(), "rule", d.Rule)
 }
 
 // childKey returns the bucket and key of n's child name: a file key, a

@@ -78,15 +78,12 @@
 //     go-fuse's raw file system that reports every answered FUSE operation
 //     to it, with its errno and duration: the one place operations are
 //     counted. Connector decisions are reported from connector_policy.go.
-//   - connector_client.go, connector_list.go: restrictedClient, the
-//     remote.Client that New puts in front of the storage when
-//     Config.Connector is set: reads of invisible keys are ErrNotFound,
-//     listings are filtered and get the directories on the way to allowed
-//     paths, and every change the connector refuses fails with
-//     ErrReadOnly/ErrDenied/ErrNotFound without a request.
+//   - New puts remote.Restrict in front of the storage when
+//     Config.Connector is set: no request the connector refuses is sent.
 //   - connector_policy.go: the hooks the node code calls before a change
-//     (mayChange, mayRename: the precise errno at the call itself), the
-//     write bits (restrictMode) and inode numbers kept apart per connector.
+//     (mayChange, mayRename: the precise errno at the call itself, mapped
+//     from acl's denial kind), the write bits (restrictMode) and inode
+//     numbers kept apart per connector.
 //   - multiroot.go, multiroot_refuse.go: MountConnectors and
 //     connectorsRoot, the read-only root of a multi-connector mount whose
 //     children are the trees' root directories, one per label.
@@ -163,7 +160,7 @@
 //     no lock of its own: its blocks live in cache.Blocks, its last
 //     unanswered fetch in an atomic pointer (failedFetch).
 //   - warnOnce.mu guards seen and capped.
-//   - restrictedClient and connectorsRoot hold no mutable state and no
+//   - connectorsRoot holds no mutable state and no
 //     lock; MountConnectors takes each tree's FS.mu in turn, never two.
 //
 // Lock order: dirHandle.mu before dirCache.mu and before go-fuse's inode

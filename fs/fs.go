@@ -60,7 +60,7 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 		return nil, fmt.Errorf("fs: %w", err)
 	}
 	if cfg.Connector != nil {
-		client = restrict(client, cfg.Connector)
+		client = remote.Restrict(client, cfg.Connector)
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	f := &FS{

@@ -23,6 +23,9 @@
 //     endpoint that refuses connections (a restarting server); see
 //     WithRetry for what it does not retry.
 //   - Counting (counting.go): counts calls per operation.
+//   - Restrict (restrict*.go): a connector's view (acl.Connector): refuses
+//     what the connector denies without a request (ErrNotFound, ErrReadOnly,
+//     ErrDenied, ErrCrossDevice) and filters listings to what it shows.
 //
 // Config types (S3Config, RetryConfig) have WithDefaults and Validate; the
 // Fake's clock (SetClock) and the retry sleep and jitter are injectable.

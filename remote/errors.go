@@ -29,8 +29,8 @@ var (
 	// entity too small, ...). Not retried.
 	ErrInvalidArgument = errors.New("invalid argument")
 
-	// Policy refusals: a connector (fs/connector_client.go) or a
-	// read-only mount refused the call before sending any request. They are never retried and are
+	// Policy refusals: a connector (Restrict) or a read-only mount refused
+	// the call before sending any request. They are never retried and are
 	// distinct from ErrAccessDenied, which means the server said 403.
 
 	// ErrDenied: the path is outside the connector's patterns (EACCES).

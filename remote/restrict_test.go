@@ -1,4 +1,4 @@
-package fs
+package remote_test
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/objfs/objfs/acl"
@@ -42,15 +41,38 @@ func seedKeys(t *testing.T, c remote.Client, keys ...string) {
 	}
 }
 
+const testBucket = "bucket"
+
+// newCountingFake returns a Fake holding testBucket, and a counter in
+// front of it.
+func newCountingFake(t *testing.T) (*remote.Fake, *remote.Counting) {
+	t.Helper()
+	fake := remote.NewFake()
+	if err := fake.CreateBucket(context.Background(), testBucket); err != nil {
+		t.Fatal(err)
+	}
+	return fake, remote.NewCounting(fake)
+}
+
+// put stores data at key in testBucket.
+func put(t *testing.T, c remote.Client, key string, data []byte, meta map[string]string) {
+	t.Helper()
+	if _, err := c.Put(context.Background(), remote.PutRequest{
+		Bucket: testBucket, Key: key, Body: bytes.NewReader(data), Size: int64(len(data)), Metadata: meta,
+	}); err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
+}
+
 var seeded = []string{"data/a.csv", "data/out/r1.txt", "data/outer.txt", "other/x", "team.jpg", "team.jpgx", "zz/"}
 
 // TestRestrictedRefusesWithoutRequest: every call the connector refuses
-// fails with the sentinel for its errno and sends nothing.
+// fails with the sentinel for its denial kind and sends nothing.
 func TestRestrictedRefusesWithoutRequest(t *testing.T) {
-	fake, counting := newFake(t)
+	fake, counting := newCountingFake(t)
 	seedKeys(t, fake, seeded...)
-	ro := restrict(counting, testConnector(t, "raw", "read", "bucket/*"))
-	rw := restrict(counting, testConnector(t, "out", "readwrite", "bucket/data/out/*", "bucket/team.jpg"))
+	ro := remote.Restrict(counting, testConnector(t, "raw", "read", "bucket/*"))
+	rw := remote.Restrict(counting, testConnector(t, "out", "readwrite", "bucket/data/out/*", "bucket/team.jpg"))
 	ctx := context.Background()
 	body := func() remote.PutRequest {
 		return remote.PutRequest{Bucket: testBucket, Key: "data/out/new", Body: bytes.NewReader(nil)}
@@ -140,9 +162,9 @@ func TestRestrictedRefusesWithoutRequest(t *testing.T) {
 
 // TestRestrictedAllowsInside: what the connector allows goes through.
 func TestRestrictedAllowsInside(t *testing.T) {
-	fake, counting := newFake(t)
+	fake, counting := newCountingFake(t)
 	seedKeys(t, fake, seeded...)
-	rw := restrict(counting, testConnector(t, "out", "readwrite", "bucket/data/out/*", "bucket/team.jpg"))
+	rw := remote.Restrict(counting, testConnector(t, "out", "readwrite", "bucket/data/out/*", "bucket/team.jpg"))
 	ctx := context.Background()
 	put(t, rw, "data/out/new.txt", []byte("new"), nil)
 	if _, err := rw.Copy(ctx, remote.CopyRequest{SrcBucket: testBucket, SrcKey: "team.jpg", DstBucket: testBucket, DstKey: "data/out/team.jpg"}); err != nil {
@@ -166,9 +188,9 @@ func TestRestrictedAllowsInside(t *testing.T) {
 // TestRestrictedList: listings show exactly the visible entries and the
 // directories on the way, even those S3 does not hold yet.
 func TestRestrictedList(t *testing.T) {
-	fake, counting := newFake(t)
+	fake, counting := newCountingFake(t)
 	seedKeys(t, fake, seeded...)
-	c := restrict(counting, testConnector(t, "out", "readwrite",
+	c := remote.Restrict(counting, testConnector(t, "out", "readwrite",
 		"bucket/data/out/*", "bucket/team.jpg", "bucket/new/deep/er/*"))
 	cases := []struct {
 		prefix            string
@@ -206,13 +228,13 @@ func TestRestrictedList(t *testing.T) {
 // TestRestrictedListPagesAndWalks: filtering works across pages and for
 // recursive walks, which get nothing added.
 func TestRestrictedListPagesAndWalks(t *testing.T) {
-	fake, _ := newFake(t)
+	fake, _ := newCountingFake(t)
 	var keys []string
 	for i := range 30 {
 		keys = append(keys, fmt.Sprintf("data/f%02d", i), fmt.Sprintf("data/out/g%02d", i))
 	}
 	seedKeys(t, fake, keys...)
-	c := restrict(fake, testConnector(t, "out", "read", "bucket/data/out/*", "bucket/data/f07"))
+	c := remote.Restrict(fake, testConnector(t, "out", "read", "bucket/data/out/*", "bucket/data/f07"))
 	var got []string
 	req := remote.ListRequest{Bucket: testBucket, Prefix: "data/", MaxKeys: 7}
 	for {
@@ -243,7 +265,7 @@ func TestRestrictedListPagesAndWalks(t *testing.T) {
 // TestRestrictedListBuckets: named buckets are shown without a request;
 // a prefix pattern lists and filters.
 func TestRestrictedListBuckets(t *testing.T) {
-	fake, counting := newFake(t)
+	fake, counting := newCountingFake(t)
 	for _, b := range []string{"bucket-other", "bucketx", "logs"} {
 		if err := fake.CreateBucket(context.Background(), b); err != nil {
 			t.Fatal(err)
@@ -261,18 +283,18 @@ func TestRestrictedListBuckets(t *testing.T) {
 		}
 		return out
 	}
-	named := restrict(counting, testConnector(t, "n", "read", "bucket/data/*", "logs/x", "zeta/"))
+	named := remote.Restrict(counting, testConnector(t, "n", "read", "bucket/data/*", "logs/x", "zeta/"))
 	if got, want := names(named), []string{"bucket", "logs", "zeta"}; !slices.Equal(got, want) {
 		t.Errorf("named: %q, want %q", got, want)
 	}
 	if n := counting.Total(); n != 0 {
 		t.Errorf("named buckets sent %d requests", n)
 	}
-	prefixed := restrict(counting, testConnector(t, "p", "read", "bucket-*", "logs/x"))
+	prefixed := remote.Restrict(counting, testConnector(t, "p", "read", "bucket-*", "logs/x"))
 	if got, want := names(prefixed), []string{"bucket-other", "logs"}; !slices.Equal(got, want) {
 		t.Errorf("prefixed: %q, want %q", got, want)
 	}
-	all := restrict(counting, testConnector(t, "a", "read"))
+	all := remote.Restrict(counting, testConnector(t, "a", "read"))
 	if got, want := names(all), []string{"bucket", "bucket-other", "bucketx", "logs"}; !slices.Equal(got, want) {
 		t.Errorf("everything: %q, want %q", got, want)
 	}
@@ -281,14 +303,14 @@ func TestRestrictedListBuckets(t *testing.T) {
 // TestRestrictedMultipartUploadsFiltered: incomplete uploads of invisible
 // keys are not listed.
 func TestRestrictedMultipartUploadsFiltered(t *testing.T) {
-	fake, _ := newFake(t)
+	fake, _ := newCountingFake(t)
 	ctx := context.Background()
 	for _, k := range []string{"data/out/a", "data/b"} {
 		if _, err := fake.CreateMultipart(ctx, remote.CreateMultipartRequest{Bucket: testBucket, Key: k}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c := restrict(fake, testConnector(t, "out", "readwrite", "bucket/data/out/*"))
+	c := remote.Restrict(fake, testConnector(t, "out", "readwrite", "bucket/data/out/*"))
 	ups, err := c.ListMultipartUploads(ctx, testBucket, "")
 	if err != nil {
 		t.Fatal(err)
@@ -306,26 +328,8 @@ func TestRestrictedConformance(t *testing.T) {
 		if err := f.CreateBucket(t.Context(), testBucket); err != nil {
 			t.Fatal(err)
 		}
-		return restrict(f, testConnector(t, "all", "readwrite")), testBucket
+		return remote.Restrict(f, testConnector(t, "all", "readwrite")), testBucket
 	})
-}
-
-func TestPolicyErrnos(t *testing.T) {
-	for _, tc := range []struct {
-		err  error
-		want syscall.Errno
-	}{
-		{remote.ErrDenied, syscall.EACCES},
-		{fmt.Errorf("x: %w", remote.ErrReadOnly), syscall.EROFS},
-		{remote.ErrCrossDevice, syscall.EXDEV},
-	} {
-		if got := toErrno(tc.err); got != tc.want {
-			t.Errorf("toErrno(%v) = %v, want %v", tc.err, got, tc.want)
-		}
-		if remote.IsRetryable(tc.err) {
-			t.Errorf("%v is retryable", tc.err)
-		}
-	}
 }
 
 func listAllKeys(t *testing.T, c remote.Client) []string {

@@ -1,4 +1,4 @@
-package fs
+package remote
 
 import (
 	"context"
@@ -6,64 +6,63 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/objfs/objfs/acl"
-	"github.com/objfs/objfs/remote"
 )
 
-// restrictedClient is the remote.Client a connector's tree talks to: a
+// restrictedClient is the Client a connector's tree talks to: a
 // restricted view of the storage, in the shape of gcsfuse's prefix_bucket.
 // It asks the connector before every call and refuses what it does not
 // allow without sending anything:
 //
-//   - reads (Head, Get, HeadBucket) of invisible paths: remote.ErrNotFound;
+//   - reads (Head, Get, HeadBucket) of invisible paths: ErrNotFound;
 //   - listings are filtered to what is visible, and directories on the way
 //     to allowed paths are added even when S3 holds nothing below them
 //     yet (see List);
-//   - changes: remote.ErrReadOnly (access: read), remote.ErrDenied
-//     (outside the patterns), remote.ErrNotFound (in an invisible
-//     directory), each wrapped with the connector's label and the rule.
+//   - changes: ErrReadOnly (access: read), ErrDenied (outside the
+//     patterns), ErrNotFound (in an invisible directory), each wrapped
+//     with the connector's label and the rule.
 //
-// The fs layer also checks before it starts an operation (mayChange), so
-// that the kernel gets the precise errno at open, create or rename time;
-// this decorator is the guarantee underneath that no request the
-// connector refuses ever reaches the network. It holds no state.
+// The fs layer also checks before it starts an operation, so that the
+// kernel gets the precise errno at open, create or rename time; this
+// decorator is the guarantee underneath that no request the connector
+// refuses ever reaches the network. It holds no state.
 type restrictedClient struct {
-	next remote.Client
+	next Client
 	c    *acl.Connector
 }
 
-var _ remote.Client = (*restrictedClient)(nil)
+var _ Client = (*restrictedClient)(nil)
 
-// restrict wraps next so that only what c allows is sent.
-func restrict(next remote.Client, c *acl.Connector) remote.Client {
+// Restrict wraps next so that only what the connector c allows is sent
+// (see restrictedClient).
+func Restrict(next Client, c *acl.Connector) Client {
 	return &restrictedClient{next: next, c: c}
 }
 
-// refusal is the error for a denied decision: the sentinel for its errno,
+// refusal is the error for a denied decision: the sentinel for its kind,
 // wrapped with the connector, the call and the rule that decided.
 func (r *restrictedClient) refusal(op, bucket, key string, d acl.Decision) error {
-	return fmt.Errorf("connector %q refuses %s s3://%s/%s: %s: %w", r.c.Label, op, bucket, key, d.Rule, sentinelFor(d.Errno))
+	return fmt.Errorf("connector %q refuses %s s3://%s/%s: %s: %w", r.c.Label, op, bucket, key, d.Rule, sentinelFor(d.Denial))
 }
 
-// sentinelFor maps a decision's errno back to the remote sentinel that
-// errno.go maps to it.
-func sentinelFor(errno syscall.Errno) error {
-	switch errno {
-	case syscall.EROFS:
-		return remote.ErrReadOnly
-	case syscall.EACCES:
-		return remote.ErrDenied
-	case syscall.EXDEV:
-		return remote.ErrCrossDevice
+// sentinelFor maps a denial kind to its sentinel: the one that fs maps to
+// the errno the kind names (DenyInvisible and any other: ErrNotFound).
+func sentinelFor(k acl.Denial) error {
+	switch k {
+	case acl.DenyReadOnly:
+		return ErrReadOnly
+	case acl.DenyOutside:
+		return ErrDenied
+	case acl.DenyCrossDevice:
+		return ErrCrossDevice
 	}
-	return remote.ErrNotFound
+	return ErrNotFound
 }
 
 // check asks the connector whether op may happen on (bucket, key).
 func (r *restrictedClient) check(call string, op acl.Op, bucket, key string) error {
-	if d := r.c.Decide(op, bucket, key); !d.Allowed {
+	if d := r.c.Decide(op, bucket, key); !d.Allowed() {
 		return r.refusal(call, bucket, key, d)
 	}
 	return nil
@@ -82,7 +81,7 @@ func (r *restrictedClient) visible(bucket, key string) bool {
 // checkVisible refuses a read of an invisible key with ErrNotFound.
 func (r *restrictedClient) checkVisible(call, bucket, key string) error {
 	if !r.visible(bucket, key) {
-		return fmt.Errorf("connector %q: %s s3://%s/%s: no pattern reaches it: %w", r.c.Label, call, bucket, key, remote.ErrNotFound)
+		return fmt.Errorf("connector %q: %s s3://%s/%s: no pattern reaches it: %w", r.c.Label, call, bucket, key, ErrNotFound)
 	}
 	return nil
 }
@@ -91,11 +90,11 @@ func (r *restrictedClient) checkVisible(call, bucket, key string) error {
 // patterns name (without asking S3 when they are all it can reach: the
 // credentials may not be allowed ListBuckets), plus, when a pattern reaches
 // buckets by prefix or has no paths, the listing filtered.
-func (r *restrictedClient) ListBuckets(ctx context.Context) ([]remote.BucketInfo, error) {
+func (r *restrictedClient) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 	named, listAll := r.c.BucketNames()
-	byName := make(map[string]remote.BucketInfo, len(named))
+	byName := make(map[string]BucketInfo, len(named))
 	for _, b := range named {
-		byName[b] = remote.BucketInfo{Name: b}
+		byName[b] = BucketInfo{Name: b}
 	}
 	if listAll {
 		all, err := r.next.ListBuckets(ctx)
@@ -108,50 +107,50 @@ func (r *restrictedClient) ListBuckets(ctx context.Context) ([]remote.BucketInfo
 			}
 		}
 	}
-	out := make([]remote.BucketInfo, 0, len(byName))
+	out := make([]BucketInfo, 0, len(byName))
 	for _, b := range byName {
 		out = append(out, b)
 	}
-	slices.SortFunc(out, func(a, b remote.BucketInfo) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b BucketInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
 // HeadBucket checks a visible bucket; an invisible one is not found.
 func (r *restrictedClient) HeadBucket(ctx context.Context, bucket string) error {
-	if err := r.checkVisible(remote.OpHeadBucket, bucket, ""); err != nil {
+	if err := r.checkVisible(OpHeadBucket, bucket, ""); err != nil {
 		return err
 	}
 	return r.next.HeadBucket(ctx, bucket)
 }
 
 // Head returns a visible object's attributes.
-func (r *restrictedClient) Head(ctx context.Context, bucket, key string) (remote.ObjectInfo, error) {
-	if err := r.checkVisible(remote.OpHead, bucket, key); err != nil {
-		return remote.ObjectInfo{}, err
+func (r *restrictedClient) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
+	if err := r.checkVisible(OpHead, bucket, key); err != nil {
+		return ObjectInfo{}, err
 	}
 	return r.next.Head(ctx, bucket, key)
 }
 
 // Get reads a visible object.
-func (r *restrictedClient) Get(ctx context.Context, req remote.GetRequest) (io.ReadCloser, error) {
-	if err := r.checkVisible(remote.OpGet, req.Bucket, req.Key); err != nil {
+func (r *restrictedClient) Get(ctx context.Context, req GetRequest) (io.ReadCloser, error) {
+	if err := r.checkVisible(OpGet, req.Bucket, req.Key); err != nil {
 		return nil, err
 	}
 	return r.next.Get(ctx, req)
 }
 
 // Put stores an object where the connector allows writing.
-func (r *restrictedClient) Put(ctx context.Context, req remote.PutRequest) (remote.ObjectInfo, error) {
-	if err := r.check(remote.OpPut, acl.OpWrite, req.Bucket, req.Key); err != nil {
-		return remote.ObjectInfo{}, err
+func (r *restrictedClient) Put(ctx context.Context, req PutRequest) (ObjectInfo, error) {
+	if err := r.check(OpPut, acl.OpWrite, req.Bucket, req.Key); err != nil {
+		return ObjectInfo{}, err
 	}
 	return r.next.Put(ctx, req)
 }
 
 // Copy needs a visible source and a destination the connector may write.
-func (r *restrictedClient) Copy(ctx context.Context, req remote.CopyRequest) (remote.ObjectInfo, error) {
-	if err := r.checkCopy(remote.OpCopy, req.SrcBucket, req.SrcKey, req.DstBucket, req.DstKey); err != nil {
-		return remote.ObjectInfo{}, err
+func (r *restrictedClient) Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error) {
+	if err := r.checkCopy(OpCopy, req.SrcBucket, req.SrcKey, req.DstBucket, req.DstKey); err != nil {
+		return ObjectInfo{}, err
 	}
 	return r.next.Copy(ctx, req)
 }
@@ -167,7 +166,7 @@ func (r *restrictedClient) checkCopy(call, srcBucket, srcKey, dstBucket, dstKey 
 
 // Delete removes a key the connector may change (write implies delete).
 func (r *restrictedClient) Delete(ctx context.Context, bucket, key string) error {
-	if err := r.check(remote.OpDelete, acl.OpDelete, bucket, key); err != nil {
+	if err := r.check(OpDelete, acl.OpDelete, bucket, key); err != nil {
 		return err
 	}
 	return r.next.Delete(ctx, bucket, key)
@@ -175,7 +174,7 @@ func (r *restrictedClient) Delete(ctx context.Context, bucket, key string) error
 
 // CreateBucket needs a pattern that covers the whole bucket.
 func (r *restrictedClient) CreateBucket(ctx context.Context, bucket string) error {
-	if err := r.check(remote.OpCreateBucket, acl.OpWrite, bucket, ""); err != nil {
+	if err := r.check(OpCreateBucket, acl.OpWrite, bucket, ""); err != nil {
 		return err
 	}
 	return r.next.CreateBucket(ctx, bucket)
@@ -183,40 +182,40 @@ func (r *restrictedClient) CreateBucket(ctx context.Context, bucket string) erro
 
 // DeleteBucket needs a pattern that covers the whole bucket.
 func (r *restrictedClient) DeleteBucket(ctx context.Context, bucket string) error {
-	if err := r.check(remote.OpDeleteBucket, acl.OpDelete, bucket, ""); err != nil {
+	if err := r.check(OpDeleteBucket, acl.OpDelete, bucket, ""); err != nil {
 		return err
 	}
 	return r.next.DeleteBucket(ctx, bucket)
 }
 
 // CreateMultipart starts an upload where the connector allows writing.
-func (r *restrictedClient) CreateMultipart(ctx context.Context, req remote.CreateMultipartRequest) (string, error) {
-	if err := r.check(remote.OpCreateMultipart, acl.OpWrite, req.Bucket, req.Key); err != nil {
+func (r *restrictedClient) CreateMultipart(ctx context.Context, req CreateMultipartRequest) (string, error) {
+	if err := r.check(OpCreateMultipart, acl.OpWrite, req.Bucket, req.Key); err != nil {
 		return "", err
 	}
 	return r.next.CreateMultipart(ctx, req)
 }
 
 // UploadPart is checked like the upload it belongs to.
-func (r *restrictedClient) UploadPart(ctx context.Context, req remote.UploadPartRequest) (remote.Part, error) {
-	if err := r.check(remote.OpUploadPart, acl.OpWrite, req.Bucket, req.Key); err != nil {
-		return remote.Part{}, err
+func (r *restrictedClient) UploadPart(ctx context.Context, req UploadPartRequest) (Part, error) {
+	if err := r.check(OpUploadPart, acl.OpWrite, req.Bucket, req.Key); err != nil {
+		return Part{}, err
 	}
 	return r.next.UploadPart(ctx, req)
 }
 
 // UploadPartCopy needs a visible source and a writable destination.
-func (r *restrictedClient) UploadPartCopy(ctx context.Context, req remote.UploadPartCopyRequest) (remote.Part, error) {
-	if err := r.checkCopy(remote.OpUploadPartCopy, req.SrcBucket, req.SrcKey, req.Bucket, req.Key); err != nil {
-		return remote.Part{}, err
+func (r *restrictedClient) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Part, error) {
+	if err := r.checkCopy(OpUploadPartCopy, req.SrcBucket, req.SrcKey, req.Bucket, req.Key); err != nil {
+		return Part{}, err
 	}
 	return r.next.UploadPartCopy(ctx, req)
 }
 
 // CompleteMultipart is checked like the upload it completes.
-func (r *restrictedClient) CompleteMultipart(ctx context.Context, req remote.CompleteMultipartRequest) (remote.ObjectInfo, error) {
-	if err := r.check(remote.OpCompleteMultipart, acl.OpWrite, req.Bucket, req.Key); err != nil {
-		return remote.ObjectInfo{}, err
+func (r *restrictedClient) CompleteMultipart(ctx context.Context, req CompleteMultipartRequest) (ObjectInfo, error) {
+	if err := r.check(OpCompleteMultipart, acl.OpWrite, req.Bucket, req.Key); err != nil {
+		return ObjectInfo{}, err
 	}
 	return r.next.CompleteMultipart(ctx, req)
 }
@@ -224,14 +223,14 @@ func (r *restrictedClient) CompleteMultipart(ctx context.Context, req remote.Com
 // AbortMultipart discards an upload under a key the connector may change;
 // no other upload can have been started through it.
 func (r *restrictedClient) AbortMultipart(ctx context.Context, bucket, key, uploadID string) error {
-	if err := r.check(remote.OpAbortMultipart, acl.OpDelete, bucket, key); err != nil {
+	if err := r.check(OpAbortMultipart, acl.OpDelete, bucket, key); err != nil {
 		return err
 	}
 	return r.next.AbortMultipart(ctx, bucket, key, uploadID)
 }
 
 // ListMultipartUploads lists the uploads of visible keys only.
-func (r *restrictedClient) ListMultipartUploads(ctx context.Context, bucket, prefix string) ([]remote.Upload, error) {
+func (r *restrictedClient) ListMultipartUploads(ctx context.Context, bucket, prefix string) ([]Upload, error) {
 	if !r.c.BucketVisible(bucket) || !r.prefixReachable(bucket, prefix) {
 		return nil, nil
 	}
@@ -239,5 +238,5 @@ func (r *restrictedClient) ListMultipartUploads(ctx context.Context, bucket, pre
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(ups, func(u remote.Upload) bool { return !r.c.Allows(bucket, u.Key) }), nil
+	return slices.DeleteFunc(ups, func(u Upload) bool { return !r.c.Allows(bucket, u.Key) }), nil
 }

@@ -1,11 +1,9 @@
-package fs
+package remote
 
 import (
 	"context"
 	"slices"
 	"strings"
-
-	"github.com/objfs/objfs/remote"
 )
 
 // List returns one page of a listing with only what the connector lets be
@@ -21,12 +19,12 @@ import (
 // way gets the directories the patterns spell out below it (acl's
 // ImpliedDirs) as common prefixes, and the first page of a listing of such
 // an implied directory gets its own "dir/" marker, so that a one-key
-// probe (dirExists) finds it. fs merges listings by name, so the additions
+// probe (fs's dirExists) finds it. fs merges listings by name, so the additions
 // never duplicate an entry; each page stays sorted, but an added prefix
 // may sort before the entries of an earlier page.
-func (r *restrictedClient) List(ctx context.Context, req remote.ListRequest) (remote.ListPage, error) {
+func (r *restrictedClient) List(ctx context.Context, req ListRequest) (ListPage, error) {
 	if !r.prefixReachable(req.Bucket, req.Prefix) {
-		return remote.ListPage{}, nil
+		return ListPage{}, nil
 	}
 	page, err := r.next.List(ctx, req)
 	if err != nil {
@@ -50,8 +48,8 @@ func (r *restrictedClient) prefixReachable(bucket, prefix string) bool {
 
 // filterPage keeps the visible objects and prefixes of p, in new slices
 // (the inner client's are not modified).
-func (r *restrictedClient) filterPage(bucket string, p remote.ListPage) remote.ListPage {
-	out := remote.ListPage{NextToken: p.NextToken}
+func (r *restrictedClient) filterPage(bucket string, p ListPage) ListPage {
+	out := ListPage{NextToken: p.NextToken}
 	for _, o := range p.Objects {
 		if r.visible(bucket, o.Key) {
 			out.Objects = append(out.Objects, o)
@@ -67,9 +65,9 @@ func (r *restrictedClient) filterPage(bucket string, p remote.ListPage) remote.L
 
 // addImplied adds to the first page of a listing of dir the directories on
 // the way that S3 may not hold yet (see List).
-func (r *restrictedClient) addImplied(bucket, dir string, p remote.ListPage) remote.ListPage {
+func (r *restrictedClient) addImplied(bucket, dir string, p ListPage) ListPage {
 	if r.impliedInParent(bucket, dir) && (len(p.Objects) == 0 || p.Objects[0].Key != dir) {
-		p.Objects = append([]remote.ObjectInfo{{Key: dir}}, p.Objects...)
+		p.Objects = append([]ObjectInfo{{Key: dir}}, p.Objects...)
 	}
 	if r.c.Allows(bucket, dir) {
 		// Inside the patterns everything is visible: S3's answer is
