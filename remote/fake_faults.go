@@ -14,6 +14,8 @@ type faults struct {
 	fails map[string]*pendingFault                              // by op or AnyOp
 	hooks map[string]func(ctx context.Context, op string) error // by op or AnyOp
 	lost  map[string]int                                        // answers still to lose, by op or AnyOp
+	// repeatToken makes List answer a continuation token with itself.
+	repeatToken bool
 }
 
 type pendingFault struct {
@@ -95,6 +97,24 @@ func (fs *faults) hooksFor(op string) []func(context.Context, string) error {
 		}
 	}
 	return out
+}
+
+// RepeatListToken makes every List call that is given a continuation
+// token answer with that same token as its NextToken (its entries are
+// the page's as usual), as a broken server stuck on a page does: a
+// client that follows tokens blindly loops forever, one that stops at
+// the repeat sees a partial listing. The first page (no token) is
+// unchanged. false restores normal paging.
+func (f *Fake) RepeatListToken(on bool) {
+	f.faults.mu.Lock()
+	defer f.faults.mu.Unlock()
+	f.faults.repeatToken = on
+}
+
+func (fs *faults) repeatingToken() bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.repeatToken
 }
 
 // LoseAnswer makes the next n calls of op (or of any write, for AnyOp) take

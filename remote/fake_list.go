@@ -32,7 +32,11 @@ func (f *Fake) List(ctx context.Context, req ListRequest) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	return b.listPage(req, after, limit), nil
+	page := b.listPage(req, after, limit)
+	if req.Token != "" && f.faults.repeatingToken() {
+		page.NextToken = req.Token
+	}
+	return page, nil
 }
 
 // listPage collects up to limit entries after the entry named after;

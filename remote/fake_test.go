@@ -247,6 +247,38 @@ func TestFakeListBadToken(t *testing.T) {
 	}
 }
 
+// TestFakeRepeatListToken: with the fault set, a page asked for with a
+// token answers that token again; the first page is unchanged, and once
+// the fault is cleared paging is normal again.
+func TestFakeRepeatListToken(t *testing.T) {
+	f := newFake(t)
+	for _, k := range []string{"a", "b", "c"} {
+		fakePut(t, f, k, k)
+	}
+	ctx := t.Context()
+	req := remote.ListRequest{Bucket: fakeBucket, MaxKeys: 1}
+	first, err := f.List(ctx, req)
+	if err != nil || first.NextToken == "" {
+		t.Fatalf("first page: %+v %v", first, err)
+	}
+	f.RepeatListToken(true)
+	if again, err := f.List(ctx, req); err != nil || again.NextToken != first.NextToken {
+		t.Fatalf("first page with the fault: %+v %v, want it unchanged", again, err)
+	}
+	req.Token = first.NextToken
+	for range 2 {
+		page, err := f.List(ctx, req)
+		if err != nil || page.NextToken != req.Token || len(page.Objects) != 1 || page.Objects[0].Key != "b" {
+			t.Fatalf("page after %q: %+v %v, want b and the same token", req.Token, page, err)
+		}
+	}
+	f.RepeatListToken(false)
+	page, err := f.List(ctx, req)
+	if err != nil || page.NextToken == req.Token || page.NextToken == "" {
+		t.Fatalf("after clearing: %+v %v", page, err)
+	}
+}
+
 func TestFakeConcurrent(t *testing.T) {
 	f := newFake(t)
 	var wg sync.WaitGroup
