@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,24 +88,58 @@ func (m *merger) entries() []entry {
 	return out
 }
 
-// listDir lists the directory prefix of bucket, streaming every page.
-func listDir(ctx context.Context, c remote.Client, bucket, prefix string, warn *warnOnce) ([]entry, error) {
-	m := newMerger(bucket, prefix, warn)
-	req := remote.ListRequest{Bucket: bucket, Prefix: prefix, Delimiter: "/", MaxKeys: listPageSize}
+// errRepeatedToken is the error of a listing whose server answered a
+// continuation token with that same token: following it would loop
+// forever, and stopping there would pass a partial listing off as whole.
+// It maps to EIO (errno.go's default). A page that says it is truncated
+// but carries no token is refused by remote.S3.List, the only place that
+// sees IsTruncated.
+var errRepeatedToken = errors.New("server repeated its continuation token")
+
+// listPages is the one ListObjectsV2 paging loop: it lists prefix of
+// bucket (rolled up at "/" when delimited, every key under it otherwise)
+// in pages of listPageSize and hands each page to fn. A listing is whole
+// or an error: a repeated continuation token is errRepeatedToken. Errors
+// are wrapped with the bucket and prefix.
+func listPages(ctx context.Context, c remote.Client, bucket, prefix string, delimited bool, fn func(remote.ListPage)) error {
+	req := remote.ListRequest{Bucket: bucket, Prefix: prefix, MaxKeys: listPageSize}
+	if delimited {
+		req.Delimiter = "/"
+	}
 	for {
 		page, err := c.List(ctx, req)
 		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+			return fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
 		}
-		m.addPage(page)
+		fn(page)
 		if page.NextToken == "" {
-			return m.entries(), nil
+			return nil
 		}
 		if page.NextToken == req.Token {
-			return nil, fmt.Errorf("list s3://%s/%s: server repeated continuation token", bucket, prefix)
+			return fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, errRepeatedToken)
 		}
 		req.Token = page.NextToken
 	}
+}
+
+// listDir lists the directory prefix of bucket, streaming every page.
+func listDir(ctx context.Context, c remote.Client, bucket, prefix string, warn *warnOnce) ([]entry, error) {
+	m := newMerger(bucket, prefix, warn)
+	if err := listPages(ctx, c, bucket, prefix, true, m.addPage); err != nil {
+		return nil, err
+	}
+	return m.entries(), nil
+}
+
+// listAll lists every key under prefix of bucket (all pages, no
+// delimiter): what a directory rename moves.
+func listAll(ctx context.Context, c remote.Client, bucket, prefix string) ([]remote.ObjectInfo, error) {
+	var out []remote.ObjectInfo
+	err := listPages(ctx, c, bucket, prefix, false, func(p remote.ListPage) { out = append(out, p.Objects...) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // listBuckets lists the buckets as directory entries.

@@ -2,8 +2,10 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/objfs/objfs/remote"
@@ -111,6 +113,29 @@ func TestListDirError(t *testing.T) {
 	_, err := listDir(context.Background(), counting, testBucket, "", newWarnOnce(log))
 	if toErrno(err) != 13 { // EACCES
 		t.Fatalf("err %v", err)
+	}
+}
+
+// TestListRepeatedToken: a server that answers a continuation token with
+// itself fails both listings (EIO) instead of looping or giving a partial
+// list as whole.
+func TestListRepeatedToken(t *testing.T) {
+	fake, counting := newFake(t)
+	for i := range listPageSize + 1 { // two pages
+		put(t, fake, fmt.Sprintf("d/f%04d", i), nil, nil)
+	}
+	fake.RepeatListToken(true)
+	log, _ := logBuffer()
+	ctx := context.Background()
+	if es, err := listDir(ctx, counting, testBucket, "d/", newWarnOnce(log)); !errors.Is(err, errRepeatedToken) || toErrno(err) != syscall.EIO {
+		t.Fatalf("listDir: %d entries, %v; want errRepeatedToken (EIO)", len(es), err)
+	}
+	if objs, err := listAll(ctx, counting, testBucket, "d/"); !errors.Is(err, errRepeatedToken) || toErrno(err) != syscall.EIO || objs != nil {
+		t.Fatalf("listAll: %d objects, %v; want errRepeatedToken (EIO)", len(objs), err)
+	}
+	fake.RepeatListToken(false)
+	if objs, err := listAll(ctx, counting, testBucket, "d/"); err != nil || len(objs) != listPageSize+1 {
+		t.Fatalf("listAll without the fault: %d objects, %v", len(objs), err)
 	}
 }
 

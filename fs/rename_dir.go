@@ -52,7 +52,7 @@ func (f *FS) renameDir(ctx context.Context, a renameArgs) syscall.Errno {
 	if err := commitAll(dctx, files); err != nil {
 		return f.writeFailed("rename", path, err)
 	}
-	objs, err := f.listAll(dctx, bucket, a.srcKey)
+	objs, err := listAll(dctx, f.client, bucket, a.srcKey)
 	if err != nil {
 		return f.fail("rename", path, err)
 	}
@@ -112,23 +112,6 @@ func commitAll(ctx context.Context, files []*fileNode) error {
 		fn.committed(info, w.Mtime())
 	}
 	return nil
-}
-
-// listAll lists every key under prefix (all pages, no delimiter).
-func (f *FS) listAll(ctx context.Context, bucket, prefix string) ([]remote.ObjectInfo, error) {
-	var out []remote.ObjectInfo
-	req := remote.ListRequest{Bucket: bucket, Prefix: prefix, MaxKeys: listPageSize}
-	for {
-		page, err := f.client.List(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Objects...)
-		if page.NextToken == "" || page.NextToken == req.Token {
-			return out, nil
-		}
-		req.Token = page.NextToken
-	}
 }
 
 // copyTree copies every object under src to the same relative key under

@@ -192,6 +192,33 @@ func TestRenameDirectoryFailureKeepsSource(t *testing.T) {
 	}
 }
 
+// TestRenameDirectoryRepeatedToken: when the server repeats its
+// continuation token while the source is listed, the rename fails (EIO)
+// and moves nothing: every source key stays, no target key appears.
+// rmdir of the directory (one short listing, no paging) still answers
+// ENOTEMPTY and deletes nothing.
+func TestRenameDirectoryRepeatedToken(t *testing.T) {
+	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	for i := range listPageSize + 1 { // the listing takes two pages
+		put(t, h.fake, fmt.Sprintf("src/%04d", i), []byte("x"), nil)
+	}
+	before := h.keys()
+	h.fake.RepeatListToken(true)
+	if errno := h.rename(rootID, "src", rootID, "dst", 0); errno != syscall.EIO {
+		t.Fatalf("rename against a server repeating its token: %v, want EIO", errno)
+	}
+	if errno := h.rmdir(rootID, "src"); errno != syscall.ENOTEMPTY {
+		t.Fatalf("rmdir against a server repeating its token: %v, want ENOTEMPTY", errno)
+	}
+	h.fake.RepeatListToken(false) // h.keys pages through the fake itself
+	if after := h.keys(); !slices.Equal(after, before) {
+		t.Fatalf("keys changed by the failed rename: %d before, %d after", len(before), len(after))
+	}
+	if n := h.counting.Count(remote.OpCopy); n != 0 {
+		t.Fatalf("%d copies sent", n)
+	}
+}
+
 // TestRenameWhileOpenForReading: a file open for reading keeps reading
 // blocks it never read after it, or its directory, is renamed on the
 // mount (open descriptors follow the file), instead of asking S3 for the
