@@ -426,6 +426,22 @@ func TestS3ListDecodesKeys(t *testing.T) {
 	}
 }
 
+// TestS3ListTruncatedWithoutToken: a page that says it is truncated but
+// gives no continuation token is an error (no storage class: EIO, not
+// retried), not an empty NextToken that would end the listing early.
+func TestS3ListTruncatedWithoutToken(t *testing.T) {
+	srv := newS3Server(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<ListBucketResult><IsTruncated>true</IsTruncated>`+
+			`<Contents><Key>a</Key><Size>1</Size><ETag>"e"</ETag></Contents></ListBucketResult>`)
+	})
+	s := newTestS3(t, srv.URL, 5*time.Second)
+	page, err := s.List(t.Context(), ListRequest{Bucket: "bkt", MaxKeys: 1})
+	var e *Error
+	if !errors.As(err, &e) || e.Op != OpList || e.Kind != nil || !strings.Contains(err.Error(), "without a continuation token") {
+		t.Fatalf("List: %+v, %v; want an OpList *Error naming the missing token", page, err)
+	}
+}
+
 func TestS3CompleteSortsParts(t *testing.T) {
 	srv := newS3Server(t, ok)
 	s := newTestS3(t, srv.URL, 5*time.Second)

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -41,6 +42,10 @@ func (s *S3) List(ctx context.Context, req ListRequest) (ListPage, error) {
 	return page, nil
 }
 
+// errTruncatedNoToken fails a page that says more follow but gives no
+// continuation token to ask for them.
+var errTruncatedNoToken = errors.New("listing truncated without a continuation token")
+
 func listPage(out *s3.ListObjectsV2Output) (ListPage, error) {
 	dec := keyDecoder(out.EncodingType)
 	page := ListPage{Objects: make([]ObjectInfo, 0, len(out.Contents))}
@@ -64,7 +69,11 @@ func listPage(out *s3.ListObjectsV2Output) (ListPage, error) {
 		page.Prefixes = append(page.Prefixes, prefix)
 	}
 	if aws.ToBool(out.IsTruncated) {
-		page.NextToken = aws.ToString(out.NextContinuationToken)
+		// Without a token the rest cannot be asked for, and an empty
+		// NextToken would tell the caller the listing is whole.
+		if page.NextToken = aws.ToString(out.NextContinuationToken); page.NextToken == "" {
+			return ListPage{}, errTruncatedNoToken
+		}
 	}
 	return page, nil
 }
