@@ -58,11 +58,10 @@ func readObject(t *testing.T, c remote.Client, bucket, key string) []byte {
 
 func putObject(t *testing.T, c remote.Client, bucket, key string, data []byte) remote.ObjectInfo {
 	t.Helper()
-	info, err := c.Put(context.Background(), remote.PutRequest{Bucket: bucket, Key: key, Body: bytes.NewReader(data), Size: int64(len(data))})
-	if err != nil {
+	if _, err := c.Put(context.Background(), remote.PutRequest{Bucket: bucket, Key: key, Body: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 		t.Fatal(err)
 	}
-	info, err = c.Head(context.Background(), bucket, key)
+	info, err := c.Head(context.Background(), bucket, key)
 	if err != nil {
 		t.Fatal(err)
 	}
