@@ -11,6 +11,15 @@ MINIO_DATE    := $(shell echo '$(MINIO_VERSION)' | cut -d- -f2 | cut -c1-8)
 CACHE_HOME    := $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)
 MINIO_DIR     := $(CACHE_HOME)/objfs/tools/minio-$(MINIO_DATE)
 
+# The pinned golangci-lint, written only here. Its directory names the Go
+# version too: the linter type-checks with the toolchain that built it, so
+# a new Go rebuilds it.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT_DIR     := $(CACHE_HOME)/objfs/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)-$(shell $(GO) env GOVERSION)
+GOLANGCI_LINT         := $(GOLANGCI_LINT_DIR)/golangci-lint
+TOOLS_ENV := MINIO_VERSION='$(MINIO_VERSION)' MINIO_DIR='$(MINIO_DIR)' \
+	GOLANGCI_LINT_VERSION='$(GOLANGCI_LINT_VERSION)' GOLANGCI_LINT_DIR='$(GOLANGCI_LINT_DIR)'
+
 TEST_TIMEOUT ?= 25m
 # How long `make test` fuzzes the connectors path matcher (acl.FuzzMatcher).
 FUZZ_TIME ?= 60s
@@ -18,13 +27,19 @@ FUZZ_TIME ?= 60s
 # them skip on a machine without /dev/fuse.
 REQUIRE_FUSE ?= 1
 
-.PHONY: build tools test demo bench clean
+.PHONY: build tools lint test demo bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/objfs
 
 tools:
-	@MINIO_VERSION='$(MINIO_VERSION)' MINIO_DIR='$(MINIO_DIR)' scripts/install-tools.sh
+	@$(TOOLS_ENV) scripts/install-tools.sh
+
+# golangci-lint with .golangci.yml: depguard keeps the layering (README,
+# Design), plus a few linters that stay quiet on correct code.
+lint:
+	@$(TOOLS_ENV) scripts/install-tools.sh golangci-lint
+	$(GOLANGCI_LINT) run ./...
 
 # FUSE-facing packages whose tests also run on one P, as go-fuse's CI does:
 # scheduling differences there shake out lock-order and wake-up bugs.
@@ -32,6 +47,7 @@ ONE_P_PKGS := ./fs/... ./cache/...
 
 test: tools build
 	$(GO) vet ./...
+	$(GOLANGCI_LINT) run ./...
 	OBJFS_REQUIRE_MINIO=1 OBJFS_REQUIRE_FUSE=$(REQUIRE_FUSE) \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	GOMAXPROCS=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(ONE_P_PKGS)

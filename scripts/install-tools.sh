@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, when missing: fuse3
 # (fusermount3, via apt-get), systemd-analyze (the systemd package, via
-# apt-get) and the pinned MinIO (via go install into the objfs tool
-# cache). Idempotent, and silent when everything is there.
+# apt-get), the pinned MinIO and the pinned golangci-lint (both via go
+# install into the objfs tool cache). Idempotent, and silent when
+# everything is there.
 #
-# Environment (the Makefile sets both from internal/testenv/minio.version):
-#   MINIO_VERSION  Go module version of github.com/minio/minio
-#   MINIO_DIR      directory that receives the minio binary
+# Usage: install-tools.sh [golangci-lint]
+#   With no argument, installs everything; with `golangci-lint`, only the
+#   linter (what `make lint` needs).
+#
+# Environment (the Makefile sets them; MinIO's version comes from
+# internal/testenv/minio.version, golangci-lint's from the Makefile):
+#   MINIO_VERSION          Go module version of github.com/minio/minio
+#   MINIO_DIR              directory that receives the minio binary
+#   GOLANGCI_LINT_VERSION  version of github.com/golangci/golangci-lint/v2
+#   GOLANGCI_LINT_DIR      directory that receives the golangci-lint binary
 set -euo pipefail
-
-: "${MINIO_VERSION:?set MINIO_VERSION (see internal/testenv/minio.version)}"
-: "${MINIO_DIR:?set MINIO_DIR}"
 
 as_root() {
 	if [[ $(id -u) -eq 0 ]]; then
@@ -58,6 +63,8 @@ install_test_tools() {
 }
 
 install_minio() {
+	: "${MINIO_VERSION:?set MINIO_VERSION (see internal/testenv/minio.version)}"
+	: "${MINIO_DIR:?set MINIO_DIR}"
 	[[ -x $MINIO_DIR/minio ]] && return 0
 	echo "install-tools: building MinIO $MINIO_VERSION into $MINIO_DIR (several minutes the first time)"
 	mkdir -p "$MINIO_DIR"
@@ -67,7 +74,32 @@ install_minio() {
 	[[ -x $MINIO_DIR/minio ]] || { echo "install-tools: go install did not produce $MINIO_DIR/minio" >&2; return 1; }
 }
 
-install_fuse
-install_systemd_analyze
-install_test_tools
-install_minio
+# golangci-lint from source through the Go module proxy, like MinIO: no
+# release tarball from elsewhere. Its directory names the Go version too,
+# since the linter type-checks with the toolchain it was built with.
+install_golangci_lint() {
+	: "${GOLANGCI_LINT_VERSION:?set GOLANGCI_LINT_VERSION (see the Makefile)}"
+	: "${GOLANGCI_LINT_DIR:?set GOLANGCI_LINT_DIR}"
+	[[ -x $GOLANGCI_LINT_DIR/golangci-lint ]] && return 0
+	echo "install-tools: building golangci-lint $GOLANGCI_LINT_VERSION into $GOLANGCI_LINT_DIR (a few minutes the first time)"
+	mkdir -p "$GOLANGCI_LINT_DIR"
+	GOBIN="$GOLANGCI_LINT_DIR" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
+	[[ -x $GOLANGCI_LINT_DIR/golangci-lint ]] || { echo "install-tools: go install did not produce $GOLANGCI_LINT_DIR/golangci-lint" >&2; return 1; }
+}
+
+case "${1:-all}" in
+all)
+	install_fuse
+	install_systemd_analyze
+	install_test_tools
+	install_minio
+	install_golangci_lint
+	;;
+golangci-lint)
+	install_golangci_lint
+	;;
+*)
+	echo "usage: $0 [golangci-lint]" >&2
+	exit 2
+	;;
+esac
