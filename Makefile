@@ -41,9 +41,10 @@ lint:
 	@$(TOOLS_ENV) scripts/install-tools.sh golangci-lint
 	$(GOLANGCI_LINT) run ./...
 
-# FUSE-facing packages whose tests also run on one P, as go-fuse's CI does:
-# scheduling differences there shake out lock-order and wake-up bugs.
-ONE_P_PKGS := ./fs/... ./cache/...
+# The file system and cache packages, whose tests also run on one P, as
+# go-fuse's CI does: scheduling differences there shake out lock-order and
+# wake-up bugs.
+ONE_P_PKGS := ./fs/... ./vfs/... ./cache/...
 
 test: tools build
 	$(GO) vet ./...

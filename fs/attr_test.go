@@ -6,82 +6,26 @@ import (
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
 )
 
-func TestParseMetaMtime(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{"1700000000", time.Unix(1700000000, 0), true},
-		{"1700000000.5", time.Unix(1700000000, 500000000), true},
-		{"1700000000.123456789", time.Unix(1700000000, 123456789), true},
-		{"1700000000.000000001", time.Unix(1700000000, 1), true},
-		{" 1700000000 ", time.Unix(1700000000, 0), true},
-		{"", time.Time{}, false},
-		{"abc", time.Time{}, false},
-		{"-5", time.Time{}, false},
-		{"1700000000.", time.Time{}, false},
-		{".5", time.Time{}, false},
-		{"1700000000.1234567890", time.Time{}, false},
-		{"1700000000.-1", time.Time{}, false},
-		{"2023-11-14T22:13:20Z", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseMetaMtime(tt.in)
-		if ok != tt.ok || !got.Equal(tt.want) {
-			t.Errorf("parseMetaMtime(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
-func TestFileAttr(t *testing.T) {
-	c := Config{UID: 1000, GID: 100}
-	c.SetDefaults()
+func TestFuseAttr(t *testing.T) {
 	mtime := time.Unix(1700000000, 42)
 	var a fuse.Attr
-	c.fileAttr(&a, 7, 1025, mtime)
+	fuseAttr(&a, vfs.Attr{Ino: 3, Size: 1025, Mode: syscall.S_IFREG | 0o644, UID: 1000, GID: 100, Mtime: mtime, Blksize: vfs.IOSize}, 7)
 	if a.Mode != syscall.S_IFREG|0o644 || a.Size != 1025 || a.Blocks != 3 || a.Nlink != 1 ||
-		a.Uid != 1000 || a.Gid != 100 || a.Ino != 7 {
+		a.Uid != 1000 || a.Gid != 100 || a.Ino != 7 || a.Blksize != vfs.IOSize {
 		t.Fatalf("file attr %+v", a)
 	}
 	if a.Mtime != 1700000000 || a.Mtimensec != 42 || a.Ctime != a.Mtime || a.Atime != a.Mtime {
 		t.Fatalf("times %+v", a)
 	}
-	c.ReadOnly = true
-	c.FileMode = 0o666
-	c.fileAttr(&a, 7, 0, mtime)
-	if a.Mode != syscall.S_IFREG|0o444 || a.Blocks != 0 {
-		t.Fatalf("read-only file mode %o blocks %d", a.Mode, a.Blocks)
+	fuseAttr(&a, vfs.Attr{Size: 0, Mode: syscall.S_IFREG | 0o444}, 7)
+	if a.Blocks != 0 || a.Mtime != 0 {
+		t.Fatalf("empty file %+v", a)
 	}
-}
-
-func TestDirAttr(t *testing.T) {
-	c := Config{DirMode: 0o750, ReadOnly: true}
-	c.SetDefaults()
-	var a fuse.Attr
-	c.dirAttr(&a, 9, time.Time{})
+	fuseAttr(&a, vfs.Attr{Size: 4096, Mode: syscall.S_IFDIR | 0o550}, 9)
 	if a.Mode != syscall.S_IFDIR|0o550 || a.Size != 4096 || a.Nlink != 1 || a.Mtime != 0 {
 		t.Fatalf("dir attr %+v", a)
-	}
-}
-
-func TestInoFor(t *testing.T) {
-	seen := map[uint64]string{}
-	for _, k := range []struct{ b, k string }{
-		{"b", "a"}, {"b", "a/"}, {"b", ""}, {"b2", ""}, {"b", "b2"}, {"bb", "a"}, {"b", "ba"},
-	} {
-		ino := inoFor(k.b, k.k)
-		if ino < 2 {
-			t.Fatalf("ino %d for %v", ino, k)
-		}
-		if other, dup := seen[ino]; dup {
-			t.Fatalf("%v and %s share ino %d", k, other, ino)
-		}
-		seen[ino] = k.b + "\x00" + k.k
-		if inoFor(k.b, k.k) != ino {
-			t.Fatal("not stable")
-		}
 	}
 }

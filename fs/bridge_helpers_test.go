@@ -9,6 +9,7 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // harness drives an FS through go-fuse's request bridge, as the kernel
@@ -19,31 +20,31 @@ type harness struct {
 	counting *remote.Counting
 	clock    *testClock
 	log      *bytes.Buffer
-	fsys     *FS
+	fsys     *vfs.FS
 	raw      fuse.RawFileSystem
 }
 
 const rootID = 1
 
-func newHarness(t *testing.T, src Source, mod func(*Config)) *harness {
+func newHarness(t *testing.T, src vfs.Source, mod func(*vfs.Config)) *harness {
 	t.Helper()
 	fake, counting := newFake(t)
 	clock := newTestClock()
 	fake.SetClock(clock.Now)
 	var buf bytes.Buffer
-	cfg := Config{
+	cfg := vfs.Config{
 		Source: src, UID: 1000, GID: 1000, Clock: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	if mod != nil {
 		mod(&cfg)
 	}
-	fsys, err := New(counting, cfg)
+	fsys, err := vfs.New(counting, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fsys.Close(t.Context()) })
-	raw := gofs.NewNodeFS(fsys.root, fsys.options(MountOptions{}))
+	raw := gofs.NewNodeFS(Root(fsys), options(fsys, MountOptions{}))
 	return &harness{t: t, fake: fake, counting: counting, clock: clock, log: &buf, fsys: fsys, raw: raw}
 }
 

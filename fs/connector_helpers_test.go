@@ -1,46 +1,18 @@
 package fs
 
 import (
-	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/objfs/objfs/acl"
+	"github.com/objfs/objfs/internal/testkit"
 	"github.com/objfs/objfs/remote"
 )
 
 // Connector test helpers for the fs tests (the restricting client itself is
 // tested in remote/restrict_test.go).
-
-// testConnector parses one connector from YAML lines (label, paths,
-// access), with default credentials.
-func testConnector(t testing.TB, label string, access string, paths ...string) *acl.Connector {
-	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "connectors:\n  - label: %s\n    credentials: default\n    access: %s\n", label, access)
-	if len(paths) > 0 {
-		b.WriteString("    paths:\n")
-		for _, p := range paths {
-			fmt.Fprintf(&b, "      - %q\n", p)
-		}
-	}
-	f, err := acl.Parse([]byte(b.String()), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f.Connector(label)
-}
-
-// seedKeys stores an object (its key as content) at each key of testBucket.
-func seedKeys(t *testing.T, c remote.Client, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		put(t, c, k, []byte(k), nil)
-	}
-}
 
 var seeded = []string{"data/a.csv", "data/out/r1.txt", "data/outer.txt", "other/x", "team.jpg", "team.jpgx", "zz/"}
 
@@ -62,30 +34,11 @@ func TestPolicyErrnos(t *testing.T) {
 			t.Errorf("%v is retryable", tc.err)
 		}
 	}
-	for k, want := range map[acl.Denial]syscall.Errno{acl.DenyNone: 0, acl.DenyInvisible: syscall.ENOENT,
+	for k, want := range map[acl.Denial]syscall.Errno{acl.DenyInvisible: syscall.ENOENT,
 		acl.DenyReadOnly: syscall.EROFS, acl.DenyOutside: syscall.EACCES, acl.DenyCrossDevice: syscall.EXDEV} {
-		if got := denialErrno(k); got != want {
-			t.Errorf("denialErrno(%v) = %v, want %v", k, got, want)
+		if got := toErrno(remote.DenialError(k)); got != want {
+			t.Errorf("toErrno(DenialError(%v)) = %v, want %v", k, got, want)
 		}
-	}
-}
-
-func listAllKeys(t *testing.T, c remote.Client) []string {
-	t.Helper()
-	var keys []string
-	req := remote.ListRequest{Bucket: testBucket}
-	for {
-		page, err := c.List(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Objects {
-			keys = append(keys, o.Key)
-		}
-		if page.NextToken == "" {
-			return keys
-		}
-		req.Token = page.NextToken
 	}
 }
 
@@ -94,3 +47,9 @@ func sortedCopy(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+var (
+	testConnector = testkit.Connector
+	seedKeys      = testkit.SeedKeys
+	listAllKeys   = testkit.ListAllKeys
+)

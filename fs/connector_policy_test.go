@@ -6,18 +6,19 @@ import (
 	"testing"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
 )
 
 // newConnectorHarness is a writable s3:// tree restricted by a connector
 // (access, paths), over a fake seeded with the keys of seeded.
 func newConnectorHarness(t *testing.T, access string, paths ...string) *harness {
 	t.Helper()
-	src, err := ParseSource("s3://")
+	src, err := vfs.ParseSource("s3://")
 	if err != nil {
 		t.Fatal(err)
 	}
 	conn := testConnector(t, "c", access, paths...)
-	h := newWriteHarness(t, src, func(c *Config) { c.Connector = conn })
+	h := newWriteHarness(t, src, func(c *vfs.Config) { c.Connector = conn })
 	seedKeys(t, h.fake, seeded...)
 	h.counting.Reset()
 	return h

@@ -3,16 +3,18 @@ package fs
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"syscall"
 
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // errnoTable maps errors to errno, first match wins (errors.Is). Anything
-// not listed is EIO. This is the only place where storage errors become
-// errno values; go-fuse's fs.ToErrno is never used for them, and ENOSYS is
-// never returned for a runtime failure (the kernel would remember it for
-// the whole mount).
+// not listed is EIO. This is the only place where errors of the core and
+// of the storage become errno values; go-fuse's fs.ToErrno is never used
+// for them, and ENOSYS is never returned for a runtime failure (the
+// kernel would remember it for the whole mount).
 var errnoTable = []struct {
 	err   error
 	errno syscall.Errno
@@ -28,9 +30,16 @@ var errnoTable = []struct {
 	{remote.ErrCrossDevice, syscall.EXDEV},
 	// A read pinned to the ETag seen at open, after the object changed.
 	{remote.ErrPreconditionFailed, syscall.EIO},
+	{vfs.ErrChanged, syscall.EIO},
 	{remote.ErrNotEmpty, syscall.ENOTEMPTY},
 	{remote.ErrExists, syscall.EEXIST},
 	{remote.ErrInvalidArgument, syscall.EINVAL},
+	{vfs.ErrIsDir, syscall.EISDIR},
+	{vfs.ErrNotDir, syscall.ENOTDIR},
+	{vfs.ErrNotPermitted, syscall.EPERM},
+	{vfs.ErrNameTooLong, syscall.ENAMETOOLONG},
+	{vfs.ErrNotSupported, syscall.EOPNOTSUPP},
+	{vfs.ErrIO, syscall.EIO},
 	// Deadlines and transient failures (retries exhausted) end as EIO.
 	{context.DeadlineExceeded, syscall.EIO},
 	{remote.ErrTransient, syscall.EIO},
@@ -43,10 +52,19 @@ var errnoTable = []struct {
 // context.Canceled of its own timer, which is no interrupt (EINTR), and a
 // dead endpoint's is ECONNREFUSED, which no file API returns; both are
 // EIO. Otherwise an errno in the chain is passed through (ENOSPC from the
-// staging disk, EROFS from a refusal).
+// staging disk). A failure of the write path (vfs.WriteError) keeps only
+// the errnos a writer can act on: EEXIST for an exclusive create that
+// lost, EACCES, EROFS and EXDEV for refusals, ENOSPC and EDQUOT for a
+// full staging disk, EINTR when the caller was interrupted before
+// anything was lost, ENOENT outside flush and fsync; everything else is
+// EIO.
 func toErrno(err error) syscall.Errno {
 	if err == nil {
 		return 0
+	}
+	var we *vfs.WriteError
+	if errors.As(err, &we) {
+		return writeErrno(we)
 	}
 	var errno syscall.Errno
 	var storage *remote.Error
@@ -66,26 +84,57 @@ func toErrno(err error) syscall.Errno {
 	return syscall.EIO
 }
 
+// writeErrno is toErrno for a failure of the write path.
+func writeErrno(we *vfs.WriteError) syscall.Errno {
+	if errors.Is(we.Err, vfs.ErrExist) {
+		return syscall.EEXIST
+	}
+	switch e := toErrno(we.Err); e {
+	case syscall.EACCES, syscall.EROFS, syscall.EXDEV, syscall.ENOSPC, syscall.EDQUOT, syscall.EINTR:
+		return e
+	case syscall.ENOENT:
+		if we.Op != "flush" && we.Op != "fsync" {
+			return e
+		}
+	}
+	return syscall.EIO
+}
+
 // fail maps err for operation op on path to an errno and logs it once, at
 // a level that fits: a missing name, an interrupted call, a refused change
-// (EROFS, EXDEV) or an answer about the tree itself (ENOTEMPTY for rmdir
-// of a full directory, EEXIST) is routine (debug), a connector's denial is
-// info (with the rule that decided), access denied by the server is one
-// clear warning, anything else an error.
-func (f *FS) fail(op, path string, err error) syscall.Errno {
+// (EROFS, EXDEV, or a connector's refusal, which the core logged with its
+// rule) or an answer about the tree itself (ENOTEMPTY for rmdir of a full
+// directory, EEXIST, EISDIR...) is routine (debug), as is a failure of the
+// write path (writeback logged it with its key); a connector's denial
+// found by the storage decorator is info (with the rule that decided),
+// access denied by the server is one clear warning, anything else an
+// error.
+func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
 	errno := toErrno(err)
+	var we *vfs.WriteError
+	var refused *vfs.Refused
+	switch {
+	case errors.As(err, &we), errors.As(err, &refused):
+		log.Debug(op+" failed", "path", path, "errno", errno.Error(), "err", err)
+		return errno
+	}
 	switch errno {
-	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV, syscall.ENOTEMPTY, syscall.EEXIST:
-		f.log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
+	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV, syscall.ENOTEMPTY, syscall.EEXIST,
+		syscall.EISDIR, syscall.ENOTDIR, syscall.EPERM, syscall.EINVAL, syscall.ENAMETOOLONG, syscall.EOPNOTSUPP:
+		log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
 		if errors.Is(err, remote.ErrDenied) {
-			f.log.Info("denied by the connector's paths", "op", op, "path", path, "err", err)
+			log.Info("denied by the connector's paths", "op", op, "path", path, "err", err)
 			break
 		}
-		f.log.Warn("access denied by the server: check the credentials and the bucket policy",
+		log.Warn("access denied by the server: check the credentials and the bucket policy",
 			"op", op, "path", path, "err", err)
 	default:
-		f.log.Error(op+" failed", "path", path, "errno", errno.Error(), "err", err)
+		if errors.Is(err, vfs.ErrChanged) || errors.Is(err, vfs.ErrIO) {
+			log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
+			break
+		}
+		log.Error(op+" failed", "path", path, "errno", errno.Error(), "err", err)
 	}
 	return errno
 }

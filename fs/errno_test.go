@@ -1,14 +1,18 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/objfs/objfs/vfs"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -22,7 +26,7 @@ func TestToErrno(t *testing.T) {
 		{nil, 0},
 		{remote.ErrNotFound, syscall.ENOENT},
 		{fmt.Errorf("head: %w", remote.ErrNotFound), syscall.ENOENT},
-		{errNoEntry, syscall.ENOENT},
+		{vfs.ErrNotExist, syscall.ENOENT},
 		{remote.ErrAccessDenied, syscall.EACCES},
 		{wrapped, syscall.EIO},
 		{remote.ErrNotEmpty, syscall.ENOTEMPTY},
@@ -56,25 +60,25 @@ func TestToErrno(t *testing.T) {
 }
 
 func TestFailLogs(t *testing.T) {
-	log, buf := logBuffer()
-	f := &FS{log: log}
-	if got := f.fail("read", "s3://b/k", fmt.Errorf("get: %w", remote.ErrAccessDenied)); got != syscall.EACCES {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if got := fail(log, "read", "s3://b/k", fmt.Errorf("get: %w", remote.ErrAccessDenied)); got != syscall.EACCES {
 		t.Fatalf("errno %v", got)
 	}
 	if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "access denied") {
-		t.Fatalf("access denied not logged clearly: %s", buf)
+		t.Fatalf("access denied not logged clearly: %s", buf.String())
 	}
 	buf.Reset()
-	f.fail("read", "s3://b/k", context.Canceled)
-	f.fail("lookup", "s3://b/k", errNoEntry)
-	f.fail("rmdir", "s3://b/d", remote.ErrNotEmpty)
-	f.fail("mkdir", "s3://b/d", remote.ErrExists)
+	fail(log, "read", "s3://b/k", context.Canceled)
+	fail(log, "lookup", "s3://b/k", vfs.ErrNotExist)
+	fail(log, "rmdir", "s3://b/d", remote.ErrNotEmpty)
+	fail(log, "mkdir", "s3://b/d", remote.ErrExists)
 	if strings.Contains(buf.String(), "level=WARN") || strings.Contains(buf.String(), "level=ERROR") {
-		t.Fatalf("routine errors logged above debug: %s", buf)
+		t.Fatalf("routine errors logged above debug: %s", buf.String())
 	}
 	buf.Reset()
-	f.fail("read", "s3://b/k", remote.ErrTransient)
+	fail(log, "read", "s3://b/k", remote.ErrTransient)
 	if strings.Count(buf.String(), "\n") != 1 || !strings.Contains(buf.String(), "level=ERROR") {
-		t.Fatalf("want one error line: %s", buf)
+		t.Fatalf("want one error line: %s", buf.String())
 	}
 }

@@ -9,10 +9,11 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 func TestOverwriteWhileOpen(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.BlockSize = 64 << 10; c.StatTTL = time.Second })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.BlockSize = 64 << 10; c.StatTTL = time.Second })
 	old := pattern(256<<10, 1)
 	put(t, h.fake, "f", old, nil)
 	h.readdir(rootID, false) // a fresh listing snapshot holds the old version
@@ -52,7 +53,7 @@ func TestOverwriteWhileOpen(t *testing.T) {
 }
 
 func TestOpenPagesCacheFlags(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.StatTTL = time.Second })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.StatTTL = time.Second })
 	put(t, h.fake, "f", []byte("one"), nil)
 	f := h.path("f")
 	o1, _ := h.open(f, syscall.O_RDONLY)
@@ -88,7 +89,7 @@ func TestOpenPagesCacheFlags(t *testing.T) {
 }
 
 func TestReadOnlyCalls(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadOnly = true })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.ReadOnly = true })
 	put(t, h.fake, "f", []byte("abc"), nil)
 	f := h.path("f")
 	for _, flags := range []uint32{syscall.O_WRONLY, syscall.O_RDWR, syscall.O_RDONLY | syscall.O_TRUNC} {
@@ -132,7 +133,7 @@ func TestReadOnlyCalls(t *testing.T) {
 }
 
 func TestReadOnlyModeBits(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadOnly = true; c.FileMode = 0o664 })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.ReadOnly = true; c.FileMode = 0o664 })
 	put(t, h.fake, "f", nil, nil)
 	a, _ := h.getattr(h.path("f"))
 	if a.Mode != syscall.S_IFREG|0o444 {
@@ -144,7 +145,7 @@ func TestReadOnlyModeBits(t *testing.T) {
 }
 
 func TestErrorsMapped(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, nil)
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("abc"), nil)
 	h.fake.FailNext(remote.OpList, remote.ErrAccessDenied, 1)
 	if _, _, errno := h.readdir(rootID, false); errno != syscall.EACCES {
@@ -170,7 +171,7 @@ func TestErrorsMapped(t *testing.T) {
 // at the old size or EIO for the version it pinned. A change by another
 // client still gives EIO (TestOverwriteWhileOpen).
 func TestReaderFollowsWritesHere(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("start\n"), nil)
 	f := h.path("f")
 	r, errno := h.open(f, syscall.O_RDONLY)
@@ -203,7 +204,7 @@ func TestReaderFollowsWritesHere(t *testing.T) {
 // here reads as EIO (a change, logged once), not ENOENT, which read(2)
 // never gives.
 func TestDeleteWhileOpen(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.BlockSize = 64 << 10 })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.BlockSize = 64 << 10 })
 	put(t, h.fake, "f", pattern(256<<10, 3), nil)
 	f := h.path("f")
 	o, errno := h.open(f, syscall.O_RDONLY)
@@ -227,7 +228,7 @@ func TestDeleteWhileOpen(t *testing.T) {
 
 // With DirectIO every read-only open bypasses the page cache.
 func TestOpenDirectIO(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadCache.DirectIO = true })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.ReadCache.DirectIO = true })
 	put(t, h.fake, "f", []byte("data"), nil)
 	f := h.path("f")
 	for range 2 { // the second open would keep the cache without DirectIO

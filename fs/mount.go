@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/objfs/objfs/vfs"
+
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -34,68 +36,69 @@ type MountOptions struct {
 // writes go up to 1 MiB (the kernel's limit, 256 pages), and the kernel's
 // readahead is raised after mounting (raiseKernelReadahead): FUSE itself
 // negotiates at most 128 KiB.
-const (
-	maxBackground = 64
-	maxIOSize     = 1 << 20
-)
+const maxBackground = 64
 
-// Mount mounts the tree on mountpoint and returns the go-fuse server,
+// Mount mounts tree on mountpoint and returns the go-fuse server,
 // already serving. The caller waits with server.Wait() and unmounts with
-// server.Unmount(), then calls Close. A tree can be mounted once.
+// server.Unmount(), then closes the tree. A tree can be mounted once.
 //
 // The mount uses default_permissions: the kernel checks the uid, gid and
 // mode bits the tree reports against the caller, as users of --uid, --gid
 // and --file-mode expect (and as mountpoint-s3 does); without it every
 // user admitted by allow_other could read everything.
-func (f *FS) Mount(mountpoint string, opts MountOptions) (*fuse.Server, error) {
+func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, error) {
 	if err := checkMountpoint(mountpoint); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.mounted {
-		return nil, errors.New("fs: this tree is already mounted")
+	if err := tree.MarkMounted(); err != nil {
+		return nil, err
 	}
-	server, err := mountTree(mountpoint, f.root, f.options(opts), f.cfg.Observer, f.cfg.Clock)
+	cfg := tree.Config()
+	server, err := mountTree(mountpoint, Root(tree), options(tree, opts), observerOf(cfg), cfg.Clock)
 	if err != nil {
+		tree.UnmarkMounted()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	f.mounted = true
-	f.raiseKernelReadahead(mountpoint, kernelReadaheadKB)
+	raiseKernelReadahead(tree.Logger(), mountpoint, kernelReadaheadKB)
 	return server, nil
 }
 
+// Root returns go-fuse's root node for tree (Mount uses it; tests drive it
+// through go-fuse's bridge without a kernel).
+func Root(tree *vfs.FS) gofs.InodeEmbedder { return &dirNode{d: tree.Root()} }
+
 // options maps opts and the TTLs onto go-fuse's options.
-func (f *FS) options(opts MountOptions) *gofs.Options {
-	statTTL := f.cfg.statTTL()
+func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
+	cfg := tree.Config()
+	statTTL := cfg.AttrTimeout()
 	mo := fuse.MountOptions{
 		FsName:        opts.FSName,
 		Name:          "objfs",
 		AllowOther:    opts.AllowOther,
 		Debug:         opts.Debug,
 		MaxBackground: maxBackground,
-		MaxReadAhead:  maxIOSize,
-		MaxWrite:      maxIOSize,
+		MaxReadAhead:  vfs.IOSize,
+		MaxWrite:      vfs.IOSize,
 		// mount(2) directly when privileged, else fusermount3.
 		DirectMount: true,
 		Options:     []string{"default_permissions"},
 	}
-	if opts.ReadOnly || f.cfg.ReadOnly {
+	if opts.ReadOnly || cfg.ReadOnly {
 		mo.Options = append(mo.Options, "ro")
 	}
 	if opts.NoExec {
 		mo.Options = append(mo.Options, "noexec")
 	}
 	if opts.Debug {
-		mo.Logger = slog.NewLogLogger(f.log.Handler(), slog.LevelDebug)
+		mo.Logger = slog.NewLogLogger(tree.Logger().Handler(), slog.LevelDebug)
 	}
 	return &gofs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &statTTL,
 		AttrTimeout:     &statTTL,
 		NegativeTimeout: &statTTL,
-		UID:             f.cfg.UID,
-		GID:             f.cfg.GID,
+		UID:             cfg.UID,
+		GID:             cfg.GID,
 	}
 }
 

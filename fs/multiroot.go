@@ -7,12 +7,12 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/objfs/objfs/acl"
+	"github.com/objfs/objfs/vfs"
 )
 
 // Labeled is one tree of a multi-connector mount: the directory Label at
@@ -20,7 +20,7 @@ import (
 // set).
 type Labeled struct {
 	Label string
-	FS    *FS
+	FS    *vfs.FS
 }
 
 // MountConnectors mounts trees at mountpoint, one directory per label at
@@ -47,17 +47,18 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 		return nil, err
 	}
 	first := trees[0].FS
-	o := first.options(opts)
+	o := options(first, opts)
 	if !opts.ReadOnly {
 		o.MountOptions.Options = slices.DeleteFunc(o.MountOptions.Options, func(s string) bool { return s == "ro" })
 	}
-	root := &connectorsRoot{trees: trees, cfg: first.cfg, mtime: first.started}
-	server, err := mountTree(mountpoint, root, o, first.cfg.Observer, first.cfg.Clock)
+	root := &connectorsRoot{trees: trees}
+	cfg := first.Config()
+	server, err := mountTree(mountpoint, root, o, observerOf(cfg), cfg.Clock)
 	if err != nil {
 		unmarkMounted(trees)
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	first.raiseKernelReadahead(mountpoint, kernelReadaheadKB)
+	raiseKernelReadahead(first.Logger(), mountpoint, kernelReadaheadKB)
 	return server, nil
 }
 
@@ -68,7 +69,7 @@ func checkLabeled(trees []Labeled) error {
 		return errors.New("fs: no connectors to mount")
 	}
 	labels := map[string]bool{}
-	seen := map[*FS]bool{}
+	seen := map[*vfs.FS]bool{}
 	for _, t := range trees {
 		if err := acl.ValidName(t.Label); err != nil {
 			return fmt.Errorf("fs: connector label: %w", err)
@@ -87,11 +88,7 @@ func checkLabeled(trees []Labeled) error {
 // markMounted marks every tree mounted, or none if one already is.
 func markMounted(trees []Labeled) error {
 	for i, t := range trees {
-		t.FS.mu.Lock()
-		already := t.FS.mounted
-		t.FS.mounted = true
-		t.FS.mu.Unlock()
-		if already {
+		if t.FS.MarkMounted() != nil {
 			unmarkMounted(trees[:i])
 			return fmt.Errorf("fs: the tree of connector %q is already mounted", t.Label)
 		}
@@ -101,9 +98,7 @@ func markMounted(trees []Labeled) error {
 
 func unmarkMounted(trees []Labeled) {
 	for _, t := range trees {
-		t.FS.mu.Lock()
-		t.FS.mounted = false
-		t.FS.mu.Unlock()
+		t.FS.UnmarkMounted()
 	}
 }
 
@@ -113,8 +108,6 @@ func unmarkMounted(trees []Labeled) {
 type connectorsRoot struct {
 	gofs.Inode
 	trees []Labeled
-	cfg   Config    // the first tree's: owner and directory mode
-	mtime time.Time // the mount time
 }
 
 var (
@@ -127,16 +120,19 @@ var (
 // OnAdd adds every tree's root directory as a child, named by its label.
 func (r *connectorsRoot) OnAdd(ctx context.Context) {
 	for _, t := range r.trees {
-		ch := r.NewPersistentInode(ctx, t.FS.root, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: t.FS.ino("", "")})
+		root := t.FS.Root()
+		ch := r.NewPersistentInode(ctx, &dirNode{d: root}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: root.Ino()})
 		r.AddChild(t.Label, ch, false)
 	}
 }
 
-// Getattr: a directory without write bits, owned like the trees.
+// Getattr: a directory without write bits, owned like the first tree
+// and dated from its mount.
 func (r *connectorsRoot) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	r.cfg.dirAttr(&out.Attr, r.StableAttr().Ino, r.mtime)
+	first := r.trees[0].FS
+	fuseAttr(&out.Attr, first.Root().Attr(), r.StableAttr().Ino)
 	out.Mode &^= 0o222
-	out.SetTimeout(r.cfg.statTTL())
+	out.SetTimeout(first.Config().AttrTimeout())
 	return 0
 }
 
@@ -144,7 +140,7 @@ func (r *connectorsRoot) Getattr(ctx context.Context, f gofs.FileHandle, out *fu
 func (r *connectorsRoot) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	entries := make([]fuse.DirEntry, 0, len(r.trees))
 	for _, t := range r.trees {
-		entries = append(entries, fuse.DirEntry{Name: t.Label, Mode: syscall.S_IFDIR, Ino: t.FS.ino("", "")})
+		entries = append(entries, fuse.DirEntry{Name: t.Label, Mode: syscall.S_IFDIR, Ino: t.FS.Root().Ino()})
 	}
 	slices.SortFunc(entries, func(a, b fuse.DirEntry) int { return strings.Compare(a.Name, b.Name) })
 	ino := r.StableAttr().Ino // the mount root is its own parent

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/objfs/objfs/vfs"
 )
 
 // newMultiHarness drives a multi-connector root through go-fuse's bridge:
@@ -18,7 +19,7 @@ func newMultiHarness(t *testing.T) (*harness, []Labeled) {
 	fake, counting := newFake(t)
 	seedKeys(t, fake, seeded...)
 	clock := newTestClock()
-	src, err := ParseSource("s3://")
+	src, err := vfs.ParseSource("s3://")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,18 +28,18 @@ func newMultiHarness(t *testing.T) (*harness, []Labeled) {
 	for _, c := range []struct{ label, access, path string }{
 		{"raw", "read", "bucket/*"}, {"out", "readwrite", "bucket/data/out/*"},
 	} {
-		cfg := Config{Source: src, UID: 1000, GID: 1000, Clock: clock.Now, Connector: testConnector(t, c.label, c.access, c.path),
+		cfg := vfs.Config{Source: src, UID: 1000, GID: 1000, Clock: clock.Now, Connector: testConnector(t, c.label, c.access, c.path),
 			Logger: slog.New(slog.NewTextHandler(&buf, nil))}
 		cfg.Write.StageDir = t.TempDir()
-		f, err := New(counting, cfg)
+		f, err := vfs.New(counting, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { f.Close(t.Context()) })
 		trees = append(trees, Labeled{Label: c.label, FS: f})
 	}
-	root := &connectorsRoot{trees: trees, cfg: trees[0].FS.cfg, mtime: trees[0].FS.started}
-	raw := gofs.NewNodeFS(root, trees[0].FS.options(MountOptions{}))
+	root := &connectorsRoot{trees: trees}
+	raw := gofs.NewNodeFS(root, options(trees[0].FS, MountOptions{}))
 	counting.Reset()
 	return &harness{t: t, fake: fake, counting: counting, clock: clock, log: &buf, fsys: trees[0].FS, raw: raw}, trees
 }

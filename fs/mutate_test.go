@@ -9,13 +9,14 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // TestMkdirRmdir: mkdir writes a marker, lookups in the new directory cost
 // nothing, rmdir refuses a directory with keys (asked of S3) or with a
 // file being created, and removes an empty one.
 func TestMkdirRmdir(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	d, errno := h.mkdir(rootID, "d")
 	if errno != 0 {
 		t.Fatal(errno)
@@ -59,7 +60,7 @@ func TestMkdirRmdir(t *testing.T) {
 // TestKeyTooLong: a create, mkdir or rename whose key would pass S3's
 // 1024 bytes gives ENAMETOOLONG and sends nothing; 1024 bytes are fine.
 func TestKeyTooLong(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	dir := uint64(rootID)
 	for range 4 { // a 1020-byte prefix: "aaa…a/" four times, 255 bytes each
 		var errno syscall.Errno
@@ -90,7 +91,7 @@ func TestKeyTooLong(t *testing.T) {
 // TestUnlinkWhileOpen: an unlinked file's handles keep working, nothing is
 // uploaded for it, and a new file of the same name is another node.
 func TestUnlinkWhileOpen(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("old"), nil)
 	f := h.path("f")
 	o, _ := h.open(f, syscall.O_RDWR)
@@ -124,7 +125,7 @@ func TestUnlinkWhileOpen(t *testing.T) {
 // whole content once removed (blocks never read before included), and
 // nothing is uploaded for it.
 func TestUnlinkWhileOpenForReading(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.BlockSize = 64 << 10 })
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.BlockSize = 64 << 10 })
 	data := pattern(300<<10, 7)
 	put(t, h.fake, "f", data, nil)
 	f := h.path("f")
@@ -155,9 +156,9 @@ func TestUnlinkWhileOpenForReading(t *testing.T) {
 // not read the replacement's bytes (kept for the removal) after its own:
 // EIO, as for any change while open.
 func TestUnlinkWhileOpenAfterForeignChange(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, func(c *Config) {
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) {
 		c.BlockSize = 64 << 10
-		c.ReadCache.ReadaheadMax = NoReadahead
+		c.ReadCache.ReadaheadMax = vfs.NoReadahead
 	})
 	put(t, h.fake, "f", pattern(300<<10, 7), nil)
 	f := h.path("f")
@@ -181,7 +182,7 @@ func TestUnlinkWhileOpenAfterForeignChange(t *testing.T) {
 // TestBucketsAtRoot: at the root of s3://, mkdir creates a bucket, rmdir
 // deletes an empty one (ENOTEMPTY otherwise), files cannot be created.
 func TestBucketsAtRoot(t *testing.T) {
-	h := newWriteHarness(t, Source{}, nil)
+	h := newWriteHarness(t, vfs.Source{}, nil)
 	d, errno := h.mkdir(rootID, "fresh-bucket")
 	if errno != 0 {
 		t.Fatal(errno)
@@ -224,7 +225,7 @@ func TestBucketsAtRoot(t *testing.T) {
 // TestUnsupportedNodes: symlinks, hard links and device nodes give EPERM,
 // xattrs EOPNOTSUPP; a regular mknod creates an empty file.
 func TestUnsupportedNodes(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("x"), nil)
 	f := h.path("f")
 	var eo fuse.EntryOut
@@ -258,7 +259,7 @@ func TestUnsupportedNodes(t *testing.T) {
 // TestReadOnlySendsNothing: on a read-only tree every mutating call gives
 // EROFS and no request that could change the bucket is sent.
 func TestReadOnlySendsNothing(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ReadOnly = true })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.ReadOnly = true })
 	put(t, h.fake, "f", []byte("abc"), nil)
 	put(t, h.fake, "d/", nil, nil)
 	f, d := h.path("f"), h.path("d")

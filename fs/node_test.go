@@ -11,10 +11,11 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 func TestTreeOfBucket(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, nil)
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	for _, k := range []string{"top.txt", "dir/", "dir/a", "dir/sub/b", "implicit/c", "dir//bad"} {
 		put(t, h.fake, k, []byte("data of "+k), nil)
 	}
@@ -60,7 +61,7 @@ func TestTreeOfBucket(t *testing.T) {
 }
 
 func TestTreeOfPrefix(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket, Prefix: "data/"}, nil)
+	h := newHarness(t, vfs.Source{Bucket: testBucket, Prefix: "data/"}, nil)
 	put(t, h.fake, "data/x", []byte("x"), nil)
 	put(t, h.fake, "datafile", []byte("no"), nil)
 	put(t, h.fake, "other/y", []byte("no"), nil)
@@ -74,7 +75,7 @@ func TestTreeOfPrefix(t *testing.T) {
 }
 
 func TestTreeOfAllBuckets(t *testing.T) {
-	h := newHarness(t, Source{}, nil)
+	h := newHarness(t, vfs.Source{}, nil)
 	if err := h.fake.CreateBucket(t.Context(), "second"); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestTreeOfAllBuckets(t *testing.T) {
 func TestLsLongOneListingNoHead(t *testing.T) {
 	for _, plus := range []bool{true, false} {
 		t.Run(fmt.Sprint("plus=", plus), func(t *testing.T) {
-			h := newHarness(t, Source{Bucket: testBucket}, nil)
+			h := newHarness(t, vfs.Source{Bucket: testBucket}, nil)
 			const n = 2500
 			for i := 0; i < n; i++ {
 				put(t, h.fake, fmt.Sprintf("big/f%05d", i), bytes.Repeat([]byte{1}, i%7), nil)
@@ -150,7 +151,7 @@ func TestLsLongOneListingNoHead(t *testing.T) {
 // Attributes from a listing stay good for stat for ListTTL even when
 // StatTTL is shorter (the kernel may stat long after readdir).
 func TestStatAfterListingUsesListTTL(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.StatTTL = time.Second; c.ListTTL = time.Minute })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.StatTTL = time.Second; c.ListTTL = time.Minute })
 	put(t, h.fake, "f", []byte("abc"), nil)
 	h.readdir(rootID, true)
 	f := h.path("f")
@@ -172,7 +173,7 @@ func TestStatAfterListingUsesListTTL(t *testing.T) {
 }
 
 func TestLookupProbeAndNegativeCache(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.StatTTL = 5 * time.Second })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.StatTTL = 5 * time.Second })
 	put(t, h.fake, "f", []byte("abc"), map[string]string{remote.MetaMtime: "1500000000.5"})
 	put(t, h.fake, "d/x", nil, nil)
 
@@ -208,7 +209,7 @@ func TestLookupProbeAndNegativeCache(t *testing.T) {
 }
 
 func TestRewinddirRelistsWhenStale(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ListTTL = time.Second })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.ListTTL = time.Second })
 	put(t, h.fake, "a", nil, nil)
 	var open fuse.OpenOut
 	h.raw.OpenDir(nil, &fuse.OpenIn{InHeader: hdr(rootID)}, &open)
@@ -233,7 +234,7 @@ func TestRewinddirRelistsWhenStale(t *testing.T) {
 // stream's own snapshot, and stat of those nodes uses the listing's
 // attributes while they are younger than StatTTL.
 func TestReaddirPlusWithoutListCache(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, func(c *Config) { c.ListTTL = NoCache })
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.ListTTL = vfs.NoCache })
 	for i := 0; i < 50; i++ {
 		put(t, h.fake, fmt.Sprintf("f%02d", i), []byte("x"), nil)
 	}
@@ -258,7 +259,7 @@ func TestReaddirPlusWithoutListCache(t *testing.T) {
 // Revalidating a directory on a path after the TTLs costs one listing
 // request, not a HEAD as well.
 func TestRevalidateDirOneRequest(t *testing.T) {
-	h := newHarness(t, Source{Bucket: testBucket}, nil)
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "a/b/c", []byte("x"), nil)
 	h.path("a", "b", "c")
 	h.clock.Advance(time.Hour)

@@ -6,23 +6,28 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
 )
 
 // Observer is told what a mounted tree serves, for metrics (package
-// metrics implements it). Its methods are called on FUSE request
+// metrics implements it): the connector decisions of the core
+// (vfs.Observer) and every FUSE operation. Set it as the tree's
+// vfs.Config.Observer. Its methods are called on FUSE request
 // goroutines: they must be safe for concurrent use, cheap, and must not
 // call back into the tree. Paths and keys are never passed, so that an
 // implementation cannot make them labels.
 type Observer interface {
+	vfs.Observer
 	// Op is called once per FUSE operation after it was answered: its
 	// name ("lookup", "read", ... as in the logs), the errno the kernel
 	// got (0 for success) and how long the answer took.
 	Op(op string, errno syscall.Errno, d time.Duration)
-	// Decision is called whenever a connector's policy decided whether a
-	// change (create, write, truncate, delete, mkdir, rmdir, rename) may
-	// happen, before anything is sent: allowed, or refused (EROFS,
-	// EACCES). connector is the connector's label.
-	Decision(connector string, allowed bool)
+}
+
+// observerOf returns the Observer of operations in cfg, or nil.
+func observerOf(cfg vfs.Config) Observer {
+	o, _ := cfg.Observer.(Observer)
+	return o
 }
 
 // mountTree mounts root at dir and starts serving it, like go-fuse's
@@ -45,12 +50,4 @@ func mountTree(dir string, root gofs.InodeEmbedder, o *gofs.Options, obs Observe
 		return nil, err
 	}
 	return server, nil
-}
-
-// noteDecision reports a decision of the tree's connector to the
-// observer, if there are both.
-func (f *FS) noteDecision(allowed bool) {
-	if f.cfg.Observer != nil && f.cfg.Connector != nil {
-		f.cfg.Observer.Decision(f.cfg.Connector.Label, allowed)
-	}
 }

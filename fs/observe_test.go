@@ -10,8 +10,8 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
-	"github.com/objfs/objfs/acl"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // recordedOp is one Observer.Op call.
@@ -77,9 +77,9 @@ func observedHarness(t *testing.T) (*harness, *recorder) {
 	return h, rec
 }
 
-func mustSource(t *testing.T, s string) Source {
+func mustSource(t *testing.T, s string) vfs.Source {
 	t.Helper()
-	src, err := ParseSource(s)
+	src, err := vfs.ParseSource(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,36 +175,4 @@ type enosysFS struct{ fuse.RawFileSystem }
 
 func (enosysFS) Writev(<-chan struct{}, *fuse.WriteIn, [][]byte) (uint32, fuse.Status) {
 	return 0, fuse.ENOSYS
-}
-
-// TestConnectorDecisionsObserved: every decision of the connector on a
-// change reaches the observer with the connector's label; changes of a
-// tree without a connector report nothing.
-func TestConnectorDecisionsObserved(t *testing.T) {
-	rec := &recorder{}
-	conn := testConnector(t, "out", "readwrite", testBucket+"/results/*")
-	h := newHarness(t, mustSource(t, "s3://"), func(c *Config) {
-		c.Connector = conn
-		c.Observer = rec
-	})
-	if errno := h.fsys.mayChange(acl.OpWrite, testBucket, "results/a"); errno != 0 {
-		t.Fatalf("write under results/: %v", errno)
-	}
-	if errno := h.fsys.mayChange(acl.OpDelete, testBucket, "raw/b"); errno == 0 {
-		t.Fatal("delete outside the patterns allowed")
-	}
-	if errno := h.fsys.mayRename(testBucket, "results/a", h.fsys, testBucket, "raw/a"); errno == 0 {
-		t.Fatal("rename out of the patterns allowed")
-	}
-	want := []string{"out:allowed", "out:denied", "out:denied"}
-	if !slices.Equal(rec.decisions, want) {
-		t.Fatalf("decisions %v, want %v", rec.decisions, want)
-	}
-
-	plain := &recorder{}
-	h2 := newHarness(t, mustSource(t, "s3://"+testBucket), func(c *Config) { c.Observer = plain })
-	h2.fsys.mayChange(acl.OpWrite, testBucket, "x")
-	if len(plain.decisions) != 0 {
-		t.Fatalf("a tree without a connector reported decisions %v", plain.decisions)
-	}
 }

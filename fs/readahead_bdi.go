@@ -3,6 +3,7 @@ package fs
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -28,20 +29,20 @@ const kernelReadaheadKB = 16 << 10
 // to kb. Only root may write it; other users keep the kernel's 128 KiB,
 // which costs throughput, not correctness, so failures are logged at
 // debug level and otherwise ignored.
-func (f *FS) raiseKernelReadahead(mountpoint string, kb int) {
+func raiseKernelReadahead(log *slog.Logger, mountpoint string, kb int) {
 	if runtime.GOOS != "linux" {
 		return
 	}
 	if os.Geteuid() != 0 {
-		f.log.Debug("not root: kernel readahead stays at the FUSE default", "mountpoint", mountpoint)
+		log.Debug("not root: kernel readahead stays at the FUSE default", "mountpoint", mountpoint)
 		return
 	}
 	err := setBDIReadahead(mountpoint, kb)
 	if err != nil {
-		f.log.Debug("could not raise the kernel readahead", "mountpoint", mountpoint, "err", err)
+		log.Debug("could not raise the kernel readahead", "mountpoint", mountpoint, "err", err)
 		return
 	}
-	f.log.Debug("kernel readahead raised", "mountpoint", mountpoint, "read_ahead_kb", kb)
+	log.Debug("kernel readahead raised", "mountpoint", mountpoint, "read_ahead_kb", kb)
 }
 
 func setBDIReadahead(mountpoint string, kb int) error {

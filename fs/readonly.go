@@ -6,7 +6,6 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"github.com/objfs/objfs/acl"
 )
 
 // readOnlyNode gives every node the answers that do not depend on the
@@ -19,10 +18,6 @@ var (
 	_ = (gofs.NodeGetxattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeListxattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeStatfser)((*readOnlyNode)(nil))
-	_ = (gofs.NodeSetxattrer)((*fileNode)(nil))
-	_ = (gofs.NodeRemovexattrer)((*fileNode)(nil))
-	_ = (gofs.NodeSetxattrer)((*dirNode)(nil))
-	_ = (gofs.NodeRemovexattrer)((*dirNode)(nil))
 )
 
 // Getxattr: objects carry no extended attributes, and the tree says so
@@ -45,34 +40,4 @@ func (readOnlyNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall
 func (readOnlyNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	fillStatfs(out)
 	return 0
-}
-
-// refuseXattr answers setxattr and removexattr: EROFS where nothing may
-// change, else EOPNOTSUPP (extended attributes are not stored; cp -a and
-// rsync -X then carry on without them).
-func (f *FS) refuseXattr(bucket, key string) syscall.Errno {
-	if errno := f.mayChange(acl.OpWrite, bucket, key); errno != 0 {
-		return errno
-	}
-	return syscall.EOPNOTSUPP
-}
-
-// Setxattr: see refuseXattr.
-func (n *fileNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return n.fsys.refuseXattr(n.bucket, n.objKey())
-}
-
-// Removexattr: see refuseXattr.
-func (n *fileNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return n.fsys.refuseXattr(n.bucket, n.objKey())
-}
-
-// Setxattr: see refuseXattr.
-func (n *dirNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return n.fsys.refuseXattr(n.bucket, n.prefix())
-}
-
-// Removexattr: see refuseXattr.
-func (n *dirNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return n.fsys.refuseXattr(n.bucket, n.prefix())
 }

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // TestRenameFile: a rename copies then deletes, keeps the metadata, moves
 // the node (reads through it see the new key), replaces an existing file,
 // and commits a file being written first.
 func TestRenameFile(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "a", []byte("aaa"), map[string]string{remote.MetaMtime: "1000.5"})
 	put(t, h.fake, "b", []byte("bbb"), nil)
 	a := h.path("a")
@@ -63,7 +64,7 @@ func TestRenameFile(t *testing.T) {
 // (an editor's save) keeps reading its own content, as on a local file
 // system, and the new name holds the new content.
 func TestRenameOverOpenFile(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "cfg", []byte("original\n"), nil)
 	put(t, h.fake, "cfg.tmp", []byte("new\n"), nil)
 	cfg := h.path("cfg")
@@ -88,7 +89,7 @@ func TestRenameOverOpenFile(t *testing.T) {
 
 // TestRenameErrors: flags, buckets and kinds.
 func TestRenameErrors(t *testing.T) {
-	h := newWriteHarness(t, Source{}, nil)
+	h := newWriteHarness(t, vfs.Source{}, nil)
 	if err := h.fake.CreateBucket(t.Context(), "other"); err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +108,8 @@ func TestRenameErrors(t *testing.T) {
 		wantUnchanged bool
 	}{
 		{"across buckets", b, "f", "f", other, 0, syscall.EXDEV, true},
-		{"exchange", b, "f", "g", b, renameExchange, syscall.EINVAL, true},
-		{"noreplace", b, "f", "g", b, renameNoReplace, syscall.EEXIST, true},
+		{"exchange", b, "f", "g", b, 0x2 /* RENAME_EXCHANGE */, syscall.EINVAL, true},
+		{"noreplace", b, "f", "g", b, vfs.RenameNoReplace, syscall.EEXIST, true},
 		{"dir over file", b, "d", "g", b, 0, syscall.ENOTDIR, true},
 		{"file over dir", b, "f", "d", b, 0, syscall.EISDIR, true},
 		{"bucket", rootID, testBucket, "renamed", rootID, 0, syscall.EPERM, true},
@@ -122,7 +123,7 @@ func TestRenameErrors(t *testing.T) {
 	if keys := h.keys(); !slices.Equal(keys, []string{"d/x", "f", "g"}) {
 		t.Fatalf("keys changed: %v", keys)
 	}
-	if errno := h.rename(b, "f", b, "new", renameNoReplace); errno != 0 {
+	if errno := h.rename(b, "f", b, "new", vfs.RenameNoReplace); errno != 0 {
 		t.Fatalf("noreplace to a free name: %v", errno)
 	}
 }
@@ -130,7 +131,7 @@ func TestRenameErrors(t *testing.T) {
 // TestRenameDirectory: every key moves, nodes below follow, a non-empty
 // target is refused and an empty one replaced.
 func TestRenameDirectory(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	var want []string
 	for i := range 30 {
 		k := fmt.Sprintf("src/f%02d", i)
@@ -178,7 +179,7 @@ func TestRenameDirectory(t *testing.T) {
 // TestRenameDirectoryFailureKeepsSource: a failed copy leaves the source
 // whole and removes the partial copy.
 func TestRenameDirectoryFailureKeepsSource(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	for i := range 20 {
 		put(t, h.fake, fmt.Sprintf("src/%02d", i), []byte("x"), nil)
 	}
@@ -198,8 +199,8 @@ func TestRenameDirectoryFailureKeepsSource(t *testing.T) {
 // rmdir of the directory (one short listing, no paging) still answers
 // ENOTEMPTY and deletes nothing.
 func TestRenameDirectoryRepeatedToken(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
-	for i := range listPageSize + 1 { // the listing takes two pages
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
+	for i := range 1001 { // the listing takes two pages of 1000
 		put(t, h.fake, fmt.Sprintf("src/%04d", i), []byte("x"), nil)
 	}
 	before := h.keys()
@@ -224,9 +225,9 @@ func TestRenameDirectoryRepeatedToken(t *testing.T) {
 // mount (open descriptors follow the file), instead of asking S3 for the
 // old key and failing with EIO.
 func TestRenameWhileOpenForReading(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, func(c *Config) {
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) {
 		c.BlockSize = 64 << 10
-		c.ReadCache.ReadaheadMax = NoReadahead
+		c.ReadCache.ReadaheadMax = vfs.NoReadahead
 	})
 	data := pattern(256<<10, 3)
 	put(t, h.fake, "d/a", data, nil)

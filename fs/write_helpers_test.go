@@ -10,14 +10,15 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // newWriteHarness is a harness for a writable tree whose staging files go
 // in a test directory; mod may change the config further.
-func newWriteHarness(t *testing.T, src Source, mod func(*Config)) *harness {
+func newWriteHarness(t *testing.T, src vfs.Source, mod func(*vfs.Config)) *harness {
 	t.Helper()
 	stage := t.TempDir()
-	return newHarness(t, src, func(c *Config) {
+	return newHarness(t, src, func(c *vfs.Config) {
 		c.Write.StageDir = stage
 		c.Write.PartSize = remote.MinPartSize
 		c.Write.Concurrency = 2

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
 )
 
 // TestFlushAfterOpeningThreadExited: a file opened by a thread that has
 // exited since is committed by the close of another thread of the same
 // process, before that close returns.
 func TestFlushAfterOpeningThreadExited(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	var out fuse.CreateOut
 	onExitingThread(t, func(tid uint32) {
 		in := fuse.CreateIn{InHeader: hdr(rootID), Flags: syscall.O_WRONLY | syscall.O_CREAT, Mode: 0o644}
@@ -77,7 +78,7 @@ func onExitingThread(t *testing.T, f func(tid uint32)) {
 // file (a forked child closing its inherited descriptor) commits nothing;
 // a close by another thread of the opener commits.
 func TestFlushFromAnotherProcess(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	me := uint32(os.Getpid())
 	in := fuse.CreateIn{InHeader: hdr(rootID), Flags: syscall.O_WRONLY | syscall.O_CREAT, Mode: 0o644}
 	in.Caller.Pid = me
@@ -131,7 +132,7 @@ func otherThread(t *testing.T) uint32 {
 // exited, a close by the process that inherited the descriptor commits
 // (no close of the opener will come, and release would be too late).
 func TestFlushAfterOpenerExited(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	opener := exec.Command("sleep", "30")
 	if err := opener.Start(); err != nil {
 		t.Fatal(err)

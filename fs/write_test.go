@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"github.com/objfs/objfs/fs/writeback"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
+	"github.com/objfs/objfs/vfs/writeback"
 )
 
 // TestCreateIsVisibleBeforeAndAfterUpload: a file being written is seen
 // by lookup, stat, readdir and reads on the same mount before S3 has it,
 // and close uploads it with its mtime.
 func TestCreateIsVisibleBeforeAndAfterUpload(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "other", []byte("x"), nil)
 	h.readdir(rootID, true) // a cached listing, which the create must update
 	node, fh, errno := h.create(rootID, "new.txt", syscall.O_WRONLY)
@@ -62,7 +63,7 @@ func TestCreateIsVisibleBeforeAndAfterUpload(t *testing.T) {
 
 // TestEmptyCreateIsOnePut: touch of a new name uploads an empty object.
 func TestEmptyCreateIsOnePut(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket, Prefix: "p/"}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket, Prefix: "p/"}, nil)
 	node, fh, errno := h.create(rootID, "empty", syscall.O_WRONLY)
 	if errno != 0 {
 		t.Fatal(errno)
@@ -81,7 +82,7 @@ func TestEmptyCreateIsOnePut(t *testing.T) {
 // TestWriteAppendOverwriteTruncate: rewrites of an existing object through
 // handles and by path keep the right bytes.
 func TestWriteAppendOverwriteTruncate(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("0123456789"), map[string]string{"keep": "me"})
 	f := h.path("f")
 	o, errno := h.open(f, syscall.O_WRONLY|syscall.O_APPEND)
@@ -125,7 +126,7 @@ func TestWriteAppendOverwriteTruncate(t *testing.T) {
 // TestOpenTruncRewrites: O_TRUNC (sent by the kernel as open then
 // SETATTR with the handle) streams a new object.
 func TestOpenTruncRewrites(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", pattern(1<<20, 1), nil)
 	f := h.path("f")
 	o, errno := h.open(f, syscall.O_WRONLY)
@@ -152,7 +153,7 @@ func TestOpenTruncRewrites(t *testing.T) {
 // TestSharedWriter: two handles of one file share the writer; a flush of
 // either commits both handles' bytes.
 func TestSharedWriter(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	node, fh1, _ := h.create(rootID, "s", syscall.O_RDWR)
 	o2, errno := h.open(node, syscall.O_RDWR)
 	if errno != 0 {
@@ -182,7 +183,7 @@ func TestSharedWriter(t *testing.T) {
 // after the lookup: the flush fails with EEXIST and the other object is
 // left alone; a known key fails at create time.
 func TestExclusiveCreateRace(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	node, fh, errno := h.create(rootID, "x", syscall.O_WRONLY|syscall.O_EXCL)
 	if errno != 0 {
 		t.Fatal(errno)
@@ -205,7 +206,7 @@ func TestExclusiveCreateRace(t *testing.T) {
 // TestFlushInterruptedStillCommits: an interrupted FLUSH (a signal while
 // close waits) does not cut the upload.
 func TestFlushInterruptedStillCommits(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	node, fh, _ := h.create(rootID, "i", syscall.O_WRONLY)
 	h.writeAll(node, fh, 0, pattern(6<<20, 3))
 	cancelled := make(chan struct{})
@@ -223,7 +224,7 @@ func TestFlushInterruptedStillCommits(t *testing.T) {
 // later writes on the handle; the release does not retry it, nothing
 // appears in S3 and the file created through the mount disappears.
 func TestFailedUploadIsEIOOnce(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	node, fh, _ := h.create(rootID, "doomed", syscall.O_WRONLY)
 	h.writeAll(node, fh, 0, []byte("data"))
 	h.fake.FailNext(remote.OpPut, remote.ErrTransient, 1)
@@ -251,7 +252,7 @@ func TestFailedUploadIsEIOOnce(t *testing.T) {
 
 // TestCloseFlushesOpenFiles: FS.Close uploads what open files hold.
 func TestCloseFlushesOpenFiles(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	node, fh, _ := h.create(rootID, "pending", syscall.O_WRONLY)
 	h.writeAll(node, fh, 0, []byte("not yet flushed"))
 	if err := h.fsys.Close(t.Context()); err != nil {
@@ -266,7 +267,7 @@ func TestCloseFlushesOpenFiles(t *testing.T) {
 // content is unchanged), which stat then reports; chmod and chown are
 // accepted and change nothing.
 func TestUtimensAndChmod(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("content"), nil)
 	f := h.path("f")
 	when := time.Unix(1234567890, 123456789)
@@ -308,7 +309,7 @@ func TestUtimensAndChmod(t *testing.T) {
 // copy, and the rename's copy and delete: no HEAD of what the mount just
 // wrote.
 func TestToolSequenceRequests(t *testing.T) {
-	h := newWriteHarness(t, Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	d, _ := h.mkdir(rootID, "d")
 	h.counting.Reset()
 	node, fh, errno := h.create(d, ".tmp", syscall.O_WRONLY|syscall.O_EXCL)

@@ -43,12 +43,12 @@ func Restrict(next Client, c *acl.Connector) Client {
 // refusal is the error for a denied decision: the sentinel for its kind,
 // wrapped with the connector, the call and the rule that decided.
 func (r *restrictedClient) refusal(op, bucket, key string, d acl.Decision) error {
-	return fmt.Errorf("connector %q refuses %s s3://%s/%s: %s: %w", r.c.Label, op, bucket, key, d.Rule, sentinelFor(d.Denial))
+	return fmt.Errorf("connector %q refuses %s s3://%s/%s: %s: %w", r.c.Label, op, bucket, key, d.Rule, DenialError(d.Denial))
 }
 
-// sentinelFor maps a denial kind to its sentinel: the one that fs maps to
+// DenialError maps a denial kind to its sentinel: the one that fs maps to
 // the errno the kind names (DenyInvisible and any other: ErrNotFound).
-func sentinelFor(k acl.Denial) error {
+func DenialError(k acl.Denial) error {
 	switch k {
 	case acl.DenyReadOnly:
 		return ErrReadOnly

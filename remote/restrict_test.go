@@ -6,63 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/objfs/objfs/acl"
+	"github.com/objfs/objfs/internal/testkit"
 	"github.com/objfs/objfs/remote"
 	"github.com/objfs/objfs/remote/remotetest"
 )
 
-// testConnector parses one connector from YAML lines (label, paths,
-// access), with default credentials.
-func testConnector(t testing.TB, label string, access string, paths ...string) *acl.Connector {
-	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "connectors:\n  - label: %s\n    credentials: default\n    access: %s\n", label, access)
-	if len(paths) > 0 {
-		b.WriteString("    paths:\n")
-		for _, p := range paths {
-			fmt.Fprintf(&b, "      - %q\n", p)
-		}
-	}
-	f, err := acl.Parse([]byte(b.String()), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f.Connector(label)
-}
+const testBucket = testkit.Bucket
 
-// seedKeys stores an object (its key as content) at each key of testBucket.
-func seedKeys(t *testing.T, c remote.Client, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		put(t, c, k, []byte(k), nil)
-	}
-}
-
-const testBucket = "bucket"
-
-// newCountingFake returns a Fake holding testBucket, and a counter in
-// front of it.
-func newCountingFake(t *testing.T) (*remote.Fake, *remote.Counting) {
-	t.Helper()
-	fake := remote.NewFake()
-	if err := fake.CreateBucket(context.Background(), testBucket); err != nil {
-		t.Fatal(err)
-	}
-	return fake, remote.NewCounting(fake)
-}
-
-// put stores data at key in testBucket.
-func put(t *testing.T, c remote.Client, key string, data []byte, meta map[string]string) {
-	t.Helper()
-	if _, err := c.Put(context.Background(), remote.PutRequest{
-		Bucket: testBucket, Key: key, Body: bytes.NewReader(data), Size: int64(len(data)), Metadata: meta,
-	}); err != nil {
-		t.Fatalf("put %s: %v", key, err)
-	}
-}
+var (
+	testConnector   = testkit.Connector
+	seedKeys        = testkit.SeedKeys
+	newCountingFake = testkit.NewFake
+	put             = testkit.Put
+	listAllKeys     = testkit.ListAllKeys
+)
 
 var seeded = []string{"data/a.csv", "data/out/r1.txt", "data/outer.txt", "other/x", "team.jpg", "team.jpgx", "zz/"}
 
@@ -330,25 +289,6 @@ func TestRestrictedConformance(t *testing.T) {
 		}
 		return remote.Restrict(f, testConnector(t, "all", "readwrite")), testBucket
 	})
-}
-
-func listAllKeys(t *testing.T, c remote.Client) []string {
-	t.Helper()
-	var keys []string
-	req := remote.ListRequest{Bucket: testBucket}
-	for {
-		page, err := c.List(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Objects {
-			keys = append(keys, o.Key)
-		}
-		if page.NextToken == "" {
-			return keys
-		}
-		req.Token = page.NextToken
-	}
 }
 
 func sortedCopy(s []string) []string {

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	"github.com/objfs/objfs/vfs"
 
-	"github.com/objfs/objfs/fs"
+	"github.com/urfave/cli/v2"
 )
 
 // Flag names of the data cache.
@@ -30,15 +30,15 @@ const (
 // subdirectory is used only when the disk tier is on.)
 func cacheFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: flagCacheSize, Category: catCaching, Value: formatSize(fs.DefaultCacheMemBytes),
+		&cli.StringFlag{Name: flagCacheSize, Category: catCaching, Value: formatSize(vfs.DefaultCacheMemBytes),
 			Usage: "memory for cached file data and readahead, as a `SIZE` such as 512M or 2G"},
 		&cli.StringFlag{Name: flagCacheDir, Category: catCaching, Value: defaultCacheDir(),
 			Usage: "local cache `DIR`; file data is cached on disk in DIR/blocks only when this flag or --cache-disk-size is given"},
-		&cli.StringFlag{Name: flagCacheDiskSize, Category: catCaching, DefaultText: formatSize(fs.DefaultCacheDiskBytes) + " with --cache-dir, else no disk cache",
+		&cli.StringFlag{Name: flagCacheDiskSize, Category: catCaching, DefaultText: formatSize(vfs.DefaultCacheDiskBytes) + " with --cache-dir, else no disk cache",
 			Usage: "disk space for cached file data, as a `SIZE`; 0 turns the disk cache off"},
-		&cli.StringFlag{Name: flagBlockSize, Category: catCaching, Value: formatSize(fs.DefaultBlockSize),
+		&cli.StringFlag{Name: flagBlockSize, Category: catCaching, Value: formatSize(vfs.DefaultBlockSize),
 			Usage: "unit of ranged GETs and of the cache, as a `SIZE` (a multiple of 4K, up to 64M)"},
-		&cli.StringFlag{Name: flagReadaheadMax, Category: catCaching, Value: formatSize(fs.DefaultReadaheadMax),
+		&cli.StringFlag{Name: flagReadaheadMax, Category: catCaching, Value: formatSize(vfs.DefaultReadaheadMax),
 			Usage: "largest readahead window of one open file, as a `SIZE` (at most a quarter of --cache-size); 0 turns readahead off"},
 		&cli.BoolFlag{Name: flagDirectIO, Category: catCaching,
 			Usage: "reads bypass the kernel page cache: less CPU and memory for large reads (data loaders, cp), much slower reads of a few KiB, no shared mmap"},
@@ -57,9 +57,9 @@ func defaultCacheDir() string {
 }
 
 // readCacheFlags maps the cache flags onto the block size and
-// fs.ReadCacheConfig.
-func readCacheFlags(c *cli.Context) (int64, fs.ReadCacheConfig, error) {
-	var rc fs.ReadCacheConfig
+// vfs.ReadCacheConfig.
+func readCacheFlags(c *cli.Context) (int64, vfs.ReadCacheConfig, error) {
+	var rc vfs.ReadCacheConfig
 	var blockSize int64
 	for _, s := range []struct {
 		name string
@@ -75,7 +75,7 @@ func readCacheFlags(c *cli.Context) (int64, fs.ReadCacheConfig, error) {
 		return 0, rc, fmt.Errorf("--%s and --%s must not be 0", flagCacheSize, flagBlockSize)
 	}
 	if rc.ReadaheadMax == 0 {
-		rc.ReadaheadMax = fs.NoReadahead
+		rc.ReadaheadMax = vfs.NoReadahead
 	}
 	disk, err := diskTier(c)
 	if err != nil {
@@ -93,7 +93,7 @@ type diskSettings struct {
 
 // diskTier decides whether the disk tier is on and where (see cacheFlags).
 func diskTier(c *cli.Context) (diskSettings, error) {
-	bytes := fs.DefaultCacheDiskBytes
+	bytes := vfs.DefaultCacheDiskBytes
 	if c.IsSet(flagCacheDiskSize) {
 		v, err := sizeFlag(c, flagCacheDiskSize)
 		if err != nil {

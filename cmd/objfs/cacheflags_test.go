@@ -4,9 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/urfave/cli/v2"
+	"github.com/objfs/objfs/vfs"
 
-	"github.com/objfs/objfs/fs"
+	"github.com/urfave/cli/v2"
 )
 
 func TestParseSize(t *testing.T) {
@@ -40,12 +40,12 @@ func TestFormatSizeRoundTrips(t *testing.T) {
 
 func TestCacheFlagsDefaults(t *testing.T) {
 	withMountFlags(t, nil, func(c *cli.Context) {
-		cfg, err := fsConfig(c, fs.Source{Bucket: "bkt"})
+		cfg, err := fsConfig(c, vfs.Source{Bucket: "bkt"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rc := cfg.ReadCache
-		if cfg.BlockSize != fs.DefaultBlockSize || rc.MemBytes != fs.DefaultCacheMemBytes || rc.ReadaheadMax != fs.DefaultReadaheadMax {
+		if cfg.BlockSize != vfs.DefaultBlockSize || rc.MemBytes != vfs.DefaultCacheMemBytes || rc.ReadaheadMax != vfs.DefaultReadaheadMax {
 			t.Errorf("block %d, cache %d, readahead %d; want the fs defaults", cfg.BlockSize, rc.MemBytes, rc.ReadaheadMax)
 		}
 		if rc.DiskDir != "" {
@@ -62,20 +62,20 @@ func TestCacheFlagsDiskTier(t *testing.T) {
 		wantDir string
 		want    int64
 	}{
-		{"dir given", []string{"--cache-dir", dir}, dir, fs.DefaultCacheDiskBytes},
+		{"dir given", []string{"--cache-dir", dir}, dir, vfs.DefaultCacheDiskBytes},
 		{"dir and size", []string{"--cache-dir", dir, "--cache-disk-size", "10G"}, dir, 10 << 30},
 		{"size alone uses the default dir", []string{"--cache-disk-size", "1G"}, defaultCacheDir(), 1 << 30},
 		{"size 0 turns it off", []string{"--cache-dir", dir, "--cache-disk-size", "0"}, "", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			withMountFlags(t, tt.args, func(c *cli.Context) {
-				cfg, err := fsConfig(c, fs.Source{Bucket: "bkt"})
+				cfg, err := fsConfig(c, vfs.Source{Bucket: "bkt"})
 				if err != nil {
 					t.Fatal(err)
 				}
 				want := tt.want
 				if tt.wantDir == "" {
-					want = fs.DefaultCacheDiskBytes // unused; SetDefaults fills it
+					want = vfs.DefaultCacheDiskBytes // unused; SetDefaults fills it
 				}
 				if cfg.ReadCache.DiskDir != tt.wantDir || cfg.ReadCache.DiskBytes != want {
 					t.Errorf("disk tier %q %d, want %q %d", cfg.ReadCache.DiskDir, cfg.ReadCache.DiskBytes, tt.wantDir, want)
@@ -88,14 +88,14 @@ func TestCacheFlagsDiskTier(t *testing.T) {
 func TestCacheFlagsValues(t *testing.T) {
 	args := []string{"--cache-size", "1G", "--block-size", "4M", "--readahead-max", "0", "--cache-dir", "rel", "--direct-io"}
 	withMountFlags(t, args, func(c *cli.Context) {
-		cfg, err := fsConfig(c, fs.Source{Bucket: "bkt"})
+		cfg, err := fsConfig(c, vfs.Source{Bucket: "bkt"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !cfg.ReadCache.DirectIO {
 			t.Error("--direct-io not passed on")
 		}
-		if cfg.ReadCache.MemBytes != 1<<30 || cfg.BlockSize != 4<<20 || cfg.ReadCache.ReadaheadMax != fs.NoReadahead {
+		if cfg.ReadCache.MemBytes != 1<<30 || cfg.BlockSize != 4<<20 || cfg.ReadCache.ReadaheadMax != vfs.NoReadahead {
 			t.Errorf("cache %d, block %d, readahead %d", cfg.ReadCache.MemBytes, cfg.BlockSize, cfg.ReadCache.ReadaheadMax)
 		}
 		if !filepath.IsAbs(cfg.ReadCache.DiskDir) {
@@ -107,7 +107,7 @@ func TestCacheFlagsValues(t *testing.T) {
 		{"--cache-size", "1M"}, {"--cache-disk-size", "-5G"}, {"--readahead-max", "x"},
 	} {
 		withMountFlags(t, bad, func(c *cli.Context) {
-			if _, err := fsConfig(c, fs.Source{Bucket: "bkt"}); err == nil {
+			if _, err := fsConfig(c, vfs.Source{Bucket: "bkt"}); err == nil {
 				t.Errorf("%q accepted", bad)
 			}
 		})

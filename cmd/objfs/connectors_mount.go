@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/objfs/objfs/acl"
@@ -51,7 +53,7 @@ func mountConnectorsAction(c *cli.Context) error {
 		return err
 	}
 	log := newConnectorsLogger(c.App.ErrWriter, lo, os.Getenv, creds)
-	src, err := fs.ParseSource("s3://")
+	src, err := vfs.ParseSource("s3://")
 	if err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func mountConnectorsAction(c *cli.Context) error {
 	// One block cache for every connector: one memory budget, one disk
 	// directory. Blocks are keyed by bucket, key and ETag, and a tree
 	// only reads objects its connector lets it open.
-	blocks, err := fs.NewBlockCache(fsCfg)
+	blocks, err := vfs.NewBlockCache(fsCfg)
 	if err != nil {
 		return fmt.Errorf("cannot set up the block cache: %w", err)
 	}
@@ -165,7 +167,7 @@ func connectorS3Config(conn *acl.Connector, cr acl.Creds, log *slog.Logger) remo
 // openConnectors connects and checks every connector and builds its tree.
 // On failure the trees built so far are closed and the error names the
 // connector.
-func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base fs.Config, sums remote.ChecksumMode) ([]fs.Labeled, error) {
+func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base vfs.Config, sums remote.ChecksumMode) ([]fs.Labeled, error) {
 	var trees []fs.Labeled
 	for i, conn := range file.Connectors {
 		clog := log.With("connector", conn.Label)
@@ -182,7 +184,7 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 
 // openConnector makes one connector's tree: its configuration, its S3
 // client (checked), and the tree over it.
-func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base fs.Config, sums remote.ChecksumMode, log *slog.Logger) (*fs.FS, error) {
+func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, sums remote.ChecksumMode, log *slog.Logger) (*vfs.FS, error) {
 	cfg := connectorFSConfig(base, file, conn, log)
 	s3Cfg := connectorS3Config(conn, cr, log.With("component", "remote"))
 	s3Cfg.Checksum = sums // --checksum is mount-wide
@@ -190,7 +192,7 @@ func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr 
 	if err != nil {
 		return nil, forConnector(err, cr)
 	}
-	return fs.New(client, cfg)
+	return vfs.New(client, cfg)
 }
 
 // connectConnector creates the connector's S3 client and runs its
@@ -213,7 +215,7 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 // cache) for one of the connectors of file. The write-buffer budget the
 // flags give for the whole mount is shared out among the readwrite
 // connectors (at least two parts each), as read connectors never write.
-func connectorFSConfig(base fs.Config, file *acl.File, conn *acl.Connector, log *slog.Logger) fs.Config {
+func connectorFSConfig(base vfs.Config, file *acl.File, conn *acl.Connector, log *slog.Logger) vfs.Config {
 	cfg := base
 	cfg.Connector = conn
 	cfg.Logger = log.With("component", "fs")

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/objfs/objfs/acl"
-	"github.com/objfs/objfs/fs"
 	"github.com/objfs/objfs/remote"
 )
 
@@ -203,7 +204,7 @@ func TestConnectorConfigs(t *testing.T) {
 		t.Errorf("S3 config for a profile: %+v", p)
 	}
 
-	base := fs.Config{BlockSize: 1 << 20, StatTTL: time.Second}
+	base := vfs.Config{BlockSize: 1 << 20, StatTTL: time.Second}
 	base.ReadCache.MemBytes, base.ReadCache.DiskDir, base.ReadCache.DiskBytes = 256<<20, "/var/cache/objfs", 4<<30
 	base.Write.PartSize, base.Write.BufferBytes = 8<<20, 48<<20
 	rc := connectorFSConfig(base, f, raw, discardLog())

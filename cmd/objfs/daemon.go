@@ -11,10 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
-
-	"github.com/objfs/objfs/fs"
 )
 
 // Daemon mode. `objfs mount` daemonises by default, as mountpoint-s3,
@@ -234,35 +234,35 @@ func precheckMount(c *cli.Context) error {
 
 // precheckSource checks the arguments, the log flags and the source (or
 // the connectors file) and returns the source and the mountpoint.
-func precheckSource(c *cli.Context) (fs.Source, string, error) {
+func precheckSource(c *cli.Context) (vfs.Source, string, error) {
 	if c.IsSet(flagConnectors) {
 		mp, err := connectorsMountArgs(c)
 		if err != nil {
-			return fs.Source{}, "", err
+			return vfs.Source{}, "", err
 		}
 		if _, err := logOptionsFrom(c); err != nil {
-			return fs.Source{}, "", usageErrorf("mount", "%v", err)
+			return vfs.Source{}, "", usageErrorf("mount", "%v", err)
 		}
 		file, err := loadConnectors(c.String(flagConnectors), c.App.ErrWriter)
 		if err != nil {
-			return fs.Source{}, "", err
+			return vfs.Source{}, "", err
 		}
 		if _, err := resolveAll(file, os.Getenv); err != nil {
-			return fs.Source{}, "", err
+			return vfs.Source{}, "", err
 		}
-		src, err := fs.ParseSource("s3://")
+		src, err := vfs.ParseSource("s3://")
 		return src, mp, err
 	}
 	srcArg, mp, err := mountArgs(c.Args().Slice())
 	if err != nil {
-		return fs.Source{}, "", err
+		return vfs.Source{}, "", err
 	}
 	if _, err := logOptionsFrom(c); err != nil {
-		return fs.Source{}, "", usageErrorf("mount", "%v", err)
+		return vfs.Source{}, "", usageErrorf("mount", "%v", err)
 	}
-	src, err := fs.ParseSource(srcArg)
+	src, err := vfs.ParseSource(srcArg)
 	if err != nil {
-		return fs.Source{}, "", usageErrorf("mount", "%v", err)
+		return vfs.Source{}, "", usageErrorf("mount", "%v", err)
 	}
 	return src, mp, nil
 }

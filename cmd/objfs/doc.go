@@ -7,7 +7,7 @@
 //     becomes the single stderr line "objfs: <message>" and an exit code
 //     (0 ok, 1 runtime failure, 2 usage error).
 //   - flags.go: the mount flags, grouped by category, and the functions that
-//     map them once onto remote.S3Config and fs.Config.
+//     map them once onto remote.S3Config and vfs.Config.
 //   - logging.go: the slog handler (text or json, on stderr) with a redaction
 //     guard so credential values never reach a log line.
 //   - preflight.go: the checks run before mounting (mountpoint, endpoint,

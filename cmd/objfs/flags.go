@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/objfs/objfs/fs"
@@ -53,13 +55,13 @@ func mountFlags() []cli.Flag {
 
 		&cli.UintFlag{Name: flagUID, Category: catPerms, Value: uint(os.Getuid()), DefaultText: fmt.Sprintf("%d, the current user", os.Getuid()), Usage: "owner `UID` of every file and directory"},
 		&cli.UintFlag{Name: flagGID, Category: catPerms, Value: uint(os.Getgid()), DefaultText: fmt.Sprintf("%d, the current group", os.Getgid()), Usage: "group `GID` of every file and directory"},
-		&cli.StringFlag{Name: flagFileMode, Category: catPerms, Value: octal(fs.DefaultFileMode), Usage: "permission bits of files, in `OCTAL`"},
-		&cli.StringFlag{Name: flagDirMode, Category: catPerms, Value: octal(fs.DefaultDirMode), Usage: "permission bits of directories, in `OCTAL`"},
+		&cli.StringFlag{Name: flagFileMode, Category: catPerms, Value: octal(vfs.DefaultFileMode), Usage: "permission bits of files, in `OCTAL`"},
+		&cli.StringFlag{Name: flagDirMode, Category: catPerms, Value: octal(vfs.DefaultDirMode), Usage: "permission bits of directories, in `OCTAL`"},
 		&cli.BoolFlag{Name: flagAllowOther, Category: catPerms, Usage: "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)"},
 		&cli.BoolFlag{Name: flagReadOnly, Category: catPerms, Usage: "mount read-only: every change gives EROFS"},
 
-		&cli.DurationFlag{Name: flagStatTTL, Category: catCaching, Value: fs.DefaultStatTTL, Usage: "how long file attributes and failed lookups are cached (0: no caching)"},
-		&cli.DurationFlag{Name: flagListTTL, Category: catCaching, Value: fs.DefaultListTTL, Usage: "how long directory listings are cached (0: no caching)"},
+		&cli.DurationFlag{Name: flagStatTTL, Category: catCaching, Value: vfs.DefaultStatTTL, Usage: "how long file attributes and failed lookups are cached (0: no caching)"},
+		&cli.DurationFlag{Name: flagListTTL, Category: catCaching, Value: vfs.DefaultListTTL, Usage: "how long directory listings are cached (0: no caching)"},
 
 		&cli.BoolFlag{Name: flagDebug, Category: catLogging, Usage: "trace every FUSE operation (implies --log-level debug)"},
 		&cli.StringFlag{Name: flagLogLevel, Category: catLogging, Value: "info", Usage: "log `LEVEL`: debug, info, warn or error"},
@@ -82,42 +84,42 @@ func s3Config(c *cli.Context) remote.S3Config {
 	}
 }
 
-// fsConfig maps the permission and caching flags onto fs.Config for src,
+// fsConfig maps the permission and caching flags onto vfs.Config for src,
 // fills the package defaults and validates the result.
-func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
+func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 	fileMode, err := parseMode(flagFileMode, c.String(flagFileMode))
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
 	dirMode, err := parseMode(flagDirMode, c.String(flagDirMode))
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
 	uid, err := idFlag(c, flagUID)
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
 	gid, err := idFlag(c, flagGID)
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
 	statTTL, err := ttlFlag(c, flagStatTTL)
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
 	listTTL, err := ttlFlag(c, flagListTTL)
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
 	blockSize, readCache, err := readCacheFlags(c)
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
 	write, err := writeConfig(c)
 	if err != nil {
-		return fs.Config{}, err
+		return vfs.Config{}, err
 	}
-	cfg := fs.Config{
+	cfg := vfs.Config{
 		Source:    src,
 		UID:       uid,
 		GID:       gid,
@@ -133,7 +135,7 @@ func fsConfig(c *cli.Context, src fs.Source) (fs.Config, error) {
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
-		return fs.Config{}, fmt.Errorf("invalid mount options: %w", err)
+		return vfs.Config{}, fmt.Errorf("invalid mount options: %w", err)
 	}
 	return cfg, nil
 }
@@ -150,21 +152,21 @@ func mountOptions(c *cli.Context, src string) fs.MountOptions {
 }
 
 // ttlFlag reads a cache TTL. On the command line 0 turns the cache off;
-// fs.Config spells that fs.NoCache (its zero means "default").
+// vfs.Config spells that vfs.NoCache (its zero means "default").
 func ttlFlag(c *cli.Context, name string) (time.Duration, error) {
 	d := c.Duration(name)
 	switch {
 	case d < 0:
 		return 0, fmt.Errorf("invalid --%s %v: must not be negative (0 turns the cache off)", name, d)
 	case d == 0:
-		return fs.NoCache, nil
+		return vfs.NoCache, nil
 	}
 	return d, nil
 }
 
 // parseMode parses permission bits given in octal ("0644", "644", "0o644").
 // Only the nine rwx bits are accepted: objfs has no setuid or sticky
-// files. 0 is refused because fs.Config reads it as "default".
+// files. 0 is refused because vfs.Config reads it as "default".
 func parseMode(flag, s string) (os.FileMode, error) {
 	t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0o"), "0O")
 	v, err := strconv.ParseUint(t, 8, 32)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/objfs/objfs/fs"
@@ -40,7 +42,7 @@ func withMountFlags(t *testing.T, args []string, fn func(c *cli.Context)) {
 }
 
 func TestFSConfigDefaults(t *testing.T) {
-	src := fs.Source{Bucket: "bkt", Prefix: "p/"}
+	src := vfs.Source{Bucket: "bkt", Prefix: "p/"}
 	withMountFlags(t, nil, func(c *cli.Context) {
 		cfg, err := fsConfig(c, src)
 		if err != nil {
@@ -55,8 +57,8 @@ func TestFSConfigDefaults(t *testing.T) {
 		if cfg.FileMode != 0o644 || cfg.DirMode != 0o755 {
 			t.Errorf("modes %o/%o, want 644/755", cfg.FileMode, cfg.DirMode)
 		}
-		if cfg.StatTTL != fs.DefaultStatTTL || cfg.ListTTL != fs.DefaultListTTL {
-			t.Errorf("TTLs %v/%v, want fs defaults %v/%v", cfg.StatTTL, cfg.ListTTL, fs.DefaultStatTTL, fs.DefaultListTTL)
+		if cfg.StatTTL != vfs.DefaultStatTTL || cfg.ListTTL != vfs.DefaultListTTL {
+			t.Errorf("TTLs %v/%v, want fs defaults %v/%v", cfg.StatTTL, cfg.ListTTL, vfs.DefaultStatTTL, vfs.DefaultListTTL)
 		}
 		if cfg.ReadOnly {
 			t.Error("ReadOnly set without --read-only")
@@ -68,7 +70,7 @@ func TestFSConfigFromFlags(t *testing.T) {
 	args := []string{"--uid", "1234", "--gid", "5678", "--file-mode", "0600", "--dir-mode", "700",
 		"--read-only", "--stat-ttl", "5s", "--list-ttl", "1m30s"}
 	withMountFlags(t, args, func(c *cli.Context) {
-		cfg, err := fsConfig(c, fs.Source{Bucket: "bkt"})
+		cfg, err := fsConfig(c, vfs.Source{Bucket: "bkt"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,14 +90,14 @@ func TestFSConfigFromFlags(t *testing.T) {
 }
 
 // TestFSConfigZeroTTL: 0 on the command line turns a cache off, which
-// fs.Config spells NoCache (its own zero means "default").
+// vfs.Config spells NoCache (its own zero means "default").
 func TestFSConfigZeroTTL(t *testing.T) {
 	withMountFlags(t, []string{"--stat-ttl", "0", "--list-ttl", "0s"}, func(c *cli.Context) {
-		cfg, err := fsConfig(c, fs.Source{})
+		cfg, err := fsConfig(c, vfs.Source{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.StatTTL != fs.NoCache || cfg.ListTTL != fs.NoCache {
+		if cfg.StatTTL != vfs.NoCache || cfg.ListTTL != vfs.NoCache {
 			t.Errorf("TTLs %v/%v, want NoCache", cfg.StatTTL, cfg.ListTTL)
 		}
 	})
@@ -109,7 +111,7 @@ func TestFSConfigRejects(t *testing.T) {
 		{"--uid", "4294967296"},
 	} {
 		withMountFlags(t, args, func(c *cli.Context) {
-			if _, err := fsConfig(c, fs.Source{Bucket: "bkt"}); err == nil {
+			if _, err := fsConfig(c, vfs.Source{Bucket: "bkt"}); err == nil {
 				t.Errorf("%q accepted", args)
 			} else if !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "-")) {
 				t.Errorf("%q: error %q does not name the flag", args, err)

@@ -6,9 +6,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 
-	"github.com/objfs/objfs/fs"
 	"github.com/objfs/objfs/remote"
 )
 
@@ -55,7 +56,7 @@ func mountAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	log := newLogger(c.App.ErrWriter, lo, os.Getenv)
-	src, err := fs.ParseSource(srcArg)
+	src, err := vfs.ParseSource(srcArg)
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
@@ -94,7 +95,7 @@ func mountArgs(args []string) (src, mountpoint string, err error) {
 
 // connect creates the S3 client and runs the preflight against it; the
 // returned client retries transient failures for the life of the mount.
-func connect(ctx context.Context, cfg remote.S3Config, src fs.Source) (remote.Client, error) {
+func connect(ctx context.Context, cfg remote.S3Config, src vfs.Source) (remote.Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, usageErrorf("mount", "%v", err)
 	}

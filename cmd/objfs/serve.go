@@ -11,9 +11,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/objfs/objfs/fs"
-	"github.com/objfs/objfs/fs/writeback"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs/writeback"
 )
 
 // shutdownConfig bounds readiness and shutdown. Shutdown after a signal
@@ -101,14 +103,14 @@ type fuseServer interface {
 
 // serve mounts the filesystem and blocks until a signal or an external
 // unmount, then flushes and unmounts. It returns nil on a clean shutdown.
-func serve(ctx context.Context, log *slog.Logger, client remote.Client, cfg fs.Config, mountpoint string, opts fs.MountOptions) error {
-	f, err := fs.New(client, cfg)
+func serve(ctx context.Context, log *slog.Logger, client remote.Client, cfg vfs.Config, mountpoint string, opts fs.MountOptions) error {
+	f, err := vfs.New(client, cfg)
 	if err != nil {
 		return fmt.Errorf("cannot create the filesystem: %w", err)
 	}
 	var sd shutdownConfig
 	sd.SetDefaults()
-	server, err := f.Mount(mountpoint, opts)
+	server, err := fs.Mount(f, mountpoint, opts)
 	if err != nil {
 		_ = closeFS(log, f, sd)
 		return fmt.Errorf("cannot mount %s at %s: %w", opts.FSName, mountpoint, err)
@@ -117,14 +119,14 @@ func serve(ctx context.Context, log *slog.Logger, client remote.Client, cfg fs.C
 	return waitAndShutdown(ctx, log, f, server, mountpoint, sd)
 }
 
-// flusher is the part of *fs.FS that shutdown uses.
+// flusher is the part of *vfs.FS that shutdown uses.
 type flusher interface {
 	Close(ctx context.Context) error
 }
 
 // waitAndShutdown checks that the new mount answers and reports it ready,
 // serves until SIGINT/SIGTERM (or ctx ends) or an unmount from outside,
-// then detaches the mount, drains it, and closes the tree (fs.FS.Close
+// then detaches the mount, drains it, and closes the tree (vfs.FS.Close
 // flushes pending uploads).
 func waitAndShutdown(ctx context.Context, log *slog.Logger, f flusher, server fuseServer, mountpoint string, sd shutdownConfig) error {
 	sd = servingFrom(ctx).apply(sd)

@@ -8,13 +8,15 @@ import (
 	"os"
 	"time"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/objfs/objfs/cache"
 	"github.com/objfs/objfs/fs"
-	"github.com/objfs/objfs/fs/writeback"
 	"github.com/objfs/objfs/metrics"
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs/writeback"
 )
 
 // serving is what a serving objfs process sets up once, before either
@@ -167,12 +169,12 @@ func registerTrees(ctx context.Context, f flusher) {
 
 // treesOf returns the trees behind a flusher: the tree of a one-source
 // mount, or every connector's.
-func treesOf(f flusher) []*fs.FS {
+func treesOf(f flusher) []*vfs.FS {
 	switch t := f.(type) {
-	case *fs.FS:
-		return []*fs.FS{t}
+	case *vfs.FS:
+		return []*vfs.FS{t}
 	case treesCloser:
-		out := make([]*fs.FS, 0, len(t))
+		out := make([]*vfs.FS, 0, len(t))
 		for _, l := range t {
 			out = append(out, l.FS)
 		}

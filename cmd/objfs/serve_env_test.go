@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/objfs/objfs/cache"
-	"github.com/objfs/objfs/fs"
 	"github.com/objfs/objfs/metrics"
 	"github.com/objfs/objfs/remote"
 )
@@ -21,17 +22,17 @@ func TestRegisterTreesCountsSharedCacheOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.WithValue(context.Background(), servingKey{}, &serving{metrics: m})
-	base := fs.Config{Source: mustParseSource(t, "s3://"), Logger: slog.New(slog.DiscardHandler)}
+	base := vfs.Config{Source: mustParseSource(t, "s3://"), Logger: slog.New(slog.DiscardHandler)}
 	base.ReadCache.MemBytes = 64 << 20
-	shared, err := fs.NewBlockCache(base)
+	shared, err := vfs.NewBlockCache(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer shared.Close()
-	newTree := func(blocks *cache.Blocks) *fs.FS {
+	newTree := func(blocks *cache.Blocks) *vfs.FS {
 		cfg := base
 		cfg.Blocks = blocks
-		f, err := fs.New(remote.NewFake(), cfg)
+		f, err := vfs.New(remote.NewFake(), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,9 +64,9 @@ func getBlock(t *testing.T, c *cache.Blocks, i int64) {
 	}
 }
 
-func mustParseSource(t *testing.T, s string) fs.Source {
+func mustParseSource(t *testing.T, s string) vfs.Source {
 	t.Helper()
-	src, err := fs.ParseSource(s)
+	src, err := vfs.ParseSource(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/objfs/objfs/fs/writeback"
+	"github.com/objfs/objfs/vfs/writeback"
 )
 
 // fakeServer stands in for a go-fuse server: Wait blocks until a

@@ -5,9 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 
-	"github.com/objfs/objfs/fs"
 	"github.com/objfs/objfs/remote"
 )
 
@@ -27,9 +28,9 @@ const catWriting = "Writing"
 // defined with the cache flags).
 func writeFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: flagPartSize, Category: catWriting, Value: formatSize(fs.DefaultPartSize),
+		&cli.StringFlag{Name: flagPartSize, Category: catWriting, Value: formatSize(vfs.DefaultPartSize),
 			Usage: "multipart part `SIZE` of uploads (at least 5M; grows for huge files so that 5T fits in 10,000 parts)"},
-		&cli.IntFlag{Name: flagUploadConcurrency, Category: catWriting, Value: fs.DefaultUploadConcurrency,
+		&cli.IntFlag{Name: flagUploadConcurrency, Category: catWriting, Value: vfs.DefaultUploadConcurrency,
 			Usage: "part uploads in flight for the whole mount"},
 		&cli.StringFlag{Name: flagWriteBufferSize, Category: catWriting, DefaultText: "(upload-concurrency + 2) x part-size",
 			Usage: "memory for write buffers of the whole mount, as a `SIZE`: writers wait while it is used up"},
@@ -43,9 +44,9 @@ func checksumMode(c *cli.Context) remote.ChecksumMode {
 	return remote.ChecksumMode(strings.ToLower(strings.TrimSpace(c.String(flagChecksum))))
 }
 
-// writeConfig maps the write flags, and --cache-dir, onto fs.WriteConfig.
-func writeConfig(c *cli.Context) (fs.WriteConfig, error) {
-	var wc fs.WriteConfig
+// writeConfig maps the write flags, and --cache-dir, onto vfs.WriteConfig.
+func writeConfig(c *cli.Context) (vfs.WriteConfig, error) {
+	var wc vfs.WriteConfig
 	var err error
 	if wc.PartSize, err = sizeFlag(c, flagPartSize); err != nil {
 		return wc, err
@@ -72,6 +73,6 @@ func writeConfig(c *cli.Context) (fs.WriteConfig, error) {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return wc, fmt.Errorf("invalid --%s %q: %w", flagCacheDir, c.String(flagCacheDir), err)
 	}
-	wc.StageDir = fs.StagingDir(dir)
+	wc.StageDir = vfs.StagingDir(dir)
 	return wc, nil
 }

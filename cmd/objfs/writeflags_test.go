@@ -5,14 +5,15 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/objfs/objfs/vfs"
+
 	"github.com/urfave/cli/v2"
 
-	"github.com/objfs/objfs/fs"
 	"github.com/objfs/objfs/remote"
 )
 
 func TestWriteFlags(t *testing.T) {
-	src := fs.Source{Bucket: "bkt"}
+	src := vfs.Source{Bucket: "bkt"}
 	withMountFlags(t, nil, func(c *cli.Context) {
 		cfg, err := fsConfig(c, src)
 		if err != nil {

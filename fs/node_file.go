@@ -1,0 +1,116 @@
+package fs
+
+import (
+	"context"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
+)
+
+// fileNode is go-fuse's node of a vfs.File.
+type fileNode struct {
+	gofs.Inode
+	readOnlyNode
+	f *vfs.File
+}
+
+var (
+	_ = (gofs.NodeGetattrer)((*fileNode)(nil))
+	_ = (gofs.NodeOpener)((*fileNode)(nil))
+	_ = (gofs.NodeStatfser)((*fileNode)(nil))
+	_ = (gofs.NodeSetattrer)((*fileNode)(nil))
+	_ = (gofs.NodeCopyFileRanger)((*fileNode)(nil))
+	_ = (gofs.NodeSetxattrer)((*fileNode)(nil))
+	_ = (gofs.NodeRemovexattrer)((*fileNode)(nil))
+	_ = (gofs.NodeOnForgetter)((*fileNode)(nil))
+)
+
+// fail maps and logs err of operation op on the file.
+func (n *fileNode) fail(op string, err error) syscall.Errno {
+	return fail(n.f.FS().Logger(), op, n.f.Path(), err)
+}
+
+// Getattr answers stat (vfs.File.Attr).
+func (n *fileNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	a, err := n.f.Attr(ctx)
+	if err != nil {
+		return n.fail("getattr", err)
+	}
+	fuseAttr(&out.Attr, a, n.StableAttr().Ino)
+	out.SetTimeout(n.f.FS().Config().AttrTimeout())
+	return 0
+}
+
+// Open opens the file (vfs.File.Open). A read-only handle has nothing to
+// flush: FOPEN_NOFLUSH spares every close(2) a round trip through the
+// daemon (kernels before 5.16 ignore it and send the FLUSH, answered at
+// once).
+func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	h, how, err := n.f.Open(ctx, int(flags))
+	if err != nil {
+		return nil, 0, n.fail("open", err)
+	}
+	switch h := h.(type) {
+	case *vfs.WriteHandle:
+		return &writeHandle{h: h, opener: openerOf(ctx)}, 0, 0
+	case *vfs.ReadHandle:
+		fuseFlags := uint32(fuse.FOPEN_NOFLUSH)
+		switch {
+		case how.Direct:
+			fuseFlags |= fuse.FOPEN_DIRECT_IO
+		case how.Keep:
+			fuseFlags |= fuse.FOPEN_KEEP_CACHE
+		}
+		return &readHandle{n: n, h: h}, fuseFlags, 0
+	}
+	return nil, 0, syscall.EIO
+}
+
+// changeOf reads a SETATTR's size and mtime.
+func changeOf(in *fuse.SetAttrIn) vfs.AttrChange {
+	var c vfs.AttrChange
+	if s, ok := in.GetSize(); ok {
+		c.Size, c.HasSize = int64(s), true
+	}
+	if in.Valid&fuse.FATTR_MTIME != 0 {
+		c.HasMtime = true
+		c.Mtime = time.Unix(int64(in.Mtime), int64(in.Mtimensec))
+		c.MtimeNow = in.Valid&fuse.FATTR_MTIME_NOW != 0
+	}
+	return c
+}
+
+// Setattr: truncate and utimens change the object; chmod, chown and atime
+// are accepted and ignored (vfs.File.SetAttr).
+func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	_, viaWriter := fh.(*writeHandle)
+	a, err := n.f.SetAttr(ctx, changeOf(in), viaWriter)
+	if err != nil {
+		return n.fail("setattr", err)
+	}
+	fuseAttr(&out.Attr, a, n.StableAttr().Ino)
+	out.SetTimeout(n.f.FS().Config().AttrTimeout())
+	return 0
+}
+
+// CopyFileRange gives EOPNOTSUPP (EROFS on a read-only tree): the kernel
+// or the tool falls back to reading and writing.
+func (n *fileNode) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn uint64, out *gofs.Inode, fhOut gofs.FileHandle, offOut, length uint64, flags uint64) (uint32, syscall.Errno) {
+	return 0, n.fail("copy_file_range", n.f.CopyFileRange())
+}
+
+// Setxattr: EROFS where nothing may change, else EOPNOTSUPP.
+func (n *fileNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return n.fail("setxattr", n.f.RefuseXattr())
+}
+
+// Removexattr: as Setxattr.
+func (n *fileNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	return n.fail("removexattr", n.f.RefuseXattr())
+}
+
+// OnForget tells the core the kernel dropped the node.
+func (n *fileNode) OnForget() { n.f.FS().Forget(n.f) }

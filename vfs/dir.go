@@ -1,0 +1,238 @@
+package vfs
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Dir is a directory: the key prefix of one bucket, a bucket's root
+// (prefix ""), or, with bucket "", the root of s3:// whose entries are the
+// buckets. Its state is its location (a rename moves it), the children it
+// has handed out (tree.go) and, through dirCache, its listing snapshot and
+// negative lookups; per-open state lives on DirStream.
+type Dir struct {
+	link
+	fsys     *FS
+	bucket   string          // "" for the root of s3://
+	loc      dirLocation     // key prefix and cache view; a rename moves them (rename_loc.go)
+	mtime    time.Time       // bucket creation time, else the mount time
+	children map[string]Node // guarded by fsys.treeMu (tree.go)
+}
+
+// newDir returns the node for directory prefix of bucket (or the root of
+// s3:// when bucket is "").
+func (f *FS) newDir(bucket, prefix string, mtime time.Time, ino uint64) *Dir {
+	n := &Dir{fsys: f, bucket: bucket, mtime: mtime, link: f.newLink(ino)}
+	n.setPrefix(prefix)
+	return n
+}
+
+// IsDir is true.
+func (n *Dir) IsDir() bool { return true }
+
+// IsBuckets reports whether the directory is the root of s3://, whose
+// entries are buckets.
+func (n *Dir) IsBuckets() bool { return n.bucket == "" }
+
+// FS returns the tree the directory belongs to.
+func (n *Dir) FS() *FS { return n.fsys }
+
+// list lists the directory (the buckets, at the root of s3://).
+func (n *Dir) list(ctx context.Context) ([]entry, error) {
+	if n.bucket == "" {
+		return listBuckets(ctx, n.fsys.client, n.fsys.warn)
+	}
+	return n.withLocal(listDir(ctx, n.fsys.client, n.bucket, n.prefix(), n.fsys.warn))
+}
+
+// probe looks name up without listing the whole directory. An existing
+// child directory of that name hints that it is still one.
+func (n *Dir) probe(ctx context.Context, name string) (entry, error) {
+	if n.bucket == "" {
+		return probeBucket(ctx, n.fsys.client, name)
+	}
+	_, wasDir := n.childNode(name).(*Dir)
+	return probeName(ctx, n.fsys.client, n.bucket, n.prefix(), name, wasDir, n.fsys.warn)
+}
+
+// Path names name in this directory for logs ("" for the directory).
+func (n *Dir) Path(name string) string {
+	if n.bucket == "" {
+		return s3Scheme + name
+	}
+	return s3Scheme + n.bucket + "/" + n.prefix() + name
+}
+
+// Lookup finds name: from the listing snapshot while it is fresh, else
+// from the negative cache, else with a targeted probe. It returns the
+// child the directory already had for it (attributes updated), or a new
+// one.
+func (n *Dir) Lookup(ctx context.Context, name string) (Node, error) {
+	e, fetched, listed, err := n.resolve(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return n.child(e, fetched, listed), nil
+}
+
+// resolve answers a lookup of name: the entry, when its attributes were
+// fetched, and whether they came from a listing.
+func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool, error) {
+	cfg := n.fsys.cfg
+	if !validName(name) {
+		return entry{}, time.Time{}, false, errNoEntry
+	}
+	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
+		return e, cfg.Clock(), false, nil
+	}
+	if snap := n.cache().fresh(); snap != nil {
+		e, ok := snap.find(name)
+		if !ok {
+			return entry{}, time.Time{}, false, errNoEntry
+		}
+		return e, snap.fetched, true, nil
+	}
+	if n.cache().isNegative(name) {
+		return entry{}, time.Time{}, false, errNoEntry
+	}
+	tok, now := n.cache().begin(), cfg.Clock()
+	e, err := n.probe(ctx, name)
+	if err == errNoEntry {
+		n.cache().putNegative(tok, name)
+	}
+	return e, now, false, err
+}
+
+// child returns the node for e: the existing child of that name and type
+// (its attributes updated), or a new one, which the directory keeps.
+func (n *Dir) child(e entry, fetched time.Time, listed bool) Node {
+	switch op := n.childNode(e.name).(type) {
+	case *Dir:
+		if e.dir {
+			return op
+		}
+	case *File:
+		if !e.dir {
+			op.update(e, fetched, listed)
+			return op
+		}
+	}
+	var ch Node
+	if e.dir {
+		bucket, prefix := n.childDir(e.name)
+		mtime := n.fsys.started
+		if n.bucket == "" && !e.mtime.IsZero() {
+			mtime = e.mtime // the bucket's creation time, when known
+		}
+		ch = n.fsys.newDir(bucket, prefix, mtime, n.childIno(e))
+	} else {
+		key := fileKey(n.prefix(), e.name)
+		ch = n.fsys.newFile(n.bucket, key, e, fetched, listed)
+	}
+	n.put(e.name, ch)
+	return ch
+}
+
+// childDir returns the bucket and prefix of subdirectory name.
+func (n *Dir) childDir(name string) (bucket, prefix string) {
+	if n.bucket == "" {
+		return name, ""
+	}
+	return n.bucket, dirPrefix(n.prefix(), name)
+}
+
+// childIno returns the inode number of entry e.
+func (n *Dir) childIno(e entry) uint64 {
+	if e.dir {
+		return n.fsys.ino(n.childDir(e.name))
+	}
+	return n.fsys.ino(n.bucket, fileKey(n.prefix(), e.name))
+}
+
+// Attr returns the directory's attributes: directories have none in S3
+// to fetch.
+func (n *Dir) Attr() Attr {
+	a := n.fsys.cfg.dirAttr(n.ino, n.mtime)
+	n.fsys.restrictMode(&a, n.bucket, n.prefix())
+	return a
+}
+
+// OpenStream opens a directory stream; the listing happens on its first
+// read.
+func (n *Dir) OpenStream() *DirStream { return &DirStream{d: n} }
+
+// DirStream is one open directory stream. It holds the listing snapshot
+// it started with, so that offsets stay stable while the directory
+// changes, and answers READDIRPLUS lookups from it: `ls -l` costs one
+// listing and no HEAD, whatever the TTLs.
+type DirStream struct {
+	d *Dir
+
+	mu   sync.Mutex // guards snap
+	snap *listing   // nil until the first read, and after a rewind
+}
+
+// DirEntry is one entry of a directory stream.
+type DirEntry struct {
+	Name string
+	Ino  uint64
+	Dir  bool
+}
+
+// Len returns the number of entries of the stream's snapshot, taking it
+// (a listing, if the cached one is stale) when the stream has none.
+func (s *DirStream) Len(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snap == nil {
+		snap, err := s.d.cache().get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		s.snap = snap
+	}
+	return s.snap.len(), nil
+}
+
+// Taken returns the number of entries of the snapshot, if the stream has
+// one.
+func (s *DirStream) Taken() (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snap == nil {
+		return 0, false
+	}
+	return s.snap.len(), true
+}
+
+// Entry returns entry i of the snapshot (Len first).
+func (s *DirStream) Entry(i int) DirEntry {
+	s.mu.Lock()
+	e := s.snap.at(i)
+	s.mu.Unlock()
+	return DirEntry{Name: e.name, Dir: e.dir, Ino: s.d.childIno(e)}
+}
+
+// Rewind drops the snapshot: the next Len takes a new one.
+func (s *DirStream) Rewind() {
+	s.mu.Lock()
+	s.snap = nil
+	s.mu.Unlock()
+}
+
+// Lookup answers a lookup of name from the stream's snapshot; ok is false
+// when the stream has none or name is not in it (then Dir.Lookup).
+func (s *DirStream) Lookup(name string) (Node, bool) {
+	s.mu.Lock()
+	snap := s.snap
+	s.mu.Unlock()
+	if snap == nil {
+		return nil, false
+	}
+	e, ok := snap.find(name)
+	if !ok {
+		return nil, false
+	}
+	return s.d.child(e, snap.fetched, true), true
+}

@@ -1,0 +1,64 @@
+// Package vfs is the objfs file system without FUSE: one tree over one
+// Source (s3://BUCKET, s3://BUCKET/PREFIX/ or s3:// for all buckets),
+// called by the go-fuse adapter (package fs) and testable against
+// remote.Fake without a mount. It never imports go-fuse; it returns
+// errors: remote's sentinels, its own, *WriteError, *Refused),
+// which the adapter maps to errno in one table.
+//
+// # Types
+//
+//   - FS: the tree: Config, the remote.Client (wrapped by remote.Restrict
+//     when a connector is set), the block cache and metadata cache, the
+//     write path (writeback.Uploader) and the node generation.
+//   - Dir and File (Node): what the kernel sees as inodes. Each has an
+//     inode number hashed from bucket and key and a generation that
+//     unlink, rmdir and rename move on, so that a node removed or renamed
+//     away while open never merges with a new node for its old key.
+//     A Dir keeps the children it has handed out: rename,
+//     rmdir and lookups of files being written ask that map, never the
+//     adapter's tree.
+//   - File state (nodeWrites): clean (no writer);
+//     writing (a writeback.Writer shared by its write handles); created
+//     locally (writing, not in S3 yet: lookups and listings answer from
+//     the node); unlinked (removed while open: the writer serves its
+//     handles and is never committed); kept for readers (removed while
+//     only read handles held it: a writer keeps the pinned version's
+//     bytes). Transitions: open for writing or create
+//     → writing; commit (flush, fsync, rename, last release) → clean with
+//     the new version recorded (committed); unlink → unlinked; last
+//     release → clean (a local file that never reached S3 disappears).
+//   - ReadHandle: one read-only open, pinned to an ETag; it reads through
+//     the block cache or, while the file has a
+//     writer, through the writer. WriteHandle: one open that may write.
+//   - DirStream: one open directory, holding the listing snapshot it
+//     started with (stable offsets, READDIRPLUS lookups from it).
+//
+// Work that should survive an interrupted request runs detached from it
+// (listings on FS.bg, block fetches in the cache's fills, commits with
+// FS.detached), bounded by the configured timeouts.
+//
+// # Locks
+//
+//   - FS.mu guards mounted. FS.treeMu guards every Dir's children and
+//     every node's parent and name; it is a leaf.
+//   - File.mu guards key, info, changed, pages, wr (nodeWrites) and
+//     readers; File.moves is bumped under it.
+//   - File.io (RWMutex) orders data operations against the ones that
+//     move or end the node's writer: read through the writer, write,
+//     flush, fsync, truncate through a handle and acquiring the writer
+//     share it; releasing the last write handle, unlink, rename and
+//     truncate or utimens by path hold it alone. It is held while waiting
+//     for the network (a commit, a copy).
+//   - ReadHandle.rmu guards a read handle's pinned ETag, reader and the
+//     moves count it last saw; File.mu may be taken under it.
+//   - DirStream.mu guards its snapshot; dirCache.mu the listing in flight;
+//     readahead.mu one handle's stream state; warnOnce.mu its sets.
+//   - writeback and cache have their own locks (their package docs).
+//
+// Lock order: File.io before File.mu and before the writer's locks
+// (File.mu is never held while calling the writer); ReadHandle.rmu before
+// File.mu. Whoever holds several io locks (a rename: source and target; a
+// directory rename: every open file below it) takes them in inode-number
+// order (lockFiles), so two renames in opposite directions cannot wait
+// for each other. treeMu and the cache package's locks are leaves.
+package vfs

@@ -1,0 +1,244 @@
+package vfs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"syscall"
+
+	"github.com/objfs/objfs/acl"
+	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs/writeback"
+)
+
+// Namespace changes of a directory: create, mkdir, mknod, unlink, rmdir
+// (rename.go has rename). Each checks the mount and the connector first
+// (mayChangeChild), so that a refused change sends nothing, then changes
+// S3, then makes the change visible (visibility.go).
+
+// checkName returns the error for a name S3 keys cannot carry, or nil.
+func checkName(name string) error {
+	switch {
+	case len(name) > MaxNameLen:
+		return ErrNameTooLong
+	case !validName(name):
+		return ErrInvalid
+	}
+	return nil
+}
+
+// checkKey returns ErrNameTooLong for a key longer than S3 accepts, before
+// any request (S3 would answer KeyTooLongError, which is EINVAL).
+func checkKey(key string) error {
+	if len(key) > maxKeyLen {
+		return ErrNameTooLong
+	}
+	return nil
+}
+
+// mayCreate is the check shared by create, mkdir and mknod: the mount and
+// connector allow it, and the name can be a key. Only buckets can be
+// created at the root of s3:// (ErrNotPermitted for anything else).
+func (n *Dir) mayCreate(name string, isDir bool) error {
+	if err := n.mayChangeChild(acl.OpWrite, name, isDir); err != nil {
+		return err
+	}
+	if n.bucket == "" && !isDir {
+		return ErrNotPermitted
+	}
+	if err := checkName(name); err != nil || n.bucket == "" {
+		return err
+	}
+	return checkKey(n.childKeyOf(name, isDir))
+}
+
+// Create creates a file and opens it for writing. Nothing is sent yet:
+// the object is written when the file is first flushed (an empty file is
+// one empty PutObject). With excl (O_EXCL) the upload is conditional
+// (If-None-Match: *), so a key created meanwhile by someone else makes
+// that flush fail with ErrExist instead of being overwritten.
+func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *WriteHandle, error) {
+	if err := n.mayCreate(name, false); err != nil {
+		return nil, nil, err
+	}
+	if _, ok := n.localEntry(name); ok && excl {
+		return nil, nil, ErrExist
+	}
+	key := fileKey(n.prefix(), name)
+	now := n.fsys.cfg.Clock()
+	node := n.fsys.newFile(n.bucket, key, entry{name: name, mtime: now}, now, false)
+	node.wr = nodeWrites{w: n.fsys.writes.up.Create(n.bucket, key, excl), handles: 1, local: true}
+	n.put(name, node)
+	n.fsys.noteUpsert(n.bucket, key, false, 0, now, "")
+	return node, &WriteHandle{n: node}, nil
+}
+
+// Mknod creates an empty regular file (one PutObject, refused if the key
+// exists); other kinds of nodes (devices, FIFOs, sockets) cannot be
+// objects: ErrNotPermitted.
+func (n *Dir) Mknod(ctx context.Context, name string, mode uint32) (*File, error) {
+	if err := n.mayCreate(name, false); err != nil {
+		return nil, err
+	}
+	if mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, ErrNotPermitted
+	}
+	key := fileKey(n.prefix(), name)
+	now := n.fsys.cfg.Clock()
+	info, err := n.fsys.client.Put(ctx, remote.PutRequest{
+		Bucket: n.bucket, Key: key, Body: bytes.NewReader(nil), IfNoneMatch: true,
+		Metadata: map[string]string{remote.MetaMtime: writeback.FormatMtime(now)},
+	})
+	if err != nil {
+		return nil, createFailed(err)
+	}
+	n.fsys.noteUpsert(n.bucket, key, false, 0, now, info.ETag)
+	e := entry{name: name, etag: info.ETag, mtime: now, metaMtime: true}
+	node := n.fsys.newFile(n.bucket, key, e, now, false)
+	n.put(name, node)
+	return node, nil
+}
+
+// createFailed maps the failure of a conditional create: a precondition
+// that failed means the key exists.
+func createFailed(err error) error {
+	if errors.Is(err, remote.ErrPreconditionFailed) {
+		return ErrExist
+	}
+	return err
+}
+
+// Mkdir writes the directory's marker object ("name/", empty), so that an
+// empty directory survives; at the root of s3:// it creates a bucket. The
+// new directory starts with a cached empty listing: lookups in it (tar,
+// cp -r) cost no request.
+func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
+	if err := n.mayCreate(name, true); err != nil {
+		return nil, err
+	}
+	bucket, prefix := n.childDir(name)
+	var err error
+	if n.bucket == "" {
+		err = n.fsys.client.CreateBucket(ctx, name)
+	} else {
+		_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: bucket, Key: prefix, Body: bytes.NewReader(nil)})
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := n.fsys.cfg.Clock()
+	n.fsys.noteUpsert(bucket, prefix, true, 0, now, "")
+	n.fsys.noteNewDir(bucket, prefix)
+	d := n.fsys.newDir(bucket, prefix, now, n.fsys.ino(bucket, prefix))
+	n.put(name, d)
+	return d, nil
+}
+
+// Unlink deletes the object. A file still open keeps working for its
+// handles (reads and writes go to its writer) but is never uploaded again.
+func (n *Dir) Unlink(ctx context.Context, name string) error {
+	if err := n.mayChangeChild(acl.OpDelete, name, false); err != nil {
+		return err
+	}
+	if n.bucket == "" {
+		return ErrIsDir
+	}
+	key := fileKey(n.prefix(), name)
+	node := n.childFile(name)
+	if node != nil {
+		node.io.Lock()
+		defer node.io.Unlock()
+		node.preload(ctx)
+	}
+	if err := n.fsys.client.Delete(ctx, n.bucket, key); err != nil {
+		return err
+	}
+	if node != nil {
+		node.unlinked(ctx)
+		n.fsys.detach(node)
+	}
+	n.fsys.retire()
+	n.fsys.noteRemove(n.bucket, key)
+	return nil
+}
+
+// Rmdir removes an empty directory: ErrNotEmpty while S3 holds any key
+// under it other than its marker (asked of S3, not the cache) or a file
+// is being created in it; then the marker is deleted. At the root of
+// s3:// it deletes an empty bucket.
+func (n *Dir) Rmdir(ctx context.Context, name string) error {
+	if err := n.mayChangeChild(acl.OpDelete, name, true); err != nil {
+		return err
+	}
+	bucket, prefix := n.childDir(name)
+	d, _ := n.childNode(name).(*Dir)
+	if d != nil && d.hasLocalFiles() {
+		return ErrNotEmpty
+	}
+	var err error
+	if n.bucket == "" {
+		err = n.fsys.client.DeleteBucket(ctx, bucket)
+	} else {
+		err = n.fsys.removeDirKey(ctx, bucket, prefix)
+	}
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		n.fsys.detach(d)
+	}
+	n.fsys.retire()
+	n.fsys.noteRemove(bucket, prefix)
+	return nil
+}
+
+// removeDirKey deletes the marker of directory prefix after checking,
+// with one short listing, that no other key is under it.
+func (f *FS) removeDirKey(ctx context.Context, bucket, prefix string) error {
+	empty, err := f.dirEmpty(ctx, bucket, prefix)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return remote.ErrNotEmpty
+	}
+	return f.client.Delete(ctx, bucket, prefix)
+}
+
+// dirEmpty reports whether S3 holds no key under prefix but its marker.
+func (f *FS) dirEmpty(ctx context.Context, bucket, prefix string) (bool, error) {
+	page, err := f.client.List(ctx, remote.ListRequest{Bucket: bucket, Prefix: prefix, MaxKeys: 2})
+	if err != nil {
+		return false, err
+	}
+	for _, o := range page.Objects {
+		if o.Key != prefix {
+			return false, nil
+		}
+	}
+	return len(page.Prefixes) == 0, nil
+}
+
+// hasLocalFiles reports whether files are being created in the directory
+// (they are not in S3 yet).
+func (n *Dir) hasLocalFiles() bool {
+	for _, ch := range n.childList() {
+		if f, ok := ch.(*File); ok && f.isLocal() {
+			return true
+		}
+	}
+	return false
+}
+
+// RefuseLink answers link and symlink: ErrNotPermitted (after the
+// connector's check). Objects cannot share content by name, and a copy
+// would not behave like a hard link (EPERM is what file systems without
+// hard links, such as vfat, answer; never ENOSYS); objfs does not store
+// symbolic links (peers disagree on how; mountpoint-s3 and rclone without
+// --links do not either).
+func (n *Dir) RefuseLink(name string) error {
+	if err := n.mayChangeChild(acl.OpWrite, name, false); err != nil {
+		return err
+	}
+	return ErrNotPermitted
+}

@@ -1,0 +1,110 @@
+package vfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/objfs/objfs/remote"
+)
+
+// errNoEntry is returned (wrapping remote.ErrNotFound) when a name does not
+// exist in a directory.
+var errNoEntry = fmt.Errorf("no such entry: %w", remote.ErrNotFound)
+
+// probeName answers a lookup of name in directory prefix of bucket without
+// a listing of the whole directory. A directory wins over a file, so a
+// one-key listing of key+"/" is always needed: by default it runs
+// concurrently with a HEAD of the key (one round trip for files); when
+// name is known to have been a directory (wasDir), the listing runs alone
+// first and the HEAD only if the directory is gone, which makes
+// revalidating directories on a path one request.
+func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string, wasDir bool, warn *warnOnce) (entry, error) {
+	if wasDir {
+		isDir, err := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+		if err != nil || isDir {
+			return entry{name: name, dir: true}, err
+		}
+	}
+	var (
+		wg      sync.WaitGroup
+		info    remote.ObjectInfo
+		headErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		info, headErr = c.Head(ctx, bucket, fileKey(prefix, name))
+	}()
+	isDir, listErr := false, error(nil)
+	if !wasDir {
+		isDir, listErr = dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+	}
+	wg.Wait()
+
+	switch {
+	case listErr != nil:
+		return entry{}, listErr
+	case isDir:
+		if headErr == nil {
+			warn.shadowed(bucket, fileKey(prefix, name))
+		}
+		return entry{name: name, dir: true}, nil
+	case errors.Is(headErr, remote.ErrNotFound):
+		return entry{}, errNoEntry
+	case headErr != nil:
+		return entry{}, fmt.Errorf("head s3://%s/%s: %w", bucket, fileKey(prefix, name), headErr)
+	}
+	return entryFromHead(name, info), nil
+}
+
+// dirExists reports whether any key starts with dir (which ends with "/").
+func dirExists(ctx context.Context, c remote.Client, bucket, dir string) (bool, error) {
+	page, err := c.List(ctx, remote.ListRequest{Bucket: bucket, Prefix: dir, Delimiter: "/", MaxKeys: 1})
+	if err != nil {
+		return false, fmt.Errorf("list s3://%s/%s: %w", bucket, dir, err)
+	}
+	return len(page.Objects) > 0 || len(page.Prefixes) > 0, nil
+}
+
+// probeBucket answers a lookup of a bucket name at the root of s3://.
+func probeBucket(ctx context.Context, c remote.Client, name string) (entry, error) {
+	if !plausibleBucketName(name) {
+		return entry{}, errNoEntry
+	}
+	if err := c.HeadBucket(ctx, name); err != nil {
+		if errors.Is(err, remote.ErrNotFound) || errors.Is(err, remote.ErrInvalidArgument) {
+			return entry{}, errNoEntry
+		}
+		return entry{}, fmt.Errorf("head bucket %s: %w", name, err)
+	}
+	return entry{name: name, dir: true}, nil
+}
+
+// entryFromHead makes a file entry from HEAD's answer, with the mtime from
+// x-amz-meta-mtime when it is present and valid.
+func entryFromHead(name string, info remote.ObjectInfo) entry {
+	e := entry{name: name, size: info.Size, etag: info.ETag, mtime: info.LastModified}
+	if t, ok := parseMetaMtime(info.Metadata[remote.MetaMtime]); ok {
+		e.mtime, e.metaMtime = t, true
+	}
+	return e
+}
+
+// plausibleBucketName is a lenient check (legacy us-east-1 buckets may have
+// upper-case letters and underscores) that spares a request for names no
+// bucket can have, such as ".Trash" or "autorun.inf~".
+func plausibleBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 255 {
+		return false
+	}
+	alnum := func(c byte) bool { return isAlnum(c) || c >= 'A' && c <= 'Z' }
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(alnum(c) || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return alnum(name[0]) && alnum(name[len(name)-1])
+}
