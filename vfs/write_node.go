@@ -173,7 +173,8 @@ func (n *File) committed(info remote.ObjectInfo, mtime time.Time) {
 // releaseWriter ends one write handle. The last one commits what is still
 // uncommitted (a release after a failed flush does not retry: the error
 // sticks and was returned by that flush), then closes the writer. A file
-// created through the mount that never reached S3 disappears.
+// created through the mount that never reached S3 disappears (the name
+// shows what S3 has).
 func (n *File) releaseWriter(ctx context.Context) {
 	n.io.Lock()
 	defer n.io.Unlock()
@@ -198,8 +199,11 @@ func (n *File) releaseWriter(ctx context.Context) {
 	gone := n.wr.local && !unlinked
 	n.mu.Unlock()
 	if gone {
+		// Its commit failed: S3 may hold nothing there, or another
+		// client's object (an exclusive create that lost). Forget what
+		// the cache says rather than call the name missing.
 		n.invalidate()
-		n.fsys.noteRemove(n.bucket, n.objKey())
+		n.fsys.noteInvalidate(n.bucket, n.objKey())
 	}
 }
 
