@@ -8,11 +8,33 @@ import (
 	"github.com/objfs/objfs/vfs/writeback"
 )
 
-// nodeWrites is a file node's write state, guarded by File.mu. Every
-// write handle of the node shares one writer (writeback.Writer), created
-// by the first open for writing and closed when the last write handle is
-// released: what one handle writes, the others read, and a flush of any of
-// them commits it all.
+// nodeWrites is a file node's write state, guarded by File.mu: the one
+// place that says which state a file is in. Every write handle of the
+// node shares one writer (writeback.Writer), created by the first open for
+// writing and closed when the last write handle is released: what one
+// handle writes, the others read, and a flush of any of them commits it
+// all.
+//
+// States, from the fields:
+//
+//	clean      w == nil                       reads pin a version in S3
+//	writing    w != nil, !local, !unlinked    reads go through w
+//	created    w != nil, local                not in S3 yet: lookups and
+//	                                          listings answer from the node
+//	unlinked   unlinked                       w (if any) serves the open
+//	                                          handles, is never committed
+//	kept       w != nil, kept != ""           removed while only read
+//	                                          handles held it: w keeps the
+//	                                          pinned version's bytes
+//
+// Transitions: create → created; open for writing → writing (acquireWriter);
+// a commit (flush, fsync, rename, truncate or utimens by path, the last
+// release) → the new version is recorded (commitWriter, committed) and
+// created becomes writing; the last write handle's release → clean (a
+// created file whose commit failed disappears); unlink or a rename over
+// it → unlinked, after keepForReaders made a clean file with readers kept;
+// the last read handle's release ends kept. Every change of w moves
+// File.moves on, so read handles choose their source again.
 type nodeWrites struct {
 	w       *writeback.Writer // nil when no handle writes
 	handles int               // open writeHandles
