@@ -151,6 +151,9 @@ func (n *Dir) Unlink(ctx context.Context, name string) error {
 		node.preload(ctx)
 	}
 	if err := n.fsys.client.Delete(ctx, n.bucket, key); err != nil {
+		if node != nil {
+			node.unkeep()
+		}
 		return err
 	}
 	if node != nil {

@@ -154,9 +154,15 @@ func (f *FS) renameFile(ctx context.Context, a renameArgs) error {
 	}
 	info, err := f.copyObject(dctx, bucket, a.srcKey, a.dstKey, base)
 	if err != nil {
+		if old != nil {
+			old.unkeep() // it was not replaced
+		}
 		return writeFailed("rename", err)
 	}
 	if err := f.client.Delete(dctx, bucket, a.srcKey); err != nil {
+		if old != nil {
+			old.unkeep() // the node stays at the target name
+		}
 		f.noteInvalidate(bucket, a.srcKey)
 		f.noteInvalidate(bucket, a.dstKey)
 		f.log.Error("rename: copied but could not delete the source; both names exist",
