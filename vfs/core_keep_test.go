@@ -5,6 +5,8 @@ import (
 	"context"
 	"syscall"
 	"testing"
+
+	"github.com/objfs/objfs/remote"
 )
 
 // Open descriptors keep the file they opened (issue 11, item 3): after
@@ -163,5 +165,34 @@ func TestCoreRemovedKeepsForeignVersionApart(t *testing.T) {
 	}
 	if _, _, err := old.Read(ctx, make([]byte, testBlock), 0); err != ErrChanged {
 		t.Fatalf("read of the replaced version: %v, want ErrChanged", err)
+	}
+}
+
+// TestCoreFailedUnlinkKeepsFileLive: when the DeleteObject of an unlink
+// fails, the writer opened to keep the file for its readers is released:
+// the file stays a live one, whose later writes commit at their close
+// (not when the read handle goes), and the reader follows them.
+func TestCoreFailedUnlinkKeepsFileLive(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	root := c.fsys.Root()
+	put(t, c.fake, "f", pattern(3*testBlock, 1), nil)
+	f := lookupFile(t, root, "f")
+	rh := openRead(t, f)
+	defer rh.Release(ctx)
+	c.fake.FailNext(remote.OpDelete, remote.ErrAccessDenied, 1)
+	if err := root.Unlink(ctx, "f"); err == nil {
+		t.Fatal("unlink succeeded despite the failed delete")
+	}
+	if f.liveWriter() != nil {
+		t.Fatal("the writer kept for the readers outlived the failed unlink")
+	}
+	data := pattern(5000, 8)
+	wh := openWriteH(t, f, syscall.O_WRONLY|syscall.O_TRUNC)
+	write(t, wh, data, 0)
+	wh.Release(ctx)
+	mustStore(t, c.fake, "f", data)
+	if got := readAt(t, rh, 0, len(data)); !bytes.Equal(got, data) {
+		t.Fatal("the reader does not follow the version written after the failed unlink")
 	}
 }
