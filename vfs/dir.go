@@ -80,6 +80,9 @@ func (n *Dir) Lookup(ctx context.Context, name string) (Node, error) {
 // fetched, and whether they came from a listing.
 func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool, error) {
 	cfg := n.fsys.cfg
+	if len(name) > MaxNameLen { // as local file systems answer, before any request
+		return entry{}, time.Time{}, false, ErrNameTooLong
+	}
 	if !validName(name) {
 		return entry{}, time.Time{}, false, errNoEntry
 	}

@@ -39,15 +39,22 @@ func checkKey(key string) error {
 // mayCreate is the check shared by create, mkdir and mknod: the mount and
 // connector allow it, and the name can be a key. Only buckets can be
 // created at the root of s3:// (ErrNotPermitted for anything else).
+//
+// A name that cannot be one (over 255 bytes) is refused first, as on a
+// plain mount: a connector's patterns never match it, and its refusal
+// (ENOENT, as for an invisible path) would hide the real reason.
 func (n *Dir) mayCreate(name string, isDir bool) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
 	if err := n.mayChangeChild(acl.OpWrite, name, isDir); err != nil {
 		return err
 	}
-	if n.bucket == "" && !isDir {
-		return ErrNotPermitted
-	}
-	if err := checkName(name); err != nil || n.bucket == "" {
-		return err
+	if n.bucket == "" {
+		if !isDir {
+			return ErrNotPermitted
+		}
+		return nil
 	}
 	return checkKey(n.childKeyOf(name, isDir))
 }
@@ -151,6 +158,9 @@ func (n *Dir) Unlink(ctx context.Context, name string) error {
 		node.preload(ctx)
 	}
 	if err := n.fsys.client.Delete(ctx, n.bucket, key); err != nil {
+		if node != nil {
+			node.unkeep()
+		}
 		return err
 	}
 	if node != nil {

@@ -44,9 +44,15 @@ type nodeWrites struct {
 	// unlinked: removed while open. Its writer serves the open handles
 	// but is never committed.
 	unlinked bool
-	// kept: the ETag of the version a writer opened at unlink keeps for
-	// the node's read handles, released with the last of them; "" when
-	// the writer is not such a one (unlink_readers.go).
+	// forReaders: the writer now serves only the read handles of a
+	// removed file (opened for them at unlink, or left by the last write
+	// handle) and is released with the last of them (unlink_readers.go).
+	forReaders bool
+	// kept: for such a writer opened at unlink, the ETag of the version it
+	// keeps when that version came from another client: read handles
+	// pinned to another version do not read through it. "" when every
+	// read handle does (the version was written through this mount, or
+	// the writer was the write handles').
 	kept string
 	// last is the object as the node last committed or renamed it, with
 	// its metadata: a writer's base without a HEAD while it is the
@@ -203,6 +209,14 @@ func (n *File) releaseWriter(ctx context.Context) {
 	n.mu.Lock()
 	n.wr.handles--
 	if n.wr.handles > 0 || n.wr.w == nil {
+		n.mu.Unlock()
+		return
+	}
+	if n.wr.unlinked && n.readers > 0 && !n.wr.forReaders {
+		// A removed file that read handles still hold: as on a local
+		// file system they share its content with the write handles,
+		// so the writer stays for them (unlink_readers.go).
+		n.wr.handles, n.wr.forReaders, n.wr.kept = 1, true, ""
 		n.mu.Unlock()
 		return
 	}

@@ -53,6 +53,7 @@ func mountConnectorsAction(c *cli.Context) error {
 		return err
 	}
 	log := newConnectorsLogger(c.App.ErrWriter, lo, os.Getenv, creds)
+	routeStdLog(log)
 	src, err := vfs.ParseSource("s3://")
 	if err != nil {
 		return err

@@ -56,6 +56,7 @@ func mountAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	log := newLogger(c.App.ErrWriter, lo, os.Getenv)
+	routeStdLog(log)
 	src, err := vfs.ParseSource(srcArg)
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
