@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"syscall"
 
 	"github.com/objfs/objfs/acl"
@@ -122,6 +123,7 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 		err = n.fsys.client.CreateBucket(ctx, name)
 	} else {
 		_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: bucket, Key: prefix, Body: bytes.NewReader(nil)})
+		err = markerFailed(err)
 	}
 	if err != nil {
 		return nil, err
@@ -132,6 +134,19 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 	d := n.fsys.newDir(bucket, prefix, now, n.fsys.ino(bucket, prefix))
 	n.put(name, d)
 	return d, nil
+}
+
+// markerFailed maps the failure of a directory marker's PutObject. The
+// name passed checkName and checkKey, so a server that calls the empty
+// marker an invalid argument refuses its name: MinIO stores "name/" as a
+// file named "name__XLDIR__" on its disks, so a name of 247 to 255 bytes
+// is too long there (XMinioInvalidObjectName, or KeyTooLongError from
+// other servers). That is ENAMETOOLONG, not EINVAL.
+func markerFailed(err error) error {
+	if errors.Is(err, remote.ErrInvalidArgument) {
+		return fmt.Errorf("%w (%v)", ErrNameTooLong, err) // the storage class would decide otherwise
+	}
+	return err
 }
 
 // Unlink deletes the object. A file still open keeps working for its
