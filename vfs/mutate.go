@@ -111,8 +111,8 @@ func createFailed(err error) error {
 
 // Mkdir writes the directory's marker object ("name/", empty), so that an
 // empty directory survives; at the root of s3:// it creates a bucket. The
-// new directory starts with a cached empty listing: lookups in it (tar,
-// cp -r) cost no request.
+// new directory is looked up in S3 like any other: another client may
+// write below it at once, so no empty listing is assumed.
 func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 	if err := n.mayCreate(name, true); err != nil {
 		return nil, err
@@ -130,7 +130,6 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 	}
 	now := n.fsys.cfg.Clock()
 	n.fsys.noteUpsert(bucket, prefix, true, 0, now, "")
-	n.fsys.noteNewDir(bucket, prefix)
 	d := n.fsys.newDir(bucket, prefix, now, n.fsys.ino(bucket, prefix))
 	n.put(name, d)
 	return d, nil
