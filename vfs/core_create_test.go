@@ -2,7 +2,10 @@ package vfs
 
 import (
 	"context"
+	"errors"
 	"testing"
+
+	"github.com/objfs/objfs/remote"
 )
 
 // Core tests of when names and files created through the mount meet S3:
@@ -38,3 +41,65 @@ func TestCoreNewDirIsLookedUpInS3(t *testing.T) {
 	mustNotStore(t, c.fake, "d/")
 }
 
+// TestCoreExclusiveCreateAsksS3: an O_EXCL create of a name the cached
+// listing misses (another client created it since) is ErrExist at open,
+// after one HEAD and no upload, and the name then shows on the mount; one
+// right after a lookup found the name missing sends nothing more; one of
+// a name being created through the mount is ErrExist without a request.
+func TestCoreExclusiveCreateAsksS3(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	root := c.fsys.Root()
+	s := root.OpenStream()
+	if _, err := s.Len(ctx); err != nil { // the listing is now cached
+		t.Fatal(err)
+	}
+	put(t, c.fake, "taken", []byte("theirs"), nil)
+	mustNotExist(t, root, "taken") // the listing is trusted for ListTTL
+
+	c.count.Reset()
+	if _, _, err := root.Create(ctx, "taken", true); !errors.Is(err, ErrExist) {
+		t.Fatalf("exclusive create over another client's object: %v, want ErrExist", err)
+	}
+	if got := c.count.Snapshot(); c.count.Total() != 1 || got[remote.OpHead] != 1 {
+		t.Fatalf("requests %v, want one HEAD", got)
+	}
+	mustStore(t, c.fake, "taken", []byte("theirs"))
+	if a, err := lookupFile(t, root, "taken").Attr(ctx); err != nil || a.Size != 6 {
+		t.Fatalf("the name after the refused create: %+v, %v", a, err)
+	}
+
+	// Absent from the listing and from S3: one HEAD, then created.
+	c.count.Reset()
+	_, wh, err := root.Create(ctx, "mine", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.count.Count(remote.OpHead); n != 1 {
+		t.Fatalf("%d HEADs for an exclusive create the listing alone says absent, want 1", n)
+	}
+	if _, _, err := root.Create(ctx, "mine", true); !errors.Is(err, ErrExist) {
+		t.Fatalf("exclusive create of a name being created: %v", err)
+	}
+	write(t, wh, []byte("mine"), 0)
+	wh.Release(ctx)
+	mustStore(t, c.fake, "mine", []byte("mine"))
+
+	// In a directory without a listing, the kernel's lookup comes first:
+	// its answer is trusted and the create sends nothing.
+	d, err := root.Mkdir(ctx, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustNotExist(t, d, "new")
+	c.count.Reset()
+	_, wh, err = d.Create(ctx, "new", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.count.Total(); n != 0 {
+		t.Fatalf("exclusive create right after a failed lookup sent %v", c.count.Snapshot())
+	}
+	wh.Release(ctx)
+	mustStore(t, c.fake, "d/new", nil)
+}

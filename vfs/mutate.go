@@ -55,15 +55,19 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 
 // Create creates a file and opens it for writing. Nothing is sent yet:
 // the object is written when the file is first flushed (an empty file is
-// one empty PutObject). With excl (O_EXCL) the upload is conditional
-// (If-None-Match: *), so a key created meanwhile by someone else makes
-// that flush fail with ErrExist instead of being overwritten.
+// one empty PutObject). With excl (O_EXCL) the name
+// is checked with S3 first (excl.go), so that ErrExist comes at open; the
+// upload is also conditional (If-None-Match: *), so a key created
+// meanwhile by someone else makes that commit fail with ErrExist instead
+// of being overwritten.
 func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *WriteHandle, error) {
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, nil, err
 	}
-	if _, ok := n.localEntry(name); ok && excl {
-		return nil, nil, ErrExist
+	if excl {
+		if err := n.checkAbsent(ctx, name); err != nil {
+			return nil, nil, err
+		}
 	}
 	key := fileKey(n.prefix(), name)
 	now := n.fsys.cfg.Clock()
