@@ -103,3 +103,63 @@ func TestCoreExclusiveCreateAsksS3(t *testing.T) {
 	wh.Release(ctx)
 	mustStore(t, c.fake, "d/new", nil)
 }
+
+// TestCoreNewFileReachesS3WithItsContent: a new file reaches S3 once,
+// with its content: a flush while it is still empty (a shell's
+// redirection closes a duplicate before echo writes) sends nothing, the
+// flush after the write sends one PutObject. An empty new file (touch) is
+// uploaded by its last release, or by fsync.
+func TestCoreNewFileReachesS3WithItsContent(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	root := c.fsys.Root()
+
+	f, wh, err := root.Create(ctx, "echo", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := uploads(c.count); n != 0 {
+		t.Fatalf("flush of an empty new file sent %d uploads", n)
+	}
+	mustNotStore(t, c.fake, "echo")
+	if got := lookupFile(t, root, "echo"); got != f {
+		t.Fatal("the new file is not visible on the mount before it reaches S3")
+	}
+	write(t, wh, []byte("x\n"), 0)
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustStore(t, c.fake, "echo", []byte("x\n"))
+	wh.Release(ctx)
+	if n := c.count.Count(remote.OpPut); n != 1 {
+		t.Fatalf("%d PutObjects for echo x > f, want 1", n)
+	}
+
+	c.count.Reset()
+	touched, wh, err := root.Create(ctx, "touched", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := touched.SetAttr(ctx, AttrChange{HasMtime: true, MtimeNow: true}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustNotStore(t, c.fake, "touched")
+	wh.Release(ctx)
+	mustStore(t, c.fake, "touched", nil)
+
+	_, wh, err = root.Create(ctx, "synced", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Release(ctx)
+	if err := wh.Fsync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustStore(t, c.fake, "synced", nil)
+}

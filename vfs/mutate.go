@@ -54,8 +54,9 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 }
 
 // Create creates a file and opens it for writing. Nothing is sent yet:
-// the object is written when the file is first flushed (an empty file is
-// one empty PutObject). With excl (O_EXCL) the name
+// the object is written when the file is first flushed with content, or
+// fsynced, or by the last release (deferEmpty: an empty file is one
+// empty PutObject, never one before its content). With excl (O_EXCL) the name
 // is checked with S3 first (excl.go), so that ErrExist comes at open; the
 // upload is also conditional (If-None-Match: *), so a key created
 // meanwhile by someone else makes that commit fail with ErrExist instead

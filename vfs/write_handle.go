@@ -111,7 +111,8 @@ func (h *WriteHandle) Write(ctx context.Context, data []byte, off int64) (int, e
 
 // Flush returns once S3 acknowledged the file's content (every close by
 // the opener): an error when it could not be uploaded (ErrExists within
-// it for an O_EXCL create that lost a race).
+// it for an O_EXCL create that lost a race). A new file still empty is
+// left for a later flush, fsync or the last release (deferEmpty).
 func (h *WriteHandle) Flush(ctx context.Context) error {
 	h.n.io.RLock()
 	defer h.n.io.RUnlock()
