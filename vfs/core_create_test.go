@@ -153,6 +153,22 @@ func TestCoreNewFileReachesS3WithItsContent(t *testing.T) {
 	wh.Release(ctx)
 	mustStore(t, c.fake, "touched", nil)
 
+	// Renamed while still empty and open (touch tmp; mv tmp final): the
+	// rename uploads it first, then moves it.
+	_, wh, err = root.Create(ctx, "tmp", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Rename(ctx, "tmp", root, "final", 0); err != nil {
+		t.Fatalf("rename of an empty new file: %v", err)
+	}
+	wh.Release(ctx)
+	mustStore(t, c.fake, "final", nil)
+	mustNotStore(t, c.fake, "tmp")
+
 	_, wh, err = root.Create(ctx, "synced", false)
 	if err != nil {
 		t.Fatal(err)
