@@ -25,7 +25,9 @@
 //     only read handles held it: a writer keeps the pinned version's
 //     bytes). Transitions: open for writing or create
 //     → writing; commit (flush, fsync, rename, last release) → clean with
-//     the new version recorded (committed); unlink → unlinked; last
+//     the new version recorded (committed), except that a flush of a
+//     created file still empty commits nothing (deferEmpty: it reaches S3
+//     with its content); unlink → unlinked; last
 //     release → clean (a local file that never reached S3 disappears).
 //   - ReadHandle: one read-only open, pinned to an ETag; it reads through
 //     the block cache or, while the file has a
