@@ -24,9 +24,11 @@
 //     handles and is never committed); kept for readers (removed while
 //     read handles held it: a writer, opened at unlink over the current
 //     version or left by the last write handle, serves them until the
-//     last one is released; unlink_readers.go). Transitions: open for
-//     writing or create → writing; commit (flush, fsync, rename, last
-//     release) → clean with the new version recorded (committed); unlink
+//     last one is released). Transitions: open for writing or create →
+//     writing; commit (flush, fsync, rename, last release) → clean with
+//     the new version recorded (committed), except that a flush of a
+//     created file still empty commits nothing (deferEmpty: it reaches
+//     S3 with its content, or at its last release); unlink
 //     → unlinked; last write release → clean (a local file that never
 //     reached S3 disappears), or kept for readers when unlinked and read
 //     handles remain; last read release → clean.
