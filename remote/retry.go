@@ -86,7 +86,7 @@ func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seek
 			}
 		}
 		t0 := r.cfg.Now()
-		v, err = call(ctx)
+		v, err = sendAttempt(r, ctx, op, probe, call)
 		r.health.record(t0, r.cfg.Now(), err, ctx)
 		r.health.done(probe, r.cfg.Now())
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
@@ -110,6 +110,24 @@ func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seek
 			return zero, mayHaveLanded, fmt.Errorf("%w (while waiting to retry after %d attempts: %v)", ctx.Err(), attempt, err)
 		}
 	}
+}
+
+// sendAttempt sends one attempt of call. A probe of a server taken to be
+// frozen is cut after ProbeTimeout, so that it costs a system call no
+// more than that even for a server-side copy (whose own deadline is
+// longer); Get, whose body outlives the call, and uploads, whose stall
+// timer already fires when nothing moves, keep their own deadlines.
+func sendAttempt[T any](r *retrying, ctx context.Context, op string, probe bool, call func(context.Context) (T, error)) (T, error) {
+	if !probe || op == OpGet || op == OpPut || op == OpUploadPart {
+		return call(ctx)
+	}
+	actx, cancel := context.WithTimeout(ctx, r.cfg.ProbeTimeout)
+	defer cancel()
+	v, err := call(actx)
+	if err != nil && actx.Err() != nil && ctx.Err() == nil {
+		err = &Error{Op: op, Kind: ErrNoAnswer, Message: fmt.Sprintf("no answer to a probe of a silent server within %v", r.cfg.ProbeTimeout), Err: err}
+	}
+	return v, err
 }
 
 // retryErr adapts calls that return only an error.

@@ -234,3 +234,27 @@ func TestRetryResumesCutOffGet(t *testing.T) {
 		t.Errorf("unpinned cut-off Get: %d bytes, %v; want 700 and the error", len(got), err)
 	}
 }
+
+// TestRetryProbeCut: a probe of a silent server that would wait for its
+// answer longer than ProbeTimeout (a server-side copy's deadline is three
+// request timeouts) is cut at ProbeTimeout and fails with ErrNoAnswer,
+// not with the caller's context error.
+func TestRetryProbeCut(t *testing.T) {
+	cfg := remote.RetryConfig{Budget: 20 * time.Second, ProbeTimeout: 50 * time.Millisecond}
+	f, _, c, s := retryFixture(t, cfg)
+	fz := &frozen{s: s, on: true, attempt: 10 * time.Second}
+	f.SetHook(remote.OpHead, fz.hook)
+	if _, err := c.Head(t.Context(), "bkt", "k"); !errors.Is(err, remote.ErrNoAnswer) {
+		t.Fatalf("Head: %v", err)
+	}
+	f.SetHook(remote.OpCopy, func(ctx context.Context, _ string) error { // never answers
+		<-ctx.Done()
+		return &remote.Error{Op: remote.OpCopy, Kind: ctx.Err(), Err: ctx.Err()}
+	})
+	watchdog, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	_, err := c.Copy(watchdog, remote.CopyRequest{SrcBucket: "bkt", SrcKey: "k", DstBucket: "bkt", DstKey: "k2"})
+	if !errors.Is(err, remote.ErrNoAnswer) || watchdog.Err() != nil {
+		t.Fatalf("probe Copy: %v (watchdog %v), want ErrNoAnswer by the probe timeout", err, watchdog.Err())
+	}
+}

@@ -34,6 +34,10 @@ type RetryConfig struct {
 	// at least ProbeInterval after the last one ended; every other call
 	// fails at once. Default 5s.
 	ProbeInterval time.Duration
+	// ProbeTimeout bounds a probe of a silent server, but for Get, Put
+	// and UploadPart, whose own stall timers bound them. Default 10s (the
+	// S3 client's default RequestTimeout).
+	ProbeTimeout time.Duration
 	// UnreachableFor keeps retrying an endpoint that cannot be reached
 	// (ErrUnreachable: connection refused, no route, unknown host) past
 	// MaxAttempts until this much backoff has been slept, so that a
@@ -61,6 +65,7 @@ const (
 	DefaultMaxAttempts   = 10
 	DefaultRetryBudget   = 20 * time.Second
 	DefaultProbeInterval = 5 * time.Second
+	DefaultProbeTimeout  = 10 * time.Second
 	DefaultBaseDelay     = 200 * time.Millisecond
 	DefaultMaxDelay      = 5 * time.Second
 )
@@ -72,6 +77,9 @@ func (c RetryConfig) WithDefaults() RetryConfig {
 	}
 	if c.Budget == 0 {
 		c.Budget = DefaultRetryBudget
+	}
+	if c.ProbeTimeout == 0 {
+		c.ProbeTimeout = DefaultProbeTimeout
 	}
 	if c.ProbeInterval == 0 {
 		c.ProbeInterval = DefaultProbeInterval
@@ -104,8 +112,8 @@ func (c RetryConfig) Validate() error {
 	if c.UnreachableFor < 0 {
 		errs = append(errs, fmt.Errorf("retry config: UnreachableFor %v is negative", c.UnreachableFor))
 	}
-	if c.Budget < 0 || c.ProbeInterval < 0 {
-		errs = append(errs, fmt.Errorf("retry config: Budget %v and ProbeInterval %v must not be negative", c.Budget, c.ProbeInterval))
+	if c.Budget < 0 || c.ProbeInterval < 0 || c.ProbeTimeout < 0 {
+		errs = append(errs, fmt.Errorf("retry config: Budget %v, ProbeInterval %v and ProbeTimeout %v must not be negative", c.Budget, c.ProbeInterval, c.ProbeTimeout))
 	}
 	if budget := c.WithDefaults().Budget; c.UnreachableFor > budget {
 		errs = append(errs, fmt.Errorf("retry config: UnreachableFor %v exceeds the retry budget %v", c.UnreachableFor, budget))

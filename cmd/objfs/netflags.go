@@ -51,5 +51,5 @@ func netPolicyOf(c *cli.Context) (netPolicy, error) {
 // retry is the retry policy of a mount's S3 client.
 func (p netPolicy) retry(log *slog.Logger) remote.RetryConfig {
 	return remote.RetryConfig{Logger: log, Budget: p.retryBudget, UnreachableFor: min(unreachableWait, p.retryBudget),
-		ProbeInterval: min(remote.DefaultProbeInterval, p.requestTimeout)}
+		ProbeInterval: min(remote.DefaultProbeInterval, p.requestTimeout), ProbeTimeout: p.requestTimeout}
 }
