@@ -111,8 +111,10 @@ func answered(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	// A permanent class without a status: the Fake's answers. An invalid
+	// argument can be refused before sending, so it proves nothing.
 	var e *Error
-	return !IsRetryable(err) && errors.As(err, &e) && e.Kind != nil
+	return !IsRetryable(err) && errors.As(err, &e) && e.Kind != nil && !errors.Is(err, ErrInvalidArgument)
 }
 
 // hasStatus reports whether an *Error with an HTTP status is anywhere in
