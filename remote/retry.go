@@ -87,7 +87,7 @@ func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seek
 		}
 		t0 := r.cfg.Now()
 		v, err = sendAttempt(r, ctx, op, probe, call)
-		r.health.record(t0, r.cfg.Now(), err, ctx)
+		r.health.record(t0, r.cfg.Now(), err, ctx, r.cfg.Logger)
 		r.health.done(probe, r.cfg.Now())
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
 			return v, mayHaveLanded, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -73,7 +74,9 @@ func (fz *frozen) hook(_ context.Context, op string) error {
 // budget, calls fail at once without a request, but for one probe per
 // ProbeInterval; the first answer ends it.
 func TestRetryFrozenServer(t *testing.T) {
-	cfg := remote.RetryConfig{Budget: 20 * time.Second, ProbeInterval: 5 * time.Second}
+	var logs bytes.Buffer
+	cfg := remote.RetryConfig{Budget: 20 * time.Second, ProbeInterval: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	f, counted, c, s := retryFixture(t, cfg)
 	fz := &frozen{s: s, on: true, attempt: 10 * time.Second}
 	f.SetHook(remote.AnyOp, fz.hook)
@@ -121,6 +124,10 @@ func TestRetryFrozenServer(t *testing.T) {
 		if _, err := c.Head(ctx, "bkt", "k"); err != nil {
 			t.Fatalf("Head after recovery: %v", err)
 		}
+	}
+	// One line when calls start failing at once, one when it ends.
+	if out := logs.String(); strings.Count(out, "has answered no request") != 1 || strings.Count(out, "server answers again") != 1 {
+		t.Errorf("log:\n%s\nwant one line for the silence and one for its end", out)
 	}
 }
 

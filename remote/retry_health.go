@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -30,6 +31,7 @@ type health struct {
 	silentSince time.Time // start of the first silent attempt since; zero while answering
 	probing     bool      // a probe is in flight
 	probeEnded  time.Time // when the last probe ended
+	opened      bool      // calls are failing at once (logged once)
 }
 
 // admit decides whether a call may send an attempt now. probe is true
@@ -40,6 +42,11 @@ func (h *health) admit(now time.Time, cfg RetryConfig) (probe bool, silent error
 	defer h.mu.Unlock()
 	if h.silentSince.IsZero() || now.Sub(h.silentSince) < cfg.Budget {
 		return false, nil
+	}
+	if !h.opened {
+		h.opened = true
+		cfg.Logger.Warn("the storage server has answered no request; calls fail at once (EIO) until it answers again",
+			"silent_for", now.Sub(h.silentSince).Round(time.Second), "retry_budget", cfg.Budget, "probe_every", cfg.ProbeInterval)
 	}
 	if !h.probing && now.Sub(h.probeEnded) >= cfg.ProbeInterval {
 		h.probing = true
@@ -74,7 +81,7 @@ func (h *health) done(probe bool, now time.Time) {
 
 // record notes how an attempt sent at start and ended at end went; ctx is
 // the caller's, whose own end says nothing about the server.
-func (h *health) record(start, end time.Time, err error, ctx context.Context) {
+func (h *health) record(start, end time.Time, err error, ctx context.Context, log *slog.Logger) {
 	answered := answered(err)
 	silent := !answered && errors.Is(err, ErrNoAnswer) && ctx.Err() == nil
 	if !answered && !silent {
@@ -85,6 +92,10 @@ func (h *health) record(start, end time.Time, err error, ctx context.Context) {
 	if answered {
 		if end.After(h.lastAnswer) {
 			h.lastAnswer = end
+		}
+		if h.opened {
+			h.opened = false
+			log.Warn("the storage server answers again", "silent_for", end.Sub(h.silentSince).Round(time.Second))
 		}
 		h.silentSince = time.Time{}
 		return
