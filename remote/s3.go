@@ -24,6 +24,7 @@ type S3 struct {
 	timeout time.Duration
 	log     *slog.Logger
 	sums    *bodySums // how writes prove their bodies; switches once
+	live    *liveness // when the server last answered anything
 }
 
 var _ Client = (*S3)(nil)
@@ -43,15 +44,18 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}
+	live := &liveness{}
 	api := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 		o.UsePathStyle = cfg.PathStyle
 		o.Retryer = aws.NopRetryer{}
+		// After the SDK resolved its client (CA bundle, timeouts).
+		o.HTTPClient = &progressClient{next: o.HTTPClient, live: live}
 	})
 	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger,
-		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}}, nil
+		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}, live: live}, nil
 }
 
 // loadOptions turns cfg into SDK configuration options. Checksums are
