@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -25,6 +26,7 @@ type S3 struct {
 	log     *slog.Logger
 	sums    *bodySums // how writes prove their bodies; switches once
 	live    *liveness // when the server last answered anything
+	longCap time.Duration
 }
 
 var _ Client = (*S3)(nil)
@@ -55,7 +57,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		o.HTTPClient = &progressClient{next: o.HTTPClient, live: live}
 	})
 	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger,
-		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}, live: live}, nil
+		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}, live: live, longCap: longCap}, nil
 }
 
 // loadOptions turns cfg into SDK configuration options. Checksums are
@@ -104,6 +106,11 @@ func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) 
 	switch {
 	case ctx.Err() != nil:
 		e.Kind = ctx.Err()
+	case errors.Is(context.Cause(actx), errLongCap):
+		// The server showed signs of work all along: no ErrNoAnswer,
+		// which would count it as silent.
+		e.Kind = ErrTransient
+		e.Message = fmt.Sprintf("server-side work not done after %v (the cap), though the server kept answering", s.longCap)
 	case timedOut(actx):
 		e.Kind = ErrNoAnswer
 		e.Message = s.timeoutMessage(actx)
