@@ -9,11 +9,14 @@
 //   - S3 (s3*.go): the aws-sdk-go-v2 implementation. One call is one HTTP
 //     request: the SDK's own retryer is disabled, and each attempt runs
 //     under a deadline derived from S3Config.RequestTimeout, layered on the
-//     caller's context (s3_deadline.go): fixed for small calls, longer for
-//     server-side copies, and a stall timer for body transfers, so a large
-//     part on a slow link is not cut while it progresses. The HTTP
-//     transport keeps MaxConns idle connections per host, HTTP/1.1, no
-//     compression.
+//     caller's context (s3_deadline.go): fixed for small calls, a stall
+//     timer for body transfers, so a large part on a slow link is not cut
+//     while it progresses, and for server-side copies and completions a
+//     stall timer of 3T reset by every sign of the server working (bytes
+//     of the answer, reported by the transport to a hook in the request's
+//     context; answers to other requests or to a HeadBucket probe), capped
+//     at 10 min. The HTTP transport keeps MaxConns idle connections per
+//     host, HTTP/1.1, no compression.
 //   - Fake (fake*.go): in memory, honouring every contract, with fault
 //     injection (FailNext, SetHook) for tests of the layers above.
 //   - WithRetry (retry*.go): retries retryable errors with exponential
@@ -60,9 +63,10 @@
 // classified once, in s3_errors.go: first by S3 error code, then by HTTP
 // status, then by transport failure (refused or DNS: ErrUnreachable;
 // resets, cut-off bodies: ErrTransient; an attempt's own deadline or
-// stall timer: ErrNoAnswer, a kind of ErrTransient). A 2xx whose body
-// cannot be read (XML cut short) is ErrTransient too: the answer was
-// lost, as in a reset. Credentials never appear in errors or logs.
+// stall timer: ErrNoAnswer, a kind of ErrTransient; a copy that reached
+// its cap while the server showed signs of work: ErrTransient, since the
+// server did answer). A 2xx whose body cannot be read (XML cut short) is
+// ErrTransient too: the answer was lost, as in a reset. Credentials never appear in errors or logs.
 //
 // # Integrity
 //

@@ -3,6 +3,7 @@ package remote
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error is one failed storage request. Kind is its class — one of the
@@ -22,6 +23,10 @@ type Error struct {
 	// Err's text when set (SDK errors repeat the operation and status).
 	Message string
 	Err     error // underlying cause; may be nil
+	// heard is when the server last showed signs of working on a request
+	// that then timed out (server-side copies, s3_deadline.go); zero when
+	// it showed none. The request was silent only since then.
+	heard time.Time
 }
 
 // Error formats as "s3 OP BUCKET/KEY: KIND: DETAIL" (without "/KEY" for

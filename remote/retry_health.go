@@ -107,6 +107,12 @@ func (h *health) record(start, end time.Time, err error, ctx context.Context, lo
 		if h.lastAnswer.After(start) {
 			h.silentSince = h.lastAnswer
 		}
+		// A server-side copy that showed signs of work (bytes of its
+		// answer, answers to probes) was silent only since the last.
+		var e *Error
+		if errors.As(err, &e) && e.heard.After(h.silentSince) {
+			h.silentSince = e.heard
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -24,6 +25,8 @@ type S3 struct {
 	timeout time.Duration
 	log     *slog.Logger
 	sums    *bodySums // how writes prove their bodies; switches once
+	live    *liveness // when the server last answered anything
+	longCap time.Duration
 }
 
 var _ Client = (*S3)(nil)
@@ -43,15 +46,18 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}
+	live := &liveness{}
 	api := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 		o.UsePathStyle = cfg.PathStyle
 		o.Retryer = aws.NopRetryer{}
+		// After the SDK resolved its client (CA bundle, timeouts).
+		o.HTTPClient = &progressClient{next: o.HTTPClient, live: live}
 	})
 	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger,
-		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}}, nil
+		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}, live: live, longCap: longCap}, nil
 }
 
 // loadOptions turns cfg into SDK configuration options. Checksums are
@@ -100,6 +106,11 @@ func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) 
 	switch {
 	case ctx.Err() != nil:
 		e.Kind = ctx.Err()
+	case errors.Is(context.Cause(actx), errLongCap):
+		// The server showed signs of work all along: no ErrNoAnswer,
+		// which would count it as silent.
+		e.Kind = ErrTransient
+		e.Message = fmt.Sprintf("server-side work not done after %v (the cap), though the server kept answering", s.longCap)
 	case timedOut(actx):
 		e.Kind = ErrNoAnswer
 		e.Message = s.timeoutMessage(actx)

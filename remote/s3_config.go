@@ -29,8 +29,10 @@ type S3Config struct {
 	AccessKeyID, SecretAccessKey, SessionToken string
 	// RequestTimeout bounds each attempt: the whole request for small
 	// calls (HEAD, List, Delete, ...) and the wait for a GET's first
-	// byte; three times it for server-side copies (Copy, UploadPartCopy,
-	// CompleteMultipart); and for transfers (Get, Put, UploadPart) every
+	// byte; for server-side copies (Copy, UploadPartCopy,
+	// CompleteMultipart) three times it without any sign of the server
+	// working (answer bytes, answers to other requests or to a probe),
+	// within a cap of 10 min; and for transfers (Get, Put, UploadPart) every
 	// pause in which no byte moves, however long the whole transfer
 	// takes. An attempt that times out is retried on a new connection
 	// (WithRetry), so this is how long a stalled request is waited for

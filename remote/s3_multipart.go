@@ -106,11 +106,11 @@ func (s *S3) UploadPartCopy(ctx context.Context, req UploadPartCopyRequest) (Par
 	if req.SrcETag != "" {
 		in.CopySourceIfMatch = &req.SrcETag
 	}
-	actx, cancel := s.attemptLong(ctx)
-	defer cancel()
-	out, err := s.api.UploadPartCopy(actx, in)
+	la := s.attemptLong(ctx, req.Bucket)
+	defer la.release()
+	out, err := s.api.UploadPartCopy(la.ctx, in)
 	if err != nil {
-		return Part{}, s.fail(ctx, actx, OpUploadPartCopy, req.Bucket, req.Key, err)
+		return Part{}, s.failLong(ctx, la, OpUploadPartCopy, req.Bucket, req.Key, err)
 	}
 	part := Part{Number: req.Number}
 	if r := out.CopyPartResult; r != nil {
@@ -138,11 +138,11 @@ func (s *S3) CompleteMultipart(ctx context.Context, req CompleteMultipartRequest
 	if req.IfNoneMatch {
 		in.IfNoneMatch = aws.String("*")
 	}
-	actx, cancel := s.attemptLong(ctx)
-	defer cancel()
-	out, err := s.api.CompleteMultipartUpload(actx, in)
+	la := s.attemptLong(ctx, req.Bucket)
+	defer la.release()
+	out, err := s.api.CompleteMultipartUpload(la.ctx, in)
 	if err != nil {
-		return ObjectInfo{}, s.fail(ctx, actx, OpCompleteMultipart, req.Bucket, req.Key, err)
+		return ObjectInfo{}, s.failLong(ctx, la, OpCompleteMultipart, req.Bucket, req.Key, err)
 	}
 	return ObjectInfo{Key: req.Key, Size: -1, ETag: aws.ToString(out.ETag)}, nil
 }

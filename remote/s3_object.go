@@ -95,11 +95,11 @@ func (s *S3) Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error) {
 		in.MetadataDirective = types.MetadataDirectiveReplace
 		in.Metadata = req.Metadata
 	}
-	actx, cancel := s.attemptLong(ctx)
-	defer cancel()
-	out, err := s.api.CopyObject(actx, in)
+	la := s.attemptLong(ctx, req.DstBucket)
+	defer la.release()
+	out, err := s.api.CopyObject(la.ctx, in)
 	if err != nil {
-		return ObjectInfo{}, s.fail(ctx, actx, OpCopy, req.DstBucket, req.DstKey, err)
+		return ObjectInfo{}, s.failLong(ctx, la, OpCopy, req.DstBucket, req.DstKey, err)
 	}
 	info := ObjectInfo{Key: req.DstKey, Size: -1}
 	if r := out.CopyObjectResult; r != nil {

@@ -1,11 +1,15 @@
 package remote
 
 import (
+	"context"
+	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Connection-level timeouts of the HTTP transport. The per-request bound is
@@ -48,4 +52,95 @@ func newHTTPClient(maxConns int) *awshttp.BuildableClient {
 			tr.WriteBufferSize = transportBufferSize
 		}).
 		WithReadTimeout(0)
+}
+
+// progressKey carries a request's progress hook in its context.
+type progressKey struct{}
+
+// withProgress returns ctx carrying hook, which the transport calls when
+// the response headers arrive and after every read of the response body
+// that returned bytes: proof that the server is working on this request
+// (AWS keeps a server-side copy's connection alive with spaces).
+func withProgress(ctx context.Context, hook func()) context.Context {
+	return context.WithValue(ctx, progressKey{}, hook)
+}
+
+// progressClient wraps the SDK's HTTP client: it notes every response in
+// live (the server answers) and reports a request's progress to the hook
+// in its context, if any.
+type progressClient struct {
+	next s3.HTTPClient
+	live *liveness
+}
+
+func (c *progressClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.Do(req)
+	if err != nil {
+		return resp, err
+	}
+	c.live.hear()
+	if hook, _ := req.Context().Value(progressKey{}).(func()); hook != nil {
+		hook()
+		resp.Body = &progressReader{ReadCloser: resp.Body, hook: hook}
+	}
+	return resp, nil
+}
+
+// progressReader is a response body that reports every read that got
+// bytes.
+type progressReader struct {
+	io.ReadCloser
+	hook func()
+}
+
+func (r *progressReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if n > 0 {
+		r.hook()
+	}
+	return n, err
+}
+
+// liveness is what the S3 client knows of the server answering at all:
+// when a response last arrived, and the probe that long requests send to
+// find out (s3_deadline.go).
+type liveness struct {
+	mu      sync.Mutex
+	heard   time.Time // when the last response's headers arrived
+	probing bool      // a probe is in flight
+	probed  time.Time // when the last probe was sent
+}
+
+func (l *liveness) hear() {
+	now := time.Now()
+	l.mu.Lock()
+	if now.After(l.heard) {
+		l.heard = now
+	}
+	l.mu.Unlock()
+}
+
+func (l *liveness) lastHeard() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.heard
+}
+
+// beginProbe reports whether a probe may be sent now: none in flight and
+// none sent within every (then endProbe must be called).
+func (l *liveness) beginProbe(every time.Duration) bool {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.probing || now.Sub(l.probed) < every {
+		return false
+	}
+	l.probing, l.probed = true, now
+	return true
+}
+
+func (l *liveness) endProbe() {
+	l.mu.Lock()
+	l.probing = false
+	l.mu.Unlock()
 }
