@@ -54,7 +54,7 @@ type File struct {
 
 func (f *FS) newFile(bucket, key string, e entry, fetched time.Time, listed bool) *File {
 	return &File{fsys: f, bucket: bucket, key: key, info: fileInfo{entry: e, fetched: fetched, listed: listed},
-		link: f.newLink(f.ino(bucket, key))}
+		link: f.newLink(f.freeIno(bucket, key))}
 }
 
 // FS returns the tree the file belongs to.
