@@ -132,6 +132,7 @@ func (n *File) current(ctx context.Context, forOpen bool) (fileInfo, error) {
 // attr returns the attributes of info.
 func (n *File) attr(info fileInfo) Attr {
 	a := n.fsys.cfg.fileAttr(n.ino, info.size, info.mtime)
+	a.Unlinked = n.isUnlinked()
 	n.fsys.restrictMode(&a, n.bucket, n.objKey()) // connector_policy.go
 	return a
 }

@@ -51,6 +51,11 @@ func (n *File) SetAttr(ctx context.Context, c AttrChange, viaWriter bool) (Attr,
 	if err := n.fsys.mayChange(acl.OpWrite, n.bucket, n.objKey()); err != nil {
 		return Attr{}, err
 	}
+	if c.HasSize {
+		if err := checkSize(c.Size); err != nil {
+			return Attr{}, err
+		}
+	}
 	if c = n.fsys.resolved(c); c.HasSize || c.HasMtime {
 		var err error
 		if viaWriter {
