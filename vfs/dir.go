@@ -160,12 +160,20 @@ func (n *Dir) childDir(name string) (bucket, prefix string) {
 	return n.bucket, dirPrefix(n.prefix(), name)
 }
 
-// childIno returns the inode number of entry e.
+// childIno returns the inode number of entry e: its node's, when the
+// directory has one of that type, else the one a new node would get.
 func (n *Dir) childIno(e entry) uint64 {
+	bucket, key := n.bucket, fileKey(n.prefix(), e.name)
 	if e.dir {
-		return n.fsys.ino(n.childDir(e.name))
+		bucket, key = n.childDir(e.name)
 	}
-	return n.fsys.ino(n.bucket, fileKey(n.prefix(), e.name))
+	f := n.fsys
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	if ch := n.children[e.name]; ch != nil && ch.IsDir() == e.dir {
+		return ch.Ino()
+	}
+	return f.freeInoLocked(bucket, key)
 }
 
 // Attr returns the directory's attributes: directories have none in S3

@@ -54,7 +54,7 @@ type File struct {
 
 func (f *FS) newFile(bucket, key string, e entry, fetched time.Time, listed bool) *File {
 	return &File{fsys: f, bucket: bucket, key: key, info: fileInfo{entry: e, fetched: fetched, listed: listed},
-		link: f.newLink(f.ino(bucket, key))}
+		link: f.newLink(f.freeIno(bucket, key))}
 }
 
 // FS returns the tree the file belongs to.
@@ -228,9 +228,14 @@ type ReadHandle struct {
 // release (never nil) once it has used data.
 func (h *ReadHandle) Read(ctx context.Context, dest []byte, off int64) (data []byte, release func(), err error) {
 	w, r, etag := h.source()
-	if w != nil {
+	for tries := 0; w != nil; tries++ {
 		n, err := h.n.readWriter(ctx, w, dest, off)
-		return dest[:n], func() {}, err
+		if err != errWriterGone || tries == 2 {
+			return dest[:n], func() {}, err
+		}
+		// The writer ended while this read waited for it (its last
+		// release committed it): choose again, now the new version.
+		w, r, etag = h.source()
 	}
 	data, release, err = r.Read(ctx, dest, off)
 	if err != nil {

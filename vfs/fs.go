@@ -44,6 +44,9 @@ type FS struct {
 	treeMu sync.Mutex
 	// serials numbers new nodes (link.serial).
 	serials atomic.Uint64
+	// away counts, per inode number, the nodes that hold it away from
+	// the key it was hashed from (tree.go); guarded by treeMu.
+	away map[uint64]int
 	// writes is the write path (write.go); it has its own locks.
 	writes writeState
 

@@ -142,7 +142,7 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 	}
 	now := n.fsys.cfg.Clock()
 	n.fsys.noteUpsert(bucket, prefix, true, 0, now, "")
-	d := n.fsys.newDir(bucket, prefix, now, n.fsys.ino(bucket, prefix))
+	d := n.fsys.newDir(bucket, prefix, now, n.fsys.freeIno(bucket, prefix))
 	n.put(name, d)
 	return d, nil
 }

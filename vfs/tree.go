@@ -1,5 +1,7 @@
 package vfs
 
+import "strconv"
+
 // The core's own tree: each Dir keeps the children it has handed out, so
 // that rename, rmdir and lookups of files being written never ask the
 // FUSE library's tree. A child enters its directory's map when a lookup,
@@ -27,10 +29,13 @@ type link struct {
 	name   string
 	ino    uint64
 	gen    uint64
-	// serial numbers the FS's nodes in creation order: unlike ino (a
-	// renamed node keeps the number of its first key, which a new node
-	// there gets too) it is unique, so it orders lock taking (lockFiles).
+	// serial numbers the FS's nodes in creation order: unique, unlike
+	// ino, so it orders lock taking (lockFiles).
 	serial uint64
+	// away: the node no longer is at the key its number was hashed from
+	// (renamed, or removed while the kernel may still hold it), and the
+	// number is counted in FS.away until the node is forgotten.
+	away bool
 }
 
 // newLink returns the link of a new node with inode number ino.
@@ -62,6 +67,7 @@ func (d *Dir) adopt(name string, n Node) {
 	}
 	if old := d.children[name]; old != nil && old != n {
 		old.at().parent = nil
+		d.fsys.leaveLocked(old)
 	}
 	d.children[name] = n
 	l := n.at()
@@ -84,6 +90,7 @@ func (f *FS) detach(n Node) {
 		delete(p.children, l.name)
 	}
 	l.parent = nil
+	f.leaveLocked(n)
 }
 
 // moveChild moves child name of d to newName of dst (a rename), detaching
@@ -102,6 +109,7 @@ func (d *Dir) moveChild(name string, dst *Dir, newName string) {
 	}
 	delete(d.children, name)
 	dst.adopt(newName, n)
+	f.leaveTreeLocked(n)
 }
 
 // children returns a copy of the directory's map.
@@ -136,6 +144,12 @@ func (f *FS) Forget(n Node) {
 	l := n.at()
 	if p := l.parent; p != nil && p.children[l.name] == n {
 		delete(p.children, l.name) // parent stays: attach may revive it
+	}
+	if l.away { // its number is free again
+		l.away = false
+		if f.away[l.ino]--; f.away[l.ino] <= 0 {
+			delete(f.away, l.ino)
+		}
 	}
 }
 
@@ -176,4 +190,52 @@ func (f *FS) attach(n Node) {
 		p.children[l.name] = n
 		n = p
 	}
+}
+
+// Inode numbers. A node's number is hashed from the key it was created
+// for, so that it survives remounts and readdir's d_ino equals st_ino.
+// A node keeps its number when it is renamed, and an unlinked node keeps
+// it while the kernel holds it; a new node for the old key must then get
+// another one, or stat would show two files with one number (cmp and diff
+// take them for the same file, tail -F misses a rotated log). FS.away
+// counts the numbers such nodes hold; a new node takes the first of a
+// sequence of salted hashes of its key that none holds.
+
+// leaveLocked records that n no longer is at its key (f.treeMu held).
+func (f *FS) leaveLocked(n Node) {
+	if l := n.at(); !l.away {
+		l.away = true
+		if f.away == nil {
+			f.away = map[uint64]int{}
+		}
+		f.away[l.ino]++
+	}
+}
+
+// leaveTreeLocked is leaveLocked for n and every node below it (a
+// renamed directory's nodes keep their numbers too).
+func (f *FS) leaveTreeLocked(n Node) {
+	f.leaveLocked(n)
+	if d, ok := n.(*Dir); ok {
+		for _, ch := range d.children {
+			f.leaveTreeLocked(ch)
+		}
+	}
+}
+
+// freeInoLocked returns the number for a new node at (bucket, key): its
+// hash, unless a node that left that key holds it (f.treeMu held).
+func (f *FS) freeInoLocked(bucket, key string) uint64 {
+	ino := f.ino(bucket, key)
+	for i := 1; f.away[ino] > 0; i++ {
+		ino = f.ino(bucket, key+"\x00"+strconv.Itoa(i)) // no key holds NUL
+	}
+	return ino
+}
+
+// freeIno is freeInoLocked with the tree lock.
+func (f *FS) freeIno(bucket, key string) uint64 {
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	return f.freeInoLocked(bucket, key)
 }

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"context"
+	"errors"
 	"io"
 	"syscall"
 
@@ -78,10 +79,19 @@ func (h *WriteHandle) Read(ctx context.Context, dest []byte, off int64) (int, er
 	return h.n.readWriter(ctx, w, dest, off)
 }
 
-// readWriter reads through the writer: the file's current content.
+// errWriterGone: the writer a read chose ended before the read could use
+// it (see readWriter).
+var errWriterGone = errors.New("the file's writer ended")
+
+// readWriter reads through the writer: the file's current content. A read
+// handle may have chosen w just before the last write handle's release
+// took the io lock to commit and close it: errWriterGone then.
 func (n *File) readWriter(ctx context.Context, w *writeback.Writer, dest []byte, off int64) (int, error) {
 	n.io.RLock()
 	defer n.io.RUnlock()
+	if n.liveWriter() != w {
+		return 0, errWriterGone
+	}
 	dctx, cancel := n.fsys.detached(ctx)
 	defer cancel()
 	got, err := w.ReadAt(dctx, dest, off)

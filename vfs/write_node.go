@@ -239,15 +239,22 @@ func (n *File) releaseWriter(ctx context.Context) {
 		return
 	}
 	w := n.wr.w
-	n.wr.w = nil
-	n.moves.Add(1)
 	unlinked := n.wr.unlinked
 	n.mu.Unlock()
+	// The writer stays the node's while its last commit runs (under the
+	// io lock, which opens for writing and reads through it wait for):
+	// an open meanwhile must not find the node without a writer and with
+	// the attributes of the version before (a truncate by path that
+	// joined this writer after its last close read as the old size).
 	if !unlinked && w.Dirty() {
 		dctx, cancel := n.fsys.detached(ctx)
 		n.commitWriter(dctx, w) // a failure was returned by a flush, or is lost with the writer
 		cancel()
 	}
+	n.mu.Lock()
+	n.wr.w = nil
+	n.moves.Add(1)
+	n.mu.Unlock()
 	w.Close()
 	n.mu.Lock()
 	gone := n.wr.local && !unlinked
