@@ -73,6 +73,8 @@ func (n *dirNode) inode(ctx context.Context, name string, ch vfs.Node, out *fuse
 		ops, mode = &dirNode{d: c}, syscall.S_IFDIR
 	case *vfs.File:
 		ops = &fileNode{f: c}
+	case *vfs.Symlink:
+		ops, mode = &symlinkNode{l: c}, syscall.S_IFLNK
 	}
 	in := n.NewInode(ctx, ops, gofs.StableAttr{Mode: mode, Ino: ch.Ino(), Gen: ch.Gen()})
 	fillEntry(in, out, n.ttl())
@@ -86,6 +88,8 @@ func coreNode(in *gofs.Inode) vfs.Node {
 		return op.d
 	case *fileNode:
 		return op.f
+	case *symlinkNode:
+		return op.l
 	}
 	return nil
 }
@@ -97,6 +101,8 @@ func fillEntry(child *gofs.Inode, out *fuse.EntryOut, ttl fuse.EntryOut) {
 		fuseAttr(&out.Attr, op.d.Attr(), child.StableAttr().Ino)
 	case *fileNode:
 		fuseAttr(&out.Attr, op.f.KnownAttr(), child.StableAttr().Ino)
+	case *symlinkNode:
+		fuseAttr(&out.Attr, op.l.Attr(), child.StableAttr().Ino)
 	}
 	out.EntryValid, out.EntryValidNsec = ttl.EntryValid, ttl.EntryValidNsec
 	out.AttrValid, out.AttrValidNsec = ttl.AttrValid, ttl.AttrValidNsec
@@ -196,9 +202,13 @@ func (n *dirNode) Link(ctx context.Context, target gofs.InodeEmbedder, name stri
 	return nil, n.fail("link", name, n.d.RefuseLink(name))
 }
 
-// Symlink gives EPERM: objfs does not store symbolic links.
+// Symlink creates a symbolic link (vfs.Dir.Symlink).
 func (n *dirNode) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, n.fail("symlink", name, n.d.RefuseLink(name))
+	l, err := n.d.Symlink(ctx, target, name)
+	if err != nil {
+		return nil, n.fail("symlink", name, err)
+	}
+	return n.inode(ctx, name, l, out), 0
 }
 
 // Setxattr: EROFS where nothing may change, else EOPNOTSUPP.

@@ -80,8 +80,8 @@ func (n *Dir) Lookup(ctx context.Context, name string) (Node, error) {
 // fetched, and whether they came from a listing.
 func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool, error) {
 	cfg := n.fsys.cfg
-	if !validName(name) {
-		return entry{}, time.Time{}, false, errNoEntry
+	if _, isLink := linkName(name); isLink || !validName(name) {
+		return entry{}, time.Time{}, false, errNoEntry // NAME.rclonelink is link NAME (symlink.go)
 	}
 	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
 		return e, cfg.Clock(), false, nil
@@ -113,20 +113,28 @@ func (n *Dir) child(e entry, fetched time.Time, listed bool) Node {
 			return op
 		}
 	case *File:
-		if !e.dir {
+		if !e.dir && !e.link {
 			op.update(e, fetched, listed)
+			return op
+		}
+	case *Symlink:
+		if e.link {
+			op.update(e)
 			return op
 		}
 	}
 	var ch Node
-	if e.dir {
+	switch {
+	case e.link:
+		ch = n.fsys.newSymlink(n.bucket, linkKey(n.prefix(), e.name), e)
+	case e.dir:
 		bucket, prefix := n.childDir(e.name)
 		mtime := n.fsys.started
 		if n.bucket == "" && !e.mtime.IsZero() {
 			mtime = e.mtime // the bucket's creation time, when known
 		}
 		ch = n.fsys.newDir(bucket, prefix, mtime, n.childIno(e))
-	} else {
+	default:
 		key := fileKey(n.prefix(), e.name)
 		ch = n.fsys.newFile(n.bucket, key, e, fetched, listed)
 	}
@@ -147,7 +155,7 @@ func (n *Dir) childIno(e entry) uint64 {
 	if e.dir {
 		return n.fsys.ino(n.childDir(e.name))
 	}
-	return n.fsys.ino(n.bucket, fileKey(n.prefix(), e.name))
+	return n.fsys.ino(n.bucket, entryKey(n.prefix(), e))
 }
 
 // Attr returns the directory's attributes: directories have none in S3
@@ -178,6 +186,7 @@ type DirEntry struct {
 	Name string
 	Ino  uint64
 	Dir  bool
+	Link bool // a symbolic link
 }
 
 // Len returns the number of entries of the stream's snapshot, taking it
@@ -211,7 +220,7 @@ func (s *DirStream) Entry(i int) DirEntry {
 	s.mu.Lock()
 	e := s.snap.at(i)
 	s.mu.Unlock()
-	return DirEntry{Name: e.name, Dir: e.dir, Ino: s.d.childIno(e)}
+	return DirEntry{Name: e.name, Dir: e.dir, Link: e.link, Ino: s.d.childIno(e)}
 }
 
 // Rewind drops the snapshot: the next Len takes a new one.

@@ -18,6 +18,7 @@ const listPageSize = 1000
 type entry struct {
 	name  string
 	dir   bool
+	link  bool // a symbolic link (symlink.go): name is its key without linkSuffix
 	size  int64
 	etag  string
 	mtime time.Time // x-amz-meta-mtime when known (metaMtime), else LastModified
@@ -59,22 +60,32 @@ func (m *merger) addPage(p remote.ListPage) {
 		case dir:
 			m.add(entry{name: name, dir: true})
 		default:
-			m.add(entry{name: name, size: o.Size, etag: o.ETag, mtime: o.LastModified})
+			e := entry{name: name, size: o.Size, etag: o.ETag, mtime: o.LastModified}
+			if target, ok := linkName(name); ok {
+				e.name, e.link = target, true
+			}
+			m.add(e)
 		}
 	}
 }
 
-// add records e; a directory replaces a file of the same name.
+// add records e; a directory replaces a file or link of the same name,
+// and a file a link.
 func (m *merger) add(e entry) {
 	old, dup := m.byName[e.name]
 	switch {
 	case !dup:
 		m.byName[e.name] = e
 	case old.dir && !e.dir:
-		m.warn.shadowed(m.bucket, m.prefix+e.name)
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, e))
 	case !old.dir && e.dir:
-		m.warn.shadowed(m.bucket, m.prefix+old.name)
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, old))
 		m.byName[e.name] = e
+	case old.link && !e.link && !e.dir:
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, old))
+		m.byName[e.name] = e
+	case !old.link && e.link:
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, e))
 	}
 }
 

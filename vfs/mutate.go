@@ -46,6 +46,9 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 	if n.bucket == "" && !isDir {
 		return ErrNotPermitted
 	}
+	if _, isLink := linkName(name); isLink && !isDir {
+		return ErrInvalid // its key would read back as a symbolic link (symlink.go)
+	}
 	if err := checkName(name); err != nil || n.bucket == "" {
 		return err
 	}
@@ -136,12 +139,20 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 
 // Unlink deletes the object. A file still open keeps working for its
 // handles (reads and writes go to its writer) but is never uploaded again.
+// A symbolic link's object is its key with linkSuffix (symlink.go).
 func (n *Dir) Unlink(ctx context.Context, name string) error {
 	if err := n.mayChangeChild(acl.OpDelete, name, false); err != nil {
 		return err
 	}
 	if n.bucket == "" {
 		return ErrIsDir
+	}
+	isLink, ch, err := n.isLinkChild(ctx, name)
+	switch {
+	case err != nil && !errors.Is(err, remote.ErrNotFound):
+		return err
+	case isLink:
+		return n.unlinkLink(ctx, name, ch)
 	}
 	key := fileKey(n.prefix(), name)
 	node := n.childFile(name)
@@ -230,12 +241,11 @@ func (n *Dir) hasLocalFiles() bool {
 	return false
 }
 
-// RefuseLink answers link and symlink: ErrNotPermitted (after the
+// RefuseLink answers link (hard links): ErrNotPermitted (after the
 // connector's check). Objects cannot share content by name, and a copy
 // would not behave like a hard link (EPERM is what file systems without
-// hard links, such as vfat, answer; never ENOSYS); objfs does not store
-// symbolic links (peers disagree on how; mountpoint-s3 and rclone without
-// --links do not either).
+// hard links, such as vfat, answer; never ENOSYS). Symbolic links are
+// stored (symlink.go).
 func (n *Dir) RefuseLink(name string) error {
 	if err := n.mayChangeChild(acl.OpWrite, name, false); err != nil {
 		return err

@@ -19,7 +19,9 @@ var errNoEntry = fmt.Errorf("no such entry: %w", remote.ErrNotFound)
 // concurrently with a HEAD of the key (one round trip for files); when
 // name is known to have been a directory (wasDir), the listing runs alone
 // first and the HEAD only if the directory is gone, which makes
-// revalidating directories on a path one request.
+// revalidating directories on a path one request. A symbolic link is a
+// key of its own (name + linkSuffix, symlink.go), HEADed alongside: a
+// directory wins over a file, a file over a link.
 func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string, wasDir bool, warn *warnOnce) (entry, error) {
 	if wasDir {
 		isDir, err := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
@@ -28,14 +30,18 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 		}
 	}
 	var (
-		wg      sync.WaitGroup
-		info    remote.ObjectInfo
-		headErr error
+		wg               sync.WaitGroup
+		info, link       remote.ObjectInfo
+		headErr, linkErr error
 	)
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		info, headErr = c.Head(ctx, bucket, fileKey(prefix, name))
+	}()
+	go func() {
+		defer wg.Done()
+		link, linkErr = c.Head(ctx, bucket, linkKey(prefix, name))
 	}()
 	isDir, listErr := false, error(nil)
 	if !wasDir {
@@ -50,13 +56,25 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 		if headErr == nil {
 			warn.shadowed(bucket, fileKey(prefix, name))
 		}
+		if linkErr == nil {
+			warn.shadowed(bucket, linkKey(prefix, name))
+		}
 		return entry{name: name, dir: true}, nil
-	case errors.Is(headErr, remote.ErrNotFound):
-		return entry{}, errNoEntry
-	case headErr != nil:
+	case headErr == nil:
+		if linkErr == nil {
+			warn.shadowed(bucket, linkKey(prefix, name))
+		}
+		return entryFromHead(name, info), nil
+	case !errors.Is(headErr, remote.ErrNotFound):
 		return entry{}, fmt.Errorf("head s3://%s/%s: %w", bucket, fileKey(prefix, name), headErr)
+	case linkErr == nil:
+		e := entryFromHead(name, link)
+		e.link = true
+		return e, nil
+	case errors.Is(linkErr, remote.ErrNotFound):
+		return entry{}, errNoEntry
 	}
-	return entryFromHead(name, info), nil
+	return entry{}, fmt.Errorf("head s3://%s/%s: %w", bucket, linkKey(prefix, name), linkErr)
 }
 
 // dirExists reports whether any key starts with dir (which ends with "/").
