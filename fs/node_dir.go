@@ -124,9 +124,10 @@ func (n *dirNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Attr
 	return 0
 }
 
-// Setattr accepts chmod, chown and utimens and stores nothing.
+// Setattr stores chmod and chown in the directory's marker; utimens is
+// accepted and not stored (vfs.Dir.SetAttr).
 func (n *dirNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	a, err := n.d.SetAttr(changeOf(in))
+	a, err := n.d.SetAttr(ctx, changeOf(in))
 	if err != nil {
 		return n.fail("setattr", "", err)
 	}
@@ -143,7 +144,7 @@ func (n *dirNode) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHan
 
 // Create creates a file and opens it for writing (vfs.Dir.Create).
 func (n *dirNode) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	f, h, err := n.d.Create(ctx, name, flags&syscall.O_EXCL != 0)
+	f, h, err := n.d.CreateAttrs(ctx, name, flags&syscall.O_EXCL != 0, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, nil, 0, n.fail("create", name, err)
 	}
@@ -152,7 +153,7 @@ func (n *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 
 // Mknod creates an empty regular file; other kinds give EPERM.
 func (n *dirNode) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	f, err := n.d.Mknod(ctx, name, mode)
+	f, err := n.d.MknodAttrs(ctx, name, mode, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, n.fail("mknod", name, err)
 	}
@@ -161,7 +162,7 @@ func (n *dirNode) Mknod(ctx context.Context, name string, mode, dev uint32, out 
 
 // Mkdir creates a directory (a bucket at the root of s3://).
 func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	d, err := n.d.Mkdir(ctx, name)
+	d, err := n.d.MkdirAttrs(ctx, name, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, n.fail("mkdir", name, err)
 	}
@@ -223,3 +224,15 @@ func (n *dirNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
 
 // OnForget tells the core the kernel dropped the node.
 func (n *dirNode) OnForget() { n.d.FS().Forget(n.d) }
+
+// newAttrs is the mode and owner a node created by the caller of ctx
+// gets: the mode the kernel passed (its umask applied) and the caller's
+// uid and gid; nil when go-fuse gives no caller (the mount's defaults
+// then apply).
+func newAttrs(ctx context.Context, mode uint32) *vfs.NewAttrs {
+	caller, ok := fuse.FromContext(ctx)
+	if !ok {
+		return nil
+	}
+	return &vfs.NewAttrs{Mode: mode & 0o7777, UID: caller.Uid, GID: caller.Gid}
+}

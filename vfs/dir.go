@@ -18,6 +18,9 @@ type Dir struct {
 	loc      dirLocation     // key prefix and cache view; a rename moves them (rename_loc.go)
 	mtime    time.Time       // bucket creation time, else the mount time
 	children map[string]Node // guarded by fsys.treeMu (tree.go)
+
+	attrMu sync.Mutex  // guards stored
+	stored storedAttrs // mode and owner its marker stores (ownership.go)
 }
 
 // newDir returns the node for directory prefix of bucket (or the root of
@@ -110,6 +113,9 @@ func (n *Dir) child(e entry, fetched time.Time, listed bool) Node {
 	switch op := n.childNode(e.name).(type) {
 	case *Dir:
 		if e.dir {
+			if e.stored.any() {
+				op.setStored(e.stored)
+			}
 			return op
 		}
 	case *File:
@@ -133,7 +139,9 @@ func (n *Dir) child(e entry, fetched time.Time, listed bool) Node {
 		if n.bucket == "" && !e.mtime.IsZero() {
 			mtime = e.mtime // the bucket's creation time, when known
 		}
-		ch = n.fsys.newDir(bucket, prefix, mtime, n.childIno(e))
+		d := n.fsys.newDir(bucket, prefix, mtime, n.childIno(e))
+		d.stored = e.stored
+		ch = d
 	default:
 		key := fileKey(n.prefix(), e.name)
 		ch = n.fsys.newFile(n.bucket, key, e, fetched, listed)
@@ -162,6 +170,7 @@ func (n *Dir) childIno(e entry) uint64 {
 // to fetch.
 func (n *Dir) Attr() Attr {
 	a := n.fsys.cfg.dirAttr(n.ino, n.mtime)
+	n.fsys.cfg.apply(&a, n.storedAttrs(), n.fsys.cfg.Fixed.DirMode) // ownership.go
 	n.fsys.restrictMode(&a, n.bucket, n.prefix())
 	return a
 }

@@ -26,6 +26,12 @@
 //     in .rclonelink cannot be created (they would read back as links).
 //     Links are not followed here: the kernel resolves paths through
 //     them, so a connector's patterns apply to each object reached.
+//   - Mode and owner (ownership.go): stored in x-amz-meta-mode, -uid,
+//     -gid (s3fs's and rclone's keys) of the object, or of a directory's
+//     marker; read from a HEAD like the mtime (entry.stored), never from
+//     a listing; Config.Fixed makes the mount's values win. chmod and
+//     chown are a metadata-only copy (writeback), or a PutObject of a
+//     directory's marker (Dir.stored, guarded by Dir.attrMu, a leaf).
 //   - File state (nodeWrites): clean (no writer);
 //     writing (a writeback.Writer shared by its write handles); created
 //     locally (writing, not in S3 yet: lookups and listings answer from

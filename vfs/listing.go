@@ -25,6 +25,9 @@ type entry struct {
 	// metaMtime is true when mtime came from x-amz-meta-mtime (a HEAD);
 	// listings do not carry user metadata.
 	metaMtime bool
+	// stored is the mode and owner the metadata holds (a HEAD; none from
+	// a listing), ownership.go.
+	stored storedAttrs
 }
 
 // merger folds the pages of one directory's listing into entries: common

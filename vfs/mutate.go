@@ -61,6 +61,12 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 // (If-None-Match: *), so a key created meanwhile by someone else makes
 // that flush fail with ErrExist instead of being overwritten.
 func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *WriteHandle, error) {
+	return n.CreateAttrs(ctx, name, excl, nil)
+}
+
+// CreateAttrs is Create of a file whose mode and owner (a, when not nil)
+// its object stores (ownership.go).
+func (n *Dir) CreateAttrs(ctx context.Context, name string, excl bool, a *NewAttrs) (*File, *WriteHandle, error) {
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, nil, err
 	}
@@ -70,7 +76,11 @@ func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *Write
 	key := fileKey(n.prefix(), name)
 	now := n.fsys.cfg.Clock()
 	node := n.fsys.newFile(n.bucket, key, entry{name: name, mtime: now}, now, false)
-	node.wr = nodeWrites{w: n.fsys.writes.up.Create(n.bucket, key, excl), handles: 1, local: true}
+	w := n.fsys.writes.up.Create(n.bucket, key, excl)
+	if a != nil {
+		w.SetMetadata(a.stored().metadata(syscall.S_IFREG))
+	}
+	node.wr = nodeWrites{w: w, handles: 1, local: true}
 	n.put(name, node)
 	n.fsys.noteUpsert(n.bucket, key, false, 0, now, "")
 	return node, &WriteHandle{n: node}, nil
@@ -80,6 +90,12 @@ func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *Write
 // exists); other kinds of nodes (devices, FIFOs, sockets) cannot be
 // objects: ErrNotPermitted.
 func (n *Dir) Mknod(ctx context.Context, name string, mode uint32) (*File, error) {
+	return n.MknodAttrs(ctx, name, mode, nil)
+}
+
+// MknodAttrs is Mknod of a file whose mode and owner (a, when not nil)
+// its object stores (ownership.go).
+func (n *Dir) MknodAttrs(ctx context.Context, name string, mode uint32, a *NewAttrs) (*File, error) {
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, err
 	}
@@ -88,15 +104,20 @@ func (n *Dir) Mknod(ctx context.Context, name string, mode uint32) (*File, error
 	}
 	key := fileKey(n.prefix(), name)
 	now := n.fsys.cfg.Clock()
+	var stored storedAttrs
+	if a != nil {
+		stored = a.stored()
+	}
+	meta := stored.metadata(syscall.S_IFREG)
+	meta[remote.MetaMtime] = writeback.FormatMtime(now)
 	info, err := n.fsys.client.Put(ctx, remote.PutRequest{
-		Bucket: n.bucket, Key: key, Body: bytes.NewReader(nil), IfNoneMatch: true,
-		Metadata: map[string]string{remote.MetaMtime: writeback.FormatMtime(now)},
+		Bucket: n.bucket, Key: key, Body: bytes.NewReader(nil), IfNoneMatch: true, Metadata: meta,
 	})
 	if err != nil {
 		return nil, createFailed(err)
 	}
 	n.fsys.noteUpsert(n.bucket, key, false, 0, now, info.ETag)
-	e := entry{name: name, etag: info.ETag, mtime: now, metaMtime: true}
+	e := entry{name: name, etag: info.ETag, mtime: now, metaMtime: true, stored: stored}
 	node := n.fsys.newFile(n.bucket, key, e, now, false)
 	n.put(name, node)
 	return node, nil
@@ -116,15 +137,27 @@ func createFailed(err error) error {
 // new directory starts with a cached empty listing: lookups in it (tar,
 // cp -r) cost no request.
 func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
+	return n.MkdirAttrs(ctx, name, nil)
+}
+
+// MkdirAttrs is Mkdir of a directory whose mode and owner (a, when not
+// nil) its marker stores (ownership.go; a bucket stores none).
+func (n *Dir) MkdirAttrs(ctx context.Context, name string, a *NewAttrs) (*Dir, error) {
 	if err := n.mayCreate(name, true); err != nil {
 		return nil, err
 	}
 	bucket, prefix := n.childDir(name)
+	var stored storedAttrs
 	var err error
 	if n.bucket == "" {
 		err = n.fsys.client.CreateBucket(ctx, name)
 	} else {
-		_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: bucket, Key: prefix, Body: bytes.NewReader(nil)})
+		var meta map[string]string
+		if a != nil {
+			stored = a.stored()
+			meta = stored.metadata(syscall.S_IFDIR)
+		}
+		_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: bucket, Key: prefix, Body: bytes.NewReader(nil), Metadata: meta})
 	}
 	if err != nil {
 		return nil, err
@@ -133,6 +166,7 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 	n.fsys.noteUpsert(bucket, prefix, true, 0, now, "")
 	n.fsys.noteNewDir(bucket, prefix)
 	d := n.fsys.newDir(bucket, prefix, now, n.fsys.ino(bucket, prefix))
+	d.stored = stored
 	n.put(name, d)
 	return d, nil
 }

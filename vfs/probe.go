@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -24,7 +25,7 @@ var errNoEntry = fmt.Errorf("no such entry: %w", remote.ErrNotFound)
 // directory wins over a file, a file over a link.
 func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string, wasDir bool, warn *warnOnce) (entry, error) {
 	if wasDir {
-		isDir, err := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+		isDir, _, err := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
 		if err != nil || isDir {
 			return entry{name: name, dir: true}, err
 		}
@@ -43,9 +44,9 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 		defer wg.Done()
 		link, linkErr = c.Head(ctx, bucket, linkKey(prefix, name))
 	}()
-	isDir, listErr := false, error(nil)
+	isDir, marker, listErr := false, false, error(nil)
 	if !wasDir {
-		isDir, listErr = dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+		isDir, marker, listErr = dirExists(ctx, c, bucket, dirPrefix(prefix, name))
 	}
 	wg.Wait()
 
@@ -59,7 +60,11 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 		if linkErr == nil {
 			warn.shadowed(bucket, linkKey(prefix, name))
 		}
-		return entry{name: name, dir: true}, nil
+		e := entry{name: name, dir: true}
+		if marker { // its mode and owner (ownership.go); a revalidation (wasDir) keeps the node's
+			e.stored = markerAttrs(ctx, c, bucket, dirPrefix(prefix, name))
+		}
+		return e, nil
 	case headErr == nil:
 		if linkErr == nil {
 			warn.shadowed(bucket, linkKey(prefix, name))
@@ -77,13 +82,15 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 	return entry{}, fmt.Errorf("head s3://%s/%s: %w", bucket, linkKey(prefix, name), linkErr)
 }
 
-// dirExists reports whether any key starts with dir (which ends with "/").
-func dirExists(ctx context.Context, c remote.Client, bucket, dir string) (bool, error) {
+// dirExists reports whether any key starts with dir (which ends with
+// "/"), and whether dir's marker is one (it sorts first).
+func dirExists(ctx context.Context, c remote.Client, bucket, dir string) (exists, marker bool, err error) {
 	page, err := c.List(ctx, remote.ListRequest{Bucket: bucket, Prefix: dir, Delimiter: "/", MaxKeys: 1})
 	if err != nil {
-		return false, fmt.Errorf("list s3://%s/%s: %w", bucket, dir, err)
+		return false, false, fmt.Errorf("list s3://%s/%s: %w", bucket, dir, err)
 	}
-	return len(page.Objects) > 0 || len(page.Prefixes) > 0, nil
+	marker = len(page.Objects) > 0 && page.Objects[0].Key == dir
+	return len(page.Objects) > 0 || len(page.Prefixes) > 0, marker, nil
 }
 
 // probeBucket answers a lookup of a bucket name at the root of s3://.
@@ -107,6 +114,7 @@ func entryFromHead(name string, info remote.ObjectInfo) entry {
 	if t, ok := parseMetaMtime(info.Metadata[remote.MetaMtime]); ok {
 		e.mtime, e.metaMtime = t, true
 	}
+	e.stored = parseStored(info.Metadata, syscall.S_IFREG)
 	return e
 }
 

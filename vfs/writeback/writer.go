@@ -91,6 +91,13 @@ func (w *Writer) pendingBytes() (int64, bool) {
 	return w.size, w.dirty || w.metaDirty
 }
 
+// Metadata returns a copy of the user metadata the next commit stores.
+func (w *Writer) Metadata() map[string]string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.meta)
+}
+
 // SetMetadata sets user metadata keys (e.g. remote.MetaMtime) for the next
 // commit.
 func (w *Writer) SetMetadata(kv map[string]string) {
