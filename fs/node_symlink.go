@@ -45,9 +45,10 @@ func (n *symlinkNode) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 	return []byte(t), 0
 }
 
-// Setattr (lchown, lutimes) is accepted and changes nothing.
+// Setattr: lutimes stores the link's mtime; lchown is accepted and
+// changes nothing (vfs.Symlink.SetAttr).
 func (n *symlinkNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	a, err := n.l.SetAttr()
+	a, err := n.l.SetAttr(ctx, changeOf(in))
 	if err != nil {
 		return n.fail("setattr", err)
 	}

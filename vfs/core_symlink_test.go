@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -238,4 +239,25 @@ func TestCoreSymlinkRefusals(t *testing.T) {
 	if err := root.RefuseLink("h"); !errors.Is(err, ErrNotPermitted) {
 		t.Fatalf("link: %v, want ErrNotPermitted", err)
 	}
+}
+
+// TestCoreSymlinkMtime: lutimes stores the link's mtime with a metadata
+// copy (the body stays the target); a new mount shows it after a lookup.
+func TestCoreSymlinkMtime(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	l, err := c.fsys.Root().Symlink(ctx, "target", "l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := time.Unix(1500000000, 250)
+	if a, err := l.SetAttr(ctx, AttrChange{Mtime: when, HasMtime: true}); err != nil || !a.Mtime.Equal(when) {
+		t.Fatalf("lutimes: %v, %v", a.Mtime, err)
+	}
+	mustStore(t, c.fake, "l.rclonelink", []byte("target"))
+	l2 := lookupLink(t, reopen(t, c).fsys.Root(), "l")
+	if a := l2.Attr(); !a.Mtime.Equal(when) {
+		t.Fatalf("mtime after a remount: %v, want %v", a.Mtime, when)
+	}
+	mustReadlink(t, l2, "target")
 }

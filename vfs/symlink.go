@@ -87,12 +87,16 @@ func (n *Symlink) Path() string {
 }
 
 // update records what a listing or HEAD says of the link; a new version
-// (another ETag) forgets the target read before.
+// (another ETag) forgets the target read before. A listing of the same
+// version keeps the mtime a HEAD found.
 func (n *Symlink) update(e entry) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if e.etag != "" && e.etag != n.info.etag {
 		n.hasTgt, n.target = false, ""
+	}
+	if !e.metaMtime && n.info.metaMtime && e.etag == n.info.etag {
+		e.mtime, e.metaMtime = n.info.mtime, true
 	}
 	e.name = n.info.name
 	n.info = e
@@ -165,11 +169,36 @@ func (n *Symlink) objKey() string {
 	return n.key
 }
 
-// SetAttr on a link (lchown, lutimes: tar and rsync -a set them) is
-// accepted and changes nothing: the link's attributes are its object's.
-func (n *Symlink) SetAttr() (Attr, error) {
-	if err := n.fsys.mayChange(acl.OpWrite, n.bucket, n.objKey()); err != nil {
+// SetAttr on a link: lutimes (tar and rsync -a set it) stores the mtime
+// in x-amz-meta-mtime with a metadata-only copy of the link's object, so
+// that rsync finds it unchanged next time; lchown and atime are accepted
+// and change nothing (a link's mode is always 0777).
+func (n *Symlink) SetAttr(ctx context.Context, c AttrChange) (Attr, error) {
+	n.mu.Lock()
+	key, etag, cur := n.key, n.info.etag, n.info.mtime
+	n.mu.Unlock()
+	if err := n.fsys.mayChange(acl.OpWrite, n.bucket, key); err != nil {
 		return Attr{}, err
+	}
+	if c = n.fsys.resolved(c); c.HasMtime && !c.Mtime.Equal(cur) {
+		if n.fsys.writes.up == nil {
+			return Attr{}, ErrReadOnly
+		}
+		info, err := n.fsys.client.Copy(ctx, remote.CopyRequest{
+			SrcBucket: n.bucket, SrcKey: key, SrcETag: etag, DstBucket: n.bucket, DstKey: key,
+			Metadata: map[string]string{remote.MetaMtime: writeback.FormatMtime(c.Mtime)}, ReplaceMetadata: true,
+		})
+		if err != nil {
+			return Attr{}, writeFailed("setattr", err)
+		}
+		n.mu.Lock()
+		n.info.mtime, n.info.metaMtime = c.Mtime, true
+		if info.ETag != "" {
+			n.info.etag = info.ETag
+		}
+		e := n.info
+		n.mu.Unlock()
+		n.fsys.noteLink(n.bucket, strings.TrimSuffix(key, linkSuffix), e)
 	}
 	return n.Attr(), nil
 }
