@@ -130,13 +130,6 @@ func (c Config) apply(out *Attr, s storedAttrs, fixedMode bool) {
 	}
 }
 
-// storesChange reports whether chmod/chown c changes anything this mount
-// stores for a node whose mode is fixed when fixedMode: what is fixed is
-// accepted and not stored.
-func (c Config) storesChange(ch AttrChange, fixedMode bool) bool {
-	return ch.HasMode && !fixedMode || ch.HasUID && !c.Fixed.UID || ch.HasGID && !c.Fixed.GID
-}
-
 // ownerOnly drops from ch the parts of a chmod/chown that are fixed.
 func (c Config) ownerOnly(ch AttrChange, fixedMode bool) AttrChange {
 	if fixedMode {
