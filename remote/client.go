@@ -119,8 +119,8 @@ const MetaMtime = "mtime"
 // MetaMode, MetaUID and MetaGID are the user-metadata keys
 // (x-amz-meta-mode, -uid, -gid) that carry a file's mode and owner, as
 // s3fs and rclone (--metadata) write them: the mode with its type bits, in
-// decimal (s3fs: "33188") or octal with a leading 0 (rclone: "0100644");
-// the owner and group in decimal.
+// decimal (s3fs: "33188") or octal (rclone: "100644"); the owner and group
+// in decimal.
 const (
 	MetaMode = "mode"
 	MetaUID  = "uid"

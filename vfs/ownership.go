@@ -16,9 +16,14 @@ import (
 // sticky) and owner are stored in its object's user metadata under the
 // keys s3fs and rclone use (remote.MetaMode, MetaUID, MetaGID); a
 // directory's in its marker object's. objfs writes the mode in octal
-// with its type bits and a leading 0 ("0100755", rclone's form), which
-// rclone parses as octal and s3fs as a C integer literal (base 0), and
-// reads s3fs's decimal form ("33261") too; uid and gid are decimal. Like
+// with its type bits and a leading 0 ("0100755"), which rclone parses as
+// octal (base 8) and s3fs as a C integer literal (base 0, so octal). It
+// reads rclone's form (octal without the 0: "100755", whatever rclone's
+// docs show) and s3fs's (decimal: "33261") alike: parseMode tries octal,
+// then decimal, and keeps the reading whose type bits are the node's (a
+// decimal s3fs mode read as octal gives no valid type for the node, and
+// rclone's 6-digit octal is too large to be a decimal mode). uid and gid
+// are decimal. Like
 // x-amz-meta-mtime, they are known from a HEAD (a lookup, an open), never
 // from a listing: an entry known only from a listing shows the mount's
 // defaults (Config.UID, GID, FileMode, DirMode) until it is looked up on
@@ -51,11 +56,7 @@ func (s storedAttrs) any() bool { return s.hasMode || s.hasUID || s.hasGID }
 func parseStored(meta map[string]string, wantType uint32) storedAttrs {
 	var s storedAttrs
 	if v, ok := meta[remote.MetaMode]; ok {
-		if m, err := strconv.ParseUint(strings.TrimSpace(v), 0, 32); err == nil {
-			if t := uint32(m) & syscall.S_IFMT; t == 0 || t == wantType {
-				s.mode, s.hasMode = uint32(m)&permMask, true
-			}
-		}
+		s.mode, s.hasMode = parseMode(strings.TrimSpace(v), wantType)
 	}
 	if v, ok := meta[remote.MetaUID]; ok {
 		if id, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32); err == nil {
@@ -68,6 +69,27 @@ func parseStored(meta map[string]string, wantType uint32) storedAttrs {
 		}
 	}
 	return s
+}
+
+// parseMode reads a stored mode for a node of type wantType: octal
+// first (objfs's "0100755", rclone's "100755", a bare "755"), else
+// decimal (s3fs's "33261"); a reading counts only if its type bits are
+// wantType's, or if it has none and is permission bits only.
+func parseMode(s string, wantType uint32) (uint32, bool) {
+	valid := func(v uint64) bool {
+		t := uint32(v) & syscall.S_IFMT
+		return v <= 0o177777 && (t == wantType || t == 0 && v <= permMask)
+	}
+	if v, err := strconv.ParseUint(s, 8, 32); err == nil && valid(v) {
+		return uint32(v) & permMask, true
+	}
+	if strings.HasPrefix(s, "0") {
+		return 0, false
+	}
+	if v, err := strconv.ParseUint(s, 10, 32); err == nil && valid(v) {
+		return uint32(v) & permMask, true
+	}
+	return 0, false
 }
 
 // formatMode is a mode as objfs stores it: octal with type bits and a
