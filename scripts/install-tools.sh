@@ -51,13 +51,13 @@ install_systemd_analyze() {
 	command -v systemd-analyze >/dev/null || { echo "install-tools: systemd installed but no systemd-analyze" >&2; return 1; }
 }
 
-# The integration tests drive the mount with real tools; rsync and git
-# (symlinks, modes: git clone and git fsck through the mount) are the ones
-# a minimal Debian lacks.
+# The integration tests drive the mount with real tools; rsync, git (a
+# clone with links and an executable through the mount) and rclone (which
+# reads back objfs's links and modes) are the ones a minimal Debian lacks.
 install_test_tools() {
 	[[ $(uname -s) == Linux ]] || return 0
 	local missing=()
-	for tool in rsync git; do
+	for tool in rsync git rclone; do
 		command -v "$tool" >/dev/null || missing+=("$tool")
 	done
 	[[ ${#missing[@]} -eq 0 ]] && return 0
