@@ -207,9 +207,10 @@ func credEnvProblems(e *CredEnv) []string {
 	return out
 }
 
-// envNameOK reports whether s is a portable environment variable name. The
-// name is deliberately not echoed in messages: a key pasted in its place
-// would otherwise end up in a log.
+// envNameOK reports whether s is a portable environment variable name.
+// Names are never echoed in messages, valid or not: a key pasted in
+// their place would otherwise end up in a log (and many keys are valid
+// names).
 func envNameOK(s string) bool {
 	if s == "" || s[0] >= '0' && s[0] <= '9' {
 		return false
@@ -250,17 +251,9 @@ func (c *Connector) credDescription() string {
 	case c.Profile != "":
 		return fmt.Sprintf("profile %q", c.Profile)
 	case c.CredentialsEnv != nil:
-		return fmt.Sprintf("environment %s/%s", showEnv(c.CredentialsEnv.AccessKey), showEnv(c.CredentialsEnv.SecretKey))
+		return "environment variables named by credentials_env"
 	case c.HasInlineSecret():
 		return "inline keys"
 	}
 	return "SDK default chain"
-}
-
-// showEnv prints a variable name, unless it is not one (it may be a key).
-func showEnv(name string) string {
-	if envNameOK(name) {
-		return "$" + name
-	}
-	return "(invalid name)"
 }

@@ -62,7 +62,9 @@ func (c Creds) LogValue() slog.Value { return slog.StringValue(c.String()) }
 // ResolveCredentials returns the connector's credentials. Environment
 // variables are read through getenv (os.Getenv when nil) so tests need not
 // touch the process environment. An empty access or secret variable is an
-// error naming the variable; an empty session-token variable means no token.
+// error naming the connector and the field, never the field's value (a key
+// pasted in place of a variable name would end up in a log); an empty
+// session-token variable means no token.
 func (c *Connector) ResolveCredentials(getenv func(string) string) (Creds, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -99,7 +101,9 @@ func (c *Connector) envCreds(getenv func(string) string) (Creds, error) {
 	} {
 		*v.dst = getenv(v.name)
 		if *v.dst == "" {
-			return Creds{}, fmt.Errorf("connector %q: environment variable %s (credentials_env.%s) is not set", c.Label, v.name, v.field)
+			// The variable's name is not echoed: a key pasted in its place
+			// looks like a name (about a quarter of AWS secret keys do).
+			return Creds{}, fmt.Errorf("connector %q: the environment variable that credentials_env.%s names is not set or empty", c.Label, v.field)
 		}
 	}
 	if e.SessionToken != "" {

@@ -26,13 +26,17 @@ func TestResolveCredentials(t *testing.T) {
 			Creds{Source: SourceEnv, AccessKeyID: "AKIA1", SecretAccessKey: "secret1", SessionToken: "tok1"}, ""},
 		{"env no token", Connector{CredentialsEnv: &CredEnv{"K", "S", "EMPTY"}},
 			Creds{Source: SourceEnv, AccessKeyID: "AKIA1", SecretAccessKey: "secret1"}, ""},
-		{"env unset", Connector{CredentialsEnv: &CredEnv{"K", "MISSING", ""}}, Creds{}, "MISSING (credentials_env.secret_key) is not set"},
+		{"env unset", Connector{CredentialsEnv: &CredEnv{"K", "MISSING", ""}}, Creds{}, `connector "x": the environment variable that credentials_env.secret_key names is not set`},
 		{"env bad name", Connector{CredentialsEnv: &CredEnv{"K", "a b", ""}}, Creds{}, "not an environment variable name"},
 		{"two sources", Connector{Profile: "p", DefaultCredentials: true}, Creds{}, "more than one"},
 	}
 	for _, tt := range tests {
 		tt.c.Label = "x"
 		got, err := tt.c.ResolveCredentials(getenv)
+		if err != nil && tt.c.CredentialsEnv != nil && tt.c.CredentialsEnv.SecretKey != "" &&
+			strings.Contains(err.Error(), tt.c.CredentialsEnv.SecretKey) {
+			t.Errorf("%s: the error %q echoes credentials_env.secret_key", tt.name, err)
+		}
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%s: err = %v; want %q", tt.name, err, tt.err)
@@ -61,7 +65,10 @@ func TestNothingPrintsSecrets(t *testing.T) {
 	log.Info("m", "conn", c, "connv", *c, "creds", cr)
 	slog.New(slog.NewTextHandler(&logs, nil)).Info("m", "conn", c, "creds", cr)
 	out := fmt.Sprintf("%v %+v %#v %s %v %+v %#v %v", c, *c, c, c, cr, cr, cr, []*Connector{c}) + logs.String()
-	for _, s := range []string{id, secret, token} {
+	envc := &Connector{Label: "e", CredentialsEnv: &CredEnv{"AKIAISLIKEANAME", "SuperSecretValue123", "TokenLooksLikeAName"}, Paths: []Pattern{MustPattern("b/x")}}
+	log.Info("m", "conn", envc)
+	out += fmt.Sprintf("%v %+v %#v", envc, *envc, envc) + logs.String()
+	for _, s := range []string{id, secret, token, "AKIAISLIKEANAME", "SuperSecretValue123", "TokenLooksLikeAName"} {
 		if strings.Contains(out, s) {
 			t.Errorf("%q printed:\n%s", s, out)
 		}

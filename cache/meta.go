@@ -17,6 +17,9 @@ type Stat struct {
 	// listing it came from (its TTL counts from then). Callers that keep
 	// attributes of their own use it to order them against fresher news.
 	Stored time.Time
+	// Listed: the answer came from the parent's listing (trusted for the
+	// listing TTL), not from a stat or negative entry of the key itself.
+	Listed bool
 }
 
 // MetaStats is a snapshot of a Meta cache's counters and levels.
@@ -192,9 +195,9 @@ func (m *Meta) getStatLocked(bucket, key string) (Stat, bool) {
 	stored := m.storedAt(d.expires, m.cfg.ListTTL)
 	e, found := d.l.Lookup(baseName(key))
 	if !found || e.IsDir != isDirKey(key) {
-		return Stat{Stored: stored}, true
+		return Stat{Stored: stored, Listed: true}, true
 	}
-	return Stat{Exists: true, Entry: e, Stored: stored}, true
+	return Stat{Exists: true, Entry: e, Stored: stored, Listed: true}, true
 }
 
 func (r statRec) stat(key string) Stat {

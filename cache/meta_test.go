@@ -91,8 +91,15 @@ func TestListingTTLAndStatFromListing(t *testing.T) {
 	}
 	for key, want := range map[string]bool{"d/f": true, "d/sub/": true, "d/missing": false, "d/f/": false, "d/sub": false} {
 		st, ok := m.GetStat("b", key)
-		if !ok || st.Exists != want {
-			t.Errorf("GetStat(%q) from listing = %+v %v, want exists=%v", key, st, ok, want)
+		if !ok || st.Exists != want || !st.Listed {
+			t.Errorf("GetStat(%q) from listing = %+v %v, want exists=%v, listed", key, st, ok, want)
+		}
+	}
+	m.PutNegative("b", "d/probed")
+	m.PutStat("b", "d/statted", Entry{Size: 1})
+	for _, key := range []string{"d/probed", "d/statted"} {
+		if st, ok := m.GetStat("b", key); !ok || st.Listed {
+			t.Errorf("GetStat(%q) of the key's own entry = %+v %v, want not listed", key, st, ok)
 		}
 	}
 	if st, _ := m.GetStat("b", "d/f"); st.Entry.Size != 7 || st.Entry.Name != "f" {

@@ -19,6 +19,9 @@ func fuseAttr(out *fuse.Attr, a vfs.Attr, ino uint64) {
 		Owner:   fuse.Owner{Uid: a.UID, Gid: a.GID},
 		Blksize: a.Blksize,
 	}
+	if a.Unlinked {
+		out.Nlink = 0 // removed while open
+	}
 	setTimes(out, a.Mtime)
 }
 

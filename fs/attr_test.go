@@ -20,6 +20,10 @@ func TestFuseAttr(t *testing.T) {
 	if a.Mtime != 1700000000 || a.Mtimensec != 42 || a.Ctime != a.Mtime || a.Atime != a.Mtime {
 		t.Fatalf("times %+v", a)
 	}
+	fuseAttr(&a, vfs.Attr{Size: 5, Mode: syscall.S_IFREG | 0o644, Unlinked: true}, 7)
+	if a.Nlink != 0 {
+		t.Fatalf("a file removed while open has st_nlink %d, want 0", a.Nlink)
+	}
 	fuseAttr(&a, vfs.Attr{Size: 0, Mode: syscall.S_IFREG | 0o444}, 7)
 	if a.Blocks != 0 || a.Mtime != 0 {
 		t.Fatalf("empty file %+v", a)

@@ -38,6 +38,7 @@ var errnoTable = []struct {
 	{vfs.ErrNotDir, syscall.ENOTDIR},
 	{vfs.ErrNotPermitted, syscall.EPERM},
 	{vfs.ErrNameTooLong, syscall.ENAMETOOLONG},
+	{vfs.ErrFileTooBig, syscall.EFBIG},
 	{vfs.ErrNotSupported, syscall.EOPNOTSUPP},
 	{vfs.ErrIO, syscall.EIO},
 	// Deadlines and transient failures (retries exhausted) end as EIO.
@@ -120,7 +121,8 @@ func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
 	}
 	switch errno {
 	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV, syscall.ENOTEMPTY, syscall.EEXIST,
-		syscall.EISDIR, syscall.ENOTDIR, syscall.EPERM, syscall.EINVAL, syscall.ENAMETOOLONG, syscall.EOPNOTSUPP:
+		syscall.EISDIR, syscall.ENOTDIR, syscall.EPERM, syscall.EINVAL, syscall.ENAMETOOLONG, syscall.EOPNOTSUPP,
+		syscall.EFBIG:
 		log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
 		if errors.Is(err, remote.ErrDenied) {

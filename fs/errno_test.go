@@ -51,6 +51,11 @@ func TestToErrno(t *testing.T) {
 		{fmt.Errorf("%w (gave up after 5 attempts)", &remote.Error{Op: remote.OpPut, Kind: remote.ErrTransient,
 			Err: fmt.Errorf("operation error S3: PutObject: %w", context.Canceled)}), syscall.EIO},
 		{fmt.Errorf("flush: %w", &remote.Error{Op: remote.OpPut, Kind: remote.ErrNotFound}), syscall.ENOENT},
+		{vfs.ErrFileTooBig, syscall.EFBIG},
+		{vfs.ErrNameTooLong, syscall.ENAMETOOLONG},
+		// A marker MinIO refused for its name's length: the core's class,
+		// not the storage error's EINVAL.
+		{fmt.Errorf("%w (%v)", vfs.ErrNameTooLong, &remote.Error{Op: remote.OpPut, Kind: remote.ErrInvalidArgument, Code: "XMinioInvalidObjectName"}), syscall.ENAMETOOLONG},
 	}
 	for _, tt := range tests {
 		if got := toErrno(tt.err); got != tt.want {

@@ -87,7 +87,9 @@ func (h *writeHandle) Write(ctx context.Context, data []byte, off int64) (uint32
 // Flush (every close of a descriptor) by the process that opened the file
 // returns once S3 acknowledged the file's content: EIO (or EEXIST for an
 // O_EXCL create that lost a race) when it could not be uploaded. A close
-// by another process (a forked child) commits nothing (write_owner.go).
+// by another process (a forked child) commits nothing (write_owner.go),
+// nor does one of a new file that is still empty (the core's deferEmpty:
+// a shell redirection closes a duplicate before anything is written).
 func (h *writeHandle) Flush(ctx context.Context) syscall.Errno {
 	if caller := callerPid(ctx); !h.opener.mayCommit(caller) {
 		f := h.h.File()

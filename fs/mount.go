@@ -89,9 +89,14 @@ func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
 	if opts.NoExec {
 		mo.Options = append(mo.Options, "noexec")
 	}
+	// go-fuse's own lines (every operation with Debug; otherwise its
+	// warnings, such as "trySplice: ...") go through the tree's slog
+	// handler, into --log-file or the daemon's log, never raw to stderr.
+	level := slog.LevelWarn
 	if opts.Debug {
-		mo.Logger = slog.NewLogLogger(tree.Logger().Handler(), slog.LevelDebug)
+		level = slog.LevelDebug
 	}
+	mo.Logger = slog.NewLogLogger(tree.Logger().Handler(), level)
 	return &gofs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &statTTL,

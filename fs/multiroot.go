@@ -113,6 +113,7 @@ type connectorsRoot struct {
 var (
 	_ = (gofs.NodeOnAdder)((*connectorsRoot)(nil))
 	_ = (gofs.NodeGetattrer)((*connectorsRoot)(nil))
+	_ = (gofs.NodeLookuper)((*connectorsRoot)(nil))
 	_ = (gofs.NodeReaddirer)((*connectorsRoot)(nil))
 	_ = (gofs.NodeStatfser)((*connectorsRoot)(nil))
 )
@@ -124,6 +125,26 @@ func (r *connectorsRoot) OnAdd(ctx context.Context) {
 		ch := r.NewPersistentInode(ctx, &dirNode{d: root}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: root.Ino()})
 		r.AddChild(t.Label, ch, false)
 	}
+}
+
+// Lookup finds a label, as go-fuse would among the persistent children;
+// a name over 255 bytes is ENAMETOOLONG, as in the trees below and on a
+// plain s3:// mount's root, not ENOENT.
+func (r *connectorsRoot) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if len(name) > vfs.MaxNameLen {
+		return nil, toErrno(vfs.ErrNameTooLong)
+	}
+	ch := r.GetChild(name)
+	if ch == nil {
+		return nil, syscall.ENOENT
+	}
+	if ga, ok := ch.Operations().(gofs.NodeGetattrer); ok {
+		var a fuse.AttrOut
+		if errno := ga.Getattr(ctx, nil, &a); errno == 0 {
+			out.Attr = a.Attr
+		}
+	}
+	return ch, 0
 }
 
 // Getattr: a directory without write bits, owned like the first tree

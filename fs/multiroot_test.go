@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -132,4 +133,24 @@ func (h *harness) readdirNames(path ...string) []string {
 		h.t.Fatalf("readdir %q: %v", path, errno)
 	}
 	return entryNames(es)
+}
+
+// TestMultiRootNames: the root finds its labels, answers ENOENT for other
+// names and ENAMETOOLONG for a name over 255 bytes, as a plain s3://
+// root does.
+func TestMultiRootNames(t *testing.T) {
+	h, trees := newMultiHarness(t)
+	out, errno := h.lookup(rootID, "out")
+	if errno != 0 || out.Ino != trees[1].FS.Root().Ino() || out.Mode&syscall.S_IFDIR == 0 {
+		t.Fatalf("lookup out: %+v, %v", out, errno)
+	}
+	if _, errno := h.lookup(rootID, "nope"); errno != syscall.ENOENT && errno != 0 {
+		t.Errorf("lookup of an unknown label: %v, want ENOENT", errno)
+	}
+	if e, errno := h.lookup(rootID, "nope"); errno == 0 && e.NodeId != 0 {
+		t.Errorf("lookup of an unknown label found node %d", e.NodeId)
+	}
+	if _, errno := h.lookup(rootID, strings.Repeat("n", 256)); errno != syscall.ENAMETOOLONG {
+		t.Errorf("lookup of a 256-byte name at the root: %v, want ENAMETOOLONG", errno)
+	}
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/objfs/objfs/vfs"
 )
 
-// TestMkdirRmdir: mkdir writes a marker, lookups in the new directory cost
-// nothing, rmdir refuses a directory with keys (asked of S3) or with a
-// file being created, and removes an empty one.
+// TestMkdirRmdir: mkdir writes a marker; the new directory is looked up
+// in S3 like any other (another client may write below it at once: its
+// object is found, and listed); rmdir refuses a directory with keys
+// (asked of S3) or with a file being created, and removes an empty one.
 func TestMkdirRmdir(t *testing.T) {
 	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	d, errno := h.mkdir(rootID, "d")
@@ -25,8 +26,18 @@ func TestMkdirRmdir(t *testing.T) {
 		t.Fatal("no marker")
 	}
 	h.counting.Reset()
-	if _, errno := h.lookup(d, "nothing"); errno != syscall.ENOENT || h.counting.Total() != 0 {
-		t.Fatalf("lookup in a new directory: %v, %d requests", errno, h.counting.Total())
+	if _, errno := h.lookup(d, "nothing"); errno != syscall.ENOENT || h.counting.Total() != 3 {
+		t.Fatalf("lookup in a new directory: %v, %v; want ENOENT from HEADs of the name and of name.rclonelink and a one-key listing", errno, h.counting.Snapshot())
+	}
+	put(t, h.fake, "d/other", []byte("another client's"), nil)
+	if _, errno := h.lookup(d, "other"); errno != 0 {
+		t.Fatalf("an object another client wrote in the new directory: %v", errno)
+	}
+	if es, _, errno := h.readdir(d, false); errno != 0 || !slices.ContainsFunc(es, func(e fuse.DirEntry) bool { return e.Name == "other" }) {
+		t.Fatalf("the new directory's listing %v (%v) misses another client's object", es, errno)
+	}
+	if errno := h.unlink(d, "other"); errno != 0 {
+		t.Fatal(errno)
 	}
 	node, fh, _ := h.create(d, "f", syscall.O_WRONLY)
 	if errno := h.rmdir(rootID, "d"); errno != syscall.ENOTEMPTY {

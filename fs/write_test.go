@@ -360,14 +360,21 @@ func TestFixedModeAndOwner(t *testing.T) {
 	}
 }
 
-// TestToolSequenceRequests: what tar, cp -p and rsync do per file (create,
-// write, close, utimens, rename into place) costs one PUT, one metadata
-// copy, and the rename's copy and delete: no HEAD of what the mount just
-// wrote.
+// TestToolSequenceRequests: what tar, cp -p and rsync do per file (the
+// kernel's lookup of the name, an exclusive create, write, close,
+// utimens, a lookup of the final name and the rename into place) costs
+// the two lookups (HEADs of the name and of NAME.rclonelink and a
+// one-key listing each), one PUT, one
+// metadata copy, and the rename's copy and delete: the exclusive create
+// trusts the lookup that just found the name missing, and nothing the
+// mount just wrote is asked for again.
 func TestToolSequenceRequests(t *testing.T) {
 	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	d, _ := h.mkdir(rootID, "d")
 	h.counting.Reset()
+	if _, errno := h.lookup(d, ".tmp"); errno != syscall.ENOENT {
+		t.Fatal(errno)
+	}
 	node, fh, errno := h.create(d, ".tmp", syscall.O_WRONLY|syscall.O_EXCL)
 	if errno != 0 {
 		t.Fatal(errno)
@@ -381,11 +388,14 @@ func TestToolSequenceRequests(t *testing.T) {
 	if _, errno := h.setattr(node, in); errno != 0 {
 		t.Fatal(errno)
 	}
+	if _, errno := h.lookup(d, "final"); errno != syscall.ENOENT {
+		t.Fatal(errno)
+	}
 	if errno := h.rename(d, ".tmp", d, "final", 0); errno != 0 {
 		t.Fatal(errno)
 	}
 	got := h.counting.Snapshot()
-	want := map[string]int64{remote.OpPut: 1, remote.OpCopy: 2, remote.OpDelete: 1}
+	want := map[string]int64{remote.OpHead: 4, remote.OpList: 2, remote.OpPut: 1, remote.OpCopy: 2, remote.OpDelete: 1}
 	for op, n := range got {
 		if n != want[op] {
 			t.Fatalf("requests %v, want %v", got, want)

@@ -17,10 +17,15 @@
 //   - Fake (fake*.go): in memory, honouring every contract, with fault
 //     injection (FailNext, SetHook) for tests of the layers above.
 //   - WithRetry (retry*.go): retries retryable errors with exponential
-//     backoff and full jitter, rewinding request bodies, and recognises a
-//     conditional write refused by its own earlier attempt (see Retries
-//     below); with RetryConfig.UnreachableFor it also waits out an
-//     endpoint that refuses connections (a restarting server); see
+//     backoff, jitter over the upper half of each step, at most
+//     MaxAttempts and within a time Budget per call, rewinding request
+//     bodies, and recognises a conditional write refused by its own
+//     earlier attempt (see Retries below); with RetryConfig.UnreachableFor
+//     it also waits out an endpoint that refuses connections (a restarting
+//     server). A pinned Get whose body is cut off continues with a ranged
+//     Get of the rest (retry_get.go). A server that answered no request
+//     for the budget is taken to be frozen: calls fail at once with
+//     ErrNoAnswer but for one probe at a time (retry_health.go). See
 //     WithRetry for what it does not retry.
 //   - Counting (counting.go): counts calls per operation.
 //   - Restrict (restrict*.go): a connector's view (acl.Connector): refuses
@@ -54,8 +59,10 @@
 // message shows the S3 code, HTTP status and request id. S3 errors are
 // classified once, in s3_errors.go: first by S3 error code, then by HTTP
 // status, then by transport failure (refused or DNS: ErrUnreachable;
-// resets, timeouts, cut-off bodies: ErrTransient). Credentials never
-// appear in errors or logs.
+// resets, cut-off bodies: ErrTransient; an attempt's own deadline or
+// stall timer: ErrNoAnswer, a kind of ErrTransient). A 2xx whose body
+// cannot be read (XML cut short) is ErrTransient too: the answer was
+// lost, as in a reset. Credentials never appear in errors or logs.
 //
 // # Integrity
 //
@@ -145,7 +152,9 @@
 // and lost answers. They are never held together — faults are checked,
 // and hooks run, before Fake.mu is taken; lost answers are taken after it
 // is released — and no lock is held while a hook runs or a caller reads a
-// body. Counting.mu guards its counts only. Stored
+// body. Counting.mu guards its counts only; a WithRetry client's
+// health.mu guards what it knows of the server's answers, and is never
+// held during a request. Stored
 // objects are immutable: a write replaces the object, so a reader keeps
 // the bytes it started with.
 package remote

@@ -41,6 +41,18 @@ var (
 	ErrCrossDevice = errors.New("cross-device")
 )
 
+// ErrNoAnswer marks a request that got no answer within its deadline
+// (no response byte, or a transfer that stopped moving): the server may be
+// frozen. It is a kind of ErrTransient (errors.Is(ErrNoAnswer,
+// ErrTransient) holds), so it is retried like one; WithRetry also uses it
+// to notice a server that has stopped answering altogether (retry.go).
+var ErrNoAnswer error = noAnswer{}
+
+type noAnswer struct{}
+
+func (noAnswer) Error() string        { return "no answer from the server" }
+func (noAnswer) Is(target error) bool { return target == ErrTransient }
+
 // IsRetryable reports whether err is worth retrying.
 func IsRetryable(err error) bool {
 	return errors.Is(err, ErrTransient) || errors.Is(err, ErrUnreachable)

@@ -12,17 +12,33 @@ import (
 	"github.com/objfs/objfs/remote"
 )
 
-// sleeper records the backoffs WithRetry asks for, without sleeping.
+// sleeper records the backoffs WithRetry asks for, without sleeping, and
+// is WithRetry's clock: a sleep advances it by the backoff, and advance by
+// the time an attempt takes.
 type sleeper struct {
 	mu     sync.Mutex
 	delays []time.Duration
+	clock  time.Time
 }
 
 func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
 	s.mu.Lock()
 	s.delays = append(s.delays, d)
+	s.clock = s.clock.Add(d)
 	s.mu.Unlock()
 	return ctx.Err()
+}
+
+func (s *sleeper) now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clock
+}
+
+func (s *sleeper) advance(d time.Duration) {
+	s.mu.Lock()
+	s.clock = s.clock.Add(d)
+	s.mu.Unlock()
 }
 
 // retryFixture is a Fake with a bucket and an object, under Counting (so
@@ -37,8 +53,9 @@ func retryFixture(t *testing.T, cfg remote.RetryConfig) (*remote.Fake, *remote.C
 	if _, err := f.Put(ctx, remote.PutRequest{Bucket: "bkt", Key: "k", Body: bytes.NewReader([]byte("data")), Size: 4}); err != nil {
 		t.Fatal(err)
 	}
-	s := &sleeper{}
+	s := &sleeper{clock: time.Unix(1_000_000, 0)}
 	cfg.Sleep = s.sleep
+	cfg.Now = s.now
 	counted := remote.NewCounting(f)
 	return f, counted, remote.WithRetry(counted, cfg), s
 }
@@ -53,7 +70,9 @@ func TestRetryTransientThenSuccess(t *testing.T) {
 	if n := counted.Count(remote.OpHead); n != 3 {
 		t.Errorf("%d attempts, want 3", n)
 	}
-	want := []time.Duration{remote.DefaultBaseDelay / 2, remote.DefaultBaseDelay} // half of 100ms, 200ms
+	// Jitter over the upper half of each step: 0.5 is three quarters of
+	// 200ms, then of 400ms.
+	want := []time.Duration{remote.DefaultBaseDelay * 3 / 4, remote.DefaultBaseDelay * 3 / 2}
 	if len(s.delays) != 2 || s.delays[0] != want[0] || s.delays[1] != want[1] {
 		t.Errorf("backoffs %v, want %v", s.delays, want)
 	}
@@ -90,7 +109,7 @@ func TestRetryNeverRetriesPermanentErrors(t *testing.T) {
 }
 
 func TestRetryBackoffCapped(t *testing.T) {
-	f, _, c, s := retryFixture(t, remote.RetryConfig{MaxAttempts: 10, BaseDelay: time.Second,
+	f, _, c, s := retryFixture(t, remote.RetryConfig{MaxAttempts: 10, Budget: time.Minute, BaseDelay: time.Second,
 		MaxDelay: 5 * time.Second, Rand: func() float64 { return 0.999 }})
 	f.FailNext(remote.OpList, remote.ErrTransient, 9)
 	if _, err := c.List(t.Context(), remote.ListRequest{Bucket: "bkt"}); err != nil {

@@ -13,15 +13,15 @@ import (
 // MaxAttempts until that much backoff was slept; other retryable errors
 // still stop at MaxAttempts.
 func TestRetryWaitsForUnreachableEndpoint(t *testing.T) {
-	cfg := remote.RetryConfig{UnreachableFor: 10 * time.Second, Rand: func() float64 { return 0.5 }}
+	cfg := remote.RetryConfig{MaxAttempts: 5, UnreachableFor: 10 * time.Second, Rand: func() float64 { return 0.5 }}
 
 	f, counted, c, _ := retryFixture(t, cfg)
-	f.FailNext(remote.OpHead, remote.ErrUnreachable, 8) // back on the ninth attempt
+	f.FailNext(remote.OpHead, remote.ErrUnreachable, 6) // back on the seventh attempt, past MaxAttempts
 	if _, err := c.Head(t.Context(), "bkt", "k"); err != nil {
 		t.Fatalf("Head across a restart: %v", err)
 	}
-	if n := counted.Count(remote.OpHead); n != 9 {
-		t.Errorf("%d attempts, want 9", n)
+	if n := counted.Count(remote.OpHead); n != 7 {
+		t.Errorf("%d attempts, want 7", n)
 	}
 
 	f, _, c, s := retryFixture(t, cfg)
@@ -40,7 +40,7 @@ func TestRetryWaitsForUnreachableEndpoint(t *testing.T) {
 
 	f, counted, c, _ = retryFixture(t, cfg)
 	f.FailNext(remote.OpHead, remote.ErrTransient, 1000)
-	if _, err := c.Head(t.Context(), "bkt", "k"); !errors.Is(err, remote.ErrTransient) || counted.Count(remote.OpHead) != remote.DefaultMaxAttempts {
-		t.Errorf("transient failures: %v after %d attempts, want %d", err, counted.Count(remote.OpHead), remote.DefaultMaxAttempts)
+	if _, err := c.Head(t.Context(), "bkt", "k"); !errors.Is(err, remote.ErrTransient) || counted.Count(remote.OpHead) != int64(cfg.MaxAttempts) {
+		t.Errorf("transient failures: %v after %d attempts, want %d", err, counted.Count(remote.OpHead), cfg.MaxAttempts)
 	}
 }

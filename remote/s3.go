@@ -101,7 +101,7 @@ func (s *S3) fail(ctx, actx context.Context, op, bucket, key string, err error) 
 	case ctx.Err() != nil:
 		e.Kind = ctx.Err()
 	case timedOut(actx):
-		e.Kind = ErrTransient
+		e.Kind = ErrNoAnswer
 		e.Message = s.timeoutMessage(actx)
 	default:
 		c := classify(err)

@@ -28,10 +28,13 @@ type S3Config struct {
 	// chain supplies them. They are never logged nor put in errors.
 	AccessKeyID, SecretAccessKey, SessionToken string
 	// RequestTimeout bounds each attempt: the whole request for small
-	// calls; ten times it for server-side copies (Copy, UploadPartCopy,
+	// calls (HEAD, List, Delete, ...) and the wait for a GET's first
+	// byte; three times it for server-side copies (Copy, UploadPartCopy,
 	// CompleteMultipart); and for transfers (Get, Put, UploadPart) every
 	// pause in which no byte moves, however long the whole transfer
-	// takes. Default DefaultRequestTimeout.
+	// takes. An attempt that times out is retried on a new connection
+	// (WithRetry), so this is how long a stalled request is waited for
+	// before it is sent again. Default DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	// MaxConns sizes the HTTP connection pool (idle connections kept per
 	// host). Default DefaultMaxConns.
@@ -47,7 +50,7 @@ type S3Config struct {
 // Defaults for S3Config.
 const (
 	DefaultRegion         = "us-east-1"
-	DefaultRequestTimeout = 30 * time.Second
+	DefaultRequestTimeout = 10 * time.Second
 	DefaultMaxConns       = 64
 )
 

@@ -14,8 +14,9 @@ import (
 //   - fixed T for requests with small bodies both ways (HEAD, List,
 //     Delete, bucket calls, CreateMultipart, Abort);
 //   - fixed longFactor·T for server-side work whose duration grows with
-//     the object (Copy, UploadPartCopy, CompleteMultipart: S3 may take
-//     minutes for large objects);
+//     the object (Copy, UploadPartCopy, CompleteMultipart; AWS answers
+//     these at once with 200 and keeps the connection alive with spaces
+//     while it works, so only servers that answer when done need it);
 //   - a stall timer of T for transfers (GetObject bodies, Put and
 //     UploadPart bodies): it fires only when no byte moved for T, so a
 //     large body on a slow or shared link never times out while it
@@ -26,8 +27,12 @@ import (
 //     most longFactor·T: a small PutObject to a frozen server fails
 //     within about T, like a HEAD, instead of waiting longFactor·T.
 
-// longFactor multiplies RequestTimeout for server-side copies.
-const longFactor = 10
+// longFactor multiplies RequestTimeout for server-side copies, and bounds
+// what is left of an upload once its body was handed off. It was 10 (300 s
+// with the old 30 s default): a frozen server then held a rename or a
+// commit for five minutes per attempt. 3·T (30 s) is still some 3 GB of
+// copying at MinIO's pace on one disk.
+const longFactor = 3
 
 // drainRate is the slowest rate, in bytes per second, at which the bytes
 // of an upload handed to the transport are assumed to leave the socket

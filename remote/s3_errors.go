@@ -113,6 +113,17 @@ func classify(err error) classification {
 			return c
 		}
 	}
+	if c.status >= 200 && c.status < 300 {
+		// A success whose answer could not be read: the body was cut
+		// off or garbled on its way (a truncated XML document). The
+		// request may have been applied, as when a reset loses an
+		// answer, so it is retried like one.
+		c.kind = ErrTransient
+		if c.code == "" {
+			c.message = "the answer was cut off or unreadable: " + err.Error()
+		}
+		return c
+	}
 	if c.status != 0 {
 		c.kind = statusKind(c.status)
 		return c

@@ -56,6 +56,23 @@ type Attr struct {
 	// of max(128 KiB, st_blksize); one FUSE request of the largest size
 	// costs much less than eight of 128 KiB.
 	Blksize uint32
+	// Unlinked: the file was removed (unlink, or replaced by a rename)
+	// while open; fstat of a descriptor still open shows st_nlink 0, as
+	// on a local file system. Otherwise st_nlink is 1.
+	Unlinked bool
+}
+
+// MaxFileSize is the largest file objfs can store: S3's largest object,
+// 5 TiB. A truncate, fallocate or write past it is ErrFileTooBig at once,
+// instead of a failure at close after uploading up to 5 TiB.
+const MaxFileSize = 5 << 40
+
+// checkSize returns ErrFileTooBig when a file would end past MaxFileSize.
+func checkSize(end int64) error {
+	if end > MaxFileSize || end < 0 {
+		return ErrFileTooBig
+	}
+	return nil
 }
 
 // IOSize is the largest read or write a mount asks the kernel for (its

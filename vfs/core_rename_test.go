@@ -3,6 +3,7 @@ package vfs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"syscall"
 	"testing"
@@ -103,4 +104,50 @@ func TestCoreRenameDirCommitsOpenWriter(t *testing.T) {
 	}
 	mustStore(t, c.fake, "e/x", append(bytes.Clone(newX), more...))
 	mustNotStore(t, c.fake, "d/x")
+}
+
+// TestCoreRenameDirOverNonEmpty: renaming a directory over another one is
+// ErrNotEmpty when the target holds a key in S3, and also when its only
+// entry is a file still being created (not in S3 yet); nothing moves, and
+// the created file lands in the target alone once closed. Over an empty
+// directory the rename succeeds.
+func TestCoreRenameDirOverNonEmpty(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	root := c.fsys.Root()
+	put(t, c.fake, "a/", nil, nil)
+	put(t, c.fake, "a/x", pattern(100, 1), nil)
+	put(t, c.fake, "full/", nil, nil)
+	put(t, c.fake, "full/y", pattern(100, 2), nil)
+	put(t, c.fake, "creating/", nil, nil)
+	put(t, c.fake, "empty/", nil, nil)
+	lookupDir(t, root, "a")
+
+	if err := root.Rename(ctx, "a", root, "full", 0); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("rename over a directory holding a key: %v, want ErrNotEmpty", err)
+	}
+	creating := lookupDir(t, root, "creating")
+	_, wh, err := creating.Create(ctx, "new", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := pattern(500, 3)
+	write(t, wh, data, 0)
+	if err := root.Rename(ctx, "a", root, "creating", 0); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("rename over a directory whose only entry is being created: %v, want ErrNotEmpty", err)
+	}
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wh.Release(ctx)
+	mustStore(t, c.fake, "a/x", pattern(100, 1))
+	mustStore(t, c.fake, "creating/new", data)
+	mustNotStore(t, c.fake, "creating/x")
+	mustNotStore(t, c.fake, "a/new")
+
+	if err := root.Rename(ctx, "a", root, "empty", 0); err != nil {
+		t.Fatalf("rename over an empty directory: %v", err)
+	}
+	mustStore(t, c.fake, "empty/x", pattern(100, 1))
+	mustNotStore(t, c.fake, "a/x")
 }

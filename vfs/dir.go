@@ -80,10 +80,16 @@ func (n *Dir) Lookup(ctx context.Context, name string) (Node, error) {
 }
 
 // resolve answers a lookup of name: the entry, when its attributes were
-// fetched, and whether they came from a listing.
+// fetched, and whether they came from a listing. A name no key can carry
+// (over 255 bytes, or a key over S3's 1024) is ErrNameTooLong, as POSIX
+// asks of every call that takes a path (stat, unlink, rmdir, truncate,
+// chmod, rename: the kernel looks the name up first), before any request.
 func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool, error) {
 	cfg := n.fsys.cfg
-	if _, isLink := linkName(name); isLink || !validName(name) {
+	if err := n.lookupName(name); err != nil {
+		return entry{}, time.Time{}, false, err
+	}
+	if _, isLink := linkName(name); isLink {
 		return entry{}, time.Time{}, false, errNoEntry // NAME.rclonelink is link NAME (symlink.go)
 	}
 	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
@@ -105,6 +111,21 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 		n.cache().putNegative(tok, name)
 	}
 	return e, now, false, err
+}
+
+// lookupName returns the error of a lookup of a name that cannot be a
+// child: ErrNameTooLong when the name or its key is too long, errNoEntry
+// for other names no key maps to ("", ".", "..", a slash or a NUL).
+func (n *Dir) lookupName(name string) error {
+	switch {
+	case len(name) > MaxNameLen:
+		return ErrNameTooLong
+	case !validName(name):
+		return errNoEntry
+	case n.bucket != "" && len(fileKey(n.prefix(), name)) > maxKeyLen:
+		return ErrNameTooLong
+	}
+	return nil
 }
 
 // child returns the node for e: the existing child of that name and type

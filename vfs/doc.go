@@ -37,11 +37,16 @@
 //     locally (writing, not in S3 yet: lookups and listings answer from
 //     the node); unlinked (removed while open: the writer serves its
 //     handles and is never committed); kept for readers (removed while
-//     only read handles held it: a writer keeps the pinned version's
-//     bytes). Transitions: open for writing or create
-//     → writing; commit (flush, fsync, rename, last release) → clean with
-//     the new version recorded (committed); unlink → unlinked; last
-//     release → clean (a local file that never reached S3 disappears).
+//     read handles held it: a writer, opened at unlink over the current
+//     version or left by the last write handle, serves them until the
+//     last one is released). Transitions: open for writing or create →
+//     writing; commit (flush, fsync, rename, last release) → clean with
+//     the new version recorded (committed), except that a flush of a
+//     created file still empty commits nothing (deferEmpty: it reaches
+//     S3 with its content, or at its last release); unlink
+//     → unlinked; last write release → clean (a local file that never
+//     reached S3 disappears), or kept for readers when unlinked and read
+//     handles remain; last read release → clean.
 //   - ReadHandle: one read-only open, pinned to an ETag; it reads through
 //     the block cache or, while the file has a
 //     writer, through the writer. WriteHandle: one open that may write.

@@ -28,6 +28,9 @@ var (
 	ErrNameTooLong  = errors.New("file name too long")      // ENAMETOOLONG
 	ErrNotSupported = errors.New("operation not supported") // EOPNOTSUPP
 	ErrIO           = errors.New("input/output error")      // EIO
+	// ErrFileTooBig: a size past MaxFileSize, which no object can have
+	// (EFBIG), refused before anything is written or sent.
+	ErrFileTooBig = errors.New("file too large")
 	// ErrChanged: an open file's object changed or was deleted by another
 	// client since the open pinned its version (EIO).
 	ErrChanged = errors.New("object changed while open")

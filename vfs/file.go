@@ -135,6 +135,7 @@ func (n *File) current(ctx context.Context, forOpen bool) (fileInfo, error) {
 // attr returns the attributes of info.
 func (n *File) attr(info fileInfo) Attr {
 	a := n.fsys.cfg.fileAttr(n.ino, info.size, info.mtime)
+	a.Unlinked = n.isUnlinked()
 	n.fsys.cfg.apply(&a, info.stored, n.fsys.cfg.Fixed.FileMode) // ownership.go
 	n.fsys.restrictMode(&a, n.bucket, n.objKey())                // connector_policy.go
 	return a

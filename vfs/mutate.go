@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"syscall"
 
 	"github.com/objfs/objfs/acl"
@@ -39,27 +40,37 @@ func checkKey(key string) error {
 // mayCreate is the check shared by create, mkdir and mknod: the mount and
 // connector allow it, and the name can be a key. Only buckets can be
 // created at the root of s3:// (ErrNotPermitted for anything else).
+//
+// A name that cannot be one (over 255 bytes) is refused first, as on a
+// plain mount: a connector's patterns never match it, and its refusal
+// (ENOENT, as for an invisible path) would hide the real reason.
 func (n *Dir) mayCreate(name string, isDir bool) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
 	if err := n.mayChangeChild(acl.OpWrite, name, isDir); err != nil {
 		return err
 	}
-	if n.bucket == "" && !isDir {
-		return ErrNotPermitted
+	if n.bucket == "" {
+		if !isDir {
+			return ErrNotPermitted
+		}
+		return nil
 	}
 	if _, isLink := linkName(name); isLink && !isDir {
 		return ErrInvalid // its key would read back as a symbolic link (symlink.go)
-	}
-	if err := checkName(name); err != nil || n.bucket == "" {
-		return err
 	}
 	return checkKey(n.childKeyOf(name, isDir))
 }
 
 // Create creates a file and opens it for writing. Nothing is sent yet:
-// the object is written when the file is first flushed (an empty file is
-// one empty PutObject). With excl (O_EXCL) the upload is conditional
-// (If-None-Match: *), so a key created meanwhile by someone else makes
-// that flush fail with ErrExist instead of being overwritten.
+// the object is written when the file is first flushed with content, or
+// fsynced, or by the last release (deferEmpty: an empty file is one
+// empty PutObject, never one before its content). With excl (O_EXCL) the name
+// is checked with S3 first (excl.go), so that ErrExist comes at open; the
+// upload is also conditional (If-None-Match: *), so a key created
+// meanwhile by someone else makes that commit fail with ErrExist instead
+// of being overwritten.
 func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *WriteHandle, error) {
 	return n.CreateAttrs(ctx, name, excl, nil)
 }
@@ -70,8 +81,10 @@ func (n *Dir) CreateAttrs(ctx context.Context, name string, excl bool, a *NewAtt
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, nil, err
 	}
-	if _, ok := n.localEntry(name); ok && excl {
-		return nil, nil, ErrExist
+	if excl {
+		if err := n.checkAbsent(ctx, name); err != nil {
+			return nil, nil, err
+		}
 	}
 	key := fileKey(n.prefix(), name)
 	now := n.fsys.cfg.Clock()
@@ -134,8 +147,8 @@ func createFailed(err error) error {
 
 // Mkdir writes the directory's marker object ("name/", empty), so that an
 // empty directory survives; at the root of s3:// it creates a bucket. The
-// new directory starts with a cached empty listing: lookups in it (tar,
-// cp -r) cost no request.
+// new directory is looked up in S3 like any other: another client may
+// write below it at once, so no empty listing is assumed.
 func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 	return n.MkdirAttrs(ctx, name, nil)
 }
@@ -158,17 +171,30 @@ func (n *Dir) MkdirAttrs(ctx context.Context, name string, a *NewAttrs) (*Dir, e
 			meta = stored.metadata(syscall.S_IFDIR)
 		}
 		_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: bucket, Key: prefix, Body: bytes.NewReader(nil), Metadata: meta})
+		err = markerFailed(err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	now := n.fsys.cfg.Clock()
 	n.fsys.noteUpsert(bucket, prefix, true, 0, now, "")
-	n.fsys.noteNewDir(bucket, prefix)
 	d := n.fsys.newDir(bucket, prefix, now, n.fsys.ino(bucket, prefix))
 	d.stored = stored
 	n.put(name, d)
 	return d, nil
+}
+
+// markerFailed maps the failure of a directory marker's PutObject. The
+// name passed checkName and checkKey, so a server that calls the empty
+// marker an invalid argument refuses its name: MinIO stores "name/" as a
+// file named "name__XLDIR__" on its disks, so a name of 247 to 255 bytes
+// is too long there (XMinioInvalidObjectName, or KeyTooLongError from
+// other servers). That is ENAMETOOLONG, not EINVAL.
+func markerFailed(err error) error {
+	if errors.Is(err, remote.ErrInvalidArgument) {
+		return fmt.Errorf("%w (%v)", ErrNameTooLong, err) // the storage class would decide otherwise
+	}
+	return err
 }
 
 // Unlink deletes the object. A file still open keeps working for its
@@ -196,6 +222,9 @@ func (n *Dir) Unlink(ctx context.Context, name string) error {
 		node.preload(ctx)
 	}
 	if err := n.fsys.client.Delete(ctx, n.bucket, key); err != nil {
+		if node != nil {
+			node.unkeep()
+		}
 		return err
 	}
 	if node != nil {

@@ -98,15 +98,15 @@ func (n *Dir) resolveRename(ctx context.Context, name string, dst *Dir, newName 
 		}
 		return a, ErrNotPermitted
 	}
+	if err := checkName(newName); err != nil { // before the connector, as in mayCreate
+		return a, err
+	}
 	if err := n.mayRename(name, a.isDir, dst, newName); err != nil {
 		return a, err
 	}
 	a.dst = dst // mayRename refuses anything else
 	if flags&(renameExchange|renameWhiteout) != 0 {
 		return a, ErrInvalid
-	}
-	if err := checkName(newName); err != nil {
-		return a, err
 	}
 	if _, isLink := linkName(newName); isLink && !a.isDir {
 		return a, ErrInvalid // the key would read back as a link (symlink.go)
@@ -166,9 +166,15 @@ func (f *FS) renameFile(ctx context.Context, a renameArgs) error {
 	}
 	info, err := f.copyObject(dctx, bucket, a.srcKey, a.dstKey, base)
 	if err != nil {
+		if old != nil {
+			old.unkeep() // it was not replaced
+		}
 		return writeFailed("rename", err)
 	}
 	if err := f.client.Delete(dctx, bucket, a.srcKey); err != nil {
+		if old != nil {
+			old.unkeep() // the node stays at the target name
+		}
 		f.noteInvalidate(bucket, a.srcKey)
 		f.noteInvalidate(bucket, a.dstKey)
 		f.log.Error("rename: copied but could not delete the source; both names exist",

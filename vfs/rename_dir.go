@@ -20,7 +20,8 @@ const renameWorkers = 8
 // deleted. It is not atomic: a failure during the copies deletes the
 // copies made and leaves the source as it was; a failure during the
 // deletes leaves both trees partly (EIO, logged). Replacing a directory
-// is allowed only when it is empty in S3 (ENOTEMPTY otherwise).
+// is allowed only when it is empty: in S3, and with no file being created
+// in it (ENOTEMPTY otherwise, as rmdir).
 func (f *FS) renameDir(ctx context.Context, a renameArgs) error {
 	bucket := a.src.bucket
 	if strings.HasPrefix(a.dstKey, a.srcKey) {
@@ -29,6 +30,9 @@ func (f *FS) renameDir(ctx context.Context, a renameArgs) error {
 	dctx, cancel := f.detached(ctx)
 	defer cancel()
 	if a.dstExists {
+		if d, _ := a.dst.childNode(a.newName).(*Dir); d != nil && hasLocalBelow(d) {
+			return ErrNotEmpty // files are being created there: not in S3 yet
+		}
 		empty, err := f.dirEmpty(dctx, bucket, a.dstKey)
 		if err != nil {
 			return err
@@ -64,6 +68,17 @@ func (f *FS) renameDir(ctx context.Context, a renameArgs) error {
 	a.src.moveChild(a.name, a.dst, a.newName)
 	f.noteTreeMoved(bucket, a.srcKey, a.dstKey, objs)
 	return nil
+}
+
+// hasLocalBelow reports whether files are being created in d or below
+// it (they are not in S3 yet: rmdir and renaming over d must see them).
+func hasLocalBelow(d *Dir) bool {
+	for _, fn := range filesBelow(d) {
+		if fn.isLocal() {
+			return true
+		}
+	}
+	return false
 }
 
 // filesBelow returns the file nodes the tree has below d (lockFiles

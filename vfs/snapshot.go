@@ -163,6 +163,20 @@ func (c *dirCache) isNegative(name string) bool {
 	return ok && !dir.Exists
 }
 
+// absentByKey reports whether name was found missing by a lookup of that
+// name itself (a HEAD and a one-key listing, or a removal through the
+// mount) less than StatTTL ago: not merely absent from a listing, which is
+// trusted for the longer ListTTL.
+func (c *dirCache) absentByKey(name string) bool {
+	for _, key := range []string{c.fileKey(name), c.fileKey(name) + "/"} {
+		st, ok := c.meta.GetStat(c.bucket, key)
+		if !ok || st.Exists || st.Listed {
+			return false
+		}
+	}
+	return true
+}
+
 // putNegative remembers that name was found missing by a lookup that began
 // at tok, unless the directory changed through the mount since (both
 // kinds: a file name and a directory name).

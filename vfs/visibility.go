@@ -44,15 +44,6 @@ func (f *FS) noteInvalidate(bucket, key string) {
 	f.meta.Invalidate(bucket, key)
 }
 
-// noteNewDir records that directory prefix (a bucket's root when "") was
-// just created and is empty, so that lookups in it are answered without a
-// request until the listing expires.
-func (f *FS) noteNewDir(bucket, prefix string) {
-	if l, err := cache.NewListing(nil); err == nil {
-		f.meta.PutDir(bucket, prefix, l)
-	}
-}
-
 // cacheKey maps a (bucket, key) of the tree to the metadata cache's: a
 // bucket itself is the directory entry NAME/ of the root of s3://.
 func cacheKey(bucket, key string, isDir bool) (string, string) {

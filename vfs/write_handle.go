@@ -95,6 +95,9 @@ func (n *File) readWriter(ctx context.Context, w *writeback.Writer, dest []byte,
 // parts as it goes for sequential writes, staged locally otherwise. An
 // upload that failed makes this and every later write fail.
 func (h *WriteHandle) Write(ctx context.Context, data []byte, off int64) (int, error) {
+	if err := checkSize(off + int64(len(data))); err != nil {
+		return 0, err
+	}
 	var got int
 	err := h.n.withWriter(ctx, "write", func(ctx context.Context, w *writeback.Writer) (err error) {
 		got, err = w.WriteAt(ctx, data, off)
@@ -108,7 +111,8 @@ func (h *WriteHandle) Write(ctx context.Context, data []byte, off int64) (int, e
 
 // Flush returns once S3 acknowledged the file's content (every close by
 // the opener): an error when it could not be uploaded (ErrExists within
-// it for an O_EXCL create that lost a race).
+// it for an O_EXCL create that lost a race). A new file still empty is
+// left for a later flush, fsync or the last release (deferEmpty).
 func (h *WriteHandle) Flush(ctx context.Context) error {
 	h.n.io.RLock()
 	defer h.n.io.RUnlock()
@@ -139,6 +143,12 @@ func (h *WriteHandle) Allocate(ctx context.Context, off, size uint64, mode uint3
 	case 0:
 	default:
 		return ErrNotSupported
+	}
+	if off > MaxFileSize || size > MaxFileSize {
+		return ErrFileTooBig
+	}
+	if err := checkSize(int64(off + size)); err != nil {
+		return err
 	}
 	w := h.n.liveWriter()
 	if w == nil {

@@ -9,11 +9,33 @@ import (
 	"github.com/objfs/objfs/vfs/writeback"
 )
 
-// nodeWrites is a file node's write state, guarded by File.mu. Every
-// write handle of the node shares one writer (writeback.Writer), created
-// by the first open for writing and closed when the last write handle is
-// released: what one handle writes, the others read, and a flush of any of
-// them commits it all.
+// nodeWrites is a file node's write state, guarded by File.mu: the one
+// place that says which state a file is in. Every write handle of the
+// node shares one writer (writeback.Writer), created by the first open for
+// writing and closed when the last write handle is released: what one
+// handle writes, the others read, and a flush of any of them commits it
+// all.
+//
+// States, from the fields:
+//
+//	clean      w == nil                       reads pin a version in S3
+//	writing    w != nil, !local, !unlinked    reads go through w
+//	created    w != nil, local                not in S3 yet: lookups and
+//	                                          listings answer from the node
+//	unlinked   unlinked                       w (if any) serves the open
+//	                                          handles, is never committed
+//	kept       w != nil, kept != ""           removed while only read
+//	                                          handles held it: w keeps the
+//	                                          pinned version's bytes
+//
+// Transitions: create → created; open for writing → writing (acquireWriter);
+// a commit (flush, fsync, rename, truncate or utimens by path, the last
+// release) → the new version is recorded (commitWriter, committed) and
+// created becomes writing; the last write handle's release → clean (a
+// created file whose commit failed disappears); unlink or a rename over
+// it → unlinked, after keepForReaders made a clean file with readers kept;
+// the last read handle's release ends kept. Every change of w moves
+// File.moves on, so read handles choose their source again.
 type nodeWrites struct {
 	w       *writeback.Writer // nil when no handle writes
 	handles int               // open writeHandles
@@ -23,9 +45,15 @@ type nodeWrites struct {
 	// unlinked: removed while open. Its writer serves the open handles
 	// but is never committed.
 	unlinked bool
-	// kept: the ETag of the version a writer opened at unlink keeps for
-	// the node's read handles, released with the last of them; "" when
-	// the writer is not such a one (unlink_readers.go).
+	// forReaders: the writer now serves only the read handles of a
+	// removed file (opened for them at unlink, or left by the last write
+	// handle) and is released with the last of them (unlink_readers.go).
+	forReaders bool
+	// kept: for such a writer opened at unlink, the ETag of the version it
+	// keeps when that version came from another client: read handles
+	// pinned to another version do not read through it. "" when every
+	// read handle does (the version was written through this mount, or
+	// the writer was the write handles').
 	kept string
 	// last is the object as the node last committed or renamed it, with
 	// its metadata: a writer's base without a HEAD while it is the
@@ -123,18 +151,36 @@ func (n *File) acquireWriter(ctx context.Context) (*writeback.Writer, error) {
 // commit makes S3 hold what the node's writer holds (flush, fsync): it
 // returns once S3 acknowledged it, detached from the request's
 // interruption. A node without writer, or unlinked, has nothing to commit.
+// A flush of a file created through the mount that is still empty sends
+// nothing (deferEmpty).
 func (n *File) commit(ctx context.Context, op string) error {
 	n.mu.Lock()
-	w, unlinked := n.wr.w, n.wr.unlinked
+	w, unlinked, local := n.wr.w, n.wr.unlinked, n.wr.local
 	n.mu.Unlock()
 	if w == nil || unlinked {
 		return nil
+	}
+	if op == "flush" && local && w.Size() == 0 {
+		return nil // deferEmpty
 	}
 	dctx, cancel := n.fsys.detached(ctx)
 	defer cancel()
 	_, err := n.commitWriter(dctx, w)
 	return writeFailed(op, err)
 }
+
+// deferEmpty: a new file reaches S3 with its content, not before it. A
+// shell's `echo x > f` opens f, duplicates the descriptor onto stdout and
+// closes the original before echo writes: that close is a flush of an
+// empty file, and committing it would send an empty PutObject before the
+// real one (other clients would see an empty file, event consumers get
+// two events, a versioned bucket an extra version). So a flush of a file
+// created through the mount, not in S3 yet and still empty, commits
+// nothing; the file is visible on this mount meanwhile (localEntry). It
+// reaches S3 at the first flush after it has content, at fsync, or at the
+// release of its last descriptor (touch, `: > f`: just after the last
+// close returns, too late for close to report a failure, which is
+// logged).
 
 // commitWriter is the one commit-then-record sequence: it commits w, the
 // node's writer, and when w held changes records the new version as the
@@ -184,6 +230,14 @@ func (n *File) releaseWriter(ctx context.Context) {
 	n.mu.Lock()
 	n.wr.handles--
 	if n.wr.handles > 0 || n.wr.w == nil {
+		n.mu.Unlock()
+		return
+	}
+	if n.wr.unlinked && n.readers > 0 && !n.wr.forReaders {
+		// A removed file that read handles still hold: as on a local
+		// file system they share its content with the write handles,
+		// so the writer stays for them (unlink_readers.go).
+		n.wr.handles, n.wr.forReaders, n.wr.kept = 1, true, ""
 		n.mu.Unlock()
 		return
 	}

@@ -64,6 +64,11 @@ func (n *File) SetAttr(ctx context.Context, c AttrChange, viaWriter bool) (Attr,
 	if err := n.fsys.mayChange(acl.OpWrite, n.bucket, n.objKey()); err != nil {
 		return Attr{}, err
 	}
+	if c.HasSize {
+		if err := checkSize(c.Size); err != nil {
+			return Attr{}, err
+		}
+	}
 	c = n.fsys.cfg.ownerOnly(c, n.fsys.cfg.Fixed.FileMode)
 	if c = n.fsys.resolved(c); c.HasSize || c.HasMtime || c.HasMode || c.HasUID || c.HasGID {
 		var err error

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -75,6 +76,13 @@ func connectorsCheckAction(c *cli.Context) error {
 	fmt.Fprintf(out, "%s: valid, %d connector(s): %s\n", file.Path, len(file.Connectors), strings.Join(file.Labels(), ", "))
 	for _, w := range file.Warnings() {
 		fmt.Fprintf(out, "warning: %s\n", w)
+	}
+	for _, conn := range file.Connectors {
+		// What mount would refuse here: a credentials_env variable that
+		// is not set (the message names the field, never its value).
+		if _, err := conn.ResolveCredentials(os.Getenv); err != nil {
+			fmt.Fprintf(out, "warning: %v: mount fails in this environment\n", err)
+		}
 	}
 	if !c.IsSet(flagCheckPath) {
 		return nil

@@ -53,6 +53,7 @@ func mountConnectorsAction(c *cli.Context) error {
 		return err
 	}
 	log := newConnectorsLogger(c.App.ErrWriter, lo, os.Getenv, creds)
+	routeStdLog(log)
 	src, err := vfs.ParseSource("s3://")
 	if err != nil {
 		return err
@@ -75,7 +76,11 @@ func mountConnectorsAction(c *cli.Context) error {
 	}
 	fsCfg.Blocks = blocks
 	defer closeBlocks(log, blocks) // after every tree is closed
-	trees, err := openConnectors(c.Context, log, file, creds, fsCfg, checksumMode(c))
+	np, err := netPolicyOf(c)
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
+	trees, err := openConnectors(c.Context, log, file, creds, fsCfg, checksumMode(c), np)
 	if err != nil {
 		return err
 	}
@@ -167,11 +172,11 @@ func connectorS3Config(conn *acl.Connector, cr acl.Creds, log *slog.Logger) remo
 // openConnectors connects and checks every connector and builds its tree.
 // On failure the trees built so far are closed and the error names the
 // connector.
-func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base vfs.Config, sums remote.ChecksumMode) ([]fs.Labeled, error) {
+func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base vfs.Config, sums remote.ChecksumMode, np netPolicy) ([]fs.Labeled, error) {
 	var trees []fs.Labeled
 	for i, conn := range file.Connectors {
 		clog := log.With("connector", conn.Label)
-		f, err := openConnector(ctx, file, conn, creds[i], base, sums, clog)
+		f, err := openConnector(ctx, file, conn, creds[i], base, sums, np, clog)
 		if err != nil {
 			_ = closeTrees(context.Background(), trees)
 			return nil, fmt.Errorf("connector %q: %w", conn.Label, err)
@@ -184,11 +189,12 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 
 // openConnector makes one connector's tree: its configuration, its S3
 // client (checked), and the tree over it.
-func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, sums remote.ChecksumMode, log *slog.Logger) (*vfs.FS, error) {
+func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, sums remote.ChecksumMode, np netPolicy, log *slog.Logger) (*vfs.FS, error) {
 	cfg := connectorFSConfig(base, file, conn, log)
 	s3Cfg := connectorS3Config(conn, cr, log.With("component", "remote"))
 	s3Cfg.Checksum = sums // --checksum is mount-wide
-	client, err := connectConnector(ctx, conn, s3Cfg)
+	s3Cfg.RequestTimeout = np.requestTimeout
+	client, err := connectConnector(ctx, conn, s3Cfg, np)
 	if err != nil {
 		return nil, forConnector(err, cr)
 	}
@@ -197,7 +203,7 @@ func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr 
 
 // connectConnector creates the connector's S3 client and runs its
 // preflight; the returned client retries transient failures.
-func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Config) (remote.Client, error) {
+func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Config, np netPolicy) (remote.Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -208,7 +214,7 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 	if err := checkConnector(ctx, s3, conn, cfg); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(observeRequests(ctx, s3), mountRetry(cfg.Logger)), nil
+	return remote.WithRetry(observeRequests(ctx, s3), np.retry(cfg.Logger)), nil
 }
 
 // connectorFSConfig is base (the mount's flags, with the shared block

@@ -228,3 +228,34 @@ func TestConnectorConfigs(t *testing.T) {
 		t.Errorf("out's write buffers: %d, want at least two parts", oc.Write.BufferBytes)
 	}
 }
+
+// TestConnectorsNoSecretInMessages: a secret pasted into
+// credentials_env.secret_key where the variable's name belongs, which
+// looks like a name, is never printed: not by `connectors check` (which
+// warns that mount would fail here, naming the connector and the field),
+// not by its --path explanation, not by mount, in the foreground or not.
+func TestConnectorsNoSecretInMessages(t *testing.T) {
+	const secret = "SuperSecretValue123"
+	os.Unsetenv(secret)
+	t.Setenv("OUT_KEY", "AKIAEXAMPLE")
+	file := writeFile(t, "c.yaml", strings.Replace(testConnectorsFile, "secret_key: OUT_SECRET", "secret_key: "+secret, 1), 0o600)
+	mp := t.TempDir()
+	for _, args := range [][]string{
+		{"connectors", "check", file},
+		{"connectors", "check", "--path", "out/results/out/x.csv", file},
+		{"mount", "--connectors", file, mp},
+		{"mount", "--foreground", "--connectors", file, mp},
+	} {
+		code, out, errOut := runCLI(t, args...)
+		if strings.Contains(out+errOut, secret) {
+			t.Errorf("%q printed the value of credentials_env.secret_key:\n%s%s", args, out, errOut)
+		}
+		want := `connector "out": the environment variable that credentials_env.secret_key names is not set`
+		if !strings.Contains(out+errOut, want) {
+			t.Errorf("%q: exit %d, output lacks %q:\n%s%s", args, code, want, out, errOut)
+		}
+		if args[0] == "mount" && code == exitOK {
+			t.Errorf("%q succeeded without the secret", args)
+		}
+	}
+}

@@ -67,6 +67,7 @@ func mountFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagLogLevel, Category: catLogging, Value: "info", Usage: "log `LEVEL`: debug, info, warn or error"},
 		&cli.StringFlag{Name: flagLogFormat, Category: catLogging, Value: "text", Usage: "log `FORMAT`: text or json"},
 	}
+	flags = append(flags, netFlags()...)
 	flags = append(flags, cacheFlags()...)
 	flags = append(flags, writeFlags()...)
 	return append(flags, opsFlags()...)
@@ -81,6 +82,8 @@ func s3Config(c *cli.Context) remote.S3Config {
 		Profile:   strings.TrimSpace(c.String(flagProfile)),
 		PathStyle: c.Bool(flagPathStyle),
 		Checksum:  checksumMode(c),
+
+		RequestTimeout: c.Duration(flagRequestTimeout),
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"strings"
 
@@ -117,4 +118,13 @@ func isSecretKey(key string) bool {
 		}
 	}
 	return false
+}
+
+// routeStdLog sends what libraries print through the standard log package
+// (go-fuse does for some warnings) to log, as warnings of component
+// "fuse": into --log-file or the daemon's log like every other line,
+// never raw to stderr.
+func routeStdLog(log *slog.Logger) {
+	stdlog.SetFlags(0)
+	stdlog.SetOutput(slog.NewLogLogger(log.With("component", "fuse").Handler(), slog.LevelWarn).Writer())
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	stdlog "log"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 )
@@ -57,5 +59,20 @@ func TestParseLevel(t *testing.T) {
 	}
 	if _, err := parseLevel("trace"); err == nil {
 		t.Error("trace accepted")
+	}
+}
+
+// TestRouteStdLog: lines libraries print with the standard log package
+// (some of go-fuse's) reach the mount's logger, not raw stderr.
+func TestRouteStdLog(t *testing.T) {
+	var buf bytes.Buffer
+	t.Cleanup(func() {
+		stdlog.SetOutput(os.Stderr)
+		stdlog.SetFlags(stdlog.LstdFlags)
+	})
+	routeStdLog(slog.New(slog.NewTextHandler(&buf, nil)))
+	stdlog.Printf("Short read for input header: %v", 42)
+	if got := buf.String(); !strings.Contains(got, "Short read for input header: 42") || !strings.Contains(got, "component=fuse") || !strings.Contains(got, "level=WARN") {
+		t.Errorf("the logger got %q", got)
 	}
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
-	"time"
 
 	"github.com/objfs/objfs/vfs"
 
@@ -56,6 +54,7 @@ func mountAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	log := newLogger(c.App.ErrWriter, lo, os.Getenv)
+	routeStdLog(log)
 	src, err := vfs.ParseSource(srcArg)
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
@@ -69,9 +68,13 @@ func mountAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	np, err := netPolicyOf(c)
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
 	s3Cfg := s3Config(c)
 	s3Cfg.Logger = log.With("component", "remote")
-	client, err := connect(c.Context, s3Cfg, src)
+	client, err := connect(c.Context, s3Cfg, np, src)
 	if err != nil {
 		return err
 	}
@@ -95,7 +98,7 @@ func mountArgs(args []string) (src, mountpoint string, err error) {
 
 // connect creates the S3 client and runs the preflight against it; the
 // returned client retries transient failures for the life of the mount.
-func connect(ctx context.Context, cfg remote.S3Config, src vfs.Source) (remote.Client, error) {
+func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Source) (remote.Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, usageErrorf("mount", "%v", err)
 	}
@@ -110,15 +113,5 @@ func connect(ctx context.Context, cfg remote.S3Config, src vfs.Source) (remote.C
 	if err := checkRemote(ctx, observed, pf, t); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(observed, mountRetry(cfg.Logger)), nil
-}
-
-// unreachableWait is how long a mount keeps retrying an endpoint that
-// refuses connections before the call fails: a MinIO or gateway restart
-// takes a few seconds, and five attempts alone last about one.
-const unreachableWait = 10 * time.Second
-
-// mountRetry is the retry policy of every mount's S3 client.
-func mountRetry(log *slog.Logger) remote.RetryConfig {
-	return remote.RetryConfig{Logger: log, UnreachableFor: unreachableWait}
+	return remote.WithRetry(observed, np.retry(cfg.Logger)), nil
 }
