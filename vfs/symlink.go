@@ -229,7 +229,9 @@ func (n *Dir) Symlink(ctx context.Context, target, name string) (*Symlink, error
 		Metadata: map[string]string{remote.MetaMtime: writeback.FormatMtime(now)},
 	})
 	if err != nil {
-		return nil, createFailed(err)
+		// MinIO refuses a key segment over 255 bytes, which the suffix
+		// makes of a link name over 244: ENAMETOOLONG, as for markers.
+		return nil, createFailed(markerFailed(err))
 	}
 	e := entry{name: name, link: true, size: int64(len(target)), etag: info.ETag, mtime: now, metaMtime: true}
 	n.fsys.noteLink(n.bucket, fileKey(n.prefix(), name), e)
