@@ -15,9 +15,12 @@ import (
 type Entry struct {
 	Name  string
 	IsDir bool
-	Size  int64
-	MTime time.Time // x-amz-meta-mtime when present, else LastModified
-	ETag  string
+	// IsLink marks a symbolic link (whose object key is not Name: the
+	// file system above decides how links are stored).
+	IsLink bool
+	Size   int64
+	MTime  time.Time // x-amz-meta-mtime when present, else LastModified
+	ETag   string
 }
 
 // Listing is an immutable, sorted, duplicate-free directory listing stored
@@ -36,6 +39,7 @@ type Listing struct {
 	sizes   []int64
 	mtimes  []int64  // unix nanos; noMTime for the zero time
 	dirs    []uint64 // bit i set: entry i is a directory
+	links   []uint64 // bit i set: entry i is a symbolic link
 }
 
 // noMTime stands for the zero time.Time, which has no unix nano value.
@@ -89,10 +93,11 @@ func (l *Listing) Len() int {
 // At returns entry i (0 <= i < Len()), in name order.
 func (l *Listing) At(i int) Entry {
 	e := Entry{
-		Name:  l.name(i),
-		IsDir: l.isDir(i),
-		Size:  l.sizes[i],
-		ETag:  l.etags[l.etagStart(i):l.etagEnd[i]],
+		Name:   l.name(i),
+		IsDir:  l.isDir(i),
+		IsLink: l.isLink(i),
+		Size:   l.sizes[i],
+		ETag:   l.etags[l.etagStart(i):l.etagEnd[i]],
 	}
 	if t := l.mtimes[i]; t != noMTime {
 		e.MTime = time.Unix(0, t).UTC()
@@ -143,7 +148,7 @@ func (l *Listing) Bytes() int64 {
 	}
 	n := int64(unsafe.Sizeof(*l)) + int64(len(l.names)) + int64(len(l.etags))
 	n += int64(cap(l.nameEnd)+cap(l.etagEnd)) * 4
-	n += int64(cap(l.sizes)+cap(l.mtimes)+cap(l.dirs)) * 8
+	n += int64(cap(l.sizes)+cap(l.mtimes)+cap(l.dirs)+cap(l.links)) * 8
 	return n
 }
 

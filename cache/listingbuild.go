@@ -25,6 +25,7 @@ func newListingBuilder(n, nameBytes, etagBytes int) *listingBuilder {
 	b.l.sizes = make([]int64, 0, n)
 	b.l.mtimes = make([]int64, 0, n)
 	b.l.dirs = make([]uint64, (n+63)/64)
+	b.l.links = make([]uint64, (n+63)/64)
 	return b
 }
 
@@ -41,6 +42,7 @@ func (b *listingBuilder) add(e Entry) {
 	b.l.sizes = append(b.l.sizes, e.Size)
 	b.l.mtimes = append(b.l.mtimes, mtimeNanos(e))
 	setBit(&b.l.dirs, i, e.IsDir)
+	setBit(&b.l.links, i, e.IsLink)
 }
 
 func (b *listingBuilder) build() (*Listing, error) {
@@ -72,6 +74,8 @@ func setBit(bits *[]uint64, i int, v bool) {
 }
 
 func (l *Listing) isDir(i int) bool { return l.dirs[i/64]&(1<<(i%64)) != 0 }
+
+func (l *Listing) isLink(i int) bool { return i/64 < len(l.links) && l.links[i/64]&(1<<(i%64)) != 0 }
 
 // upsert returns a copy of l with e inserted, or replacing the entry of
 // the same name. A file never replaces a directory (the directory wins, as
@@ -119,15 +123,19 @@ func (l *Listing) splice(i, j int, e *Entry) (*Listing, error) {
 		sizes:   spliceCol(l.sizes, i, j, e != nil, mid.Size),
 		mtimes:  spliceCol(l.mtimes, i, j, e != nil, mtimeNanos(mid)),
 		dirs:    make([]uint64, (n+63)/64),
+		links:   make([]uint64, (n+63)/64),
 	}
 	for k := range i {
 		setBit(&out.dirs, k, l.isDir(k))
+		setBit(&out.links, k, l.isLink(k))
 	}
 	if e != nil {
 		setBit(&out.dirs, i, mid.IsDir)
+		setBit(&out.links, i, mid.IsLink)
 	}
 	for k := j; k < l.Len(); k++ {
 		setBit(&out.dirs, k-j+i+ins, l.isDir(k))
+		setBit(&out.links, k-j+i+ins, l.isLink(k))
 	}
 	return out, nil
 }

@@ -38,10 +38,10 @@ type objKey struct{ bucket, key string }
 
 // statRec is a stat result without its name (derived from the key).
 type statRec struct {
-	exists, isDir bool
-	size, mtime   int64
-	etag          string
-	expires       int64 // unix nanos
+	exists, isDir, isLink bool
+	size, mtime           int64
+	etag                  string
+	expires               int64 // unix nanos
 }
 
 type dirRec struct {
@@ -204,7 +204,7 @@ func (r statRec) stat(key string) Stat {
 	if !r.exists {
 		return Stat{}
 	}
-	e := Entry{Name: baseName(key), IsDir: r.isDir, Size: r.size, ETag: r.etag}
+	e := Entry{Name: baseName(key), IsDir: r.isDir, IsLink: r.isLink, Size: r.size, ETag: r.etag}
 	if r.mtime != noMTime {
 		e.MTime = time.Unix(0, r.mtime).UTC()
 	}
@@ -224,7 +224,7 @@ func (m *Meta) putStatLocked(k objKey, e Entry) {
 		m.stats.Remove(k)
 		return
 	}
-	m.stats.Add(k, statRec{exists: true, isDir: isDirKey(k.key), size: e.Size, mtime: mtimeNanos(e),
+	m.stats.Add(k, statRec{exists: true, isDir: isDirKey(k.key), isLink: e.IsLink, size: e.Size, mtime: mtimeNanos(e),
 		etag: e.ETag, expires: m.now() + int64(m.cfg.StatTTL)})
 }
 

@@ -342,3 +342,23 @@ func TestStoredTimes(t *testing.T) {
 		t.Fatal("listing served after its TTL")
 	}
 }
+
+// TestStatKeepsLinkFlag: an upserted link is a link in its stat and in
+// the cached listing of its directory.
+func TestStatKeepsLinkFlag(t *testing.T) {
+	m, _ := newTestMeta(t, nil)
+	l, _ := NewListing(nil)
+	m.PutDir("b", "a/", l)
+	m.Upsert("b", "a/ln", Entry{Size: 4, IsLink: true})
+	st, ok := m.GetStat("b", "a/ln")
+	if !ok || !st.Exists || !st.Entry.IsLink {
+		t.Fatalf("stat %+v, %v", st, ok)
+	}
+	d, ok := m.GetDir("b", "a/")
+	if !ok {
+		t.Fatal("listing dropped")
+	}
+	if e, found := d.Lookup("ln"); !found || !e.IsLink || e.Size != 4 {
+		t.Fatalf("listed %+v, %v", e, found)
+	}
+}

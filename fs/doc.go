@@ -4,7 +4,8 @@
 // one table (toErrno, which fail also uses to decide how loud a failure
 // is logged); the adapter holds no file-system state of its own.
 //
-//   - dirNode, fileNode: one per vfs.Dir and vfs.File. go-fuse owns its
+//   - dirNode, fileNode, symlinkNode: one per vfs.Dir, vfs.File and
+//     vfs.Symlink. go-fuse owns its
 //     tree and the node IDs, with StableAttr {Ino, Gen} from the core
 //     node; inode() hands go-fuse the node for a core child and keeps the
 //     two trees in agreement, and OnForget tells the core when the kernel

@@ -60,8 +60,11 @@ func (h *dirHandle) entryAt(i uint64) fuse.DirEntry {
 	}
 	e := h.s.Entry(int(i - 2))
 	mode := uint32(syscall.S_IFREG)
-	if e.Dir {
+	switch {
+	case e.Dir:
 		mode = syscall.S_IFDIR
+	case e.Link:
+		mode = syscall.S_IFLNK
 	}
 	return fuse.DirEntry{Name: e.Name, Mode: mode, Ino: e.Ino}
 }

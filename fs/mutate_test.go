@@ -26,8 +26,8 @@ func TestMkdirRmdir(t *testing.T) {
 		t.Fatal("no marker")
 	}
 	h.counting.Reset()
-	if _, errno := h.lookup(d, "nothing"); errno != syscall.ENOENT || h.counting.Total() != 2 {
-		t.Fatalf("lookup in a new directory: %v, %v; want ENOENT from a HEAD and a one-key listing", errno, h.counting.Snapshot())
+	if _, errno := h.lookup(d, "nothing"); errno != syscall.ENOENT || h.counting.Total() != 3 {
+		t.Fatalf("lookup in a new directory: %v, %v; want ENOENT from HEADs of the name and of name.rclonelink and a one-key listing", errno, h.counting.Snapshot())
 	}
 	put(t, h.fake, "d/other", []byte("another client's"), nil)
 	if _, errno := h.lookup(d, "other"); errno != 0 {
@@ -233,16 +233,23 @@ func TestBucketsAtRoot(t *testing.T) {
 	}
 }
 
-// TestUnsupportedNodes: symlinks, hard links and device nodes give EPERM,
-// xattrs EOPNOTSUPP; a regular mknod creates an empty file.
+// TestUnsupportedNodes: hard links and device nodes give EPERM, xattrs
+// EOPNOTSUPP; a regular mknod creates an empty file, a symlink a link
+// (stored as rclone stores it).
 func TestUnsupportedNodes(t *testing.T) {
 	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("x"), nil)
 	f := h.path("f")
 	var eo fuse.EntryOut
 	in := hdr(rootID)
-	if st := h.raw.Symlink(nil, &in, "f", "link", &eo); st != fuse.Status(syscall.EPERM) {
-		t.Fatalf("symlink: %v", st)
+	if st := h.raw.Symlink(nil, &in, "f", "link", &eo); !st.Ok() || eo.Attr.Mode != syscall.S_IFLNK|0o777 || eo.Attr.Size != 1 {
+		t.Fatalf("symlink: %v, %+v", st, eo.Attr)
+	}
+	if target, st := h.raw.Readlink(nil, &fuse.InHeader{NodeId: eo.NodeId}); !st.Ok() || string(target) != "f" {
+		t.Fatalf("readlink: %q, %v", target, st)
+	}
+	if _, err := h.fake.Head(context.Background(), testBucket, "link.rclonelink"); err != nil {
+		t.Fatalf("the link's object: %v", err)
 	}
 	if st := h.raw.Link(nil, &fuse.LinkIn{InHeader: hdr(rootID), Oldnodeid: f}, "hard", &eo); st != fuse.Status(syscall.EPERM) {
 		t.Fatalf("link: %v", st)

@@ -73,6 +73,8 @@ func (n *dirNode) inode(ctx context.Context, name string, ch vfs.Node, out *fuse
 		ops, mode = &dirNode{d: c}, syscall.S_IFDIR
 	case *vfs.File:
 		ops = &fileNode{f: c}
+	case *vfs.Symlink:
+		ops, mode = &symlinkNode{l: c}, syscall.S_IFLNK
 	}
 	in := n.NewInode(ctx, ops, gofs.StableAttr{Mode: mode, Ino: ch.Ino(), Gen: ch.Gen()})
 	fillEntry(in, out, n.ttl())
@@ -86,6 +88,8 @@ func coreNode(in *gofs.Inode) vfs.Node {
 		return op.d
 	case *fileNode:
 		return op.f
+	case *symlinkNode:
+		return op.l
 	}
 	return nil
 }
@@ -97,6 +101,8 @@ func fillEntry(child *gofs.Inode, out *fuse.EntryOut, ttl fuse.EntryOut) {
 		fuseAttr(&out.Attr, op.d.Attr(), child.StableAttr().Ino)
 	case *fileNode:
 		fuseAttr(&out.Attr, op.f.KnownAttr(), child.StableAttr().Ino)
+	case *symlinkNode:
+		fuseAttr(&out.Attr, op.l.Attr(), child.StableAttr().Ino)
 	}
 	out.EntryValid, out.EntryValidNsec = ttl.EntryValid, ttl.EntryValidNsec
 	out.AttrValid, out.AttrValidNsec = ttl.AttrValid, ttl.AttrValidNsec
@@ -118,9 +124,10 @@ func (n *dirNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Attr
 	return 0
 }
 
-// Setattr accepts chmod, chown and utimens and stores nothing.
+// Setattr stores chmod and chown in the directory's marker; utimens is
+// accepted and not stored (vfs.Dir.SetAttr).
 func (n *dirNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	a, err := n.d.SetAttr(changeOf(in))
+	a, err := n.d.SetAttr(ctx, changeOf(in))
 	if err != nil {
 		return n.fail("setattr", "", err)
 	}
@@ -137,7 +144,7 @@ func (n *dirNode) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHan
 
 // Create creates a file and opens it for writing (vfs.Dir.Create).
 func (n *dirNode) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	f, h, err := n.d.Create(ctx, name, flags&syscall.O_EXCL != 0)
+	f, h, err := n.d.CreateAttrs(ctx, name, flags&syscall.O_EXCL != 0, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, nil, 0, n.fail("create", name, err)
 	}
@@ -146,7 +153,7 @@ func (n *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 
 // Mknod creates an empty regular file; other kinds give EPERM.
 func (n *dirNode) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	f, err := n.d.Mknod(ctx, name, mode)
+	f, err := n.d.MknodAttrs(ctx, name, mode, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, n.fail("mknod", name, err)
 	}
@@ -155,7 +162,7 @@ func (n *dirNode) Mknod(ctx context.Context, name string, mode, dev uint32, out 
 
 // Mkdir creates a directory (a bucket at the root of s3://).
 func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	d, err := n.d.Mkdir(ctx, name)
+	d, err := n.d.MkdirAttrs(ctx, name, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, n.fail("mkdir", name, err)
 	}
@@ -196,9 +203,13 @@ func (n *dirNode) Link(ctx context.Context, target gofs.InodeEmbedder, name stri
 	return nil, n.fail("link", name, n.d.RefuseLink(name))
 }
 
-// Symlink gives EPERM: objfs does not store symbolic links.
+// Symlink creates a symbolic link (vfs.Dir.Symlink).
 func (n *dirNode) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, n.fail("symlink", name, n.d.RefuseLink(name))
+	l, err := n.d.Symlink(ctx, target, name)
+	if err != nil {
+		return nil, n.fail("symlink", name, err)
+	}
+	return n.inode(ctx, name, l, out), 0
 }
 
 // Setxattr: EROFS where nothing may change, else EOPNOTSUPP.
@@ -213,3 +224,15 @@ func (n *dirNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
 
 // OnForget tells the core the kernel dropped the node.
 func (n *dirNode) OnForget() { n.d.FS().Forget(n.d) }
+
+// newAttrs is the mode and owner a node created by the caller of ctx
+// gets: the mode the kernel passed (its umask applied) and the caller's
+// uid and gid; nil when go-fuse gives no caller (the mount's defaults
+// then apply).
+func newAttrs(ctx context.Context, mode uint32) *vfs.NewAttrs {
+	caller, ok := fuse.FromContext(ctx)
+	if !ok {
+		return nil
+	}
+	return &vfs.NewAttrs{Mode: mode & 0o7777, UID: caller.Uid, GID: caller.Gid}
+}

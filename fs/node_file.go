@@ -69,11 +69,20 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	return nil, 0, syscall.EIO
 }
 
-// changeOf reads a SETATTR's size and mtime.
+// changeOf reads a SETATTR's size, mtime, mode and owner.
 func changeOf(in *fuse.SetAttrIn) vfs.AttrChange {
 	var c vfs.AttrChange
 	if s, ok := in.GetSize(); ok {
 		c.Size, c.HasSize = int64(s), true
+	}
+	if m, ok := in.GetMode(); ok {
+		c.Mode, c.HasMode = m&0o7777, true
+	}
+	if u, ok := in.GetUID(); ok {
+		c.UID, c.HasUID = u, true
+	}
+	if g, ok := in.GetGID(); ok {
+		c.GID, c.HasGID = g, true
 	}
 	if in.Valid&fuse.FATTR_MTIME != 0 {
 		c.HasMtime = true
@@ -83,8 +92,8 @@ func changeOf(in *fuse.SetAttrIn) vfs.AttrChange {
 	return c
 }
 
-// Setattr: truncate and utimens change the object; chmod, chown and atime
-// are accepted and ignored (vfs.File.SetAttr).
+// Setattr: truncate, utimens, chmod and chown change the object; atime
+// is accepted and ignored (vfs.File.SetAttr).
 func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	_, viaWriter := fh.(*writeHandle)
 	a, err := n.f.SetAttr(ctx, changeOf(in), viaWriter)

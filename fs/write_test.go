@@ -264,8 +264,9 @@ func TestCloseFlushesOpenFiles(t *testing.T) {
 }
 
 // TestUtimensAndChmod: utimens stores the mtime (a metadata copy when the
-// content is unchanged), which stat then reports; chmod and chown are
-// accepted and change nothing.
+// content is unchanged), which stat then reports; chmod and chown store
+// mode and owner the same way (x-amz-meta-mode, -uid, -gid); a directory
+// stores them in its marker.
 func TestUtimensAndChmod(t *testing.T) {
 	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
 	put(t, h.fake, "f", []byte("content"), nil)
@@ -289,25 +290,81 @@ func TestUtimensAndChmod(t *testing.T) {
 		t.Fatalf("stat after the TTL: %v", mtimeOf(a))
 	}
 	h.counting.Reset()
-	for _, valid := range []uint32{fuse.FATTR_MODE, fuse.FATTR_UID | fuse.FATTR_GID} {
-		in := fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: valid, Mode: 0o600, Owner: fuse.Owner{Uid: 1000, Gid: 1000}}}
-		out, errno := h.setattr(f, in)
-		if errno != 0 || out.Mode != syscall.S_IFREG|0o644 {
-			t.Fatalf("setattr %x: %v, mode %o", valid, errno, out.Mode)
-		}
+	out, errno = h.setattr(f, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE, Mode: 0o755}})
+	if errno != 0 || out.Mode != syscall.S_IFREG|0o755 {
+		t.Fatalf("chmod: %v, mode %o", errno, out.Mode)
+	}
+	out, errno = h.setattr(f, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_UID | fuse.FATTR_GID, Owner: fuse.Owner{Uid: 1000, Gid: 1001}}})
+	if errno != 0 || out.Owner.Uid != 1000 || out.Owner.Gid != 1001 || out.Mode != syscall.S_IFREG|0o755 {
+		t.Fatalf("chown: %v, %+v", errno, out)
+	}
+	info = h.head("f")
+	if m := info.Metadata; m[remote.MetaMode] != "0100755" || m[remote.MetaUID] != "1000" || m[remote.MetaGID] != "1001" ||
+		m[remote.MetaMtime] != "1234567890.123456789" {
+		t.Fatalf("metadata after chmod and chown: %v", m)
+	}
+	if n := h.counting.Count(remote.OpCopy); n != 2 || h.mutations() != 2 {
+		t.Fatalf("want two metadata copies: %v", h.counting.Snapshot())
+	}
+	h.counting.Reset()
+	if out, errno := h.setattr(f, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE, Mode: 0o755}}); errno != 0 || out.Mode != syscall.S_IFREG|0o755 {
+		t.Fatalf("chmod to the same mode: %v", errno)
 	}
 	if n := h.mutations(); n != 0 {
-		t.Fatalf("chmod/chown sent %d changes", n)
+		t.Fatalf("chmod to the mode stored sent %d changes", n)
 	}
 	if _, errno := h.setattr(rootID, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE | fuse.FATTR_MTIME}}); errno != 0 {
-		t.Fatalf("setattr of a directory: %v", errno)
+		t.Fatalf("setattr of the bucket's root: %v", errno)
+	}
+	put(t, h.fake, "d/x", nil, nil)
+	d := h.path("d")
+	if out, errno := h.setattr(d, fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE, Mode: 0o700}}); errno != 0 || out.Mode != syscall.S_IFDIR|0o700 {
+		t.Fatalf("chmod of a directory: %v, mode %o", errno, out.Mode)
+	}
+	if m := h.head("d/").Metadata; m[remote.MetaMode] != "040700" {
+		t.Fatalf("the directory's marker: %v", m)
+	}
+}
+
+// TestFixedModeAndOwner: with the mount's mode and owner fixed (flags given
+// explicitly), stat shows them whatever the object stores, and chmod and
+// chown are accepted and send nothing; without, stored values win.
+func TestFixedModeAndOwner(t *testing.T) {
+	meta := map[string]string{remote.MetaMode: "33261", remote.MetaUID: "1234", remote.MetaGID: "99"} // s3fs's decimal 0100755
+	fixed := newWriteHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) {
+		c.UID, c.GID, c.FileMode = 7, 8, 0o640
+		c.Fixed = vfs.FixedAttrs{UID: true, GID: true, FileMode: true, DirMode: true}
+	})
+	put(t, fixed.fake, "f", []byte("x"), meta)
+	f := fixed.path("f")
+	if a, errno := fixed.getattr(f); errno != 0 || a.Mode != syscall.S_IFREG|0o640 || a.Owner.Uid != 7 || a.Owner.Gid != 8 {
+		t.Fatalf("fixed: %v, %+v", errno, a)
+	}
+	fixed.counting.Reset()
+	in := fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{Valid: fuse.FATTR_MODE | fuse.FATTR_UID | fuse.FATTR_GID, Mode: 0o600, Owner: fuse.Owner{Uid: 1, Gid: 1}}}
+	if out, errno := fixed.setattr(f, in); errno != 0 || out.Mode != syscall.S_IFREG|0o640 {
+		t.Fatalf("chmod on a fixed mount: %v, %+v", errno, out)
+	}
+	if n := fixed.mutations(); n != 0 {
+		t.Fatalf("chmod and chown of fixed values sent %d changes", n)
+	}
+
+	stored := newWriteHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.UID, c.GID = 7, 8 })
+	put(t, stored.fake, "f", []byte("x"), meta)
+	put(t, stored.fake, "g", []byte("x"), map[string]string{remote.MetaMode: "0100600"}) // rclone's octal
+	if a, errno := stored.getattr(stored.path("f")); errno != 0 || a.Mode != syscall.S_IFREG|0o755 || a.Owner.Uid != 1234 || a.Owner.Gid != 99 {
+		t.Fatalf("stored (s3fs): %v, %+v", errno, a)
+	}
+	if a, errno := stored.getattr(stored.path("g")); errno != 0 || a.Mode != syscall.S_IFREG|0o600 || a.Owner.Uid != 7 || a.Owner.Gid != 8 {
+		t.Fatalf("stored (rclone): %v, %+v", errno, a)
 	}
 }
 
 // TestToolSequenceRequests: what tar, cp -p and rsync do per file (the
 // kernel's lookup of the name, an exclusive create, write, close,
 // utimens, a lookup of the final name and the rename into place) costs
-// the two lookups (a HEAD and a one-key listing each), one PUT, one
+// the two lookups (HEADs of the name and of NAME.rclonelink and a
+// one-key listing each), one PUT, one
 // metadata copy, and the rename's copy and delete: the exclusive create
 // trusts the lookup that just found the name missing, and nothing the
 // mount just wrote is asked for again.
@@ -338,7 +395,7 @@ func TestToolSequenceRequests(t *testing.T) {
 		t.Fatal(errno)
 	}
 	got := h.counting.Snapshot()
-	want := map[string]int64{remote.OpHead: 2, remote.OpList: 2, remote.OpPut: 1, remote.OpCopy: 2, remote.OpDelete: 1}
+	want := map[string]int64{remote.OpHead: 4, remote.OpList: 2, remote.OpPut: 1, remote.OpCopy: 2, remote.OpDelete: 1}
 	for op, n := range got {
 		if n != want[op] {
 			t.Fatalf("requests %v, want %v", got, want)

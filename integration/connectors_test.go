@@ -339,8 +339,27 @@ func (f *connectorsFixture) testEscapes(t *testing.T) {
 			t.Errorf("cat via symlink to %s: %q, %v; want %q", target, r.Stdout, r.Err, want)
 		}
 	}
-	// Creating symlinks in the mount is refused.
-	f.refused(t, "Operation not permitted", "ln", "-s", "../../../raw/"+f.bucket+"/data/a.csv", f.p("out", "out", "link"))
+	// A symlink in the mount is data like any file: it is created where
+	// the connector may write (its object is out/NAME.rclonelink) and
+	// nowhere else, and the kernel resolves a path through it, so it
+	// reaches what its target's path reaches, and no more.
+	mustRun(t, "ln", "-s", "../../../raw/"+f.bucket+"/data/a.csv", f.p("out", "out", "to-raw"))
+	mustRun(t, "ln", "-s", "../team.jpg", f.p("out", "out", "to-hidden"))
+	mustRun(t, "ln", "-s", "../../../one/"+f.bucket+"/data/a.csv", f.p("out", "out", "to-one"))
+	if got := mustRun(t, "cat", f.p("out", "out", "to-raw")); got != seededObjects["data/a.csv"] {
+		t.Errorf("cat via a link to raw's data/a.csv: %q", got)
+	}
+	for _, name := range []string{"to-hidden", "to-one"} {
+		if r := runTool("cat", f.p("out", "out", name)); r.Err == nil || !strings.Contains(r.Stderr, enoent) {
+			t.Errorf("cat via link %s: %q, %v; want %q", name, r.Stdout, r.Err, enoent)
+		}
+	}
+	if got := mustRun(t, "readlink", f.p("out", "out", "to-hidden")); got != "../team.jpg\n" {
+		t.Errorf("readlink: %q", got)
+	}
+	mustRun(t, "rm", f.p("out", "out", "to-raw"), f.p("out", "out", "to-hidden"), f.p("out", "out", "to-one"))
+	f.proxy.Take() // three PUTs and three DELETEs of out/*.rclonelink
+	f.unchanged(t, "ln -s and rm in out")
 	f.refused(t, "Permission denied", "ln", "-s", "out/existing.txt", f.p("out", "link"))
 	f.refused(t, "Read-only file system", "ln", "-s", "data/a.csv", f.p("raw", "link"))
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // TestWriteEdits: append (>>), overwrite in place (dd conv=notrunc),
-// truncate smaller and larger, utimens and chmod on existing objects, an
+// truncate smaller and larger, utimens and chmod (stored, keeping the
+// mtime) on existing objects, an
 // append to a multi-part object, fsync, and O_EXCL: S3 holds exactly the
 // expected bytes after each.
 func TestWriteEdits(t *testing.T) {
@@ -49,8 +50,11 @@ func TestWriteEdits(t *testing.T) {
 		t.Fatalf("stat after utimens: %v %v", st.ModTime(), err)
 	}
 	mustRun(t, "chmod", "600", f)
-	if st, _ := os.Stat(f); st.Mode().Perm() != 0o644 {
-		t.Fatalf("chmod is accepted and ignored: mode now %v", st.Mode())
+	if st, _ := os.Stat(f); st.Mode().Perm() != 0o600 {
+		t.Fatalf("chmod 600: mode now %v", st.Mode())
+	}
+	if _, meta := headMeta(t, sdk, bucket, "edit.txt"); meta["mode"] != "0100600" || meta["mtime"] != "1500000000.250000000" {
+		t.Fatalf("chmod: x-amz-meta-mode %q, mtime %q", meta["mode"], meta["mtime"])
 	}
 	want("utimens and chmod", []byte("01XY4\x00\x00\x00"))
 

@@ -116,6 +116,17 @@ const MaxCopySize = 5 << 30
 // epoch with an optional fraction ("1700000000.123456789").
 const MetaMtime = "mtime"
 
+// MetaMode, MetaUID and MetaGID are the user-metadata keys
+// (x-amz-meta-mode, -uid, -gid) that carry a file's mode and owner, as
+// s3fs and rclone (--metadata) write them: the mode with its type bits, in
+// decimal (s3fs: "33188") or octal (rclone: "100644"); the owner and group
+// in decimal.
+const (
+	MetaMode = "mode"
+	MetaUID  = "uid"
+	MetaGID  = "gid"
+)
+
 // BucketInfo describes one bucket.
 type BucketInfo struct {
 	Name    string

@@ -51,15 +51,22 @@ install_systemd_analyze() {
 	command -v systemd-analyze >/dev/null || { echo "install-tools: systemd installed but no systemd-analyze" >&2; return 1; }
 }
 
-# The integration tests drive the mount with real tools; rsync is the one
-# a minimal Debian lacks.
+# The integration tests drive the mount with real tools; rsync, git (a
+# clone with links and an executable through the mount) and rclone (which
+# reads back objfs's links and modes) are the ones a minimal Debian lacks.
 install_test_tools() {
 	[[ $(uname -s) == Linux ]] || return 0
-	command -v rsync >/dev/null && return 0
-	echo "install-tools: installing rsync (apt-get)"
+	local missing=()
+	for tool in rsync git rclone; do
+		command -v "$tool" >/dev/null || missing+=("$tool")
+	done
+	[[ ${#missing[@]} -eq 0 ]] && return 0
+	echo "install-tools: installing ${missing[*]} (apt-get)"
 	as_root apt-get update -qq
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >/dev/null
-	command -v rsync >/dev/null || { echo "install-tools: rsync installed but not found" >&2; return 1; }
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	for tool in "${missing[@]}"; do
+		command -v "$tool" >/dev/null || { echo "install-tools: $tool installed but not found" >&2; return 1; }
+	done
 }
 
 install_minio() {

@@ -39,11 +39,19 @@ const (
 type Config struct {
 	// Source is what is mounted.
 	Source Source
-	// UID and GID own every file and directory.
+	// UID and GID own every file and directory that has no owner stored
+	// in its metadata (x-amz-meta-uid, -gid), or every one when Fixed says
+	// so (ownership.go).
 	UID, GID uint32
 	// FileMode and DirMode are the permission bits of files and
-	// directories (DefaultFileMode, DefaultDirMode when zero).
+	// directories (DefaultFileMode, DefaultDirMode when zero) that have no
+	// mode stored (x-amz-meta-mode), or of all when Fixed says so.
 	FileMode, DirMode os.FileMode
+	// Fixed makes UID, GID, FileMode or DirMode apply to every node,
+	// whatever its metadata stores (a shared read-only dataset); chmod and
+	// chown of what is fixed are then accepted and not stored. The CLI
+	// sets each when its flag was given explicitly.
+	Fixed FixedAttrs
 	// ReadOnly refuses every change with EROFS (no request that could
 	// change a bucket is ever sent) and clears the write bits of every
 	// mode.

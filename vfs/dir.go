@@ -18,6 +18,9 @@ type Dir struct {
 	loc      dirLocation     // key prefix and cache view; a rename moves them (rename_loc.go)
 	mtime    time.Time       // bucket creation time, else the mount time
 	children map[string]Node // guarded by fsys.treeMu (tree.go)
+
+	attrMu sync.Mutex  // guards stored
+	stored storedAttrs // mode and owner its marker stores (ownership.go)
 }
 
 // newDir returns the node for directory prefix of bucket (or the root of
@@ -86,6 +89,9 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 	if err := n.lookupName(name); err != nil {
 		return entry{}, time.Time{}, false, err
 	}
+	if _, isLink := linkName(name); isLink {
+		return entry{}, time.Time{}, false, errNoEntry // NAME.rclonelink is link NAME (symlink.go)
+	}
 	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
 		return e, cfg.Clock(), false, nil
 	}
@@ -128,23 +134,36 @@ func (n *Dir) child(e entry, fetched time.Time, listed bool) Node {
 	switch op := n.childNode(e.name).(type) {
 	case *Dir:
 		if e.dir {
+			if e.stored.any() {
+				op.setStored(e.stored)
+			}
 			return op
 		}
 	case *File:
-		if !e.dir {
+		if !e.dir && !e.link {
 			op.update(e, fetched, listed)
+			return op
+		}
+	case *Symlink:
+		if e.link {
+			op.update(e)
 			return op
 		}
 	}
 	var ch Node
-	if e.dir {
+	switch {
+	case e.link:
+		ch = n.fsys.newSymlink(n.bucket, linkKey(n.prefix(), e.name), e)
+	case e.dir:
 		bucket, prefix := n.childDir(e.name)
 		mtime := n.fsys.started
 		if n.bucket == "" && !e.mtime.IsZero() {
 			mtime = e.mtime // the bucket's creation time, when known
 		}
-		ch = n.fsys.newDir(bucket, prefix, mtime, n.childIno(e))
-	} else {
+		d := n.fsys.newDir(bucket, prefix, mtime, n.childIno(e))
+		d.stored = e.stored
+		ch = d
+	default:
 		key := fileKey(n.prefix(), e.name)
 		ch = n.fsys.newFile(n.bucket, key, e, fetched, listed)
 	}
@@ -163,14 +182,14 @@ func (n *Dir) childDir(name string) (bucket, prefix string) {
 // childIno returns the inode number of entry e: its node's, when the
 // directory has one of that type, else the one a new node would get.
 func (n *Dir) childIno(e entry) uint64 {
-	bucket, key := n.bucket, fileKey(n.prefix(), e.name)
+	bucket, key := n.bucket, entryKey(n.prefix(), e)
 	if e.dir {
 		bucket, key = n.childDir(e.name)
 	}
 	f := n.fsys
 	f.treeMu.Lock()
 	defer f.treeMu.Unlock()
-	if ch := n.children[e.name]; ch != nil && ch.IsDir() == e.dir {
+	if ch := n.children[e.name]; ch != nil && ch.IsDir() == e.dir && isSymlink(ch) == e.link {
 		return ch.Ino()
 	}
 	return f.freeInoLocked(bucket, key)
@@ -180,6 +199,7 @@ func (n *Dir) childIno(e entry) uint64 {
 // to fetch.
 func (n *Dir) Attr() Attr {
 	a := n.fsys.cfg.dirAttr(n.ino, n.mtime)
+	n.fsys.cfg.apply(&a, n.storedAttrs(), n.fsys.cfg.Fixed.DirMode) // ownership.go
 	n.fsys.restrictMode(&a, n.bucket, n.prefix())
 	return a
 }
@@ -204,6 +224,7 @@ type DirEntry struct {
 	Name string
 	Ino  uint64
 	Dir  bool
+	Link bool // a symbolic link
 }
 
 // Len returns the number of entries of the stream's snapshot, taking it
@@ -237,7 +258,7 @@ func (s *DirStream) Entry(i int) DirEntry {
 	s.mu.Lock()
 	e := s.snap.at(i)
 	s.mu.Unlock()
-	return DirEntry{Name: e.name, Dir: e.dir, Ino: s.d.childIno(e)}
+	return DirEntry{Name: e.name, Dir: e.dir, Link: e.link, Ino: s.d.childIno(e)}
 }
 
 // Rewind drops the snapshot: the next Len takes a new one.
@@ -261,4 +282,10 @@ func (s *DirStream) Lookup(name string) (Node, bool) {
 		return nil, false
 	}
 	return s.d.child(e, snap.fetched, true), true
+}
+
+// isSymlink reports whether n is a symbolic link.
+func isSymlink(n Node) bool {
+	_, ok := n.(*Symlink)
+	return ok
 }

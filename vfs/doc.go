@@ -17,6 +17,21 @@
 //     A Dir keeps the children it has handed out: rename,
 //     rmdir and lookups of files being written ask that map, never the
 //     adapter's tree.
+//   - Symlink (Node): a symbolic link, stored as rclone stores links:
+//     the object NAME.rclonelink whose body is the target (symlink.go
+//     says why). A listing marks such keys as links (entry.link) under
+//     NAME, with the key's size as st_size, so lstat needs no HEAD;
+//     readlink GETs the body once and the node keeps it. A directory
+//     hides a file or link of the same name, a file a link; names ending
+//     in .rclonelink cannot be created (they would read back as links).
+//     Links are not followed here: the kernel resolves paths through
+//     them, so a connector's patterns apply to each object reached.
+//   - Mode and owner (ownership.go): stored in x-amz-meta-mode, -uid,
+//     -gid (s3fs's and rclone's keys) of the object, or of a directory's
+//     marker; read from a HEAD like the mtime (entry.stored), never from
+//     a listing; Config.Fixed makes the mount's values win. chmod and
+//     chown are a metadata-only copy (writeback), or a PutObject of a
+//     directory's marker (Dir.stored, guarded by Dir.attrMu, a leaf).
 //   - File state (nodeWrites): clean (no writer);
 //     writing (a writeback.Writer shared by its write handles); created
 //     locally (writing, not in S3 yet: lookups and listings answer from
@@ -47,7 +62,8 @@
 //   - FS.mu guards mounted. FS.treeMu guards every Dir's children and
 //     every node's parent and name; it is a leaf.
 //   - File.mu guards key, info, changed, pages, wr (nodeWrites) and
-//     readers; File.moves is bumped under it.
+//     readers; File.moves is bumped under it. Symlink.mu guards a link's
+//     key, attributes and target; it is a leaf.
 //   - File.io (RWMutex) orders data operations against the ones that
 //     move or end the node's writer: read through the writer, write,
 //     flush, fsync, truncate through a handle and acquiring the writer

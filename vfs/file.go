@@ -85,6 +85,9 @@ func (n *File) update(e entry, fetched time.Time, listed bool) {
 	if !e.metaMtime && n.info.metaMtime && e.etag == n.info.etag {
 		e.mtime, e.metaMtime = n.info.mtime, true
 	}
+	if listed && e.etag == n.info.etag { // a listing has no metadata: keep what a HEAD found
+		e.stored = n.info.stored
+	}
 	e.name = n.info.name
 	n.info = fileInfo{entry: e, fetched: fetched, listed: listed}
 	n.moves.Add(1)
@@ -133,7 +136,8 @@ func (n *File) current(ctx context.Context, forOpen bool) (fileInfo, error) {
 func (n *File) attr(info fileInfo) Attr {
 	a := n.fsys.cfg.fileAttr(n.ino, info.size, info.mtime)
 	a.Unlinked = n.isUnlinked()
-	n.fsys.restrictMode(&a, n.bucket, n.objKey()) // connector_policy.go
+	n.fsys.cfg.apply(&a, info.stored, n.fsys.cfg.Fixed.FileMode) // ownership.go
+	n.fsys.restrictMode(&a, n.bucket, n.objKey())                // connector_policy.go
 	return a
 }
 

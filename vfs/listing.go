@@ -18,12 +18,16 @@ const listPageSize = 1000
 type entry struct {
 	name  string
 	dir   bool
+	link  bool // a symbolic link (symlink.go): name is its key without linkSuffix
 	size  int64
 	etag  string
 	mtime time.Time // x-amz-meta-mtime when known (metaMtime), else LastModified
 	// metaMtime is true when mtime came from x-amz-meta-mtime (a HEAD);
 	// listings do not carry user metadata.
 	metaMtime bool
+	// stored is the mode and owner the metadata holds (a HEAD; none from
+	// a listing), ownership.go.
+	stored storedAttrs
 }
 
 // merger folds the pages of one directory's listing into entries: common
@@ -59,22 +63,32 @@ func (m *merger) addPage(p remote.ListPage) {
 		case dir:
 			m.add(entry{name: name, dir: true})
 		default:
-			m.add(entry{name: name, size: o.Size, etag: o.ETag, mtime: o.LastModified})
+			e := entry{name: name, size: o.Size, etag: o.ETag, mtime: o.LastModified}
+			if target, ok := linkName(name); ok {
+				e.name, e.link = target, true
+			}
+			m.add(e)
 		}
 	}
 }
 
-// add records e; a directory replaces a file of the same name.
+// add records e; a directory replaces a file or link of the same name,
+// and a file a link.
 func (m *merger) add(e entry) {
 	old, dup := m.byName[e.name]
 	switch {
 	case !dup:
 		m.byName[e.name] = e
 	case old.dir && !e.dir:
-		m.warn.shadowed(m.bucket, m.prefix+e.name)
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, e))
 	case !old.dir && e.dir:
-		m.warn.shadowed(m.bucket, m.prefix+old.name)
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, old))
 		m.byName[e.name] = e
+	case old.link && !e.link && !e.dir:
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, old))
+		m.byName[e.name] = e
+	case !old.link && e.link:
+		m.warn.shadowed(m.bucket, entryKey(m.prefix, e))
 	}
 }
 

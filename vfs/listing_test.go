@@ -180,7 +180,7 @@ func TestProbeName(t *testing.T) {
 	if _, err := probeName(ctx, counting, testBucket, "p/", "missing", false, warn); err != errNoEntry {
 		t.Fatalf("missing: %v", err)
 	}
-	fake.FailNext(remote.OpHead, remote.ErrTransient, 1)
+	fake.FailNext(remote.OpHead, remote.ErrTransient, 2)                                                                 // the file's and the link's
 	if _, err := probeName(ctx, counting, testBucket, "p/", "file", false, warn); !errors.Is(err, remote.ErrTransient) { // EIO
 		t.Fatalf("transient HEAD failure: %v", err)
 	}

@@ -57,6 +57,9 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 		}
 		return nil
 	}
+	if _, isLink := linkName(name); isLink && !isDir {
+		return ErrInvalid // its key would read back as a symbolic link (symlink.go)
+	}
 	return checkKey(n.childKeyOf(name, isDir))
 }
 
@@ -69,6 +72,12 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 // meanwhile by someone else makes that commit fail with ErrExist instead
 // of being overwritten.
 func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *WriteHandle, error) {
+	return n.CreateAttrs(ctx, name, excl, nil)
+}
+
+// CreateAttrs is Create of a file whose mode and owner (a, when not nil)
+// its object stores (ownership.go).
+func (n *Dir) CreateAttrs(ctx context.Context, name string, excl bool, a *NewAttrs) (*File, *WriteHandle, error) {
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +89,11 @@ func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *Write
 	key := fileKey(n.prefix(), name)
 	now := n.fsys.cfg.Clock()
 	node := n.fsys.newFile(n.bucket, key, entry{name: name, mtime: now}, now, false)
-	node.wr = nodeWrites{w: n.fsys.writes.up.Create(n.bucket, key, excl), handles: 1, local: true}
+	w := n.fsys.writes.up.Create(n.bucket, key, excl)
+	if a != nil {
+		w.SetMetadata(a.stored().metadata(syscall.S_IFREG))
+	}
+	node.wr = nodeWrites{w: w, handles: 1, local: true}
 	n.put(name, node)
 	n.fsys.noteUpsert(n.bucket, key, false, 0, now, "")
 	return node, &WriteHandle{n: node}, nil
@@ -90,6 +103,12 @@ func (n *Dir) Create(ctx context.Context, name string, excl bool) (*File, *Write
 // exists); other kinds of nodes (devices, FIFOs, sockets) cannot be
 // objects: ErrNotPermitted.
 func (n *Dir) Mknod(ctx context.Context, name string, mode uint32) (*File, error) {
+	return n.MknodAttrs(ctx, name, mode, nil)
+}
+
+// MknodAttrs is Mknod of a file whose mode and owner (a, when not nil)
+// its object stores (ownership.go).
+func (n *Dir) MknodAttrs(ctx context.Context, name string, mode uint32, a *NewAttrs) (*File, error) {
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, err
 	}
@@ -98,15 +117,20 @@ func (n *Dir) Mknod(ctx context.Context, name string, mode uint32) (*File, error
 	}
 	key := fileKey(n.prefix(), name)
 	now := n.fsys.cfg.Clock()
+	var stored storedAttrs
+	if a != nil {
+		stored = a.stored()
+	}
+	meta := stored.metadata(syscall.S_IFREG)
+	meta[remote.MetaMtime] = writeback.FormatMtime(now)
 	info, err := n.fsys.client.Put(ctx, remote.PutRequest{
-		Bucket: n.bucket, Key: key, Body: bytes.NewReader(nil), IfNoneMatch: true,
-		Metadata: map[string]string{remote.MetaMtime: writeback.FormatMtime(now)},
+		Bucket: n.bucket, Key: key, Body: bytes.NewReader(nil), IfNoneMatch: true, Metadata: meta,
 	})
 	if err != nil {
 		return nil, createFailed(err)
 	}
 	n.fsys.noteUpsert(n.bucket, key, false, 0, now, info.ETag)
-	e := entry{name: name, etag: info.ETag, mtime: now, metaMtime: true}
+	e := entry{name: name, etag: info.ETag, mtime: now, metaMtime: true, stored: stored}
 	node := n.fsys.newFile(n.bucket, key, e, now, false)
 	n.put(name, node)
 	return node, nil
@@ -126,15 +150,27 @@ func createFailed(err error) error {
 // new directory is looked up in S3 like any other: another client may
 // write below it at once, so no empty listing is assumed.
 func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
+	return n.MkdirAttrs(ctx, name, nil)
+}
+
+// MkdirAttrs is Mkdir of a directory whose mode and owner (a, when not
+// nil) its marker stores (ownership.go; a bucket stores none).
+func (n *Dir) MkdirAttrs(ctx context.Context, name string, a *NewAttrs) (*Dir, error) {
 	if err := n.mayCreate(name, true); err != nil {
 		return nil, err
 	}
 	bucket, prefix := n.childDir(name)
+	var stored storedAttrs
 	var err error
 	if n.bucket == "" {
 		err = n.fsys.client.CreateBucket(ctx, name)
 	} else {
-		_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: bucket, Key: prefix, Body: bytes.NewReader(nil)})
+		var meta map[string]string
+		if a != nil {
+			stored = a.stored()
+			meta = stored.metadata(syscall.S_IFDIR)
+		}
+		_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: bucket, Key: prefix, Body: bytes.NewReader(nil), Metadata: meta})
 		err = markerFailed(err)
 	}
 	if err != nil {
@@ -143,6 +179,7 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 	now := n.fsys.cfg.Clock()
 	n.fsys.noteUpsert(bucket, prefix, true, 0, now, "")
 	d := n.fsys.newDir(bucket, prefix, now, n.fsys.freeIno(bucket, prefix))
+	d.stored = stored
 	n.put(name, d)
 	return d, nil
 }
@@ -162,12 +199,20 @@ func markerFailed(err error) error {
 
 // Unlink deletes the object. A file still open keeps working for its
 // handles (reads and writes go to its writer) but is never uploaded again.
+// A symbolic link's object is its key with linkSuffix (symlink.go).
 func (n *Dir) Unlink(ctx context.Context, name string) error {
 	if err := n.mayChangeChild(acl.OpDelete, name, false); err != nil {
 		return err
 	}
 	if n.bucket == "" {
 		return ErrIsDir
+	}
+	isLink, ch, err := n.isLinkChild(ctx, name)
+	switch {
+	case err != nil && !errors.Is(err, remote.ErrNotFound):
+		return err
+	case isLink:
+		return n.unlinkLink(ctx, name, ch)
 	}
 	key := fileKey(n.prefix(), name)
 	node := n.childFile(name)
@@ -259,12 +304,11 @@ func (n *Dir) hasLocalFiles() bool {
 	return false
 }
 
-// RefuseLink answers link and symlink: ErrNotPermitted (after the
+// RefuseLink answers link (hard links): ErrNotPermitted (after the
 // connector's check). Objects cannot share content by name, and a copy
 // would not behave like a hard link (EPERM is what file systems without
-// hard links, such as vfat, answer; never ENOSYS); objfs does not store
-// symbolic links (peers disagree on how; mountpoint-s3 and rclone without
-// --links do not either).
+// hard links, such as vfat, answer; never ENOSYS). Symbolic links are
+// stored (symlink.go).
 func (n *Dir) RefuseLink(name string) error {
 	if err := n.mayChangeChild(acl.OpWrite, name, false); err != nil {
 		return err

@@ -54,6 +54,8 @@ func objectName(prefix, key string) (name string, dir, own bool, problem string)
 	}
 	if base, isMarker := strings.CutSuffix(rel, "/"); isMarker {
 		rel, dir = base, true
+	} else if base, isLink := linkName(rel); isLink {
+		return rel, false, false, nameProblem(base) // a link's name is shorter than its key
 	}
 	return rel, dir, false, nameProblem(rel)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -19,27 +20,33 @@ var errNoEntry = fmt.Errorf("no such entry: %w", remote.ErrNotFound)
 // concurrently with a HEAD of the key (one round trip for files); when
 // name is known to have been a directory (wasDir), the listing runs alone
 // first and the HEAD only if the directory is gone, which makes
-// revalidating directories on a path one request.
+// revalidating directories on a path one request. A symbolic link is a
+// key of its own (name + linkSuffix, symlink.go), HEADed alongside: a
+// directory wins over a file, a file over a link.
 func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string, wasDir bool, warn *warnOnce) (entry, error) {
 	if wasDir {
-		isDir, err := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+		isDir, _, err := dirExists(ctx, c, bucket, dirPrefix(prefix, name))
 		if err != nil || isDir {
 			return entry{name: name, dir: true}, err
 		}
 	}
 	var (
-		wg      sync.WaitGroup
-		info    remote.ObjectInfo
-		headErr error
+		wg               sync.WaitGroup
+		info, link       remote.ObjectInfo
+		headErr, linkErr error
 	)
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		info, headErr = c.Head(ctx, bucket, fileKey(prefix, name))
 	}()
-	isDir, listErr := false, error(nil)
+	go func() {
+		defer wg.Done()
+		link, linkErr = c.Head(ctx, bucket, linkKey(prefix, name))
+	}()
+	isDir, marker, listErr := false, false, error(nil)
 	if !wasDir {
-		isDir, listErr = dirExists(ctx, c, bucket, dirPrefix(prefix, name))
+		isDir, marker, listErr = dirExists(ctx, c, bucket, dirPrefix(prefix, name))
 	}
 	wg.Wait()
 
@@ -50,22 +57,40 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 		if headErr == nil {
 			warn.shadowed(bucket, fileKey(prefix, name))
 		}
-		return entry{name: name, dir: true}, nil
-	case errors.Is(headErr, remote.ErrNotFound):
-		return entry{}, errNoEntry
-	case headErr != nil:
+		if linkErr == nil {
+			warn.shadowed(bucket, linkKey(prefix, name))
+		}
+		e := entry{name: name, dir: true}
+		if marker { // its mode and owner (ownership.go); a revalidation (wasDir) keeps the node's
+			e.stored = markerAttrs(ctx, c, bucket, dirPrefix(prefix, name))
+		}
+		return e, nil
+	case headErr == nil:
+		if linkErr == nil {
+			warn.shadowed(bucket, linkKey(prefix, name))
+		}
+		return entryFromHead(name, info), nil
+	case !errors.Is(headErr, remote.ErrNotFound):
 		return entry{}, fmt.Errorf("head s3://%s/%s: %w", bucket, fileKey(prefix, name), headErr)
+	case linkErr == nil:
+		e := entryFromHead(name, link)
+		e.link = true
+		return e, nil
+	case errors.Is(linkErr, remote.ErrNotFound):
+		return entry{}, errNoEntry
 	}
-	return entryFromHead(name, info), nil
+	return entry{}, fmt.Errorf("head s3://%s/%s: %w", bucket, linkKey(prefix, name), linkErr)
 }
 
-// dirExists reports whether any key starts with dir (which ends with "/").
-func dirExists(ctx context.Context, c remote.Client, bucket, dir string) (bool, error) {
+// dirExists reports whether any key starts with dir (which ends with
+// "/"), and whether dir's marker is one (it sorts first).
+func dirExists(ctx context.Context, c remote.Client, bucket, dir string) (exists, marker bool, err error) {
 	page, err := c.List(ctx, remote.ListRequest{Bucket: bucket, Prefix: dir, Delimiter: "/", MaxKeys: 1})
 	if err != nil {
-		return false, fmt.Errorf("list s3://%s/%s: %w", bucket, dir, err)
+		return false, false, fmt.Errorf("list s3://%s/%s: %w", bucket, dir, err)
 	}
-	return len(page.Objects) > 0 || len(page.Prefixes) > 0, nil
+	marker = len(page.Objects) > 0 && page.Objects[0].Key == dir
+	return len(page.Objects) > 0 || len(page.Prefixes) > 0, marker, nil
 }
 
 // probeBucket answers a lookup of a bucket name at the root of s3://.
@@ -89,6 +114,7 @@ func entryFromHead(name string, info remote.ObjectInfo) entry {
 	if t, ok := parseMetaMtime(info.Metadata[remote.MetaMtime]); ok {
 		e.mtime, e.metaMtime = t, true
 	}
+	e.stored = parseStored(info.Metadata, syscall.S_IFREG)
 	return e
 }
 

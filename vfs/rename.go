@@ -28,6 +28,7 @@ type renameArgs struct {
 	src, dst         *Dir
 	name, newName    string
 	isDir            bool
+	link, dstLink    bool   // the source, the existing target is a symbolic link
 	srcKey, dstKey   string // file keys, or directory prefixes
 	srcNode          Node   // the moving node, when the tree has it
 	dstExists, dstIs bool   // dstIs: the existing target is a directory
@@ -49,9 +50,12 @@ func (n *Dir) Rename(ctx context.Context, name string, dst *Dir, newName string,
 		if err != nil {
 			return err
 		}
-		if a.isDir {
+		switch {
+		case a.isDir:
 			err = n.fsys.renameDir(ctx, a)
-		} else {
+		case a.link:
+			err = n.fsys.renameLink(ctx, a)
+		default:
 			err = n.fsys.renameFile(ctx, a)
 		}
 		if err != errRenameRaced {
@@ -77,13 +81,15 @@ func (n *Dir) resolveRename(ctx context.Context, name string, dst *Dir, newName 
 	switch a.srcNode.(type) {
 	case *Dir:
 		a.isDir = true
+	case *Symlink:
+		a.link = true
 	case *File:
 	default:
 		e, _, _, err := n.resolve(ctx, name)
 		if err != nil {
 			return a, err
 		}
-		a.isDir = e.dir
+		a.isDir, a.link = e.dir, e.link
 	}
 	if dst != nil && (n.bucket == "" || dst.bucket == "") {
 		// buckets cannot be renamed, nor files moved to the root of s3://
@@ -102,12 +108,18 @@ func (n *Dir) resolveRename(ctx context.Context, name string, dst *Dir, newName 
 	if flags&(renameExchange|renameWhiteout) != 0 {
 		return a, ErrInvalid
 	}
+	if _, isLink := linkName(newName); isLink && !a.isDir {
+		return a, ErrInvalid // the key would read back as a link (symlink.go)
+	}
 	a.srcKey, a.dstKey = n.childKeyOf(name, a.isDir), a.dst.childKeyOf(newName, a.isDir)
+	if a.link {
+		a.srcKey, a.dstKey = linkKey(n.prefix(), name), linkKey(a.dst.prefix(), newName)
+	}
 	if err := checkKey(a.dstKey); err != nil {
 		return a, err
 	}
 	if e, _, _, err := a.dst.resolve(ctx, newName); err == nil {
-		a.dstExists, a.dstIs = true, e.dir
+		a.dstExists, a.dstIs, a.dstLink = true, e.dir, e.link
 	} else if !errors.Is(err, remote.ErrNotFound) {
 		return a, err
 	}
@@ -168,6 +180,12 @@ func (f *FS) renameFile(ctx context.Context, a renameArgs) error {
 		f.log.Error("rename: copied but could not delete the source; both names exist",
 			"from", a.srcKey, "to", a.dstKey, "bucket", bucket, "err", err)
 		return writeFailed("rename", err)
+	}
+	if a.dstLink { // the file replaces a link: remove the link's object
+		if err := f.client.Delete(dctx, bucket, linkKey(a.dst.prefix(), a.newName)); err != nil {
+			f.noteInvalidate(bucket, a.dstKey)
+			return writeFailed("rename", err)
+		}
 	}
 	f.retireTarget(dctx, old)
 	mtime := objectMtime(base)

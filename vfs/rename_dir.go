@@ -215,6 +215,9 @@ func (d *Dir) movedTo(src, dst string, copies map[string]remote.ObjectInfo) {
 				continue
 			}
 			op.moved(op.snapshot().name, newKey, info, remote.ObjectInfo{Size: info.Size})
+		case *Symlink:
+			newKey := dst + strings.TrimPrefix(op.objKey(), src)
+			op.movedKey(newKey, copies[newKey].ETag)
 		}
 	}
 }
@@ -226,6 +229,10 @@ func (f *FS) noteTreeMoved(bucket, src, dst string, objs []remote.ObjectInfo) {
 	for _, o := range objs {
 		f.noteRemove(bucket, o.Key)
 		f.noteInvalidate(bucket, dst+strings.TrimPrefix(o.Key, src))
+		if name, isLink := strings.CutSuffix(o.Key, linkSuffix); isLink { // cached by name
+			f.noteRemove(bucket, name)
+			f.noteInvalidate(bucket, dst+strings.TrimPrefix(name, src))
+		}
 	}
 	f.noteRemove(bucket, src)
 	f.noteInvalidate(bucket, dst)

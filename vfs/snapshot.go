@@ -195,11 +195,16 @@ func (c *dirCache) fileKey(name string) string { return c.prefix + name }
 func newCacheListing(entries []entry) (*cache.Listing, error) {
 	ce := make([]cache.Entry, len(entries))
 	for i, e := range entries {
-		ce[i] = cache.Entry{Name: e.name, IsDir: e.dir, Size: e.size, MTime: e.mtime, ETag: e.etag}
+		ce[i] = cacheEntry(e)
 	}
 	return cache.NewListing(ce)
 }
 
+// cacheEntry is e as the metadata cache keeps it.
+func cacheEntry(e entry) cache.Entry {
+	return cache.Entry{Name: e.name, IsDir: e.dir, IsLink: e.link, Size: e.size, MTime: e.mtime, ETag: e.etag}
+}
+
 func fromCacheEntry(e cache.Entry) entry {
-	return entry{name: e.Name, dir: e.IsDir, size: e.Size, etag: e.ETag, mtime: e.MTime}
+	return entry{name: e.Name, dir: e.IsDir, link: e.IsLink, size: e.Size, etag: e.ETag, mtime: e.MTime}
 }

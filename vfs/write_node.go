@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"context"
+	"syscall"
 	"time"
 
 	"github.com/objfs/objfs/remote"
@@ -82,6 +83,7 @@ func (n *File) localInfo() (fileInfo, bool) {
 	if m := w.Mtime(); !m.IsZero() {
 		info.mtime = m
 	}
+	info.stored = parseStored(w.Metadata(), syscall.S_IFREG)
 	return info, true
 }
 
@@ -206,7 +208,8 @@ func (n *File) committed(info remote.ObjectInfo, mtime time.Time) {
 	}
 	now := n.fsys.cfg.Clock()
 	n.mu.Lock()
-	n.info = fileInfo{entry: entry{name: n.info.name, size: info.Size, etag: info.ETag, mtime: mtime, metaMtime: true}, fetched: now}
+	n.info = fileInfo{entry: entry{name: n.info.name, size: info.Size, etag: info.ETag, mtime: mtime, metaMtime: true,
+		stored: parseStored(info.Metadata, syscall.S_IFREG)}, fetched: now}
 	n.wr.local = false
 	key := n.key
 	info.Key = key

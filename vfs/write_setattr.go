@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"context"
+	"syscall"
 	"time"
 
 	"github.com/objfs/objfs/acl"
@@ -9,13 +10,20 @@ import (
 )
 
 // AttrChange is what a SETATTR asks of a file's content and metadata;
-// mode, owner and atime are accepted and not stored (objects have none).
+// atime is accepted and not stored. Mode (permission bits), UID and GID
+// are stored in the object's metadata (ownership.go) unless the mount
+// fixes them.
 type AttrChange struct {
 	Size     int64
 	HasSize  bool
 	Mtime    time.Time // the time to set; MtimeNow takes the FS's clock
 	HasMtime bool
 	MtimeNow bool
+	Mode     uint32 // permission bits (setuid, setgid, sticky included)
+	HasMode  bool
+	UID, GID uint32
+	HasUID   bool
+	HasGID   bool
 }
 
 // resolved returns c with "now" read from the FS's clock.
@@ -36,17 +44,22 @@ func (c AttrChange) apply(ctx context.Context, w *writeback.Writer) error {
 	if c.HasMtime {
 		w.SetMtime(c.Mtime)
 	}
+	if c.HasMode || c.HasUID || c.HasGID {
+		cur := parseStored(w.Metadata(), syscall.S_IFREG)
+		w.SetMetadata(cur.with(c).metadata(syscall.S_IFREG))
+	}
 	return nil
 }
 
-// SetAttr: truncate (size) and utimens (mtime, kept in x-amz-meta-mtime)
-// change the object; chmod, chown and atime are accepted and ignored, as
-// rclone does, so that cp -p, rsync -a and tar work (objects have no owner
-// or mode: those come from the mount options). Through a handle that
+// SetAttr: truncate (size), utimens (mtime, kept in x-amz-meta-mtime),
+// chmod and chown (x-amz-meta-mode, -uid, -gid; ownership.go) change the
+// object; atime, and a mode or owner the mount fixes, are accepted and
+// ignored, so that cp -p, rsync -a and tar work. Through a handle that
 // writes (viaWriter), the change joins the writer and is committed with
 // it; otherwise it is committed at once (truncate to 0 is an empty
-// PutObject, utimens alone a metadata-only copy), or joins the writer of
-// handles still open. It returns the attributes after the change.
+// PutObject; utimens, chmod and chown alone a metadata-only copy), or
+// joins the writer of handles still open. It returns the attributes after
+// the change.
 func (n *File) SetAttr(ctx context.Context, c AttrChange, viaWriter bool) (Attr, error) {
 	if err := n.fsys.mayChange(acl.OpWrite, n.bucket, n.objKey()); err != nil {
 		return Attr{}, err
@@ -56,7 +69,8 @@ func (n *File) SetAttr(ctx context.Context, c AttrChange, viaWriter bool) (Attr,
 			return Attr{}, err
 		}
 	}
-	if c = n.fsys.resolved(c); c.HasSize || c.HasMtime {
+	c = n.fsys.cfg.ownerOnly(c, n.fsys.cfg.Fixed.FileMode)
+	if c = n.fsys.resolved(c); c.HasSize || c.HasMtime || c.HasMode || c.HasUID || c.HasGID {
 		var err error
 		if viaWriter {
 			err = n.changeOpen(ctx, c)
@@ -111,15 +125,19 @@ func (n *File) changeNow(ctx context.Context, c AttrChange) error {
 	return writeFailed("setattr", err)
 }
 
-// SetAttr on a directory accepts chmod, chown and utimens and stores
-// nothing: S3 has no directory attributes (rsync -a and tar set them).
-// A size is ErrIsDir.
-func (n *Dir) SetAttr(c AttrChange) (Attr, error) {
+// SetAttr on a directory stores chmod and chown in its marker object
+// (ownership.go: creating the marker of an implicit directory) and
+// accepts utimens without storing it (directories have no mtime in S3;
+// rsync -a and tar set it). A size is ErrIsDir.
+func (n *Dir) SetAttr(ctx context.Context, c AttrChange) (Attr, error) {
 	if err := n.fsys.mayChange(acl.OpWrite, n.bucket, n.prefix()); err != nil {
 		return Attr{}, err
 	}
 	if c.HasSize {
 		return Attr{}, ErrIsDir
+	}
+	if err := n.changeMarker(ctx, c); err != nil {
+		return Attr{}, err
 	}
 	return n.Attr(), nil
 }

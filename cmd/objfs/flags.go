@@ -53,10 +53,10 @@ func mountFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagPathStyle, Category: catS3, Usage: "use path-style addressing (endpoint/bucket/key), as MinIO and most non-AWS servers need"},
 		connectorsFlag(),
 
-		&cli.UintFlag{Name: flagUID, Category: catPerms, Value: uint(os.Getuid()), DefaultText: fmt.Sprintf("%d, the current user", os.Getuid()), Usage: "owner `UID` of every file and directory"},
-		&cli.UintFlag{Name: flagGID, Category: catPerms, Value: uint(os.Getgid()), DefaultText: fmt.Sprintf("%d, the current group", os.Getgid()), Usage: "group `GID` of every file and directory"},
-		&cli.StringFlag{Name: flagFileMode, Category: catPerms, Value: octal(vfs.DefaultFileMode), Usage: "permission bits of files, in `OCTAL`"},
-		&cli.StringFlag{Name: flagDirMode, Category: catPerms, Value: octal(vfs.DefaultDirMode), Usage: "permission bits of directories, in `OCTAL`"},
+		&cli.UintFlag{Name: flagUID, Category: catPerms, Value: uint(os.Getuid()), DefaultText: fmt.Sprintf("%d, the current user", os.Getuid()), Usage: "owner `UID` of files and directories that store none (x-amz-meta-uid); given explicitly, of every one"},
+		&cli.UintFlag{Name: flagGID, Category: catPerms, Value: uint(os.Getgid()), DefaultText: fmt.Sprintf("%d, the current group", os.Getgid()), Usage: "group `GID` of files and directories that store none (x-amz-meta-gid); given explicitly, of every one"},
+		&cli.StringFlag{Name: flagFileMode, Category: catPerms, Value: octal(vfs.DefaultFileMode), Usage: "permission bits of files that store none (x-amz-meta-mode), in `OCTAL`; given explicitly, of every file"},
+		&cli.StringFlag{Name: flagDirMode, Category: catPerms, Value: octal(vfs.DefaultDirMode), Usage: "permission bits of directories that store none, in `OCTAL`; given explicitly, of every directory"},
 		&cli.BoolFlag{Name: flagAllowOther, Category: catPerms, Usage: "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)"},
 		&cli.BoolFlag{Name: flagReadOnly, Category: catPerms, Usage: "mount read-only: every change gives EROFS"},
 
@@ -123,11 +123,18 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 		return vfs.Config{}, err
 	}
 	cfg := vfs.Config{
-		Source:    src,
-		UID:       uid,
-		GID:       gid,
-		FileMode:  fileMode,
-		DirMode:   dirMode,
+		Source:   src,
+		UID:      uid,
+		GID:      gid,
+		FileMode: fileMode,
+		DirMode:  dirMode,
+		// A flag given explicitly fixes its value for every node, over
+		// what the metadata stores (a shared read-only dataset); left at
+		// its default, it applies only where nothing is stored.
+		Fixed: vfs.FixedAttrs{
+			UID: c.IsSet(flagUID), GID: c.IsSet(flagGID),
+			FileMode: c.IsSet(flagFileMode), DirMode: c.IsSet(flagDirMode),
+		},
 		ReadOnly:  c.Bool(flagReadOnly),
 		StatTTL:   statTTL,
 		ListTTL:   listTTL,

@@ -63,6 +63,48 @@ func TestFSConfigDefaults(t *testing.T) {
 		if cfg.ReadOnly {
 			t.Error("ReadOnly set without --read-only")
 		}
+		if cfg.Fixed != (vfs.FixedAttrs{}) {
+			t.Errorf("Fixed %+v without flags: stored mode and owner must win", cfg.Fixed)
+		}
+	})
+}
+
+// TestFSConfigFixed: each of --uid, --gid, --file-mode, --dir-mode given
+// explicitly (as a flag or a mount option) fixes its own value only.
+func TestFSConfigFixed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want vfs.FixedAttrs
+	}{
+		{[]string{"--uid", "0"}, vfs.FixedAttrs{UID: true}},
+		{[]string{"--gid", "7", "--dir-mode", "0755"}, vfs.FixedAttrs{GID: true, DirMode: true}},
+		{[]string{"--file-mode", "0644"}, vfs.FixedAttrs{FileMode: true}},
+	} {
+		withMountFlags(t, tc.args, func(c *cli.Context) {
+			cfg, err := fsConfig(c, vfs.Source{Bucket: "bkt"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Fixed != tc.want {
+				t.Errorf("%q: Fixed %+v, want %+v", tc.args, cfg.Fixed, tc.want)
+			}
+		})
+	}
+	args, err := translateArgs([]string{"objfs", "s3://bkt", "/mnt", "-o", "uid=1000,file_mode=0600"}, map[string]bool{"mount": true}, mountFlags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(args) < 2 || args[1] != "mount" {
+		t.Fatalf("translated to %q", args)
+	}
+	withMountFlags(t, args[2:], func(c *cli.Context) {
+		cfg, err := fsConfig(c, vfs.Source{Bucket: "bkt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (vfs.FixedAttrs{UID: true, FileMode: true}); cfg.Fixed != want {
+			t.Errorf("-o uid=,file_mode=: Fixed %+v, want %+v", cfg.Fixed, want)
+		}
 	})
 }
 

@@ -61,7 +61,29 @@ func (w *Writer) uploadMeta() map[string]string {
 		w.meta[remote.MetaMtime] = FormatMtime(w.mtime)
 		w.sentMtime = w.mtime
 	}
+	w.sentMeta = maps.Clone(w.meta)
 	return maps.Clone(w.meta)
+}
+
+// metaChangedSinceSent reports whether metadata other than the mtime
+// (SetMetadata: chmod, chown) changed after the last upload started: a
+// streaming upload sends its metadata when it starts, so a chmod during
+// it needs a metadata copy after it completes. Called with mu held.
+func (w *Writer) metaChangedSinceSent() bool {
+	if w.sentMeta == nil {
+		return false
+	}
+	for k, v := range w.meta {
+		if k != remote.MetaMtime && w.sentMeta[k] != v {
+			return true
+		}
+	}
+	for k := range w.sentMeta {
+		if _, ok := w.meta[k]; !ok && k != remote.MetaMtime {
+			return true
+		}
+	}
+	return false
 }
 
 // needsMtimeCopy reports whether a successful upload stored another mtime

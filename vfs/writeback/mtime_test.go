@@ -133,3 +133,38 @@ func TestSetMtimeOnCleanObject(t *testing.T) {
 		t.Fatalf("commit: %v, %d requests", err, counting.Total())
 	}
 }
+
+// TestStreamingMetadataSetLate: metadata set (chmod) after a streaming
+// upload started, which sent the metadata of its start, is stored by a
+// metadata copy at commit; set before, it costs no copy.
+func TestStreamingMetadataSetLate(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		f, b := newFakeBucket(t)
+		counting := remote.NewCounting(f)
+		u, _ := newClockedUploader(t, counting)
+		w := u.Create(b, "big", false)
+		data := randBytes(rand.New(rand.NewPCG(2, 2)), testPart+100)
+		mode := map[string]string{"mode": "0100755"}
+		if !late {
+			w.SetMetadata(mode)
+		}
+		writeAll(t, w, data, 0)
+		if late {
+			w.SetMetadata(mode)
+		}
+		if _, err := w.Commit(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		h, err := f.Head(context.Background(), b, "big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Metadata["mode"] != "0100755" || h.Size != int64(len(data)) {
+			t.Fatalf("late=%v: S3 holds %d bytes with metadata %v", late, h.Size, h.Metadata)
+		}
+		if copies := counting.Count(remote.OpCopy); late != (copies == 1) || copies > 1 {
+			t.Fatalf("late=%v: %d metadata copies", late, copies)
+		}
+		w.Close()
+	}
+}

@@ -47,6 +47,7 @@ type Writer struct {
 	mtime     time.Time         // the file's mtime; zero: the base object's (see mtime.go)
 	mtimeSet  bool              // mtime was set by SetMtime after the last write
 	sentMtime time.Time         // the mtime the last upload carried
+	sentMeta  map[string]string // the metadata the last upload carried (see metaChangedSinceSent)
 	err       error             // sticky failure
 	detached  bool              // the file was removed: local only (detach.go)
 	closed    bool
@@ -89,6 +90,13 @@ func (w *Writer) pendingBytes() (int64, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.size, w.dirty || w.metaDirty
+}
+
+// Metadata returns a copy of the user metadata the next commit stores.
+func (w *Writer) Metadata() map[string]string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.meta)
 }
 
 // SetMetadata sets user metadata keys (e.g. remote.MetaMtime) for the next
@@ -254,8 +262,11 @@ func (w *Writer) Commit(ctx context.Context) (remote.ObjectInfo, error) {
 	default:
 		return w.base, nil
 	}
-	if err == nil && w.needsMtimeCopy() {
-		info, err = w.copyMeta(ctx, info)
+	if err == nil {
+		// needsMtimeCopy first: it also settles the file's mtime.
+		if mtimeCopy := w.needsMtimeCopy(); mtimeCopy || w.metaChangedSinceSent() {
+			info, err = w.copyMeta(ctx, info)
+		}
 	}
 	if err != nil {
 		if w.excl && errors.Is(err, remote.ErrPreconditionFailed) {
