@@ -42,7 +42,14 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 	}()
 	go func() {
 		defer wg.Done()
+		if !linkable(name) {
+			linkErr = remote.ErrNotFound // no link can have this name
+			return
+		}
 		link, linkErr = c.Head(ctx, bucket, linkKey(prefix, name))
+		if errors.Is(linkErr, remote.ErrInvalidArgument) {
+			linkErr = remote.ErrNotFound // a key the server refuses holds no link
+		}
 	}()
 	isDir, marker, listErr := false, false, error(nil)
 	if !wasDir {

@@ -27,6 +27,12 @@ import (
 // linkSuffix ends the key of a symbolic link.
 const linkSuffix = ".rclonelink"
 
+// linkable reports whether a link can be named name: its key's last
+// segment (name and linkSuffix) must fit a file name, as servers that
+// store keys as paths (MinIO) require; longer names are never links, and
+// lookups of them send no HEAD for one.
+func linkable(name string) bool { return len(name)+len(linkSuffix) <= MaxNameLen }
+
 // maxLinkLen is the longest target a link may have (PATH_MAX less its
 // NUL), as on Linux.
 const maxLinkLen = 4095
@@ -220,8 +226,8 @@ func (n *Dir) Symlink(ctx context.Context, target, name string) (*Symlink, error
 	switch {
 	case target == "":
 		return nil, ErrNotExist // symlink(2) answers ENOENT for an empty target
-	case len(target) > maxLinkLen:
-		return nil, ErrNameTooLong
+	case len(target) > maxLinkLen, !linkable(name):
+		return nil, ErrNameTooLong // a longer link name would be a segment over 255 bytes
 	}
 	now := n.fsys.cfg.Clock()
 	info, err := n.fsys.client.Put(ctx, remote.PutRequest{
