@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/objfs/objfs/remote"
@@ -165,4 +166,48 @@ func TestCoreUnlinkedOpenFileAttr(t *testing.T) {
 	if a, err := f.Attr(ctx); err != nil || a.Size != 4 {
 		t.Fatalf("size after unlink %+v, %v", a, err)
 	}
+}
+
+// TestCoreTruncateSameSize: a truncate to the size a file has, by path
+// (truncate(2), and open with O_TRUNC of an empty file, which the kernel
+// sends alike) or through a handle (ftruncate), moves its mtime, as
+// POSIX requires of ftruncate and O_TRUNC: one metadata-only copy, the
+// content and mode kept.
+func TestCoreTruncateSameSize(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	root := c.fsys.Root()
+	put(t, c.fake, "f", []byte("data"), map[string]string{remote.MetaMtime: "1600000000.5", "mode": "0100600"})
+	put(t, c.fake, "g", []byte("gggg"), map[string]string{remote.MetaMtime: "1600000000.5"})
+	f := lookupFile(t, root, "f")
+	c.count.Reset()
+	a, err := f.SetAttr(ctx, AttrChange{Size: 4, HasSize: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Mtime.Unix() == 1600000000 || a.Size != 4 || a.Mode != syscall.S_IFREG|0o600 {
+		t.Fatalf("after truncate to the same size: %+v, want a new mtime, size 4, mode 0600", a)
+	}
+	if n, copies := c.count.Total(), c.count.Count(remote.OpCopy); copies != 1 || n > 2 {
+		t.Fatalf("truncate to the same size sent %v, want one metadata-only copy (and at most a HEAD)", c.count.Snapshot())
+	}
+	mustStore(t, c.fake, "f", []byte("data"))
+
+	g := lookupFile(t, root, "g")
+	wh := openWriteH(t, g, syscall.O_RDWR)
+	if _, err := g.SetAttr(ctx, AttrChange{Size: 4, HasSize: true}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wh.Release(ctx)
+	ga, err := lookupFile(t, reopen(t, c).fsys.Root(), "g").Attr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ga.Mtime.Unix() == 1600000000 {
+		t.Fatalf("ftruncate to the same size kept the mtime %v", ga.Mtime)
+	}
+	mustStore(t, c.fake, "g", []byte("gggg"))
 }

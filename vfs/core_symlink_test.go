@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -260,4 +261,49 @@ func TestCoreSymlinkMtime(t *testing.T) {
 		t.Fatalf("mtime after a remount: %v, want %v", a.Mtime, when)
 	}
 	mustReadlink(t, l2, "target")
+}
+
+// segmentLimited refuses, as MinIO does, a HEAD of a key with a segment
+// over 255 bytes: invalid argument (400 Bad Request).
+type segmentLimited struct{ remote.Client }
+
+func (c segmentLimited) Head(ctx context.Context, bucket, key string) (remote.ObjectInfo, error) {
+	for seg := range strings.SplitSeq(key, "/") {
+		if len(seg) > MaxNameLen {
+			return remote.ObjectInfo{}, &remote.Error{Op: remote.OpHead, Bucket: bucket, Key: key, Kind: remote.ErrInvalidArgument, Code: "BadRequest"}
+		}
+	}
+	return c.Client.Head(ctx, bucket, key)
+}
+
+// TestCoreLongNameLookupOnMinIO: on a server that refuses a key segment
+// over 255 bytes, a lookup of a missing name of 245 to 255 bytes (whose
+// NAME.rclonelink is such a segment) is ErrNotExist, not EINVAL, so that
+// stat, create and mkdir of such names work; a file of that name is found.
+func TestCoreLongNameLookupOnMinIO(t *testing.T) {
+	c := newCoreFS(t, true)
+	cfg := c.fsys.Config()
+	cfg.Write.StageDir = t.TempDir()
+	fsys, err := New(segmentLimited{c.count}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fsys.Close(context.Background()) })
+	ctx := context.Background()
+	root := fsys.Root()
+	long := strings.Repeat("n", 250)
+	put(t, c.fake, strings.Repeat("f", 250), []byte("x"), nil)
+	mustNotExist(t, root, long)
+	if a, err := lookupFile(t, root, strings.Repeat("f", 250)).Attr(ctx); err != nil || a.Size != 1 {
+		t.Fatalf("a file of a 250-byte name: %+v, %v", a, err)
+	}
+	_, wh, err := root.Create(ctx, long, true)
+	if err != nil {
+		t.Fatalf("create of a 250-byte name: %v", err)
+	}
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wh.Release(ctx)
+	mustStore(t, c.fake, long, nil)
 }

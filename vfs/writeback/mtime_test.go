@@ -3,6 +3,7 @@ package writeback
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,5 +167,57 @@ func TestStreamingMetadataSetLate(t *testing.T) {
 			t.Fatalf("late=%v: %d metadata copies", late, copies)
 		}
 		w.Close()
+	}
+}
+
+// TestTruncateSameSizeMovesMtime: a truncate to the size the object has
+// (ftruncate, or open with O_TRUNC of an empty file) moves its mtime by
+// one metadata-only copy and keeps the bytes; on a new file it adds no
+// request to the file's upload.
+func TestTruncateSameSizeMovesMtime(t *testing.T) {
+	f, b := newFakeBucket(t)
+	counting := remote.NewCounting(f)
+	u, _ := newClockedUploader(t, counting)
+	ctx := context.Background()
+	old := time.Unix(1500000000, 0)
+	if _, err := f.Put(ctx, remote.PutRequest{Bucket: b, Key: "k", Body: strings.NewReader("data"), Size: 4,
+		Metadata: map[string]string{remote.MetaMtime: FormatMtime(old), "mode": "0100600"}}); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := f.Head(ctx, b, "k")
+	w := u.Open(b, "k", base)
+	defer w.Close()
+	if err := w.Truncate(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if !w.Dirty() {
+		t.Fatal("a truncate to the same size left the writer clean: mtime would not move")
+	}
+	counting.Reset()
+	if _, err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, copies := counting.Total(), counting.Count(remote.OpCopy); n != 1 || copies != 1 {
+		t.Fatalf("the commit sent %d requests (%d copies), want one metadata-only copy", n, copies)
+	}
+	h, _ := f.Head(ctx, b, "k")
+	if got := h.Metadata[remote.MetaMtime]; got == FormatMtime(old) || got != FormatMtime(w.Mtime()) || h.Metadata["mode"] != "0100600" {
+		t.Fatalf("metadata after the truncate: %v (writer's mtime %s)", h.Metadata, FormatMtime(w.Mtime()))
+	}
+	if got := readObject(t, f, b, "k"); string(got) != "data" {
+		t.Fatalf("content after the truncate: %q", got)
+	}
+
+	n := u.Create(b, "new", false)
+	defer n.Close()
+	if err := n.Truncate(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	counting.Reset()
+	if _, err := n.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := counting.Total(); got != 1 || counting.Count(remote.OpCopy) != 0 {
+		t.Fatalf("a new file truncated to 0 sent %d requests (%v), want one PutObject", got, counting.Snapshot())
 	}
 }

@@ -198,7 +198,11 @@ func (w *Writer) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	return w.sg.f.ReadAt(p, off)
 }
 
-// Truncate sets the file's size.
+// Truncate sets the file's size. A truncate to the size the file has
+// still moves its mtime (a metadata-only copy at commit when nothing else
+// changed): POSIX requires it of ftruncate and of open with O_TRUNC, which
+// the kernel sends as this same truncate and leaves the time to the file
+// system, and Linux's file systems do it for truncate too.
 func (w *Writer) Truncate(ctx context.Context, size int64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -206,6 +210,10 @@ func (w *Writer) Truncate(ctx context.Context, size int64) error {
 		return err
 	}
 	if size == w.size {
+		w.touch()
+		if !w.dirty {
+			w.metaDirty = true
+		}
 		return nil
 	}
 	w.touch()
