@@ -83,10 +83,7 @@ func probeName(ctx context.Context, c remote.Client, bucket, prefix, name string
 		e := entryFromHead(name, link)
 		e.link = true
 		return e, nil
-	case errors.Is(linkErr, remote.ErrNotFound), errors.Is(linkErr, remote.ErrInvalidArgument):
-		// A link key the server refuses as a name holds no link: MinIO
-		// refuses a segment over 255 bytes, which NAME.rclonelink is for
-		// every NAME of 245 to 255 bytes, a valid file name.
+	case errors.Is(linkErr, remote.ErrNotFound):
 		return entry{}, errNoEntry
 	}
 	return entry{}, fmt.Errorf("head s3://%s/%s: %w", bucket, linkKey(prefix, name), linkErr)
