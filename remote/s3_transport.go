@@ -74,6 +74,10 @@ type progressClient struct {
 }
 
 func (c *progressClient) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		req = req.WithContext(req.Context()) // shallow copy: the SDK keeps its own
+		req.Body = requestBody{req.Body}
+	}
 	resp, err := c.next.Do(req)
 	if err != nil {
 		return resp, err
@@ -84,6 +88,20 @@ func (c *progressClient) Do(req *http.Request) (*http.Response, error) {
 		resp.Body = &progressReader{ReadCloser: resp.Body, hook: hook}
 	}
 	return resp, nil
+}
+
+// requestBody hides the WriteTo of the SDK's request body from the
+// transport. The SDK (smithy-go) closes that body as soon as Do returns,
+// to drop its reference, while the transport may still be using it: after
+// writing ContentLength bytes it reads the body once more to check that
+// nothing is left over, and the response can arrive in between (a server
+// that answers 200 at once, like a copy or a completion sending spaces).
+// A closed body then answers WriteTo with io.EOF, which the transport
+// takes as a failed write: it closes the connection, and the answer still
+// being read fails with "use of closed network connection". Read on a
+// closed body gives io.EOF, which ends the copy without error.
+type requestBody struct {
+	io.ReadCloser
 }
 
 // progressReader is a response body that reports every read that got
