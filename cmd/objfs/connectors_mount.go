@@ -63,7 +63,7 @@ func mountConnectorsAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
-	mountpoint, err := checkMountpoint(mpArg)
+	mountpoint, err := checkMountpoint(mpArg, c.Bool(flagAllowNonEmpty))
 	if err != nil {
 		return err
 	}

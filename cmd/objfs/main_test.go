@@ -83,6 +83,24 @@ func TestRuntimeErrorOneLine(t *testing.T) {
 	}
 }
 
+// TestMountNonEmptyRefused: mounting over a directory that holds a file
+// (hidden or not) exits 1 with one line naming it, before anything
+// starts.
+func TestMountNonEmptyRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".profile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "mount", "s3://bucket", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d (stderr %q)", code, exitFailure, errOut)
+	}
+	want := "objfs: mountpoint " + dir + ` is not empty (it holds ".profile"): the mount would hide its files; use an empty directory or --allow-non-empty` + "\n"
+	if errOut != want {
+		t.Fatalf("stderr %q, want %q", errOut, want)
+	}
+}
+
 func TestMountHelpShowsCategories(t *testing.T) {
 	code, out, _ := runCLI(t, "mount", "--help")
 	if code != exitOK {

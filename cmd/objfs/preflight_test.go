@@ -204,7 +204,7 @@ func TestCheckMountpointMounted(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the mount table is read from /proc")
 	}
-	_, err := checkMountpoint("/")
+	_, err := checkMountpoint("/", true)
 	if err == nil || !strings.Contains(err.Error(), "mountpoint / is already mounted (") {
 		t.Fatalf("checkMountpoint(/) = %v, want already mounted", err)
 	}
@@ -216,15 +216,15 @@ func TestCheckMountpoint(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := checkMountpoint(dir)
+	got, err := checkMountpoint(dir, true)
 	if err != nil || got != dir {
-		t.Errorf("checkMountpoint(dir) = %q, %v", got, err)
+		t.Errorf("checkMountpoint(dir, allowNonEmpty) = %q, %v", got, err)
 	}
 	t.Chdir(dir)
 	if err := os.Mkdir("sub", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := checkMountpoint("sub"); err != nil || got != filepath.Join(dir, "sub") {
+	if got, err := checkMountpoint("sub", false); err != nil || got != filepath.Join(dir, "sub") {
 		t.Errorf("relative: %q, %v; want absolute", got, err)
 	}
 	for path, want := range map[string]string{
@@ -232,7 +232,7 @@ func TestCheckMountpoint(t *testing.T) {
 		file:                       "mountpoint " + file + " is not a directory",
 		"":                         "mountpoint is empty",
 	} {
-		if _, err := checkMountpoint(path); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := checkMountpoint(path, true); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("checkMountpoint(%q) = %v, want %q", path, err, want)
 		}
 	}
@@ -297,5 +297,26 @@ func TestDescribeSetupError(t *testing.T) {
 	err = describeSetupError(errors.New("s3 config: endpoint \"ftp://x\": scheme must be http or https\n"), "")
 	if want := `cannot set up the S3 client: s3 config: endpoint "ftp://x": scheme must be http or https`; err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
+	}
+}
+
+// TestCheckMountpointNonEmpty: a directory holding anything, a hidden
+// file included, is refused in one line naming it and the flag, unless
+// allowNonEmpty.
+func TestCheckMountpointNonEmpty(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := checkMountpoint(dir, false); err != nil {
+		t.Fatalf("empty directory: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".hidden"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := checkMountpoint(dir, false)
+	want := "mountpoint " + dir + ` is not empty (it holds ".hidden")`
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--allow-non-empty") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("non-empty directory: %v, want %q and --allow-non-empty", err, want)
+	}
+	if got, err := checkMountpoint(dir, true); err != nil || got != dir {
+		t.Fatalf("allowNonEmpty: %q, %v", got, err)
 	}
 }
