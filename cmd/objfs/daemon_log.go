@@ -22,6 +22,8 @@ type logSink struct {
 	// note is a line for the user about the destination, shown once the
 	// mount is ready (so that a failing mount still prints one line).
 	note string
+	// stderr: the logs go to the process's stderr (the foreground).
+	stderr bool
 }
 
 // daemonLogName is the file in --cache-dir a daemon without syslog logs to.
@@ -51,7 +53,7 @@ func openLogSinkWith(logFile, cacheDir string, daemon bool, stderr io.Writer, di
 		return &logSink{w: f, file: f}, nil
 	}
 	if !daemon {
-		return &logSink{w: stderr}, nil
+		return &logSink{w: stderr, stderr: true}, nil
 	}
 	w, err := dial()
 	if err == nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/syslog"
@@ -56,5 +57,18 @@ func TestForegroundLogsToStderr(t *testing.T) {
 	s, err := openLogSinkWith("", t.TempDir(), false, &buf, noSyslog)
 	if err != nil || s.w != &buf || s.note != "" {
 		t.Fatalf("foreground sink %+v, %v", s, err)
+	}
+}
+
+// TestWarnUserOnce: a warning reaches the user's stderr once: through the
+// log when the logs go there, else as a note printed when ready.
+func TestWarnUserOnce(t *testing.T) {
+	for _, toUser := range []bool{false, true} {
+		s := &serving{events: &lifecycle{toUser: toUser}}
+		ctx := context.WithValue(context.Background(), servingKey{}, s)
+		warnUser(ctx, nil, "s3://b/p/ holds no objects")
+		if got := len(s.events.notes); got != map[bool]int{false: 0, true: 1}[toUser] {
+			t.Errorf("toUser %v: notes %q", toUser, s.events.notes)
+		}
 	}
 }

@@ -110,8 +110,20 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 	var pf preflightConfig
 	pf.SetDefaults()
 	t := target{Endpoint: cfg.Endpoint, Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
-	if err := checkRemote(ctx, observed, pf, t); err != nil {
+	empty, err := checkRemoteSource(ctx, observed, pf, t)
+	if err != nil {
 		return nil, err
 	}
+	if empty {
+		// Mounted all the same, as rclone and mountpoint-s3 do (a prefix
+		// is created by its first write), but a mistyped prefix is the
+		// usual cause: say it once.
+		warnUser(ctx, cfg.Logger, emptyPrefixWarning(src))
+	}
 	return remote.WithRetry(observed, np.retry(cfg.Logger)), nil
+}
+
+// emptyPrefixWarning is the line for a source whose prefix holds nothing.
+func emptyPrefixWarning(src vfs.Source) string {
+	return src.String() + " holds no objects: the mount starts empty (check the prefix; a write creates it)"
 }

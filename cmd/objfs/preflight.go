@@ -155,6 +155,14 @@ func probeDir(dir string) error {
 // the mount needs anyway. For the all-buckets source (bucket == "") it
 // lists the buckets. Failures come back as one sentence (preflight_errors.go).
 func checkRemote(ctx context.Context, c bucketLister, cfg preflightConfig, t target) error {
+	_, err := checkRemoteSource(ctx, c, cfg, t)
+	return err
+}
+
+// checkRemoteSource is checkRemote that also reports whether t's prefix
+// (when it has one) holds nothing at all: no object, not even its own
+// directory marker, and no key below it.
+func checkRemoteSource(ctx context.Context, c bucketLister, cfg preflightConfig, t target) (emptyPrefix bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Total)
 	defer cancel()
 	check := func(ctx context.Context) error {
@@ -162,12 +170,13 @@ func checkRemote(ctx context.Context, c bucketLister, cfg preflightConfig, t tar
 			_, err := c.ListBuckets(ctx)
 			return err
 		}
-		_, err := c.List(ctx, remote.ListRequest{Bucket: t.Bucket, Prefix: t.Prefix, Delimiter: "/", MaxKeys: 1})
+		page, err := c.List(ctx, remote.ListRequest{Bucket: t.Bucket, Prefix: t.Prefix, Delimiter: "/", MaxKeys: 1})
+		emptyPrefix = err == nil && t.Prefix != "" && len(page.Objects) == 0 && len(page.Prefixes) == 0
 		return err
 	}
 	start := time.Now()
-	err := retryCheck(ctx, cfg, check)
-	return describeRemoteError(err, t, time.Since(start))
+	err = retryCheck(ctx, cfg, check)
+	return emptyPrefix, describeRemoteError(err, t, time.Since(start))
 }
 
 // retryCheck runs check up to cfg.Attempts times, each try bounded by

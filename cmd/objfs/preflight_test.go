@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // scriptedLister answers each call with the next error of its script
@@ -318,5 +319,33 @@ func TestCheckMountpointNonEmpty(t *testing.T) {
 	}
 	if got, err := checkMountpoint(dir, true); err != nil || got != dir {
 		t.Fatalf("allowNonEmpty: %q, %v", got, err)
+	}
+}
+
+// TestCheckRemoteEmptyPrefix: a prefix holding nothing is reported (the
+// mount warns), one holding a key below it or only its directory marker
+// is not, and neither is a whole bucket, empty or not.
+func TestCheckRemoteEmptyPrefix(t *testing.T) {
+	ctx := context.Background()
+	f := remote.NewFake()
+	if err := f.CreateBucket(ctx, "data"); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"in/deep/a", "marker/"} {
+		if _, err := f.Put(ctx, remote.PutRequest{Bucket: "data", Key: key, Body: strings.NewReader("")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for prefix, want := range map[string]bool{"none/": true, "in/": false, "in/deep/": false, "marker/": false, "": false} {
+		empty, err := checkRemoteSource(ctx, f, fastPreflight(), target{Endpoint: "http://e", Bucket: "data", Prefix: prefix})
+		if err != nil || empty != want {
+			t.Errorf("prefix %q: empty %v, %v; want %v", prefix, empty, err, want)
+		}
+	}
+	if empty, err := checkRemoteSource(ctx, f, fastPreflight(), target{Endpoint: "http://e"}); err != nil || empty {
+		t.Errorf("all buckets: empty %v, %v", empty, err)
+	}
+	if got, want := emptyPrefixWarning(vfs.Source{Bucket: "data", Prefix: "none/"}), "s3://data/none/ holds no objects"; !strings.HasPrefix(got, want) {
+		t.Errorf("warning %q, want prefix %q", got, want)
 	}
 }
