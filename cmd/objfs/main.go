@@ -29,6 +29,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
 	args, err := translateArgs(args, commandNames(app), mountFlags()) // mountopts.go
+	args = flagsFirst(args)                                           // connectors.go
 	if err == nil {
 		err = app.Run(args)
 	}
