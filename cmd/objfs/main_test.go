@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // runCLI runs the app with args and returns exit code, stdout and stderr.
@@ -151,6 +153,25 @@ func TestMountHelpShowsCategories(t *testing.T) {
 		if strings.Contains(strings.ToLower(out), "--"+s) {
 			t.Errorf("a flag takes a credential: %q", s)
 		}
+	}
+}
+
+// TestDurationFlagsShowDuration: every duration flag shows DURATION as
+// its placeholder in --help, not "value".
+func TestDurationFlagsShowDuration(t *testing.T) {
+	_, out, _ := runCLI(t, "mount", "--help")
+	n := 0
+	for _, f := range mountFlags() {
+		if _, ok := f.(*cli.DurationFlag); !ok {
+			continue
+		}
+		n++
+		if name := "--" + f.Names()[0] + " DURATION "; !strings.Contains(out, name) {
+			t.Errorf("mount --help lacks %q", name)
+		}
+	}
+	if n < 5 {
+		t.Fatalf("only %d duration flags found", n)
 	}
 }
 
