@@ -99,7 +99,7 @@ func TestConnectorsCheckInvalid(t *testing.T) {
 	secret := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	leaky := writeFile(t, "leaky.yaml", "connectors:\n  - label: a\n    access_key_id: AKIAEXAMPLE\n    secret_access_key: "+secret+"\n", 0o644)
 	code, out, errOut = runCLI(t, "connectors", "check", leaky)
-	if code != exitFailure || !strings.Contains(errOut, "chmod 600 "+leaky) {
+	if code != exitFailure || !strings.HasSuffix(errOut, "chmod 600 "+leaky+"\n") || strings.Count(errOut, "readable by") != 1 {
 		t.Errorf("readable inline secret: exit %d, stderr %q", code, errOut)
 	}
 	if strings.Contains(out+errOut, secret) {
