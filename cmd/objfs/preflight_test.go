@@ -349,3 +349,30 @@ func TestCheckRemoteEmptyPrefix(t *testing.T) {
 		t.Errorf("warning %q, want prefix %q", got, want)
 	}
 }
+
+// TestProfileEndpointNamed: when the endpoint comes from the profile's
+// endpoint_url (no --endpoint), a failure names that endpoint, not AWS.
+func TestProfileEndpointNamed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close() // connections are refused from now on
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile team]\nregion = eu-central-1\nendpoint_url = "+endpoint+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", cfgFile)
+	credFile := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(credFile, []byte("[team]\naws_access_key_id = AKIDTEST\naws_secret_access_key = secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credFile)
+	mp := t.TempDir()
+	code, _, errOut := runCLI(t, "mount", "--foreground", "--profile", "team", "--path-style", "--cache-dir", t.TempDir(), "s3://bkt", mp)
+	if code != exitFailure || !strings.Contains(errOut, "cannot reach endpoint "+endpoint) {
+		t.Fatalf("exit %d, stderr %q; want exit 1 naming %s", code, errOut, endpoint)
+	}
+}
