@@ -29,8 +29,16 @@ REQUIRE_FUSE ?= 1
 
 .PHONY: build tools lint test demo bench clean
 
+# The commit objfs was built from, for `objfs version` where Go records
+# no VCS stamp itself (a git worktree, GOFLAGS=-buildvcs=false).
+GIT_COMMIT   := $(shell git rev-parse HEAD 2>/dev/null)
+GIT_MODIFIED := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true || echo false)
+# The pseudo-version go build derives from a clone (v0.0.0-TIME-COMMIT).
+GIT_VERSION  := $(shell TZ=UTC git log -1 --abbrev=12 --date=format-local:%Y%m%d%H%M%S --format=v0.0.0-%cd-%h 2>/dev/null)$(if $(filter true,$(GIT_MODIFIED)),+dirty)
+LDFLAGS      := -X main.version=$(GIT_VERSION) -X main.commit=$(GIT_COMMIT) -X main.modified=$(GIT_MODIFIED)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/objfs
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/objfs
 
 tools:
 	@$(TOOLS_ENV) scripts/install-tools.sh

@@ -15,6 +15,15 @@ const MaxFileSize = 1 << 20
 // secrets is readable by group or others.
 var ErrInsecureFile = errors.New("connectors file with inline secrets is readable by group/others")
 
+// insecureFileError is Load's message for such a file; it is
+// ErrInsecureFile for errors.Is.
+type insecureFileError string
+
+func (e insecureFileError) Error() string { return string(e) }
+
+// Is matches ErrInsecureFile.
+func (e insecureFileError) Is(target error) bool { return target == ErrInsecureFile }
+
 // File is a loaded connectors file. It is immutable and safe for concurrent
 // use.
 type File struct {
@@ -95,8 +104,10 @@ func Load(path string) (*File, error) {
 	}
 	f, inline, perr := parse(data, path)
 	if perm := st.Mode().Perm(); inline && perm&0o077 != 0 {
-		modeErr := fmt.Errorf("connectors file %s holds inline secrets and is readable by group/others (mode %04o); chmod 600 %s: %w",
-			path, perm, path, ErrInsecureFile)
+		// The sentence says it all: ErrInsecureFile is matched, not
+		// appended (its text would repeat "readable by group/others").
+		modeErr := insecureFileError(fmt.Sprintf("connectors file %s holds inline secrets and is readable by group/others (mode %04o); chmod 600 %s",
+			path, perm, path))
 		return nil, errors.Join(modeErr, asError(perr))
 	}
 	if perr != nil {

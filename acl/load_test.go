@@ -199,6 +199,9 @@ func TestLoadModeRefusal(t *testing.T) {
 		if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "s3cr3t") {
 			t.Errorf("mode %04o: message %q; want it to contain %q and no secret", mode, err, want)
 		}
+		if n := strings.Count(err.Error(), "readable by group/others"); n != 1 {
+			t.Errorf("mode %04o: message %q says it %d times", mode, err, n)
+		}
 	}
 }
 

@@ -42,7 +42,7 @@ func parseFlags() (config, error) {
 	big := flag.String("big", "2G", "size of the object read sequentially and at random")
 	cache := flag.String("cache-size", "256M", "--cache-size of the mounts (the warm re-read uses one that holds the big object)")
 	args := flag.String("mount-args", "", "extra `flags` for every objfs mount, space-separated")
-	only := flag.String("only", "", "comma-separated `phases` to run: seq, random, list, small, write (default all)")
+	only := flag.String("only", "", "comma-separated `phases` to run: seq, random, list, small, write, create (default all)")
 	flag.StringVar(&cfg.objfs, "objfs", "bin/objfs", "objfs `binary` to mount (make build)")
 	flag.DurationVar(&cfg.randomTime, "random-time", 8*time.Second, "length of each random-read run")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each mount's cache statistics")
@@ -92,7 +92,7 @@ func run(cfg config) error {
 	for _, phase := range []struct {
 		name string
 		run  func(context.Context) error
-	}{{"seq", r.seqPhase}, {"random", r.randomPhase}, {"list", r.listPhase}, {"small", r.smallPhase}, {"write", r.writePhase}} {
+	}{{"seq", r.seqPhase}, {"random", r.randomPhase}, {"list", r.listPhase}, {"small", r.smallPhase}, {"write", r.writePhase}, {"create", r.createPhase}} {
 		if !r.wants(phase.name) {
 			continue
 		}

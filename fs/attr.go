@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"syscall"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -18,6 +19,9 @@ func fuseAttr(out *fuse.Attr, a vfs.Attr, ino uint64) {
 		Nlink:   1, // directories too: tells find and fts that subdirectories are not counted
 		Owner:   fuse.Owner{Uid: a.UID, Gid: a.GID},
 		Blksize: a.Blksize,
+	}
+	if a.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		out.Blocks = 0 // a directory occupies nothing: du counts objects only
 	}
 	if a.Unlinked {
 		out.Nlink = 0 // removed while open

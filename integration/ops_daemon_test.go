@@ -72,8 +72,11 @@ func TestDaemonMode(t *testing.T) {
 		t.Fatalf("%s still mounted after objfs umount", dir)
 	}
 	log, _ := os.ReadFile(logPath)
-	if !strings.Contains(string(log), "mounted s3://"+bucket) || !strings.Contains(string(log), "unmounted from outside") {
-		t.Errorf("daemon log lacks the mount and the unmount:\n%s", log)
+	if !strings.Contains(string(log), "mounted s3://"+bucket) || !strings.Contains(string(log), "unmounted by objfs umount") {
+		t.Errorf("daemon log lacks the mount and the unmount by objfs umount:\n%s", log)
+	}
+	if strings.Contains(string(log), "unmounted from outside") {
+		t.Errorf("daemon log says an unmount by objfs umount came from outside:\n%s", log)
 	}
 }
 

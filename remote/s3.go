@@ -20,13 +20,14 @@ import (
 // with WithRetry) under a per-attempt deadline, and maps every failure once
 // to the sentinels in errors.go. Safe for concurrent use.
 type S3 struct {
-	api     *s3.Client
-	region  string
-	timeout time.Duration
-	log     *slog.Logger
-	sums    *bodySums // how writes prove their bodies; switches once
-	live    *liveness // when the server last answered anything
-	longCap time.Duration
+	api      *s3.Client
+	region   string
+	endpoint string // cfg.Endpoint, else the profile's or environment's endpoint_url
+	timeout  time.Duration
+	log      *slog.Logger
+	sums     *bodySums // how writes prove their bodies; switches once
+	live     *liveness // when the server last answered anything
+	longCap  time.Duration
 }
 
 var _ Client = (*S3)(nil)
@@ -56,7 +57,11 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		// After the SDK resolved its client (CA bundle, timeouts).
 		o.HTTPClient = &progressClient{next: o.HTTPClient, live: live}
 	})
-	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger,
+	endpoint := cfg.Endpoint
+	if endpoint == "" && awsCfg.BaseEndpoint != nil {
+		endpoint = *awsCfg.BaseEndpoint // endpoint_url of the profile, AWS_ENDPOINT_URL
+	}
+	return &S3{api: api, region: awsCfg.Region, endpoint: endpoint, timeout: cfg.RequestTimeout, log: cfg.Logger,
 		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}, live: live, longCap: longCap}, nil
 }
 
@@ -94,6 +99,11 @@ func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
+
+// Endpoint is the endpoint requests go to when one was configured: the
+// S3Config's, else the shared configuration's (a profile's endpoint_url,
+// AWS_ENDPOINT_URL); "" for AWS's own.
+func (s *S3) Endpoint() string { return s.endpoint }
 
 // Region is the region requests are signed for.
 func (s *S3) Region() string { return s.region }

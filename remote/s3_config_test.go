@@ -133,6 +133,9 @@ func TestS3Profile(t *testing.T) {
 	if s.Region() != "eu-central-1" {
 		t.Errorf("region %q, want the profile's eu-central-1", s.Region())
 	}
+	if s.Endpoint() != srv.URL {
+		t.Errorf("endpoint %q, want the profile's endpoint_url %s", s.Endpoint(), srv.URL)
+	}
 	if err := s.HeadBucket(t.Context(), "bkt"); err != nil {
 		t.Fatalf("HeadBucket through the profile's endpoint: %v", err)
 	}

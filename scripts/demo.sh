@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # make demo: start a local MinIO (data in ./.demo), fill it with sample
 # buckets and files, mount s3:// at ./mnt with objfs, show the tree, and
-# serve until Ctrl-C; then unmount and stop MinIO.
+# serve until Ctrl-C; then unmount and stop MinIO and exit 0.
+#
+# On a terminal, Ctrl-C is read as a key (stty -isig) rather than
+# delivered as SIGINT: SIGINT reaches the whole foreground process group,
+# make included, which would then report "Error 130" and exit non-zero
+# however cleanly the demo ended.
 #
 # Environment: OBJFS (objfs binary, default bin/objfs), OBJFS_MINIO (minio
 # binary, default: the pinned install of `make tools`, else $PATH),
@@ -64,9 +69,10 @@ fi
 mkdir -p "$DEMO/data" "$MNT"
 
 # --- clean-up, whatever happens ------------------------------------------------
-MINIO_PID= OBJFS_PID=
+MINIO_PID= OBJFS_PID= TTY_STATE=
 cleanup() {
 	trap - EXIT INT TERM
+	if [[ -n $TTY_STATE ]]; then stty "$TTY_STATE" 2>/dev/null || true; fi
 	echo
 	if [[ -n $OBJFS_PID ]] && kill -0 "$OBJFS_PID" 2>/dev/null; then
 		say "unmounting $MNT"
@@ -82,7 +88,7 @@ cleanup() {
 	say "done (MinIO data kept in $DEMO; make clean removes it)"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM # until serving; then Ctrl-C is the way to stop
 
 # --- MinIO -------------------------------------------------------------------
 say "starting MinIO on $ENDPOINT (data in .demo/data, log in .demo/minio.log)"
@@ -136,4 +142,15 @@ MinIO's credentials, for the aws CLI or another objfs:
 
 Press Ctrl-C to unmount and stop MinIO.
 EOT
-wait "$OBJFS_PID" || true
+trap 'exit 0' INT TERM # the expected way to end the demo
+if [[ -t 0 ]] && TTY_STATE=$(stty -g 2>/dev/null) && stty -isig -icanon -echo min 0 time 10 2>/dev/null; then
+	# Ctrl-C arrives as the byte 0x03 (q works too). Not bash's read -n,
+	# which turns signals back on; dd returns after 1 s with nothing.
+	while kill -0 "$OBJFS_PID" 2>/dev/null; do
+		key=$(dd bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')
+		case $key in 03 | 71) break ;; esac
+	done
+else
+	wait "$OBJFS_PID" || true
+fi
+exit 0

@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// dirSize is the size directories report, as on ext4.
-const dirSize = 4096
+// dirSize is the size directories report: 0, as rclone and `aws s3 ls
+// --summarize` count them, so that `du` of a tree adds up the objects'
+// bytes only (ext4's 4096 per directory would be a size S3 never bills).
+const dirSize = 0
 
 // parseMetaMtime parses x-amz-meta-mtime as rclone and s3fs write it:
 // seconds since the epoch with an optional fraction of up to nine digits.

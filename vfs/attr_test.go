@@ -58,7 +58,7 @@ func TestDirAttr(t *testing.T) {
 	c := Config{DirMode: 0o750, ReadOnly: true}
 	c.SetDefaults()
 	a := c.dirAttr(9, time.Time{})
-	if a.Mode != syscall.S_IFDIR|0o550 || a.Size != 4096 || !a.Mtime.IsZero() || a.Ino != 9 {
+	if a.Mode != syscall.S_IFDIR|0o550 || a.Size != 0 || !a.Mtime.IsZero() || a.Ino != 9 {
 		t.Fatalf("dir attr %+v", a)
 	}
 }

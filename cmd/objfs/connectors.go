@@ -53,14 +53,48 @@ func connectorsCheckCommand() *cli.Command {
 	}
 }
 
-// connectorsCheckAction is `objfs connectors check FILE`.
-func connectorsCheckAction(c *cli.Context) error {
-	args := c.Args().Slice()
-	for _, a := range args[min(1, len(args)):] {
-		if len(a) > 1 && a[0] == '-' {
-			return usageErrorf("connectors check", "flag %s must come before FILE", a)
+// flagsFirst rewrites `objfs connectors check FILE --path P --op OP`, the
+// order README and --help show, into flags before FILE: urfave/cli stops
+// parsing flags at the first argument. Flags are kept in their order,
+// with their values; after "--" everything is an argument. Any other
+// command line is returned unchanged.
+func flagsFirst(args []string) []string {
+	if len(args) < 3 || args[1] != "connectors" || args[2] != "check" {
+		return args
+	}
+	valued := map[string]bool{}
+	for _, f := range connectorsCheckCommand().Flags {
+		for _, n := range f.Names() {
+			valued[n] = true // every flag of check takes a value
 		}
 	}
+	var flags, pos []string
+	rest := args[3:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			pos = append(pos, rest[i:]...)
+			i = len(rest)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && valued[name] && i+1 < len(rest) {
+				flags = append(flags, rest[i+1])
+				i++
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	out := append([]string{}, args[:3]...)
+	out = append(out, flags...)
+	return append(out, pos...)
+}
+
+// connectorsCheckAction is `objfs connectors check FILE`.
+func connectorsCheckAction(c *cli.Context) error {
+	args := c.Args().Slice() // flags after FILE were moved before it (flagsFirst)
 	if len(args) != 1 {
 		return usageErrorf("connectors check", "check takes exactly one argument, FILE (got %d)", len(args))
 	}

@@ -63,7 +63,7 @@ func mountConnectorsAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
-	mountpoint, err := checkMountpoint(mpArg)
+	mountpoint, err := checkMountpoint(mpArg, c.Bool(flagAllowNonEmpty))
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,9 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 	if err != nil {
 		return nil, describeSetupError(err, cfg.Profile)
 	}
-	if err := checkConnector(ctx, s3, conn, cfg); err != nil {
+	named := cfg
+	named.Endpoint = s3.Endpoint() // a profile's endpoint_url, for the messages
+	if err := checkConnector(ctx, s3, conn, named); err != nil {
 		return nil, err
 	}
 	return remote.WithRetry(observeRequests(ctx, s3), np.retry(cfg.Logger)), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,13 +66,16 @@ func TestConnectorsCheckValid(t *testing.T) {
 		{[]string{"--label", "raw", "--path", "datasets-extra/a", "--op", "read"}, []string{"decision: allowed"}},
 	}
 	for _, tt := range tests {
-		code, out, errOut := runCLI(t, append([]string{"connectors", "check"}, append(tt.args, file)...)...)
-		if code != exitOK {
-			t.Errorf("%q: exit %d, stderr %q", tt.args, code, errOut)
-		}
-		for _, w := range tt.want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%q: output lacks %q:\n%s", tt.args, w, out)
+		// Flags before FILE, and after it: the order README and --help show.
+		for _, args := range [][]string{append(slices.Clone(tt.args), file), append([]string{file}, tt.args...)} {
+			code, out, errOut := runCLI(t, append([]string{"connectors", "check"}, args...)...)
+			if code != exitOK {
+				t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("%q: output lacks %q:\n%s", args, w, out)
+				}
 			}
 		}
 	}
@@ -95,7 +99,7 @@ func TestConnectorsCheckInvalid(t *testing.T) {
 	secret := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	leaky := writeFile(t, "leaky.yaml", "connectors:\n  - label: a\n    access_key_id: AKIAEXAMPLE\n    secret_access_key: "+secret+"\n", 0o644)
 	code, out, errOut = runCLI(t, "connectors", "check", leaky)
-	if code != exitFailure || !strings.Contains(errOut, "chmod 600 "+leaky) {
+	if code != exitFailure || !strings.HasSuffix(errOut, "chmod 600 "+leaky+"\n") || strings.Count(errOut, "readable by") != 1 {
 		t.Errorf("readable inline secret: exit %d, stderr %q", code, errOut)
 	}
 	if strings.Contains(out+errOut, secret) {
@@ -112,7 +116,8 @@ func TestConnectorsUsageErrors(t *testing.T) {
 	}{
 		{"no subcommand", []string{"connectors"}, "a subcommand is required"},
 		{"no file", []string{"connectors", "check"}, "check takes exactly one argument, FILE (got 0)"},
-		{"flag after file", []string{"connectors", "check", file, "--path", "raw/x"}, "flag --path must come before FILE"},
+		{"two files", []string{"connectors", "check", file, "--path", "raw/x", file}, "check takes exactly one argument, FILE (got 2)"},
+		{"flag after file, bad op", []string{"connectors", "check", file, "--op=chmod"}, `unknown op "chmod"`},
 		{"bad op", []string{"connectors", "check", "--op", "chmod", file}, `unknown op "chmod"`},
 		{"path without label", []string{"connectors", "check", "--path", "models/team.jpg", file}, "does not start with a connector label (labels: raw, out)"},
 		{"unknown label", []string{"connectors", "check", "--label", "nope", "--path", "a/b", file}, `no connector labelled "nope"`},

@@ -36,6 +36,7 @@ const (
 	flagShutdownTimeout = "shutdown-timeout"
 	flagMetricsAddr     = "metrics-addr"
 	flagNoExec          = "no-exec"
+	flagAllowNonEmpty   = "allow-non-empty"
 	catOperation        = "Operation"
 )
 
@@ -64,6 +65,8 @@ func opsFlags() []cli.Flag {
 			Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics, e.g. 127.0.0.1:9464"},
 		&cli.BoolFlag{Name: flagNoExec, Category: catPerms,
 			Usage: "forbid executing programs from the mount (mount -o noexec)"},
+		&cli.BoolFlag{Name: flagAllowNonEmpty, Category: catOperation,
+			Usage: "mount over a directory that is not empty, hiding its files while mounted (mount -o nonempty)"},
 	}
 }
 
@@ -216,7 +219,7 @@ func precheckMount(c *cli.Context) error {
 	if _, err := fsConfig(c, src); err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
-	if _, err := checkMountpoint(mp); err != nil {
+	if _, err := checkMountpoint(mp, c.Bool(flagAllowNonEmpty)); err != nil {
 		return err
 	}
 	if err := checkMetricsAddr(c.String(flagMetricsAddr)); err != nil {

@@ -7,39 +7,85 @@ import (
 	"log/syslog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
 
 // logSink is where the logs of a serving objfs go: --log-file when given,
 // else stderr in the foreground, else (a daemon) syslog, which is the
-// journal on systemd hosts.
+// journal on systemd hosts, and without syslog (containers) the file
+// objfs.log in --cache-dir.
 type logSink struct {
 	w    io.Writer
-	file *os.File // the --log-file, or nil
-	// note is a warning for the user about the destination, shown once
-	// the mount is ready (so that a failing mount still prints one line).
+	file *os.File // the --log-file or --cache-dir/objfs.log, or nil
+	// note is a line for the user about the destination, shown once the
+	// mount is ready (so that a failing mount still prints one line).
 	note string
+	// stderr: the logs go to the process's stderr (the foreground).
+	stderr bool
 }
 
-// openLogSink opens the destination for this process. A daemon without
-// syslog logs nowhere, and says so (note) once ready.
+// daemonLogName is the file in --cache-dir a daemon without syslog logs to.
+const daemonLogName = "objfs.log"
+
+// openLogSink opens the destination for this process.
 func openLogSink(c *cli.Context, daemon bool, stderr io.Writer) (*logSink, error) {
-	if path := c.String(flagLogFile); path != "" {
-		f, err := openLogFile(path)
+	return openLogSinkWith(c.String(flagLogFile), c.String(flagCacheDir), daemon, stderr, dialSyslog)
+}
+
+// dialSyslog connects to the local syslog daemon.
+func dialSyslog() (*syslog.Writer, error) {
+	return syslog.New(syslog.LOG_INFO|syslog.LOG_DAEMON, "objfs")
+}
+
+// openLogSinkWith picks the destination: logFile if given, stderr in the
+// foreground, syslog (dial) for a daemon, else cacheDir/objfs.log, as
+// rclone's and s3fs's users would otherwise lose the logs of a
+// background mount in a container. Only when that file cannot be opened
+// either are the logs discarded; note says so, or where they go.
+func openLogSinkWith(logFile, cacheDir string, daemon bool, stderr io.Writer, dial func() (*syslog.Writer, error)) (*logSink, error) {
+	if logFile != "" {
+		f, err := openLogFile(logFile)
 		if err != nil {
 			return nil, err
 		}
 		return &logSink{w: f, file: f}, nil
 	}
 	if !daemon {
-		return &logSink{w: stderr}, nil
+		return &logSink{w: stderr, stderr: true}, nil
 	}
-	w, err := syslog.New(syslog.LOG_INFO|syslog.LOG_DAEMON, "objfs")
+	w, err := dial()
+	if err == nil {
+		return &logSink{w: &syslogWriter{w: w}}, nil
+	}
+	noSyslog := fmt.Errorf("%w: %v", errNoSyslog, err)
+	path, f, ferr := openDaemonLog(cacheDir)
+	if ferr != nil {
+		return &logSink{w: io.Discard, note: "objfs: " + logNote(fmt.Errorf("%w; %v", noSyslog, ferr))}, nil
+	}
+	return &logSink{w: f, file: f, note: fmt.Sprintf("objfs: %s: logging to %s (--%s FILE to choose)", errNoSyslog, path, flagLogFile)}, nil
+}
+
+// openDaemonLog creates cacheDir (0700, as the cache would) and opens
+// cacheDir/objfs.log for appending.
+func openDaemonLog(cacheDir string) (string, *os.File, error) {
+	if strings.TrimSpace(cacheDir) == "" {
+		return "", nil, fmt.Errorf("no --%s", flagCacheDir)
+	}
+	dir, err := filepath.Abs(cacheDir)
 	if err != nil {
-		return &logSink{w: io.Discard, note: "objfs: " + logNote(fmt.Errorf("%w: %v", errNoSyslog, err))}, nil
+		return "", nil, err
 	}
-	return &logSink{w: &syslogWriter{w: w}}, nil
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, fmt.Errorf("cannot create --%s: %w", flagCacheDir, err)
+	}
+	path := filepath.Join(dir, daemonLogName)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	return path, f, nil
 }
 
 // openLogFile opens path for appending (0640), creating it.

@@ -109,3 +109,36 @@ func waitExit(pid int, w io.Writer, every, max time.Duration) error {
 	}
 	return nil
 }
+
+// `objfs umount` leaves a mark next to the pid file before it unmounts,
+// so that the daemon, seeing its mount end, can tell that unmount from
+// one made outside objfs (umount, fusermount -u) and log it as what it
+// is. The mark names the daemon's pid; only that daemon takes it.
+
+// umountMarkPath is the mark for the mount at mountpoint.
+func umountMarkPath(mountpoint string) string {
+	return strings.TrimSuffix(pidFilePath(mountpoint), ".pid") + ".umount"
+}
+
+// markUmount records that `objfs umount` is unmounting the mount served
+// by pid, and returns the function that removes the mark (when the
+// unmount failed).
+func markUmount(mountpoint string, pid int) func() {
+	path := umountMarkPath(mountpoint)
+	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
+		return func() {}
+	}
+	return func() { os.Remove(path) }
+}
+
+// takeUmountMark reports whether `objfs umount` marked the mount at
+// mountpoint for this process, removing the mark.
+func takeUmountMark(mountpoint string) bool {
+	path := umountMarkPath(mountpoint)
+	b, err := os.ReadFile(path)
+	if err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
+		return false
+	}
+	os.Remove(path)
+	return true
+}

@@ -10,8 +10,10 @@
 //     map them once onto remote.S3Config and vfs.Config.
 //   - logging.go: the slog handler (text or json, on stderr) with a redaction
 //     guard so credential values never reach a log line.
-//   - preflight.go: the checks run before mounting (mountpoint, endpoint,
-//     credentials, bucket), bounded to well under 15 seconds;
+//   - preflight.go: the checks run before mounting (mountpoint, empty
+//     unless --allow-non-empty, endpoint, credentials, bucket, and whether
+//     the prefix holds anything, warned once), bounded to well under 15
+//     seconds;
 //     preflight_errors.go turns each failure class into one clear sentence.
 //     mounted_linux.go / mounted_other.go: what is already mounted on the
 //     mountpoint (refused, as mountpoint-s3 does; /proc on Linux only).
@@ -26,10 +28,12 @@
 //     line, runs itself again as a detached child and returns once the
 //     child reports the mount ready on a pipe, or exits with the child's
 //     status and error; --foreground and NOTIFY_SOCKET stay attached.
-//     daemon_log.go: where logs go (--log-file, stderr, syslog).
+//     daemon_log.go: where logs go (--log-file, stderr, syslog, else
+//     --cache-dir/objfs.log).
 //     daemon_pidfile.go: the serving process's pid, recorded per
 //     mountpoint, so that `objfs umount` returns only once the daemon has
-//     flushed and exited.
+//     flushed and exited, and the mark `objfs umount` leaves so that the
+//     daemon logs who unmounted it.
 //   - notify.go: sd_notify (READY=1, STATUS=, STOPPING=1) without
 //     libsystemd.
 //   - serve.go: fs.New and Mount, then: check that the mount answers and
@@ -43,9 +47,12 @@
 //   - umount.go (+ umount_linux.go / umount_other.go): `objfs umount` (which
 //     then waits for the mount's daemon to exit) and the unmount helper
 //     that serve.go also uses for its lazy detach.
-//   - version.go: `objfs version`.
+//   - version.go: `objfs version` and `objfs --version`: the module
+//     version and commit from the build info, or from make build's
+//     -ldflags where Go records none.
 //   - connectors.go: `objfs connectors check FILE` (problems as FILE:LINE,
-//     warnings, and --path/--op explanations) and loading a connectors
+//     warnings, and --path/--op explanations, flags before or after FILE:
+//     flagsFirst) and loading a connectors
 //     file for both commands. connectors_mount.go: `objfs mount
 //     --connectors FILE MOUNTPOINT`: per connector its credentials, its
 //     remote.S3Config, its share of the write budget and its fs.FS (all

@@ -60,8 +60,8 @@ func mountFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagAllowOther, Category: catPerms, Usage: "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)"},
 		&cli.BoolFlag{Name: flagReadOnly, Category: catPerms, Usage: "mount read-only: every change gives EROFS"},
 
-		&cli.DurationFlag{Name: flagStatTTL, Category: catCaching, Value: vfs.DefaultStatTTL, Usage: "how long file attributes and failed lookups are cached (0: no caching)"},
-		&cli.DurationFlag{Name: flagListTTL, Category: catCaching, Value: vfs.DefaultListTTL, Usage: "how long directory listings are cached (0: no caching)"},
+		&cli.DurationFlag{Name: flagStatTTL, Category: catCaching, Value: vfs.DefaultStatTTL, Usage: "how long (a `DURATION` such as 5s) file attributes and failed lookups are cached (0: no caching)"},
+		&cli.DurationFlag{Name: flagListTTL, Category: catCaching, Value: vfs.DefaultListTTL, Usage: "how long (a `DURATION` such as 1m) directory listings are cached (0: no caching)"},
 
 		&cli.BoolFlag{Name: flagDebug, Category: catLogging, Usage: "trace every FUSE operation (implies --log-level debug)"},
 		&cli.StringFlag{Name: flagLogLevel, Category: catLogging, Value: "info", Usage: "log `LEVEL`: debug, info, warn or error"},

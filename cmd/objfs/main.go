@@ -29,6 +29,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
 	args, err := translateArgs(args, commandNames(app), mountFlags()) // mountopts.go
+	args = flagsFirst(args)                                           // connectors.go
 	if err == nil {
 		err = app.Run(args)
 	}
@@ -41,13 +42,16 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:                 "objfs",
 		Usage:                "mount S3-compatible object storage as a local directory",
-		UsageText:            "objfs mount [flags] SOURCE MOUNTPOINT\nobjfs mount [flags] --connectors FILE MOUNTPOINT\nobjfs umount MOUNTPOINT\nobjfs connectors check FILE [--path P --op OP]\nobjfs version",
+		UsageText:            "objfs mount [flags] SOURCE MOUNTPOINT\nobjfs mount [flags] --connectors FILE MOUNTPOINT\nobjfs umount MOUNTPOINT\nobjfs connectors check FILE [--path P --op OP]\nobjfs version, objfs --version",
 		HideVersion:          true,
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		ExitErrHandler:       func(*cli.Context, error) {},
 		OnUsageError:         onUsageError,
 		EnableBashCompletion: false,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: flagVersion, Usage: "print the version (as objfs version does)"},
+		},
 		Commands: []*cli.Command{
 			mountCommand(),
 			umountCommand(),
@@ -60,6 +64,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 // rootAction runs when no known command was given.
 func rootAction(c *cli.Context) error {
+	if c.Bool(flagVersion) {
+		if c.Args().Present() {
+			return usageErrorf("", "--version takes no arguments")
+		}
+		return printVersion(c)
+	}
 	if c.Args().Present() {
 		return usageErrorf("", "unknown command %q", c.Args().First())
 	}

@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // runCLI runs the app with args and returns exit code, stdout and stderr.
@@ -17,14 +20,49 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
+// TestVersion: `objfs version` and `objfs --version` print the same line.
 func TestVersion(t *testing.T) {
-	code, out, errOut := runCLI(t, "version")
-	if code != exitOK || errOut != "" {
-		t.Fatalf("exit %d, stderr %q", code, errOut)
+	var first string
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, errOut := runCLI(t, args...)
+		if code != exitOK || errOut != "" {
+			t.Fatalf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+		if !strings.HasPrefix(out, "objfs ") || !strings.Contains(out, " ("+runtime.Version()) {
+			t.Fatalf("%q: stdout %q", args, out)
+		}
+		if first == "" {
+			first = out
+		} else if out != first {
+			t.Fatalf("--version %q, version %q", out, first)
+		}
 	}
-	want := "objfs dev (" + runtime.Version()
-	if !strings.HasPrefix(out, want) {
-		t.Fatalf("stdout %q, want prefix %q", out, want)
+}
+
+// TestBuildVersion: the module version and commit come from the build
+// info; the -ldflags values fill in where it has none.
+func TestBuildVersion(t *testing.T) {
+	stamped := &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261206070000-3737875c03b2+dirty"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "3737875c03b2a9d8e7f6"}, {Key: "vcs.modified", Value: "true"}}}
+	devel := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}
+	tests := []struct {
+		name  string
+		ldVer string
+		ld    vcsStamp
+		info  *debug.BuildInfo
+		want  string
+	}{
+		{"stamped clone", "", vcsStamp{}, stamped, "v0.0.0-20261206070000-3737875c03b2+dirty commit 3737875c03b2, modified"},
+		{"tagged module", "", vcsStamp{}, &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "false"}}}, "v1.2.0 commit abc"},
+		{"ldflags version wins", "v9.9.9", vcsStamp{}, stamped, "v9.9.9 commit 3737875c03b2, modified"},
+		{"worktree: no stamp, make's commit", "", vcsStamp{"0123456789abcdef", false}, devel, "dev commit 0123456789ab"},
+		{"nothing known", "", vcsStamp{}, devel, "dev"},
+		{"no build info", "", vcsStamp{}, nil, "dev"},
+	}
+	for _, tt := range tests {
+		if got := buildVersion(tt.ldVer, tt.ld, tt.info); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
 
@@ -83,6 +121,24 @@ func TestRuntimeErrorOneLine(t *testing.T) {
 	}
 }
 
+// TestMountNonEmptyRefused: mounting over a directory that holds a file
+// (hidden or not) exits 1 with one line naming it, before anything
+// starts.
+func TestMountNonEmptyRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".profile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "mount", "s3://bucket", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d (stderr %q)", code, exitFailure, errOut)
+	}
+	want := "objfs: mountpoint " + dir + ` is not empty (it holds ".profile"): the mount would hide its files; use an empty directory or --allow-non-empty` + "\n"
+	if errOut != want {
+		t.Fatalf("stderr %q, want %q", errOut, want)
+	}
+}
+
 func TestMountHelpShowsCategories(t *testing.T) {
 	code, out, _ := runCLI(t, "mount", "--help")
 	if code != exitOK {
@@ -97,6 +153,25 @@ func TestMountHelpShowsCategories(t *testing.T) {
 		if strings.Contains(strings.ToLower(out), "--"+s) {
 			t.Errorf("a flag takes a credential: %q", s)
 		}
+	}
+}
+
+// TestDurationFlagsShowDuration: every duration flag shows DURATION as
+// its placeholder in --help, not "value".
+func TestDurationFlagsShowDuration(t *testing.T) {
+	_, out, _ := runCLI(t, "mount", "--help")
+	n := 0
+	for _, f := range mountFlags() {
+		if _, ok := f.(*cli.DurationFlag); !ok {
+			continue
+		}
+		n++
+		if name := "--" + f.Names()[0] + " DURATION "; !strings.Contains(out, name) {
+			t.Errorf("mount --help lacks %q", name)
+		}
+	}
+	if n < 5 {
+		t.Fatalf("only %d duration flags found", n)
 	}
 }
 

@@ -64,7 +64,7 @@ func mountAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
-	mountpoint, err := checkMountpoint(mpArg)
+	mountpoint, err := checkMountpoint(mpArg, c.Bool(flagAllowNonEmpty))
 	if err != nil {
 		return err
 	}
@@ -109,9 +109,24 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 	observed := observeRequests(ctx, s3) // metrics count every request, preflight too
 	var pf preflightConfig
 	pf.SetDefaults()
-	t := target{Endpoint: cfg.Endpoint, Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
-	if err := checkRemote(ctx, observed, pf, t); err != nil {
+	// The endpoint the client resolved: a profile's endpoint_url or
+	// AWS_ENDPOINT_URL when --endpoint is not given, so that a message
+	// names the server that failed, not AWS.
+	t := target{Endpoint: s3.Endpoint(), Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
+	empty, err := checkRemoteSource(ctx, observed, pf, t)
+	if err != nil {
 		return nil, err
 	}
+	if empty {
+		// Mounted all the same, as rclone and mountpoint-s3 do (a prefix
+		// is created by its first write), but a mistyped prefix is the
+		// usual cause: say it once.
+		warnUser(ctx, cfg.Logger, emptyPrefixWarning(src))
+	}
 	return remote.WithRetry(observed, np.retry(cfg.Logger)), nil
+}
+
+// emptyPrefixWarning is the line for a source whose prefix holds nothing.
+func emptyPrefixWarning(src vfs.Source) string {
+	return src.String() + " holds no objects: the mount starts empty (check the prefix; a write creates it)"
 }

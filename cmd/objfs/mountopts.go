@@ -29,7 +29,7 @@ var ignoredOptions = map[string]bool{
 	"atime": true, "noatime": true, "relatime": true, "norelatime": true,
 	"strictatime": true, "nostrictatime": true, "lazytime": true, "nolazytime": true,
 	"diratime": true, "nodiratime": true, "sync": true, "async": true, "dirsync": true,
-	"silent": true, "loud": true, "default_permissions": true, "nonempty": true,
+	"silent": true, "loud": true, "default_permissions": true,
 }
 
 // ignoredValueOptions are NAME=VALUE options accepted and ignored:
@@ -167,7 +167,8 @@ func optionToken(args []string, i int) (opts string, skip int, ok bool, err erro
 // optionsToFlags translates one -o list into flags: NAME or NAME=VALUE,
 // comma-separated (a comma inside a value is written \,). Every mount
 // flag is an option, with - or _ between words (path_style, file-mode);
-// ro and rw set --read-only, noexec and exec --no-exec; the options of
+// ro and rw set --read-only, noexec and exec --no-exec, nonempty
+// --allow-non-empty; the options of
 // ignoredOptions are accepted and ignored. Anything else is an error
 // that names it.
 func optionsToFlags(opts string, flags []cli.Flag) ([]string, error) {
@@ -202,6 +203,8 @@ func optionToFlag(o string, byName map[string]cli.Flag) ([]string, error) {
 		return []string{"--" + flagNoExec + "=true"}, nil
 	case o == "exec":
 		return []string{"--" + flagNoExec + "=false"}, nil
+	case o == "nonempty": // libfuse 2's name, still in many fstabs
+		return []string{"--" + flagAllowNonEmpty + "=true"}, nil
 	}
 	if hint, ok := optionHints[key]; ok {
 		return nil, usageErrorf("mount", "unsupported mount option %q: %s", name, hint)

@@ -37,6 +37,8 @@ func TestTranslateHelperForm(t *testing.T) {
 			[]string{"mount", "--connectors=/etc/objfs/c.yaml", "--allow-other=true", "/mnt"}},
 		{"connectors with an s3:// source keeps it (and mount refuses it)", []string{"s3://bkt", "/mnt", "-o", "connectors=/c.yaml"},
 			[]string{"mount", "--connectors=/c.yaml", "s3://bkt", "/mnt"}},
+		{"nonempty (libfuse 2) and allow_non_empty", []string{"s3://bkt", "/mnt", "-o", "nonempty,allow_non_empty"},
+			[]string{"mount", "--allow-non-empty=true", "--allow-non-empty=true", "s3://bkt", "/mnt"}},
 		{"bool option with a value", []string{"s3://bkt", "/mnt", "-o", "path-style=false,read_only=true"},
 			[]string{"mount", "--path-style=false", "--read-only=true", "s3://bkt", "/mnt"}},
 	}

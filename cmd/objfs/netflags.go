@@ -24,9 +24,9 @@ const unreachableWait = 10 * time.Second
 func netFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.DurationFlag{Name: flagRequestTimeout, Category: catS3, Value: remote.DefaultRequestTimeout,
-			Usage: "how long one request may wait for its answer (server-side copies: three times it without a sign of work, at most 10 min) or a transfer may stall before it is sent again"},
+			Usage: "how long (a `DURATION` such as 10s) one request may wait for its answer (server-side copies: three times it without a sign of work, at most 10 min) or a transfer may stall before it is sent again"},
 		&cli.DurationFlag{Name: flagRetryBudget, Category: catS3, Value: remote.DefaultRetryBudget,
-			Usage: "how long one S3 call keeps retrying; a server silent this long fails calls at once (EIO) until it answers again"},
+			Usage: "how long (a `DURATION` such as 20s) one S3 call keeps retrying; a server silent this long fails calls at once (EIO) until it answers again"},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -63,11 +64,13 @@ type bucketLister interface {
 }
 
 // checkMountpoint returns the absolute mountpoint if it is an existing
-// directory. A non-empty directory is accepted (fuse3 allows it, as
-// mountpoint-s3 and rclone do); a dead FUSE mount is named as such; a
-// directory something is already mounted on is refused, as mountpoint-s3
-// does: a second mount would hide the first, whose daemon keeps running.
-func checkMountpoint(path string) (string, error) {
+// directory. A non-empty directory is refused unless allowNonEmpty, as
+// rclone does (hidden files count: a forgotten .cache or .git under the
+// mountpoint would be hidden by the mount, a common surprise); a dead
+// FUSE mount is named as such; a directory something is already mounted
+// on is refused, as mountpoint-s3 does: a second mount would hide the
+// first, whose daemon keeps running.
+func checkMountpoint(path string, allowNonEmpty bool) (string, error) {
 	if path == "" {
 		return "", errors.New("mountpoint is empty")
 	}
@@ -93,20 +96,46 @@ func checkMountpoint(path string) (string, error) {
 	case !fi.IsDir():
 		return "", fmt.Errorf("mountpoint %s is not a directory", abs)
 	}
-	return abs, checkNotMounted(abs)
+	autofs, err := checkNotMounted(abs)
+	if err != nil || allowNonEmpty || autofs {
+		// An autofs trigger is not listed: reading it could wait for
+		// the very mount we are making.
+		return abs, err
+	}
+	return abs, checkEmpty(abs)
+}
+
+// checkEmpty refuses a directory that holds anything, hidden files
+// included.
+func checkEmpty(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("mountpoint %s: %w", dir, err)
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("mountpoint %s: %w", dir, err)
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("mountpoint %s is not empty (it holds %q): the mount would hide its files; use an empty directory or --%s", dir, names[0], flagAllowNonEmpty)
+	}
+	return nil
 }
 
 // checkNotMounted fails if a file system is mounted on dir. autofs is let
-// through: a systemd automount unit mounts over its own autofs trigger.
-func checkNotMounted(dir string) error {
+// through (and reported): a systemd automount unit mounts over its own
+// autofs trigger.
+func checkNotMounted(dir string) (autofs bool, err error) {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return nil // the mount itself will report it
+		return false, nil // the mount itself will report it
 	}
-	if fsType, ok := mountedFS(real); ok && fsType != "autofs" {
-		return fmt.Errorf("mountpoint %s is already mounted (%s): unmount it first (objfs umount %s)", dir, fsType, dir)
+	fsType, ok := mountedFS(real)
+	if ok && fsType != "autofs" {
+		return false, fmt.Errorf("mountpoint %s is already mounted (%s): unmount it first (objfs umount %s)", dir, fsType, dir)
 	}
-	return nil
+	return ok, nil
 }
 
 // probeDir opens and closes dir (no listing).
@@ -126,6 +155,14 @@ func probeDir(dir string) error {
 // the mount needs anyway. For the all-buckets source (bucket == "") it
 // lists the buckets. Failures come back as one sentence (preflight_errors.go).
 func checkRemote(ctx context.Context, c bucketLister, cfg preflightConfig, t target) error {
+	_, err := checkRemoteSource(ctx, c, cfg, t)
+	return err
+}
+
+// checkRemoteSource is checkRemote that also reports whether t's prefix
+// (when it has one) holds nothing at all: no object, not even its own
+// directory marker, and no key below it.
+func checkRemoteSource(ctx context.Context, c bucketLister, cfg preflightConfig, t target) (emptyPrefix bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Total)
 	defer cancel()
 	check := func(ctx context.Context) error {
@@ -133,12 +170,13 @@ func checkRemote(ctx context.Context, c bucketLister, cfg preflightConfig, t tar
 			_, err := c.ListBuckets(ctx)
 			return err
 		}
-		_, err := c.List(ctx, remote.ListRequest{Bucket: t.Bucket, Prefix: t.Prefix, Delimiter: "/", MaxKeys: 1})
+		page, err := c.List(ctx, remote.ListRequest{Bucket: t.Bucket, Prefix: t.Prefix, Delimiter: "/", MaxKeys: 1})
+		emptyPrefix = err == nil && t.Prefix != "" && len(page.Objects) == 0 && len(page.Prefixes) == 0
 		return err
 	}
 	start := time.Now()
-	err := retryCheck(ctx, cfg, check)
-	return describeRemoteError(err, t, time.Since(start))
+	err = retryCheck(ctx, cfg, check)
+	return emptyPrefix, describeRemoteError(err, t, time.Since(start))
 }
 
 // retryCheck runs check up to cfg.Attempts times, each try bounded by

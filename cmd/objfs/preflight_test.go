@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs"
 )
 
 // scriptedLister answers each call with the next error of its script
@@ -204,7 +205,7 @@ func TestCheckMountpointMounted(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the mount table is read from /proc")
 	}
-	_, err := checkMountpoint("/")
+	_, err := checkMountpoint("/", true)
 	if err == nil || !strings.Contains(err.Error(), "mountpoint / is already mounted (") {
 		t.Fatalf("checkMountpoint(/) = %v, want already mounted", err)
 	}
@@ -216,15 +217,15 @@ func TestCheckMountpoint(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := checkMountpoint(dir)
+	got, err := checkMountpoint(dir, true)
 	if err != nil || got != dir {
-		t.Errorf("checkMountpoint(dir) = %q, %v", got, err)
+		t.Errorf("checkMountpoint(dir, allowNonEmpty) = %q, %v", got, err)
 	}
 	t.Chdir(dir)
 	if err := os.Mkdir("sub", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := checkMountpoint("sub"); err != nil || got != filepath.Join(dir, "sub") {
+	if got, err := checkMountpoint("sub", false); err != nil || got != filepath.Join(dir, "sub") {
 		t.Errorf("relative: %q, %v; want absolute", got, err)
 	}
 	for path, want := range map[string]string{
@@ -232,7 +233,7 @@ func TestCheckMountpoint(t *testing.T) {
 		file:                       "mountpoint " + file + " is not a directory",
 		"":                         "mountpoint is empty",
 	} {
-		if _, err := checkMountpoint(path); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := checkMountpoint(path, true); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("checkMountpoint(%q) = %v, want %q", path, err, want)
 		}
 	}
@@ -297,5 +298,81 @@ func TestDescribeSetupError(t *testing.T) {
 	err = describeSetupError(errors.New("s3 config: endpoint \"ftp://x\": scheme must be http or https\n"), "")
 	if want := `cannot set up the S3 client: s3 config: endpoint "ftp://x": scheme must be http or https`; err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
+	}
+}
+
+// TestCheckMountpointNonEmpty: a directory holding anything, a hidden
+// file included, is refused in one line naming it and the flag, unless
+// allowNonEmpty.
+func TestCheckMountpointNonEmpty(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := checkMountpoint(dir, false); err != nil {
+		t.Fatalf("empty directory: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".hidden"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := checkMountpoint(dir, false)
+	want := "mountpoint " + dir + ` is not empty (it holds ".hidden")`
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--allow-non-empty") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("non-empty directory: %v, want %q and --allow-non-empty", err, want)
+	}
+	if got, err := checkMountpoint(dir, true); err != nil || got != dir {
+		t.Fatalf("allowNonEmpty: %q, %v", got, err)
+	}
+}
+
+// TestCheckRemoteEmptyPrefix: a prefix holding nothing is reported (the
+// mount warns), one holding a key below it or only its directory marker
+// is not, and neither is a whole bucket, empty or not.
+func TestCheckRemoteEmptyPrefix(t *testing.T) {
+	ctx := context.Background()
+	f := remote.NewFake()
+	if err := f.CreateBucket(ctx, "data"); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"in/deep/a", "marker/"} {
+		if _, err := f.Put(ctx, remote.PutRequest{Bucket: "data", Key: key, Body: strings.NewReader("")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for prefix, want := range map[string]bool{"none/": true, "in/": false, "in/deep/": false, "marker/": false, "": false} {
+		empty, err := checkRemoteSource(ctx, f, fastPreflight(), target{Endpoint: "http://e", Bucket: "data", Prefix: prefix})
+		if err != nil || empty != want {
+			t.Errorf("prefix %q: empty %v, %v; want %v", prefix, empty, err, want)
+		}
+	}
+	if empty, err := checkRemoteSource(ctx, f, fastPreflight(), target{Endpoint: "http://e"}); err != nil || empty {
+		t.Errorf("all buckets: empty %v, %v", empty, err)
+	}
+	if got, want := emptyPrefixWarning(vfs.Source{Bucket: "data", Prefix: "none/"}), "s3://data/none/ holds no objects"; !strings.HasPrefix(got, want) {
+		t.Errorf("warning %q, want prefix %q", got, want)
+	}
+}
+
+// TestProfileEndpointNamed: when the endpoint comes from the profile's
+// endpoint_url (no --endpoint), a failure names that endpoint, not AWS.
+func TestProfileEndpointNamed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close() // connections are refused from now on
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfgFile, []byte("[profile team]\nregion = eu-central-1\nendpoint_url = "+endpoint+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", cfgFile)
+	credFile := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(credFile, []byte("[team]\naws_access_key_id = AKIDTEST\naws_secret_access_key = secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credFile)
+	mp := t.TempDir()
+	code, _, errOut := runCLI(t, "mount", "--foreground", "--profile", "team", "--path-style", "--cache-dir", t.TempDir(), "s3://bkt", mp)
+	if code != exitFailure || !strings.Contains(errOut, "cannot reach endpoint "+endpoint) {
+		t.Fatalf("exit %d, stderr %q; want exit 1 naming %s", code, errOut, endpoint)
 	}
 }

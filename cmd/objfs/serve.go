@@ -151,7 +151,11 @@ func waitAndShutdown(ctx context.Context, log *slog.Logger, f flusher, server fu
 	}
 	select {
 	case <-served:
-		log.Info("unmounted from outside, shutting down", "mountpoint", mountpoint)
+		if takeUmountMark(mountpoint) {
+			log.Info("unmounted by objfs umount, shutting down", "mountpoint", mountpoint)
+		} else {
+			log.Info("unmounted from outside, shutting down", "mountpoint", mountpoint)
+		}
 		sd.ev().Stopping()
 		return closeFS(log, f, sd)
 	case s := <-sigs:

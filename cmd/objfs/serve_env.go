@@ -60,7 +60,8 @@ func startServing(c *cli.Context, child *daemonChild) (func(), error) {
 	s.events = &lifecycle{
 		notify:  newNotifier(os.Getenv),
 		child:   child,
-		note:    logs.note,
+		notes:   notesOf(logs.note),
+		toUser:  !logs.stderr,
 		logFile: logs.file,
 		log:     newLogger(logs.w, lo, os.Getenv).With("component", "lifecycle"),
 	}
@@ -210,9 +211,14 @@ func pendingOf(f flusher) func() writeback.Pending {
 // NOTIFY_SOCKET was set) and readiness to the daemon's parent (in a
 // daemon child). It holds no mutable state.
 type lifecycle struct {
-	notify  *notifier
-	child   *daemonChild
-	note    string // printed on stderr when ready (logSink.note)
+	notify *notifier
+	child  *daemonChild
+	// notes are printed on stderr when ready (logSink.note, warnUser),
+	// one line each.
+	notes []string
+	// toUser: logs do not reach the user's stderr, so warnUser adds
+	// its warnings to notes.
+	toUser  bool
 	logFile *os.File
 	log     *slog.Logger
 	// removePid removes the pid file written when ready (set by Ready,
@@ -222,8 +228,8 @@ type lifecycle struct {
 
 // Ready is called once the mount answers.
 func (l *lifecycle) Ready(mountpoint string) error {
-	if l.note != "" {
-		fmt.Fprintln(os.Stderr, l.note)
+	for _, n := range l.notes {
+		fmt.Fprintln(os.Stderr, n)
 	}
 	remove, err := writePidFile(mountpoint)
 	if err != nil {
@@ -241,5 +247,26 @@ func (l *lifecycle) Stopping() { l.send("STOPPING=1\n" + status("Stopping: unmou
 func (l *lifecycle) send(state string) {
 	if err := l.notify.Send(state); err != nil {
 		l.log.Warn("cannot notify systemd", "err", err)
+	}
+}
+
+// notesOf is the notes list holding note, if any.
+func notesOf(note string) []string {
+	if note == "" {
+		return nil
+	}
+	return []string{note}
+}
+
+// warnUser logs msg as a warning and, when the logs do not go to the
+// user's stderr (a daemon, --log-file), also prints it there once the
+// mount is ready, so that `objfs mount` shows it either way, once.
+// Called before ready, on the goroutine that reports it.
+func warnUser(ctx context.Context, log *slog.Logger, msg string) {
+	if log != nil {
+		log.Warn(msg)
+	}
+	if s := servingFrom(ctx); s != nil && s.events.toUser {
+		s.events.notes = append(s.events.notes, "objfs: warning: "+msg)
 	}
 }

@@ -184,6 +184,42 @@ func TestShutdownAfterExternalUnmount(t *testing.T) {
 	}
 }
 
+// TestShutdownAfterObjfsUmount: the end of a mount that `objfs umount`
+// marked is logged as that, not as an unmount from outside, and the mark
+// is gone; an unmarked end still says "from outside".
+func TestShutdownAfterObjfsUmount(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	mp := "/mnt/x"
+	if err := os.MkdirAll(runtimeDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, marked := range []bool{true, false} {
+		if marked {
+			markUmount(mp, os.Getpid())
+		}
+		srv := newFakeServer(0)
+		srv.end()
+		var logs bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, nil))
+		if err := waitAndShutdown(context.Background(), log, &fakeFS{srv: srv}, srv, mp, fastShutdown(noLazy(t))); err != nil {
+			t.Fatal(err)
+		}
+		outside := strings.Contains(logs.String(), "unmounted from outside")
+		byUmount := strings.Contains(logs.String(), "unmounted by objfs umount")
+		if outside == marked || byUmount != marked {
+			t.Errorf("marked %v: logs %q", marked, logs.String())
+		}
+		if _, err := os.Stat(umountMarkPath(mp)); !os.IsNotExist(err) {
+			t.Errorf("marked %v: the mark is still there (%v)", marked, err)
+		}
+	}
+	// A mark for another process is not ours to take.
+	markUmount(mp, os.Getpid()+1)
+	if takeUmountMark(mp) {
+		t.Error("took another process's mark")
+	}
+}
+
 // cancelled returns a context that is already done: shutdown at once.
 func cancelled() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())

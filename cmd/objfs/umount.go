@@ -36,7 +36,12 @@ func umountCommand() *cli.Command {
 				return err
 			}
 			pid, serving := servingPID(path) // daemon_pidfile.go
+			unmark := func() {}
+			if serving {
+				unmark = markUmount(path, pid) // the daemon logs who unmounted it
+			}
 			if err := newUnmounter().Unmount(path, c.Bool(flagLazy)); err != nil {
+				unmark()
 				return err
 			}
 			if !serving || c.Bool(flagLazy) {

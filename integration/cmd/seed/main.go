@@ -107,6 +107,7 @@ func sampleBuckets() []bucket {
 			{"name with spaces.txt", []byte("spaces work\n")},
 			{"unicode-日本語.txt", []byte("unicode works\n")},
 		}},
+		{"scratch", nil}, // empty, for README's `cp some-file mnt/scratch/`
 		{"demo-logs", []object{
 			{"app/2024-01-01.log", logLines("2024-01-01", 500)},
 			{"app/2024-01-02.log", logLines("2024-01-02", 500)},
