@@ -85,6 +85,11 @@ func mountConnectorsAction(c *cli.Context) error {
 		return err
 	}
 	abs, _ := filepath.Abs(file.Path)
+	desc := mountDesc{Source: "connectors:" + abs}
+	for _, conn := range file.Connectors {
+		desc.Connectors = append(desc.Connectors, connectorDesc(conn))
+	}
+	servingFrom(c.Context).describe(desc)
 	return serveConnectors(c.Context, log, trees, mountpoint, mountOptions(c, "connectors:"+abs))
 }
 

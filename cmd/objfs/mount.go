@@ -74,6 +74,7 @@ func mountAction(c *cli.Context) error {
 	}
 	s3Cfg := s3Config(c)
 	s3Cfg.Logger = log.With("component", "remote")
+	servingFrom(c.Context).describe(mountDesc{Source: src.String(), Endpoint: s3Cfg.Endpoint, Region: s3Cfg.Region})
 	client, err := connect(c.Context, s3Cfg, np, src)
 	if err != nil {
 		return err
