@@ -50,12 +50,12 @@ type Writer struct {
 	// dirtySince is when the version S3 has not acknowledged began to
 	// differ from base (zero when clean): the age of a pending upload.
 	dirtySince time.Time
-	sentMeta  map[string]string // the metadata the last upload carried (see metaChangedSinceSent)
-	err       error             // sticky failure
-	detached  bool              // the file was removed: local only (detach.go)
-	closed    bool
-	st        *stream // modeStreaming
-	sg        *stage  // modeStaged
+	sentMeta   map[string]string // the metadata the last upload carried (see metaChangedSinceSent)
+	err        error             // sticky failure
+	detached   bool              // the file was removed: local only (detach.go)
+	closed     bool
+	st         *stream // modeStreaming
+	sg         *stage  // modeStaged
 }
 
 func (w *Writer) setBase(info remote.ObjectInfo) {
