@@ -100,3 +100,34 @@ func TestPrintStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowUploads: after a lazy unmount, progress is printed until the
+// daemon reports nothing pending.
+func TestFollowUploads(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	mp := "/mnt/lazy"
+	calls := 0
+	stop, err := listenStatus(slog.New(slog.NewTextHandler(io.Discard, nil)), mp, func() statusReport {
+		calls++
+		if calls <= 2 {
+			return statusReport{Log: "/var/log/objfs.log", Uploads: uploadReport{Files: 1, Bytes: 3 << 20}}
+		}
+		return statusReport{}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var out bytes.Buffer
+	followUploads(&out, mp, -1, os.Getpid(), time.Millisecond)
+	for _, want := range []string{"logs to /var/log/objfs.log", "1 file(s), 3.0 MiB pending", "uploads done"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	followUploads(&out, "/mnt/none", -1, os.Getpid(), time.Millisecond)
+	if !strings.Contains(out.String(), "logs its progress") {
+		t.Errorf("without a status socket: %q", out.String())
+	}
+}
