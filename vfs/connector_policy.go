@@ -61,7 +61,7 @@ func (f *FS) mayChange(op acl.Op, bucket, key string) error {
 }
 
 // refusal is the error of a connector's denial: the sentinel of its kind,
-// with the rule that decided (logged at debug by logRefusal; the adapter
+// with the rule that decided (logged at info by logRefusal; the adapter
 // does not log these again as failures).
 func refusal(d acl.Decision) error {
 	return &Refused{Rule: d.Rule, Err: remote.DenialError(d.Denial)}
@@ -92,10 +92,19 @@ func (f *FS) mayRename(srcBucket, srcKey string, dst *FS, dstBucket, dstKey stri
 	return refusal(d)
 }
 
-// logRefusal logs a refused change at debug level, with the rule.
+// logRefusal logs a refused change at info level, with the rule,
+// rate-limited per operation and path (denials.go).
 func (f *FS) logRefusal(op, bucket, key string, d acl.Decision) {
-	f.log.Debug("refused by connector", "connector", f.cfg.Connector.Label,
-		"op", op, "path", s3Scheme+bucket+"/"+key, "errno", d.Denial.ErrnoName(), "rule", d.Rule)
+	f.denials.note(op, s3Scheme+bucket+"/"+key, d.Denial.ErrnoName(), d.Rule)
+}
+
+// noteRemoteDenial is told by remote.RestrictObserved of a request the
+// connector refused underneath the checks above: above all a read (Head,
+// Get) of a path no pattern reaches, which the checks above do not see.
+// It is counted as a denied decision and logged like a refused change.
+func (f *FS) noteRemoteDenial(call, bucket, key string, d acl.Decision) {
+	f.noteDecision(false)
+	f.denials.note(call, s3Scheme+bucket+"/"+key, d.Denial.ErrnoName(), d.Rule)
 }
 
 // childKey returns the bucket and key of n's child name: a file key, a
