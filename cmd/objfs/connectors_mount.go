@@ -219,7 +219,7 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 	if err := checkConnector(ctx, s3, conn, cfg); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(observeRequests(ctx, s3), np.retry(cfg.Logger)), nil
+	return remote.WithRetry(observeConnectorRequests(ctx, s3, conn.Label), np.retry(cfg.Logger)), nil
 }
 
 // connectorFSConfig is base (the mount's flags, with the shared block

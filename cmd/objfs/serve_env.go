@@ -165,6 +165,16 @@ func observeRequests(ctx context.Context, c remote.Client) remote.Client {
 	return c
 }
 
+// observeConnectorRequests is observeRequests for the client of the
+// connector labelled label: its requests and bytes are also counted per
+// connector.
+func observeConnectorRequests(ctx context.Context, c remote.Client, label string) remote.Client {
+	if s := servingFrom(ctx); s != nil && s.metrics != nil {
+		return s.metrics.WrapConnectorClient(c, label)
+	}
+	return c
+}
+
 // fsObserver is the fs.Observer of the metrics, or nil.
 func fsObserver(ctx context.Context) fs.Observer {
 	if s := servingFrom(ctx); s != nil && s.metrics != nil {
