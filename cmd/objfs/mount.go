@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"os"
+	"strings"
 
 	"github.com/objfs/objfs/vfs"
 
@@ -74,13 +76,13 @@ func mountAction(c *cli.Context) error {
 	}
 	s3Cfg := s3Config(c)
 	s3Cfg.Logger = log.With("component", "remote")
-	servingFrom(c.Context).describe(mountDesc{Source: src.String(), Endpoint: s3Cfg.Endpoint, Region: s3Cfg.Region})
-	client, err := connect(c.Context, s3Cfg, np, src)
+	client, endpoint, err := connect(c.Context, s3Cfg, np, src)
 	if err != nil {
 		return err
 	}
+	servingFrom(c.Context).describe(mountDesc{Source: src.String(), Endpoint: endpoint, Region: s3Cfg.Region})
 	fsCfg.Logger = log.With("component", "fs")
-	return serve(c.Context, log, client, fsCfg, mountpoint, mountOptions(c, src.String()))
+	return serve(c.Context, log, client, fsCfg, mountpoint, mountOptions(c, mountSource(endpoint, src)))
 }
 
 // mountArgs checks the two positional arguments. urfave/cli stops parsing
@@ -99,20 +101,33 @@ func mountArgs(args []string) (src, mountpoint string, err error) {
 
 // connect creates the S3 client and runs the preflight against it; the
 // returned client retries transient failures for the life of the mount.
-func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Source) (remote.Client, error) {
+// It also returns the endpoint URL the client uses ("" for AWS S3).
+func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Source) (remote.Client, string, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, usageErrorf("mount", "%v", err)
+		return nil, "", usageErrorf("mount", "%v", err)
 	}
 	s3, err := remote.NewS3(ctx, cfg)
 	if err != nil {
-		return nil, describeSetupError(err, cfg.Profile)
+		return nil, "", describeSetupError(err, cfg.Profile)
 	}
 	observed := observeRequests(ctx, s3) // metrics count every request, preflight too
 	var pf preflightConfig
 	pf.SetDefaults()
 	t := target{Endpoint: cfg.Endpoint, Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
 	if err := checkRemote(ctx, observed, pf, t); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return remote.WithRetry(observed, np.retry(cfg.Logger)), nil
+	return remote.WithRetry(observed, np.retry(cfg.Logger)), s3.Endpoint(), nil
+}
+
+// mountSource is the source the mount table shows (mount, df, findmnt):
+// s3://BUCKET/PREFIX on AWS S3, and on any other endpoint the URL of
+// the bucket there, path-style (http://minio:9000/BUCKET/PREFIX), so
+// that the table tells which server a mount reads.
+func mountSource(endpoint string, src vfs.Source) string {
+	u, err := url.Parse(endpoint)
+	if endpoint == "" || err != nil || u.Host == "" {
+		return src.String()
+	}
+	return u.Scheme + "://" + u.Host + "/" + strings.TrimPrefix(src.String(), "s3://")
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/objfs/objfs/internal/mountinfo"
+	"github.com/objfs/objfs/vfs"
 )
 
 // TestStatusSocketRoundTrip: the daemon's socket is 0600 in a 0700
@@ -129,5 +130,23 @@ func TestFollowUploads(t *testing.T) {
 	followUploads(&out, "/mnt/none", -1, os.Getpid(), time.Millisecond)
 	if !strings.Contains(out.String(), "logs its progress") {
 		t.Errorf("without a status socket: %q", out.String())
+	}
+}
+
+func TestMountSourceNamesTheEndpoint(t *testing.T) {
+	for _, c := range []struct{ endpoint, src, want string }{
+		{"", "s3://data", "s3://data"},
+		{"", "s3://data/logs/", "s3://data/logs/"},
+		{"http://minio:9000", "s3://data", "http://minio:9000/data"},
+		{"https://s3.example.com/", "s3://data/logs/", "https://s3.example.com/data/logs/"},
+		{"http://127.0.0.1:9000", "s3://", "http://127.0.0.1:9000/"},
+	} {
+		src, err := vfs.ParseSource(c.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mountSource(c.endpoint, src); got != c.want {
+			t.Errorf("mountSource(%q, %q) = %q, want %q", c.endpoint, c.src, got, c.want)
+		}
 	}
 }
