@@ -27,8 +27,8 @@ import (
 // without it (tests) gets no metrics and no events.
 type serving struct {
 	logs       *logSink
-	metrics    *metrics.Metrics // nil without --metrics-addr
-	metricsSrv *metrics.Server
+	metrics    *metrics.Metrics // always (objfs status reads it); nil in tests
+	metricsSrv *metrics.Server  // nil without --metrics-addr
 	events     *lifecycle
 	timeout    time.Duration // --shutdown-timeout
 
