@@ -43,9 +43,12 @@ func Restrict(next Client, c *acl.Connector) Client {
 	return &restrictedClient{next: next, c: c}
 }
 
-// RestrictObserved is Restrict that also tells denied of every request
-// it refuses (reads of invisible paths included), for logs and metrics.
-// denied must be cheap and safe for concurrent use.
+// RestrictObserved is Restrict that also tells denied of every change
+// it refuses (the fs layer's checks come first, so these are the ones it
+// missed), for logs and metrics. Reads of invisible keys are not told:
+// callers probe keys the user never named (a directory's name as a file),
+// so only they know which miss was a denial. denied must be cheap and
+// safe for concurrent use.
 func RestrictObserved(next Client, c *acl.Connector, denied func(call, bucket, key string, d acl.Decision)) Client {
 	return &restrictedClient{next: next, c: c, denied: denied}
 }
@@ -99,7 +102,6 @@ func (r *restrictedClient) visible(bucket, key string) bool {
 // checkVisible refuses a read of an invisible key with ErrNotFound.
 func (r *restrictedClient) checkVisible(call, bucket, key string) error {
 	if !r.visible(bucket, key) {
-		r.tell(call, bucket, key, acl.Decision{Denial: acl.DenyInvisible, Rule: "no pattern reaches it"})
 		return fmt.Errorf("connector %q: %s s3://%s/%s: no pattern reaches it: %w", r.c.Label, call, bucket, key, ErrNotFound)
 	}
 	return nil
