@@ -46,8 +46,8 @@
 //   - status.go: `objfs status [--json] [MOUNTPOINT]`: finds the objfs
 //     mounts in the mount table and asks each daemon for its report;
 //     status_socket.go: the daemon's Unix socket (named after the
-//     mountpoint next to the pid file, 0600 in a 0700 directory) and its
-//     client; status_report.go: the report (statusReport, the JSON
+//     mountpoint next to the pid file, 0600 in a 0700 directory;
+//     status_peer_linux.go checks the client's uid) and its client; status_report.go: the report (statusReport, the JSON
 //     shape), built from the trees, the metrics' counters and the ring of
 //     recent warning and error lines kept on the log writer. `objfs
 //     umount --lazy` follows pending uploads through the same socket.

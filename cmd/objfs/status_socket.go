@@ -24,7 +24,8 @@ import (
 // $XDG_RUNTIME_DIR/objfs/HASH.sock, else /run/objfs/HASH.sock for root,
 // else $TMPDIR/objfs-UID/HASH.sock, HASH being the first 12 bytes of the
 // SHA-256 of the mountpoint in hex. The directory is 0700 and the socket
-// 0600, so only the mount's owner and root can connect. A client
+// 0600, so only the mount's owner and root can connect (on Linux the
+// daemon also checks the client's uid, SO_PEERCRED). A client
 // connects and reads one statusReport as JSON; it sends nothing.
 
 // statusSocketPath is the status socket of the mount at mountpoint
@@ -85,6 +86,10 @@ func listenStatus(log *slog.Logger, mountpoint string, report func() statusRepor
 			}
 			go func() {
 				defer conn.Close()
+				if !peerAllowed(conn) {
+					log.Warn("status socket: refused a client that is neither root nor this mount's owner")
+					return
+				}
 				_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 				if err := json.NewEncoder(conn).Encode(report()); err != nil {
 					log.Debug("status: writing the report", "err", err)
