@@ -126,7 +126,8 @@ func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
 		log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
 		if errors.Is(err, remote.ErrDenied) {
-			log.Info("denied by the connector's paths", "op", op, "path", path, "err", err)
+			// The tree logged it ("denied by connector", rate-limited).
+			log.Debug("denied by the connector's paths", "op", op, "path", path, "err", err)
 			break
 		}
 		log.Warn("access denied by the server: check the credentials and the bucket policy",

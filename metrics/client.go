@@ -15,13 +15,42 @@ import (
 // the S3 client, under remote.WithRetry, so that every attempt is seen as
 // S3 sees it.
 func (m *Metrics) WrapClient(next remote.Client) remote.Client {
-	return &observedClient{next: next, m: m}
+	return &observedClient{next: next, m: m, bytesRead: m.bytesRead, bytesWritten: m.bytesWritten}
+}
+
+// WrapConnectorClient is WrapClient for the client of the connector
+// labelled connector: its requests and bytes are also counted under its
+// label (connector_s3_*).
+func (m *Metrics) WrapConnectorClient(next remote.Client, connector string) remote.Client {
+	l := prometheus.Labels{"connector": connector}
+	return &observedClient{next: next, m: m,
+		connRequests: m.connRequests.MustCurryWith(l),
+		bytesRead:    multiCounter{m.bytesRead, m.connBytesRead.With(l)},
+		bytesWritten: multiCounter{m.bytesWritten, m.connBytesWritten.With(l)},
+	}
 }
 
 // observedClient is the decorator; it holds no state of its own.
 type observedClient struct {
 	next remote.Client
 	m    *Metrics
+	// connRequests is {op} of the connector's requests, nil for a
+	// client of no connector.
+	connRequests *prometheus.CounterVec
+	bytesRead    adder // the mount's, and the connector's
+	bytesWritten adder
+}
+
+// adder is the part of prometheus.Counter the decorator uses.
+type adder interface{ Add(float64) }
+
+// multiCounter adds to every counter it holds.
+type multiCounter []prometheus.Counter
+
+func (m multiCounter) Add(v float64) {
+	for _, c := range m {
+		c.Add(v)
+	}
 }
 
 var _ remote.Client = (*observedClient)(nil)
@@ -41,6 +70,9 @@ func observeErr(c *observedClient, op string, call func() error) error {
 
 func (c *observedClient) record(op string, start time.Time, err error) {
 	c.m.requests.WithLabelValues(op, statusClass(err)).Inc()
+	if c.connRequests != nil {
+		c.connRequests.WithLabelValues(op).Inc()
+	}
 	c.m.requestTime.WithLabelValues(op).Observe(c.m.cfg.Now().Sub(start).Seconds())
 }
 
@@ -67,14 +99,14 @@ func (c *observedClient) Get(ctx context.Context, req remote.GetRequest) (io.Rea
 	if err != nil {
 		return nil, err
 	}
-	return &countingBody{ReadCloser: body, bytes: c.m.bytesRead}, nil
+	return &countingBody{ReadCloser: body, bytes: c.bytesRead}, nil
 }
 
 // Put counts its body's bytes once S3 acknowledged them.
 func (c *observedClient) Put(ctx context.Context, req remote.PutRequest) (remote.ObjectInfo, error) {
 	info, err := observe(c, remote.OpPut, func() (remote.ObjectInfo, error) { return c.next.Put(ctx, req) })
 	if err == nil {
-		c.m.bytesWritten.Add(float64(req.Size))
+		c.bytesWritten.Add(float64(req.Size))
 	}
 	return info, err
 }
@@ -103,7 +135,7 @@ func (c *observedClient) CreateMultipart(ctx context.Context, req remote.CreateM
 func (c *observedClient) UploadPart(ctx context.Context, req remote.UploadPartRequest) (remote.Part, error) {
 	p, err := observe(c, remote.OpUploadPart, func() (remote.Part, error) { return c.next.UploadPart(ctx, req) })
 	if err == nil {
-		c.m.bytesWritten.Add(float64(req.Size))
+		c.bytesWritten.Add(float64(req.Size))
 	}
 	return p, err
 }
@@ -127,7 +159,7 @@ func (c *observedClient) ListMultipartUploads(ctx context.Context, bucket, prefi
 // countingBody counts the bytes read from a GET's body.
 type countingBody struct {
 	io.ReadCloser
-	bytes prometheus.Counter
+	bytes adder
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {

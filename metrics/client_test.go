@@ -139,3 +139,42 @@ func histogram(t *testing.T, fams map[string]*dto.MetricFamily, name, op string)
 	t.Fatalf("no %s{op=%q}", name, op)
 	return nil
 }
+
+// TestConnectorClientCountsPerConnector: a connector's client counts its
+// requests and bytes under its label, and in the mount's totals.
+func TestConnectorClientCountsPerConnector(t *testing.T) {
+	m := newTestMetrics(t, time.Millisecond)
+	fake := remote.NewFake()
+	ctx := context.Background()
+	if err := fake.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	raw, out := m.WrapConnectorClient(fake, "raw"), m.WrapConnectorClient(fake, "out")
+	if _, err := out.Put(ctx, remote.PutRequest{Bucket: "bkt", Key: "k", Body: bytes.NewReader(make([]byte, 300)), Size: 300}); err != nil {
+		t.Fatal(err)
+	}
+	body, err := raw.Get(ctx, remote.GetRequest{Bucket: "bkt", Key: "k", Length: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		t.Fatal(err)
+	}
+	body.Close()
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"objfs_connector_s3_requests_total", []string{"connector", "out", "op", remote.OpPut}, 1},
+		{"objfs_connector_s3_requests_total", []string{"connector", "raw", "op", remote.OpGet}, 1},
+		{"objfs_connector_s3_written_bytes_total", []string{"connector", "out"}, 300},
+		{"objfs_connector_s3_read_bytes_total", []string{"connector", "raw"}, 300},
+		{"objfs_s3_read_bytes_total", nil, 300},
+		{"objfs_s3_written_bytes_total", nil, 300},
+	} {
+		if got := value(t, m, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+}

@@ -21,6 +21,9 @@
 //     request by operation and status class, times it, and counts the
 //     bytes read (as the body is read) and written (acknowledged PUTs and
 //     parts). Placed under the retry decorator it sees every attempt.
+//     WrapConnectorClient also counts them under a connector's label.
+//   - snapshot.go: Requests and Decisions, the counters read back for
+//     `objfs status` (which is why cmd/objfs always creates Metrics).
 //   - status.go: the status class of a request ("2xx", "4xx", "5xx",
 //     "network", "canceled") and the symbolic name of an errno.
 //   - trees.go: the collector of cache and upload levels, summed over the
@@ -36,6 +39,8 @@
 //	fuse_errors_total{op,errno}              counter
 //	fuse_operation_duration_seconds{op}      histogram
 //	connector_decisions_total{connector,decision}  counter (allowed|denied)
+//	connector_s3_requests_total{connector,op}      counter
+//	connector_s3_read_bytes_total{connector}, connector_s3_written_bytes_total{connector}  counters
 //	cache_hits_total{tier}, cache_misses_total{tier}  counters (memory|disk)
 //	cache_bytes{tier}, cache_blocks{tier}    gauges
 //	cache_evictions_total{tier}, cache_fetches_total, cache_fetch_errors_total

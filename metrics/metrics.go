@@ -29,6 +29,10 @@ type Metrics struct {
 
 	decisions *prometheus.CounterVec // {connector,decision}
 
+	connRequests     *prometheus.CounterVec // {connector,op}
+	connBytesRead    *prometheus.CounterVec // {connector}
+	connBytesWritten *prometheus.CounterVec // {connector}
+
 	mu      sync.Mutex // guards sources
 	sources []Source
 }
@@ -45,9 +49,14 @@ func New(cfg Config) (*Metrics, error) {
 	m.newFUSEMetrics()
 	m.decisions = m.counterVec("connector_decisions_total",
 		"Changes a connector's policy decided, by connector label and decision (allowed or denied).", "connector", "decision")
+	m.connRequests = m.counterVec("connector_s3_requests_total",
+		"S3 requests sent (every attempt) for a connector, by connector label and operation.", "connector", "op")
+	m.connBytesRead = m.counterVec("connector_s3_read_bytes_total", "Bytes of object data received from S3 for a connector.", "connector")
+	m.connBytesWritten = m.counterVec("connector_s3_written_bytes_total", "Bytes of object data S3 acknowledged for a connector.", "connector")
 	m.reg.MustRegister(
 		m.requests, m.requestTime, m.bytesRead, m.bytesWritten,
 		m.ops, m.opErrs, m.opTime, m.decisions,
+		m.connRequests, m.connBytesRead, m.connBytesWritten,
 		&treeCollector{m: m, descs: newTreeDescs(cfg.Namespace)},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -33,7 +33,8 @@
 //   - Counting (counting.go): counts calls per operation.
 //   - Restrict (restrict*.go): a connector's view (acl.Connector): refuses
 //     what the connector denies without a request (ErrNotFound, ErrReadOnly,
-//     ErrDenied, ErrCrossDevice) and filters listings to what it shows.
+//     ErrDenied, ErrCrossDevice) and filters listings to what it shows;
+//     RestrictObserved also tells a callback of each refusal.
 //
 // Config types (S3Config, RetryConfig) have WithDefaults and Validate; the
 // Fake's clock (SetClock) and the retry sleep and jitter are injectable.

@@ -30,6 +30,9 @@ import (
 type restrictedClient struct {
 	next Client
 	c    *acl.Connector
+	// denied, when not nil, is told of every refusal (call, bucket, key
+	// and the decision), before the error is returned.
+	denied func(call, bucket, key string, d acl.Decision)
 }
 
 var _ Client = (*restrictedClient)(nil)
@@ -38,6 +41,23 @@ var _ Client = (*restrictedClient)(nil)
 // (see restrictedClient).
 func Restrict(next Client, c *acl.Connector) Client {
 	return &restrictedClient{next: next, c: c}
+}
+
+// RestrictObserved is Restrict that also tells denied of every change
+// it refuses (the fs layer's checks come first, so these are the ones it
+// missed), for logs and metrics. Reads of invisible keys are not told:
+// callers probe keys the user never named (a directory's name as a file),
+// so only they know which miss was a denial. denied must be cheap and
+// safe for concurrent use.
+func RestrictObserved(next Client, c *acl.Connector, denied func(call, bucket, key string, d acl.Decision)) Client {
+	return &restrictedClient{next: next, c: c, denied: denied}
+}
+
+// tell reports a refusal to the observer, if any.
+func (r *restrictedClient) tell(call, bucket, key string, d acl.Decision) {
+	if r.denied != nil {
+		r.denied(call, bucket, key, d)
+	}
 }
 
 // refusal is the error for a denied decision: the sentinel for its kind,
@@ -63,6 +83,7 @@ func DenialError(k acl.Denial) error {
 // check asks the connector whether op may happen on (bucket, key).
 func (r *restrictedClient) check(call string, op acl.Op, bucket, key string) error {
 	if d := r.c.Decide(op, bucket, key); !d.Allowed() {
+		r.tell(call, bucket, key, d)
 		return r.refusal(call, bucket, key, d)
 	}
 	return nil

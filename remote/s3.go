@@ -100,10 +100,15 @@ func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
 
-// Endpoint is the endpoint requests go to when one was configured: the
-// S3Config's, else the shared configuration's (a profile's endpoint_url,
-// AWS_ENDPOINT_URL); "" for AWS's own.
-func (s *S3) Endpoint() string { return s.endpoint }
+// Endpoint is the endpoint URL requests go to, as configured or as the
+// SDK found it (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, a profile's
+// endpoint_url); "" for AWS S3 itself.
+func (s *S3) Endpoint() string {
+	if e := s.api.Options().BaseEndpoint; e != nil {
+		return *e
+	}
+	return ""
+}
 
 // Region is the region requests are signed for.
 func (s *S3) Region() string { return s.region }

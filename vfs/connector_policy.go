@@ -61,7 +61,7 @@ func (f *FS) mayChange(op acl.Op, bucket, key string) error {
 }
 
 // refusal is the error of a connector's denial: the sentinel of its kind,
-// with the rule that decided (logged at debug by logRefusal; the adapter
+// with the rule that decided (logged at info by logRefusal; the adapter
 // does not log these again as failures).
 func refusal(d acl.Decision) error {
 	return &Refused{Rule: d.Rule, Err: remote.DenialError(d.Denial)}
@@ -92,10 +92,44 @@ func (f *FS) mayRename(srcBucket, srcKey string, dst *FS, dstBucket, dstKey stri
 	return refusal(d)
 }
 
-// logRefusal logs a refused change at debug level, with the rule.
+// logRefusal logs a refused change at info level, with the rule,
+// rate-limited per operation and path (denials.go).
 func (f *FS) logRefusal(op, bucket, key string, d acl.Decision) {
-	f.log.Debug("refused by connector", "connector", f.cfg.Connector.Label,
-		"op", op, "path", s3Scheme+bucket+"/"+key, "errno", d.Denial.ErrnoName(), "rule", d.Rule)
+	f.denials.note(op, s3Scheme+bucket+"/"+key, d.Denial.ErrnoName(), d.Rule)
+}
+
+// noteRemoteDenial is told by remote.RestrictObserved of a change the
+// connector refused underneath the checks above (one they missed): it is
+// counted as a denied decision and logged like a refused change. Reads of
+// invisible keys are not reported there (lookups probe keys that are not
+// the user's: NAME as a file when it is a directory, NAME.rclonelink);
+// noteInvisible counts what the user looked up.
+func (f *FS) noteRemoteDenial(call, bucket, key string, d acl.Decision) {
+	f.noteDecision(false)
+	f.denials.note(call, s3Scheme+bucket+"/"+key, d.Denial.ErrnoName(), d.Rule)
+}
+
+// noteInvisible counts and logs a lookup of name that found nothing
+// because no pattern of the connector reaches it (neither a file nor a
+// directory of that name would be shown): a denied read.
+func (n *Dir) noteInvisible(name string) {
+	c := n.fsys.cfg.Connector
+	if c == nil {
+		return
+	}
+	bucket, key := name, ""
+	visible := false
+	if n.bucket == "" {
+		visible = c.BucketVisible(name)
+	} else {
+		bucket, key = n.bucket, fileKey(n.prefix(), name)
+		visible = c.Allows(bucket, key) || c.DirVisible(bucket, dirPrefix(n.prefix(), name))
+	}
+	if visible {
+		return
+	}
+	n.fsys.noteDecision(false)
+	n.fsys.denials.note("lookup", s3Scheme+bucket+"/"+key, "ENOENT", "no pattern of the connector reaches it")
 }
 
 // childKey returns the bucket and key of n's child name: a file key, a

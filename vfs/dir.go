@@ -2,8 +2,11 @@ package vfs
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/objfs/objfs/remote"
 )
 
 // Dir is a directory: the key prefix of one bucket, a bucket's root
@@ -74,6 +77,9 @@ func (n *Dir) Path(name string) string {
 func (n *Dir) Lookup(ctx context.Context, name string) (Node, error) {
 	e, fetched, listed, err := n.resolve(ctx, name)
 	if err != nil {
+		if errors.Is(err, remote.ErrNotFound) {
+			n.noteInvisible(name) // a connector's denied read, if that is why
+		}
 		return nil, err
 	}
 	return n.child(e, fetched, listed), nil

@@ -7,9 +7,14 @@
 //
 // # Types
 //
-//   - FS: the tree: Config, the remote.Client (wrapped by remote.Restrict
-//     when a connector is set), the block cache and metadata cache, the
-//     write path (writeback.Uploader) and the node generation.
+//   - FS: the tree: Config, the remote.Client (wrapped by
+//     remote.RestrictObserved when a connector is set), the block cache
+//     and metadata cache, the write path (writeback.Uploader) and the node
+//     generation. A connector's denials (refused changes, changes the
+//     restricted client refused underneath, and lookups of names no
+//     pattern reaches: denied reads) are counted as denied decisions
+//     (Observer) and logged at info, rate-limited per operation and path
+//     (denials.go; its mutex is a leaf).
 //   - Dir and File (Node): what the kernel sees as inodes. Each has an
 //     inode number hashed from bucket and key and a generation that
 //     unlink, rmdir and rename move on, so that a node removed or renamed

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/objfs/objfs/acl"
 	"github.com/objfs/objfs/cache"
 	"github.com/objfs/objfs/remote"
 )
@@ -22,7 +23,10 @@ type FS struct {
 	client remote.Client
 	log    *slog.Logger
 	warn   *warnOnce
-	root   *Dir
+	// denials logs the connector's refusals, rate-limited (nil without
+	// a connector).
+	denials *denialLog
+	root    *Dir
 	// blocks caches file data for every open file (reader.go); meta
 	// caches stat results and listings (snapshot.go). Both have their own
 	// locks.
@@ -69,11 +73,17 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fs: %w", err)
 	}
+	var f *FS
+	var denials *denialLog
 	if cfg.Connector != nil {
-		client = remote.Restrict(client, cfg.Connector)
+		denials = newDenialLog(cfg.Logger, cfg.Connector.Label, cfg.Clock)
+		client = remote.RestrictObserved(client, cfg.Connector, func(call, bucket, key string, d acl.Decision) {
+			f.noteRemoteDenial(call, bucket, key, d) // f is set before the first request
+		})
 	}
 	bg, cancel := context.WithCancel(context.Background())
-	f := &FS{
+	f = &FS{
+		denials: denials,
 		blocks:  blocks,
 		meta:    meta,
 		cfg:     cfg,
@@ -132,6 +142,9 @@ func (f *FS) UnmarkMounted() {
 // than once.
 func (f *FS) Close(ctx context.Context) error {
 	werr := f.flushWrites(ctx)
+	if f.denials != nil {
+		f.denials.flush()
+	}
 	f.cancel()
 	f.closeOnce.Do(func() { f.closeErr = f.closeCaches() })
 	return errors.Join(werr, f.closeErr)

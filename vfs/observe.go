@@ -8,8 +8,10 @@ package vfs
 type Observer interface {
 	// Decision is called whenever a connector's policy decided whether a
 	// change (create, write, truncate, delete, mkdir, rmdir, rename) may
-	// happen, before anything is sent: allowed, or refused. connector is
-	// the connector's label.
+	// happen, before anything is sent: allowed, or refused; and, as
+	// refused, for every change the restricted client refused underneath
+	// and every lookup of a name no pattern reaches (a denied read).
+	// connector is the connector's label.
 	Decision(connector string, allowed bool)
 }
 

@@ -85,6 +85,11 @@ func mountConnectorsAction(c *cli.Context) error {
 		return err
 	}
 	abs, _ := filepath.Abs(file.Path)
+	desc := mountDesc{Source: "connectors:" + abs}
+	for _, conn := range file.Connectors {
+		desc.Connectors = append(desc.Connectors, connectorDesc(conn))
+	}
+	servingFrom(c.Context).describe(desc)
 	return serveConnectors(c.Context, log, trees, mountpoint, mountOptions(c, "connectors:"+abs))
 }
 
@@ -216,7 +221,7 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 	if err := checkConnector(ctx, s3, conn, named); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(observeRequests(ctx, s3), np.retry(cfg.Logger)), nil
+	return remote.WithRetry(observeConnectorRequests(ctx, s3, conn.Label), np.retry(cfg.Logger)), nil
 }
 
 // connectorFSConfig is base (the mount's flags, with the shared block

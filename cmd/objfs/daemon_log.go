@@ -101,6 +101,22 @@ func openLogFile(path string) (*os.File, error) {
 	return f, nil
 }
 
+// where names the destination, for `objfs status`.
+func (s *logSink) where() string {
+	switch {
+	case s == nil:
+		return ""
+	case s.file != nil:
+		return s.file.Name()
+	case s.w == io.Discard:
+		return "nowhere (no syslog: use --log-file)"
+	}
+	if _, ok := s.w.(*syslogWriter); ok {
+		return "syslog"
+	}
+	return "stderr"
+}
+
 // Close closes the log file, if there is one.
 func (s *logSink) Close() error {
 	if s.file != nil {

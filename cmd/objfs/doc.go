@@ -47,6 +47,14 @@
 //   - umount.go (+ umount_linux.go / umount_other.go): `objfs umount` (which
 //     then waits for the mount's daemon to exit) and the unmount helper
 //     that serve.go also uses for its lazy detach.
+//   - status.go: `objfs status [--json] [MOUNTPOINT]`: finds the objfs
+//     mounts in the mount table and asks each daemon for its report;
+//     status_socket.go: the daemon's Unix socket (named after the
+//     mountpoint next to the pid file, 0600 in a 0700 directory;
+//     status_peer_linux.go checks the client's uid) and its client; status_report.go: the report (statusReport, the JSON
+//     shape), built from the trees, the metrics' counters and the ring of
+//     recent warning and error lines kept on the log writer. `objfs
+//     umount --lazy` follows pending uploads through the same socket.
 //   - version.go: `objfs version` and `objfs --version`: the module
 //     version and commit from the build info, or from make build's
 //     -ldflags where Go records none.
@@ -69,6 +77,8 @@
 // server next to the main goroutine waiting on signals; they share only a
 // channel that the first closes. A flush reports progress from one more
 // goroutine that only reads the trees' pending uploads; the daemon's
-// parent copies the child's stderr in another. There are no mutexes in
-// this package, so there is no lock order.
+// parent copies the child's stderr in another; the status socket accepts
+// in one and answers each client in its own, reading the trees and
+// metrics (safe for concurrent use). The one mutex, errorRing.mu, is a
+// leaf: held only to copy lines in or out.
 package main

@@ -74,10 +74,11 @@ func mountAction(c *cli.Context) error {
 	}
 	s3Cfg := s3Config(c)
 	s3Cfg.Logger = log.With("component", "remote")
-	client, err := connect(c.Context, s3Cfg, np, src)
+	client, endpoint, err := connect(c.Context, s3Cfg, np, src)
 	if err != nil {
 		return err
 	}
+	servingFrom(c.Context).describe(mountDesc{Source: src.String(), Endpoint: endpoint, Region: s3Cfg.Region})
 	fsCfg.Logger = log.With("component", "fs")
 	return serve(c.Context, log, client, fsCfg, mountpoint, mountOptions(c, src.String()))
 }
@@ -98,13 +99,14 @@ func mountArgs(args []string) (src, mountpoint string, err error) {
 
 // connect creates the S3 client and runs the preflight against it; the
 // returned client retries transient failures for the life of the mount.
-func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Source) (remote.Client, error) {
+// It also returns the endpoint URL the client uses ("" for AWS S3).
+func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Source) (remote.Client, string, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, usageErrorf("mount", "%v", err)
+		return nil, "", usageErrorf("mount", "%v", err)
 	}
 	s3, err := remote.NewS3(ctx, cfg)
 	if err != nil {
-		return nil, describeSetupError(err, cfg.Profile)
+		return nil, "", describeSetupError(err, cfg.Profile)
 	}
 	observed := observeRequests(ctx, s3) // metrics count every request, preflight too
 	var pf preflightConfig
@@ -115,7 +117,7 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 	t := target{Endpoint: s3.Endpoint(), Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
 	empty, err := checkRemoteSource(ctx, observed, pf, t)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if empty {
 		// Mounted all the same, as rclone and mountpoint-s3 do (a prefix
@@ -123,7 +125,7 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 		// usual cause: say it once.
 		warnUser(ctx, cfg.Logger, emptyPrefixWarning(src))
 	}
-	return remote.WithRetry(observed, np.retry(cfg.Logger)), nil
+	return remote.WithRetry(observed, np.retry(cfg.Logger)), s3.Endpoint(), nil
 }
 
 // emptyPrefixWarning is the line for a source whose prefix holds nothing.

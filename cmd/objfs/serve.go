@@ -143,6 +143,8 @@ func waitAndShutdown(ctx context.Context, log *slog.Logger, f flusher, server fu
 	defer signal.Stop(sigs)
 	registerTrees(ctx, f)
 	pending := pendingOf(f)
+	stopStatus := servingFrom(ctx).startStatus(log, f, mountpoint)
+	defer stopStatus()
 
 	if err := ready(mountpoint, sd); err != nil {
 		log.Error("the mount does not answer, unmounting", "mountpoint", mountpoint, "err", err)

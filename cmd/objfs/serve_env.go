@@ -27,10 +27,30 @@ import (
 // without it (tests) gets no metrics and no events.
 type serving struct {
 	logs       *logSink
-	metrics    *metrics.Metrics // nil without --metrics-addr
-	metricsSrv *metrics.Server
+	metrics    *metrics.Metrics // always (objfs status reads it); nil in tests
+	metricsSrv *metrics.Server  // nil without --metrics-addr
 	events     *lifecycle
 	timeout    time.Duration // --shutdown-timeout
+
+	// For `objfs status` (status_socket.go): when serving began, what
+	// is mounted (set by the mount path with describe), and the last
+	// warnings and errors logged.
+	started time.Time
+	desc    mountDesc
+	errs    *errorRing
+}
+
+// mountDesc is what a mount serves, as `objfs status` shows it.
+type mountDesc struct {
+	Source, Endpoint, Region string
+	Connectors               []connectorReport
+}
+
+// describe records what this process mounts (nil-safe: tests).
+func (s *serving) describe(d mountDesc) {
+	if s != nil {
+		s.desc = d
+	}
 }
 
 type servingKey struct{}
@@ -50,13 +70,14 @@ func startServing(c *cli.Context, child *daemonChild) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	c.App.ErrWriter = logs.w
+	errs := &errorRing{}
+	c.App.ErrWriter = errs.tee(logs.w)
 	lo, err := logOptionsFrom(c)
 	if err != nil {
 		logs.Close()
 		return nil, usageErrorf("mount", "%v", err)
 	}
-	s := &serving{logs: logs, timeout: c.Duration(flagShutdownTimeout)}
+	s := &serving{logs: logs, timeout: c.Duration(flagShutdownTimeout), started: time.Now(), errs: errs}
 	s.events = &lifecycle{
 		notify:  newNotifier(os.Getenv),
 		child:   child,
@@ -66,22 +87,28 @@ func startServing(c *cli.Context, child *daemonChild) (func(), error) {
 		log:     newLogger(logs.w, lo, os.Getenv).With("component", "lifecycle"),
 	}
 	os.Unsetenv("NOTIFY_SOCKET") // for us only, not for helpers we run
-	if addr := c.String(flagMetricsAddr); addr != "" {
-		if err := s.startMetrics(addr); err != nil {
-			logs.Close()
-			return nil, err
-		}
+	// Metrics are always counted: `objfs status` reads them; the HTTP
+	// server runs only with --metrics-addr.
+	if err := s.startMetrics(c.String(flagMetricsAddr)); err != nil {
+		logs.Close()
+		return nil, err
+	}
+	if s.metricsSrv != nil {
 		s.events.log.Info("serving metrics", "addr", "http://"+s.metricsSrv.Addr()+"/metrics")
 	}
 	c.Context = context.WithValue(c.Context, servingKey{}, s)
 	return s.stop, nil
 }
 
-// startMetrics creates the metrics and listens on addr.
+// startMetrics creates the metrics and listens on addr, if not "".
 func (s *serving) startMetrics(addr string) error {
 	m, err := metrics.New(metrics.Config{})
 	if err != nil {
 		return err
+	}
+	if addr == "" {
+		s.metrics = m
+		return nil
 	}
 	srv, err := m.Listen(addr)
 	if err != nil {
@@ -135,6 +162,16 @@ func checkMetricsAddr(addr string) error {
 func observeRequests(ctx context.Context, c remote.Client) remote.Client {
 	if s := servingFrom(ctx); s != nil && s.metrics != nil {
 		return s.metrics.WrapClient(c)
+	}
+	return c
+}
+
+// observeConnectorRequests is observeRequests for the client of the
+// connector labelled label: its requests and bytes are also counted per
+// connector.
+func observeConnectorRequests(ctx context.Context, c remote.Client, label string) remote.Client {
+	if s := servingFrom(ctx); s != nil && s.metrics != nil {
+		return s.metrics.WrapConnectorClient(c, label)
 	}
 	return c
 }
@@ -199,9 +236,7 @@ func pendingOf(f flusher) func() writeback.Pending {
 	return func() writeback.Pending {
 		var sum writeback.Pending
 		for _, t := range trees {
-			p := t.PendingUploads()
-			sum.Files += p.Files
-			sum.Bytes += p.Bytes
+			sum.Add(t.PendingUploads())
 		}
 		return sum
 	}

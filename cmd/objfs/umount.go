@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/objfs/objfs/internal/mountinfo"
 )
 
 const flagLazy = "lazy"
@@ -18,7 +21,36 @@ const flagLazy = "lazy"
 const (
 	umountProgressEvery = 5 * time.Second
 	umountWaitMax       = 30 * time.Minute
+	lazyProgressEvery   = 2 * time.Second
 )
+
+// followUploads reports, after a lazy unmount, the uploads the daemon
+// (pid) of mountpoint still has pending, every `every`, until there are
+// none or the daemon exits. When its status socket does not answer it
+// says where the daemon logs instead.
+func followUploads(w io.Writer, mountpoint string, owner, pid int, every time.Duration) {
+	r, err := readStatus(mountpoint, owner)
+	if err != nil {
+		fmt.Fprintf(w, "objfs: detached; objfs (pid %d) uploads what is pending and logs its progress (to syslog or its --log-file)\n", pid)
+		return
+	}
+	if r.Uploads.Files == 0 {
+		return
+	}
+	fmt.Fprintf(w, "objfs: detached; objfs (pid %d) uploads what is pending and logs to %s (Ctrl-C stops this report, not the uploads)\n", pid, r.Log)
+	for {
+		fmt.Fprintf(w, "objfs: %s pending\n", pendingText(r.Uploads))
+		time.Sleep(every)
+		if r, err = readStatus(mountpoint, owner); err != nil || !isObjfs(pid) {
+			fmt.Fprintf(w, "objfs: objfs (pid %d) has finished uploading (its log tells of any failure)\n", pid)
+			return
+		}
+		if r.Uploads.Files == 0 {
+			fmt.Fprintln(w, "objfs: uploads done")
+			return
+		}
+	}
+}
 
 func umountCommand() *cli.Command {
 	return &cli.Command{
@@ -36,6 +68,10 @@ func umountCommand() *cli.Command {
 				return err
 			}
 			pid, serving := servingPID(path) // daemon_pidfile.go
+			owner := -1
+			if m, ok, err := mountinfo.FindFile(mountinfo.Self, path); err == nil && ok {
+				owner = ownerOf(m)
+			}
 			unmark := func() {}
 			if serving {
 				unmark = markUmount(path, pid) // the daemon logs who unmounted it
@@ -44,7 +80,13 @@ func umountCommand() *cli.Command {
 				unmark()
 				return err
 			}
-			if !serving || c.Bool(flagLazy) {
+			if !serving {
+				return nil
+			}
+			if c.Bool(flagLazy) {
+				// The daemon goes on serving open files and uploading;
+				// show that until nothing is pending.
+				followUploads(c.App.ErrWriter, path, owner, pid, lazyProgressEvery)
 				return nil
 			}
 			// Return once the daemon has flushed and let go of its cache.

@@ -23,14 +23,31 @@ type Mount struct {
 	MountPoint string // unescaped (field 5)
 	Options    string // per-mount options (field 6), e.g. "rw,nosuid,nodev"
 	FSType     string // the first field after the "-" separator, e.g. "fuse.objfs"
+	Source     string // the field after FSType: what is mounted (FUSE's fsname)
+	// SuperOptions are the per-superblock options (the last field), e.g.
+	// "rw,user_id=1000,group_id=1000" for FUSE.
+	SuperOptions string
 }
 
 // Find returns the last (topmost) mount on mountpoint in the table r,
 // and whether there is one. mountpoint must be clean and absolute, as
 // the kernel lists it.
 func Find(r io.Reader, mountpoint string) (Mount, bool, error) {
-	var found Mount
-	ok := false
+	all, err := All(r)
+	if err != nil {
+		return Mount{}, false, err
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].MountPoint == mountpoint {
+			return all[i], true, nil
+		}
+	}
+	return Mount{}, false, nil
+}
+
+// All returns every mount of the table r, in its order.
+func All(r io.Reader) ([]Mount, error) {
+	var out []Mount
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20) // lines with long options
 	for sc.Scan() {
@@ -38,24 +55,52 @@ func Find(r io.Reader, mountpoint string) (Mount, bool, error) {
 		if len(f) < 6 {
 			continue
 		}
-		if mp := Unescape(f[4]); mp == mountpoint {
-			found, ok = Mount{Device: f[2], MountPoint: mp, Options: f[5], FSType: fsType(f[6:])}, true
-		}
+		m := Mount{Device: f[2], MountPoint: Unescape(f[4]), Options: f[5]}
+		m.FSType, m.Source, m.SuperOptions = afterSeparator(f[6:])
+		out = append(out, m)
 	}
 	if err := sc.Err(); err != nil {
-		return Mount{}, false, fmt.Errorf("reading the mount table: %w", err)
+		return nil, fmt.Errorf("reading the mount table: %w", err)
 	}
-	return found, ok, nil
+	return out, nil
 }
 
-// fsType returns the field after the "-" that ends the optional fields.
-func fsType(rest []string) string {
+// afterSeparator returns the three fields after the "-" that ends the
+// optional fields: file system type, source and super options.
+func afterSeparator(rest []string) (fsType, source, superOpts string) {
 	for i, f := range rest {
-		if f == "-" && i+1 < len(rest) {
-			return Unescape(rest[i+1])
+		if f == "-" {
+			get := func(j int) string {
+				if i+j < len(rest) {
+					return Unescape(rest[i+j])
+				}
+				return ""
+			}
+			return get(1), get(2), get(3)
 		}
 	}
-	return ""
+	return "", "", ""
+}
+
+// AllFile is All on the table in file (such as Self).
+func AllFile(file string) ([]Mount, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return All(f)
+}
+
+// Option returns the value of name=VALUE in a comma-separated option
+// list, and whether it is there.
+func Option(opts, name string) (string, bool) {
+	for _, o := range strings.Split(opts, ",") {
+		if k, v, ok := strings.Cut(o, "="); ok && k == name {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // FindFile is Find on the table in file (such as Self).

@@ -46,3 +46,20 @@ func TestUnescape(t *testing.T) {
 		}
 	}
 }
+
+func TestAllSourceAndOptions(t *testing.T) {
+	all, err := All(strings.NewReader(table))
+	if err != nil || len(all) != 5 {
+		t.Fatalf("All = %d mounts, %v", len(all), err)
+	}
+	m := all[1]
+	if m.MountPoint != "/tmp/a b" || m.Source != "objfs:s3://x" || m.SuperOptions != "rw,user_id=0,group_id=0" {
+		t.Errorf("All()[1] = %+v", m)
+	}
+	if v, ok := Option(m.SuperOptions, "user_id"); !ok || v != "0" {
+		t.Errorf("Option(user_id) = %q, %v", v, ok)
+	}
+	if _, ok := Option(m.SuperOptions, "user"); ok {
+		t.Error("Option(user) found a prefix of user_id")
+	}
+}

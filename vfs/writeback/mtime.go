@@ -42,12 +42,14 @@ func (w *Writer) SetMtime(t time.Time) {
 	w.mtime, w.mtimeSet = t, true
 	if w.meta[remote.MetaMtime] != FormatMtime(t) {
 		w.metaDirty = true
+		w.markDirty(w.u.cfg.Clock())
 	}
 }
 
 // touch records a change of content now. Called with mu held.
 func (w *Writer) touch() {
 	w.mtime, w.mtimeSet = w.u.cfg.Clock(), false
+	w.markDirty(w.mtime)
 }
 
 // uploadMeta returns the user metadata for an upload that starts now, with

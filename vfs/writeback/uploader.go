@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/objfs/objfs/remote"
 )
@@ -60,6 +61,7 @@ func (u *Uploader) Create(bucket, key string, excl bool) *Writer {
 	w.excl = excl
 	w.dirty = true // an empty file is still a file to create
 	w.mtime = u.cfg.Clock()
+	w.dirtySince = w.mtime
 	return w
 }
 
@@ -88,15 +90,26 @@ func (u *Uploader) forget(w *Writer) {
 type Pending struct {
 	Files int
 	Bytes int64
+	// Oldest is when the longest-waiting of them began to differ from
+	// what S3 holds (zero when nothing is pending).
+	Oldest time.Time
+}
+
+// Add sums q into p, keeping the earlier Oldest.
+func (p *Pending) Add(q Pending) {
+	p.Files += q.Files
+	p.Bytes += q.Bytes
+	if !q.Oldest.IsZero() && (p.Oldest.IsZero() || q.Oldest.Before(p.Oldest)) {
+		p.Oldest = q.Oldest
+	}
 }
 
 // Pending reports the writers holding uncommitted data.
 func (u *Uploader) Pending() Pending {
 	var p Pending
 	for _, w := range u.live() {
-		if n, dirty := w.pendingBytes(); dirty {
-			p.Files++
-			p.Bytes += n
+		if n, since, dirty := w.pendingBytes(); dirty {
+			p.Add(Pending{Files: 1, Bytes: n, Oldest: since})
 		}
 	}
 	return p

@@ -47,12 +47,15 @@ type Writer struct {
 	mtime     time.Time         // the file's mtime; zero: the base object's (see mtime.go)
 	mtimeSet  bool              // mtime was set by SetMtime after the last write
 	sentMtime time.Time         // the mtime the last upload carried
-	sentMeta  map[string]string // the metadata the last upload carried (see metaChangedSinceSent)
-	err       error             // sticky failure
-	detached  bool              // the file was removed: local only (detach.go)
-	closed    bool
-	st        *stream // modeStreaming
-	sg        *stage  // modeStaged
+	// dirtySince is when the version S3 has not acknowledged began to
+	// differ from base (zero when clean): the age of a pending upload.
+	dirtySince time.Time
+	sentMeta   map[string]string // the metadata the last upload carried (see metaChangedSinceSent)
+	err        error             // sticky failure
+	detached   bool              // the file was removed: local only (detach.go)
+	closed     bool
+	st         *stream // modeStreaming
+	sg         *stage  // modeStaged
 }
 
 func (w *Writer) setBase(info remote.ObjectInfo) {
@@ -86,10 +89,17 @@ func (w *Writer) Base() remote.ObjectInfo {
 	return w.base
 }
 
-func (w *Writer) pendingBytes() (int64, bool) {
+func (w *Writer) pendingBytes() (int64, time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.size, w.dirty || w.metaDirty
+	return w.size, w.dirtySince, w.dirty || w.metaDirty
+}
+
+// markDirty records when the pending version began. Called with mu held.
+func (w *Writer) markDirty(now time.Time) {
+	if w.dirtySince.IsZero() {
+		w.dirtySince = now
+	}
 }
 
 // Metadata returns a copy of the user metadata the next commit stores.
@@ -111,6 +121,7 @@ func (w *Writer) SetMetadata(kv map[string]string) {
 		if w.meta[k] != v {
 			w.meta[k] = v
 			w.metaDirty = true
+			w.markDirty(w.u.cfg.Clock())
 		}
 	}
 }
@@ -313,6 +324,7 @@ func (w *Writer) committed(info remote.ObjectInfo) {
 	}
 	w.base, w.baseLimit = info, w.size
 	w.dirty, w.metaDirty, w.excl = false, false, false
+	w.dirtySince = time.Time{}
 	if w.sg != nil {
 		w.sg.dirty = nil
 		w.mode = modeStaged
