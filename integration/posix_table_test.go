@@ -95,7 +95,7 @@ func deepPath(keyLen int) (dirs []string, rel string) {
 func mkdirs(dirs []string) func(c string) error {
 	return func(c string) error {
 		for _, d := range dirs {
-			if err := unix.Mkdir(c+"/"+d, 0o755); err != nil {
+			if err := eintr(func() error { return unix.Mkdir(c+"/"+d, 0o755) }); err != nil {
 				return fmt.Errorf("mkdir %s: %w", shorten(d), err)
 			}
 		}
