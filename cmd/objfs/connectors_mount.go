@@ -119,7 +119,11 @@ func connectorsMountArgs(c *cli.Context) (string, error) {
 	}
 	for _, name := range perConnectorFlags {
 		if c.IsSet(name) {
-			return "", usageErrorf("mount", "--%s cannot be used with --connectors: the connectors file sets it for each connector", name)
+			hint := ""
+			if name == flagNoSignRequest {
+				hint = " (`credentials: anonymous`)"
+			}
+			return "", usageErrorf("mount", "--%s cannot be used with --connectors: the connectors file sets it for each connector%s", name, hint)
 		}
 	}
 	switch len(args) {

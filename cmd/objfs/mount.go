@@ -117,7 +117,7 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 	// The endpoint the client resolved: a profile's endpoint_url or
 	// AWS_ENDPOINT_URL when --endpoint is not given, so that a message
 	// names the server that failed, not AWS.
-	t := target{Endpoint: s3.Endpoint(), Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
+	t := target{Endpoint: s3.Endpoint(), Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix, Anonymous: cfg.Anonymous}
 	empty, err := checkRemoteSource(ctx, observed, pf, t)
 	if err != nil {
 		return nil, "", err
