@@ -65,6 +65,8 @@ type Connector struct {
 	AccessKeyID        string   // inline key (file must be mode 0600)
 	SecretAccessKey    string   // inline secret; never printed
 	DefaultCredentials bool     // `credentials: default`: the SDK's default chain
+	// `credentials: anonymous`: requests are sent unsigned (public buckets).
+	AnonymousCredentials bool
 
 	Paths  []Pattern // empty means everything
 	Access Access
@@ -154,6 +156,9 @@ func credSources(c *Connector) []string {
 	if c.DefaultCredentials {
 		s = append(s, "credentials: default")
 	}
+	if c.AnonymousCredentials {
+		s = append(s, "credentials: anonymous")
+	}
 	return s
 }
 
@@ -173,7 +178,8 @@ func credProblems(c *Connector, requireOne bool) []credProblem {
 		out = append(out, credProblem{"", fmt.Sprintf("more than one credential source (%s); keep exactly one", strings.Join(src, ", "))})
 	case len(src) == 0 && requireOne:
 		out = append(out, credProblem{"", "no credentials: set profile, credentials_env, access_key_id + secret_access_key, " +
-			"or `credentials: default` for the AWS SDK default chain (AWS_* variables, ~/.aws, instance role)"})
+			"or `credentials: default` for the AWS SDK default chain (AWS_* variables, ~/.aws, instance role), " +
+			"or `credentials: anonymous` for a public bucket"})
 	}
 	if c.HasInlineSecret() && (c.AccessKeyID == "" || c.SecretAccessKey == "") {
 		field := "access_key_id"
@@ -254,6 +260,8 @@ func (c *Connector) credDescription() string {
 		return "environment variables named by credentials_env"
 	case c.HasInlineSecret():
 		return "inline keys"
+	case c.AnonymousCredentials:
+		return "anonymous (unsigned requests)"
 	}
 	return "SDK default chain"
 }

@@ -10,10 +10,11 @@ import (
 type CredSource int
 
 const (
-	SourceDefault CredSource = iota // the SDK default chain
-	SourceProfile                   // a named profile; remote resolves it via the SDK
-	SourceEnv                       // keys read from named environment variables
-	SourceInline                    // keys written in the connectors file
+	SourceDefault   CredSource = iota // the SDK default chain
+	SourceProfile                     // a named profile; remote resolves it via the SDK
+	SourceEnv                         // keys read from named environment variables
+	SourceInline                      // keys written in the connectors file
+	SourceAnonymous                   // none: requests are sent unsigned
 )
 
 // String names the source as the connectors file does.
@@ -27,12 +28,15 @@ func (s CredSource) String() string {
 		return "credentials_env"
 	case SourceInline:
 		return "inline"
+	case SourceAnonymous:
+		return "anonymous"
 	}
 	return fmt.Sprintf("CredSource(%d)", int(s))
 }
 
 // Creds are a connector's resolved credentials, for remote to hand to the
-// SDK. For SourceProfile only Profile is set; for SourceDefault nothing is.
+// SDK. For SourceProfile only Profile is set; for SourceDefault and
+// SourceAnonymous nothing is.
 // String, GoString and LogValue never print the keys.
 type Creds struct {
 	Source          CredSource
@@ -49,6 +53,8 @@ func (c Creds) String() string {
 		return fmt.Sprintf("profile %q", c.Profile)
 	case SourceEnv, SourceInline:
 		return c.Source.String() + " keys"
+	case SourceAnonymous:
+		return "anonymous (unsigned requests)"
 	}
 	return "SDK default chain"
 }
@@ -82,6 +88,8 @@ func (c *Connector) ResolveCredentials(getenv func(string) string) (Creds, error
 			return Creds{}, fmt.Errorf("connector %q: inline credentials need both access_key_id and secret_access_key", c.Label)
 		}
 		return Creds{Source: SourceInline, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, nil
+	case c.AnonymousCredentials:
+		return Creds{Source: SourceAnonymous}, nil
 	}
 	return Creds{Source: SourceDefault}, nil
 }

@@ -29,6 +29,8 @@ func TestResolveCredentials(t *testing.T) {
 		{"env unset", Connector{CredentialsEnv: &CredEnv{"K", "MISSING", ""}}, Creds{}, `connector "x": the environment variable that credentials_env.secret_key names is not set`},
 		{"env bad name", Connector{CredentialsEnv: &CredEnv{"K", "a b", ""}}, Creds{}, "not an environment variable name"},
 		{"two sources", Connector{Profile: "p", DefaultCredentials: true}, Creds{}, "more than one"},
+		{"anonymous", Connector{AnonymousCredentials: true}, Creds{Source: SourceAnonymous}, ""},
+		{"anonymous and keys", Connector{AnonymousCredentials: true, AccessKeyID: "A", SecretAccessKey: "B"}, Creds{}, "more than one"},
 	}
 	for _, tt := range tests {
 		tt.c.Label = "x"

@@ -31,6 +31,9 @@ connectors:
 
   - label: aws
     credentials: default
+
+  - label: public
+    credentials: anonymous
 `
 
 func TestParseGood(t *testing.T) {
@@ -38,7 +41,7 @@ func TestParseGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(f.Labels(), ","); got != "raw,out,aws" {
+	if got := strings.Join(f.Labels(), ","); got != "raw,out,aws,public" {
 		t.Fatalf("labels = %s", got)
 	}
 	raw, out, aws := f.Connector("raw"), f.Connector("out"), f.Connector("aws")
@@ -55,6 +58,9 @@ func TestParseGood(t *testing.T) {
 	}
 	if !aws.DefaultCredentials || aws.Endpoint != "" || len(aws.Paths) != 0 {
 		t.Errorf("aws = %+v", aws)
+	}
+	if pub := f.Connector("public"); !pub.AnonymousCredentials || pub.DefaultCredentials {
+		t.Errorf("public = %+v", pub)
 	}
 	if f.Connector("nope") != nil {
 		t.Error("Connector(nope) != nil")
@@ -104,7 +110,7 @@ func TestParseProblems(t *testing.T) {
 		{"env bad name", "connectors:\n  - label: a\n    credentials_env: {access_key: 'A-B', secret_key: B}\n", 3, "not an environment variable name"},
 		{"env unknown", "connectors:\n  - label: a\n    credentials_env:\n      access_key: A\n      secret_key: B\n      token: C\n", 6, `unknown key "token" in credentials_env`},
 		{"env not map", "connectors:\n  - label: a\n    credentials_env: A\n", 3, "want a mapping"},
-		{"creds value", "connectors:\n  - label: a\n    credentials: env\n", 3, "only value is `default`"},
+		{"creds value", "connectors:\n  - label: a\n    credentials: env\n", 3, "the values are `default`"},
 		{"empty profile", "connectors:\n  - label: a\n    profile: ''\n", 3, "profile: empty"},
 		{"access", head + "    access: rw\n", 4, `unknown access "rw"`},
 		{"path_style", head + "    path_style: maybe\n", 4, "want true or false"},

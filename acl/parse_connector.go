@@ -52,12 +52,15 @@ func (p *parser) setField(c *Connector, f field) bool {
 }
 
 func (p *parser) credentials(c *Connector, f field) {
-	if s := p.str(f); s != "default" {
-		p.addf(f.val.Line, "credentials: the only value is `default` (the AWS SDK default chain); "+
-			"for keys use profile, credentials_env or access_key_id/secret_access_key")
-		return
+	switch p.str(f) {
+	case "default":
+		c.DefaultCredentials = true
+	case "anonymous":
+		c.AnonymousCredentials = true
+	default:
+		p.addf(f.val.Line, "credentials: the values are `default` (the AWS SDK default chain) and `anonymous` "+
+			"(unsigned requests, for public buckets); for keys use profile, credentials_env or access_key_id/secret_access_key")
 	}
-	c.DefaultCredentials = true
 }
 
 func (p *parser) access(c *Connector, f field) {

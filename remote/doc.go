@@ -118,9 +118,10 @@
 // algorithm, accepts) and the body's SHA-256 signed over plain HTTP. The
 // write that revealed it, and any sent alongside, was stored unverified:
 // its ETag is checked against the body's MD5 (ErrTransient if it is
-// another MD5, so the resend, with Content-MD5, replaces it). ETags not
-// shaped as an MD5 (SSE-KMS, SSE-C) cannot be checked; such a write was
-// protected by TCP checksums only. S3Config.Checksum can fix the mode
+// another MD5, so the resend, with Content-MD5, replaces it). Under
+// S3Config SSE-KMS or SSE-C ETags are not MD5s (an SSE-KMS one still has
+// the shape of one), so no ETag is compared; such a write, like one whose
+// ETag is not shaped as an MD5, was protected by TCP checksums only. S3Config.Checksum can fix the mode
 // instead: ChecksumCRC32C never switches, ChecksumMD5 starts switched.
 // The Fake's IgnoreChecksums plays such a server for the layers above.
 //
@@ -142,8 +143,21 @@
 // (retry_landed.go): when the key holds the ETag this call's bytes get
 // (the body's MD5 for a Put, which must also find its metadata; the
 // parts' multipart ETag for a completion), the call succeeds. Under
-// SSE-KMS or SSE-C ETags are not MD5s, so nothing matches and the refusal
-// stands, as it would without the check. Still reported: a retried
+// SSE-KMS or SSE-C (RetryConfig.ETagsNotMD5) no ETag is predicted and no
+// HEAD sent: the refusal stands, as it would without the check, and as
+// it does when a bucket's default encryption makes ETags that match
+// nothing: a false failure, never a false success.
+//
+// # Options of requests
+//
+// S3Config.Anonymous sends requests unsigned (public buckets).
+// RequesterPays, SSE, SSEKMSKeyID, SSECustomerKey and StorageClass are
+// headers, set by one Build-step middleware (s3_options.go), before
+// signing, on the operations that need them: SSE and the storage class
+// where an object is made (PutObject, CreateMultipartUpload,
+// CopyObject), the SSE-C key on every request that reads or writes an
+// object and as the copy source's key of server-side copies, requester
+// pays on every request. CABundle adds certificates to trust. Still reported: a retried
 // CreateBucket that sees ErrExists, an AbortMultipart that sees
 // ErrNotFound (callers take it as done). The Fake's LoseAnswer injects
 // exactly this fault: the write applies, its answer becomes ErrTransient.

@@ -58,6 +58,11 @@ type RetryConfig struct {
 	Rand func() float64
 	// Logger receives one debug line per retry; default discards.
 	Logger *slog.Logger
+	// ETagsNotMD5 says that the client writes objects whose ETags are not
+	// the MD5 of their bytes (SSE-KMS, SSE-C: !S3Config.ETagsAreMD5), so
+	// a retried write refused by its own lost earlier attempt cannot be
+	// recognised (retry_landed.go): the refusal stands.
+	ETagsNotMD5 bool
 }
 
 // Defaults for RetryConfig.

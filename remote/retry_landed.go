@@ -9,9 +9,12 @@ import "context"
 // success when it is the object this call wrote, recognised by its ETag:
 // the body's MD5 for a single PUT, the MD5 of the parts' MD5s with "-N"
 // for a multipart upload, which is what S3 and MinIO give objects stored
-// without SSE-KMS or SSE-C. With those (or on servers that make ETags
-// differently) nothing matches and the original error stands: a false
-// failure, as before, never a false success.
+// without SSE-KMS or SSE-C. With those (RetryConfig.ETagsNotMD5) no ETag
+// is predicted and the original error stands, as it does when nothing
+// matches (a bucket's default SSE-KMS, servers that make ETags
+// differently): a false failure, never a false success. (An SSE-KMS
+// ETag can look like an MD5, 32 hex digits, without being one, so it is
+// not compared at all.)
 //
 // An ETag names bytes, not a writer: another client's object with the
 // same bytes passes too. For data that is right, the bytes at the key are
@@ -24,6 +27,9 @@ import "context"
 // putLanded decides a Put with IfNoneMatch that ended in errPut, the
 // precondition failing after an earlier attempt may have been applied.
 func (r *retrying) putLanded(ctx context.Context, req PutRequest, errPut error) (ObjectInfo, error) {
+	if r.cfg.ETagsNotMD5 {
+		return ObjectInfo{}, errPut
+	}
 	sum, err := bodySum(req.Body, req.Size)
 	if err != nil {
 		return ObjectInfo{}, errPut
@@ -40,6 +46,9 @@ func (r *retrying) putLanded(ctx context.Context, req PutRequest, errPut error) 
 // (upload gone, or precondition failed) after an earlier attempt may have
 // been applied.
 func (r *retrying) completeLanded(ctx context.Context, req CompleteMultipartRequest, errComplete error) (ObjectInfo, error) {
+	if r.cfg.ETagsNotMD5 {
+		return ObjectInfo{}, errComplete
+	}
 	want, ok := multipartETag(req.Parts)
 	if !ok {
 		return ObjectInfo{}, errComplete

@@ -145,3 +145,25 @@ func TestRetryNoCheckWithoutDoubt(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryLostAnswerEncrypted: under SSE-KMS or SSE-C (ETagsNotMD5) no
+// ETag is predicted: a lost answer's refusal stands, without a HEAD,
+// even though the Fake's object here has the MD5 ETag (a false failure,
+// never a false success).
+func TestRetryLostAnswerEncrypted(t *testing.T) {
+	f, counted, c, _ := retryFixture(t, remote.RetryConfig{ETagsNotMD5: true})
+	f.LoseAnswer(remote.OpPut, 1)
+	if _, err := c.Put(t.Context(), excPut("new", "mine", landedMeta)); !errors.Is(err, remote.ErrPreconditionFailed) {
+		t.Errorf("encrypted put whose answer was lost: %v, want ErrPreconditionFailed", err)
+	}
+	id, parts := startUpload(t, f, "big")
+	f.LoseAnswer(remote.OpCompleteMultipart, 1)
+	_, err := c.CompleteMultipart(t.Context(), remote.CompleteMultipartRequest{
+		Bucket: "bkt", Key: "big", UploadID: id, Parts: parts})
+	if !errors.Is(err, remote.ErrNotFound) {
+		t.Errorf("encrypted completion whose answer was lost: %v, want ErrNotFound", err)
+	}
+	if h := counted.Count(remote.OpHead); h != 0 {
+		t.Errorf("%d HEADs, want none", h)
+	}
+}

@@ -1,10 +1,12 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -40,7 +42,11 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	awsCfg, err := config.LoadDefaultConfig(ctx, loadOptions(cfg)...)
+	opts, err := loadOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)
 	}
@@ -54,6 +60,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		}
 		o.UsePathStyle = cfg.PathStyle
 		o.Retryer = aws.NopRetryer{}
+		o.APIOptions = append(o.APIOptions, addObjectHeaders(cfg))
 		// After the SDK resolved its client (CA bundle, timeouts).
 		o.HTTPClient = &progressClient{next: o.HTTPClient, live: live}
 	})
@@ -62,14 +69,14 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		endpoint = *awsCfg.BaseEndpoint // endpoint_url of the profile, AWS_ENDPOINT_URL
 	}
 	return &S3{api: api, region: awsCfg.Region, endpoint: endpoint, timeout: cfg.RequestTimeout, log: cfg.Logger,
-		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger}, live: live, longCap: longCap}, nil
+		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger, etagsMD5: cfg.ETagsAreMD5()}, live: live, longCap: longCap}, nil
 }
 
 // loadOptions turns cfg into SDK configuration options. Checksums are
 // computed by us (see checksum.go), so the SDK is told to add none of its
 // own: its default would stream HTTPS bodies with an aws-chunked trailer
 // that several S3-compatible servers reject.
-func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
+func loadOptions(cfg S3Config) ([]func(*config.LoadOptions) error, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(newHTTPClient(cfg.MaxConns)),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
@@ -87,7 +94,18 @@ func loadOptions(cfg S3Config) []func(*config.LoadOptions) error {
 		creds := credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)
 		opts = append(opts, config.WithCredentialsProvider(creds))
 	}
-	return opts
+	if cfg.Anonymous {
+		// The SDK sends requests with anonymous credentials unsigned.
+		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	}
+	if cfg.CABundle != "" {
+		pem, err := os.ReadFile(cfg.CABundle)
+		if err != nil {
+			return nil, fmt.Errorf("s3: CA bundle: %w", err)
+		}
+		opts = append(opts, config.WithCustomCABundle(bytes.NewReader(pem)))
+	}
+	return opts, nil
 }
 
 // unsignedPayload makes a Put or UploadPart sign UNSIGNED-PAYLOAD instead

@@ -44,6 +44,28 @@ type S3Config struct {
 	// Checksum chooses how writes prove their bodies: ChecksumAuto (the
 	// default, also ""), ChecksumCRC32C or ChecksumMD5 (doc.go, Integrity).
 	Checksum ChecksumMode
+	// Anonymous sends requests unsigned, with no credentials at all: for
+	// public buckets (AWS Open Data and the like). Writes are then
+	// refused by the server unless its policy allows them.
+	Anonymous bool
+	// RequesterPays sends x-amz-request-payer: requester with every
+	// request, which buckets that bill the reader require.
+	RequesterPays bool
+	// SSE asks S3 to encrypt new objects: SSES3 (AES256) or SSEKMS
+	// (aws:kms, with SSEKMSKeyID or the account's default KMS key);
+	// SSENone leaves the bucket's default.
+	SSE         string
+	SSEKMSKeyID string
+	// SSECustomerKey, when set, encrypts new objects with this 32-byte
+	// key (SSE-C) and is sent with every read of an object, as S3 needs
+	// it to decrypt. Servers accept it only over HTTPS.
+	SSECustomerKey SSECKey
+	// StorageClass of new objects (STANDARD, STANDARD_IA, ...); empty
+	// leaves the bucket's default.
+	StorageClass string
+	// CABundle is a PEM file of certificates to trust for HTTPS besides
+	// the system's (a self-signed endpoint).
+	CABundle string
 	// Logger receives debug lines about failed requests, and a warning if
 	// the server ignores CRC32C; default discards.
 	Logger *slog.Logger
@@ -96,6 +118,9 @@ func (c S3Config) Validate() error {
 	}
 	if c.AccessKeyID == "" && c.SessionToken != "" {
 		errs = append(errs, errors.New("s3 config: a session token needs static credentials"))
+	}
+	if err := c.validateObjectOptions(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

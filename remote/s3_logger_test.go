@@ -31,7 +31,11 @@ func TestSDKLoggerGoesThroughSlogAtDebug(t *testing.T) {
 func TestLoadOptionsSetLogger(t *testing.T) {
 	cfg := S3Config{}.WithDefaults()
 	var lo config.LoadOptions
-	for _, opt := range loadOptions(cfg) {
+	opts, err := loadOptions(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range opts {
 		if err := opt(&lo); err != nil {
 			t.Fatal(err)
 		}

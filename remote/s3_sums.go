@@ -41,6 +41,9 @@ type bodySums struct {
 	mode    ChecksumMode
 	ignored atomic.Bool // a CRC32C write came back without its echo
 	log     *slog.Logger
+	// etagsMD5 is false when writes are encrypted so that ETags are not
+	// MD5s (SSE-KMS, SSE-C): verifyETag then has nothing to compare.
+	etagsMD5 bool
 }
 
 // md5Only reports whether writes send Content-MD5 and no CRC32C.
@@ -81,6 +84,9 @@ func (b *bodySums) checkEcho(at Error, sent, echoed, etag string, body io.ReadSe
 	if b.ignored.CompareAndSwap(false, true) {
 		b.log.Warn("s3 server ignores x-amz-checksum-crc32c (its answer did not echo it), so it would store bodies unchecked: writes now send Content-MD5, and signed payloads over http, at more CPU per byte (checksum mode md5)",
 			"op", at.Op, "bucket", at.Bucket, "key", at.Key)
+	}
+	if !b.etagsMD5 {
+		return nil
 	}
 	return verifyETag(at, etag, body, size)
 }

@@ -30,7 +30,8 @@ func connectorsFlag() cli.Flag {
 
 // perConnectorFlags cannot be combined with --connectors: the file sets
 // them for each connector.
-var perConnectorFlags = []string{flagEndpoint, flagRegion, flagProfile, flagPathStyle}
+// (--no-sign-request is `credentials: anonymous` there.)
+var perConnectorFlags = []string{flagEndpoint, flagRegion, flagProfile, flagPathStyle, flagNoSignRequest}
 
 // mountConnectorsAction is `objfs mount --connectors FILE MOUNTPOINT`:
 // load the file, connect and check every connector, mount, serve, shut
@@ -80,7 +81,13 @@ func mountConnectorsAction(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
-	trees, err := openConnectors(c.Context, log, file, creds, fsCfg, checksumMode(c), np)
+	// The options of objects (encryption, storage class, requester
+	// pays, CA bundle) and --checksum are mount-wide.
+	shared := remote.S3Config{Checksum: checksumMode(c)}
+	if err := applyS3Options(c, &shared); err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
+	trees, err := openConnectors(c.Context, log, file, creds, fsCfg, shared, np)
 	if err != nil {
 		return err
 	}
@@ -112,7 +119,11 @@ func connectorsMountArgs(c *cli.Context) (string, error) {
 	}
 	for _, name := range perConnectorFlags {
 		if c.IsSet(name) {
-			return "", usageErrorf("mount", "--%s cannot be used with --connectors: the connectors file sets it for each connector", name)
+			hint := ""
+			if name == flagNoSignRequest {
+				hint = " (`credentials: anonymous`)"
+			}
+			return "", usageErrorf("mount", "--%s cannot be used with --connectors: the connectors file sets it for each connector%s", name, hint)
 		}
 	}
 	switch len(args) {
@@ -170,6 +181,8 @@ func connectorS3Config(conn *acl.Connector, cr acl.Creds, log *slog.Logger) remo
 		cfg.Profile = cr.Profile
 	case acl.SourceEnv, acl.SourceInline:
 		cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken = cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken
+	case acl.SourceAnonymous:
+		cfg.Anonymous = true
 	}
 	return cfg
 }
@@ -177,11 +190,11 @@ func connectorS3Config(conn *acl.Connector, cr acl.Creds, log *slog.Logger) remo
 // openConnectors connects and checks every connector and builds its tree.
 // On failure the trees built so far are closed and the error names the
 // connector.
-func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base vfs.Config, sums remote.ChecksumMode, np netPolicy) ([]fs.Labeled, error) {
+func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base vfs.Config, shared remote.S3Config, np netPolicy) ([]fs.Labeled, error) {
 	var trees []fs.Labeled
 	for i, conn := range file.Connectors {
 		clog := log.With("connector", conn.Label)
-		f, err := openConnector(ctx, file, conn, creds[i], base, sums, np, clog)
+		f, err := openConnector(ctx, file, conn, creds[i], base, shared, np, clog)
 		if err != nil {
 			_ = closeTrees(context.Background(), trees)
 			return nil, fmt.Errorf("connector %q: %w", conn.Label, err)
@@ -194,10 +207,12 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 
 // openConnector makes one connector's tree: its configuration, its S3
 // client (checked), and the tree over it.
-func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, sums remote.ChecksumMode, np netPolicy, log *slog.Logger) (*vfs.FS, error) {
+func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, shared remote.S3Config, np netPolicy, log *slog.Logger) (*vfs.FS, error) {
 	cfg := connectorFSConfig(base, file, conn, log)
 	s3Cfg := connectorS3Config(conn, cr, log.With("component", "remote"))
-	s3Cfg.Checksum = sums // --checksum is mount-wide
+	s3Cfg.Checksum = shared.Checksum
+	s3Cfg.RequesterPays, s3Cfg.StorageClass, s3Cfg.CABundle = shared.RequesterPays, shared.StorageClass, shared.CABundle
+	s3Cfg.SSE, s3Cfg.SSEKMSKeyID, s3Cfg.SSECustomerKey = shared.SSE, shared.SSEKMSKeyID, shared.SSECustomerKey
 	s3Cfg.RequestTimeout = np.requestTimeout
 	client, err := connectConnector(ctx, conn, s3Cfg, np)
 	if err != nil {
@@ -221,7 +236,7 @@ func connectConnector(ctx context.Context, conn *acl.Connector, cfg remote.S3Con
 	if err := checkConnector(ctx, s3, conn, named); err != nil {
 		return nil, err
 	}
-	return remote.WithRetry(observeConnectorRequests(ctx, s3, conn.Label), np.retry(cfg.Logger)), nil
+	return remote.WithRetry(observeConnectorRequests(ctx, s3, conn.Label), np.retry(cfg)), nil
 }
 
 // connectorFSConfig is base (the mount's flags, with the shared block

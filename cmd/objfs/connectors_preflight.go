@@ -22,12 +22,12 @@ func checkConnector(ctx context.Context, c bucketLister, conn *acl.Connector, cf
 	pf.SetDefaults()
 	named, listAll := conn.BucketNames()
 	if listAll {
-		if err := checkRemote(ctx, c, pf, target{Endpoint: cfg.Endpoint, Region: cfg.Region}); err != nil {
+		if err := checkRemote(ctx, c, pf, target{Endpoint: cfg.Endpoint, Region: cfg.Region, Anonymous: cfg.Anonymous}); err != nil {
 			return err
 		}
 	}
 	for _, b := range named {
-		t := target{Endpoint: cfg.Endpoint, Region: cfg.Region, Bucket: b, Prefix: sharedDir(conn, b)}
+		t := target{Endpoint: cfg.Endpoint, Region: cfg.Region, Bucket: b, Prefix: sharedDir(conn, b), Anonymous: cfg.Anonymous}
 		if err := checkRemote(ctx, c, pf, t); err != nil {
 			return err
 		}

@@ -208,6 +208,9 @@ func TestConnectorConfigs(t *testing.T) {
 	if p := connectorS3Config(raw, acl.Creds{Source: acl.SourceProfile, Profile: "ml"}, nil); p.Profile != "ml" || p.AccessKeyID != "" {
 		t.Errorf("S3 config for a profile: %+v", p)
 	}
+	if a := connectorS3Config(raw, acl.Creds{Source: acl.SourceAnonymous}, nil); !a.Anonymous || a.AccessKeyID != "" || a.Validate() != nil {
+		t.Errorf("S3 config for credentials: anonymous: %+v (%v)", a, a.Validate())
+	}
 
 	base := vfs.Config{BlockSize: 1 << 20, StatTTL: time.Second}
 	base.ReadCache.MemBytes, base.ReadCache.DiskDir, base.ReadCache.DiskBytes = 256<<20, "/var/cache/objfs", 4<<30

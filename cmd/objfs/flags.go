@@ -52,6 +52,9 @@ func mountFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagProfile, Category: catS3, Usage: "named `PROFILE` from ~/.aws/config and ~/.aws/credentials"},
 		&cli.BoolFlag{Name: flagPathStyle, Category: catS3, Usage: "use path-style addressing (endpoint/bucket/key), as MinIO and most non-AWS servers need"},
 		connectorsFlag(),
+	}
+	flags = append(flags, s3OptionFlags()...)
+	flags = append(flags, []cli.Flag{
 
 		&cli.UintFlag{Name: flagUID, Category: catPerms, Value: uint(os.Getuid()), DefaultText: fmt.Sprintf("%d, the current user", os.Getuid()), Usage: "owner `UID` of files and directories that store none (x-amz-meta-uid); given explicitly, of every one"},
 		&cli.UintFlag{Name: flagGID, Category: catPerms, Value: uint(os.Getgid()), DefaultText: fmt.Sprintf("%d, the current group", os.Getgid()), Usage: "group `GID` of files and directories that store none (x-amz-meta-gid); given explicitly, of every one"},
@@ -66,7 +69,7 @@ func mountFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagDebug, Category: catLogging, Usage: "trace every FUSE operation (implies --log-level debug)"},
 		&cli.StringFlag{Name: flagLogLevel, Category: catLogging, Value: "info", Usage: "log `LEVEL`: debug, info, warn or error"},
 		&cli.StringFlag{Name: flagLogFormat, Category: catLogging, Value: "text", Usage: "log `FORMAT`: text or json"},
-	}
+	}...)
 	flags = append(flags, netFlags()...)
 	flags = append(flags, cacheFlags()...)
 	flags = append(flags, writeFlags()...)
@@ -74,17 +77,24 @@ func mountFlags() []cli.Flag {
 }
 
 // s3Config maps the S3 connection flags onto remote.S3Config. Secrets are
-// left empty on purpose: the SDK finds them in the environment or profile.
-func s3Config(c *cli.Context) remote.S3Config {
-	return remote.S3Config{
+// left empty on purpose: the SDK finds them in the environment or
+// profile (or there are none: --no-sign-request); an SSE-C key is read
+// from its file.
+func s3Config(c *cli.Context) (remote.S3Config, error) {
+	cfg := remote.S3Config{
 		Endpoint:  strings.TrimSpace(c.String(flagEndpoint)),
 		Region:    strings.TrimSpace(c.String(flagRegion)),
 		Profile:   strings.TrimSpace(c.String(flagProfile)),
 		PathStyle: c.Bool(flagPathStyle),
 		Checksum:  checksumMode(c),
+		Anonymous: c.Bool(flagNoSignRequest),
 
 		RequestTimeout: c.Duration(flagRequestTimeout),
 	}
+	if cfg.Anonymous && cfg.Profile != "" {
+		return cfg, fmt.Errorf("--%s and --%s exclude each other: anonymous requests use no credentials", flagNoSignRequest, flagProfile)
+	}
+	return cfg, applyS3Options(c, &cfg)
 }
 
 // fsConfig maps the permission and caching flags onto vfs.Config for src,

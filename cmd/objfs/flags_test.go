@@ -182,7 +182,10 @@ func TestParseMode(t *testing.T) {
 func TestS3Config(t *testing.T) {
 	args := []string{"--endpoint", " http://127.0.0.1:9000 ", "--region", "eu-west-1", "--profile", "ml", "--path-style"}
 	withMountFlags(t, args, func(c *cli.Context) {
-		cfg := s3Config(c)
+		cfg, err := s3Config(c)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if cfg.Endpoint != "http://127.0.0.1:9000" || cfg.Region != "eu-west-1" || cfg.Profile != "ml" || !cfg.PathStyle {
 			t.Errorf("got %+v", cfg)
 		}
@@ -191,7 +194,8 @@ func TestS3Config(t *testing.T) {
 		}
 	})
 	withMountFlags(t, nil, func(c *cli.Context) {
-		if cfg := s3Config(c); cfg.Endpoint != "" || cfg.Region != "" || cfg.PathStyle {
+		if cfg, err := s3Config(c); err != nil || cfg.Endpoint != "" || cfg.Region != "" || cfg.PathStyle || cfg.Anonymous ||
+			cfg.SSE != "" || cfg.SSECustomerKey != nil || cfg.StorageClass != "" || cfg.RequesterPays || cfg.CABundle != "" {
 			t.Errorf("defaults %+v, want empty (SDK chain decides)", cfg)
 		}
 	})

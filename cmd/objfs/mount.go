@@ -72,7 +72,10 @@ func mountAction(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
-	s3Cfg := s3Config(c)
+	s3Cfg, err := s3Config(c)
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
 	s3Cfg.Logger = log.With("component", "remote")
 	client, endpoint, err := connect(c.Context, s3Cfg, np, src)
 	if err != nil {
@@ -114,7 +117,7 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 	// The endpoint the client resolved: a profile's endpoint_url or
 	// AWS_ENDPOINT_URL when --endpoint is not given, so that a message
 	// names the server that failed, not AWS.
-	t := target{Endpoint: s3.Endpoint(), Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix}
+	t := target{Endpoint: s3.Endpoint(), Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix, Anonymous: cfg.Anonymous}
 	empty, err := checkRemoteSource(ctx, observed, pf, t)
 	if err != nil {
 		return nil, "", err
@@ -125,7 +128,7 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 		// usual cause: say it once.
 		warnUser(ctx, cfg.Logger, emptyPrefixWarning(src))
 	}
-	return remote.WithRetry(observed, np.retry(cfg.Logger)), s3.Endpoint(), nil
+	return remote.WithRetry(observed, np.retry(cfg)), s3.Endpoint(), nil
 }
 
 // emptyPrefixWarning is the line for a source whose prefix holds nothing.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -48,8 +47,10 @@ func netPolicyOf(c *cli.Context) (netPolicy, error) {
 	return p, nil
 }
 
-// retry is the retry policy of a mount's S3 client.
-func (p netPolicy) retry(log *slog.Logger) remote.RetryConfig {
-	return remote.RetryConfig{Logger: log, Budget: p.retryBudget, UnreachableFor: min(unreachableWait, p.retryBudget),
-		ProbeInterval: min(remote.DefaultProbeInterval, p.requestTimeout), ProbeTimeout: p.requestTimeout}
+// retry is the retry policy of an S3 client made with cfg: its logger,
+// and whether its writes get ETags the lost-answer check can predict.
+func (p netPolicy) retry(cfg remote.S3Config) remote.RetryConfig {
+	return remote.RetryConfig{Logger: cfg.Logger, Budget: p.retryBudget, UnreachableFor: min(unreachableWait, p.retryBudget),
+		ProbeInterval: min(remote.DefaultProbeInterval, p.requestTimeout), ProbeTimeout: p.requestTimeout,
+		ETagsNotMD5: !cfg.ETagsAreMD5()}
 }

@@ -18,7 +18,7 @@ func TestNetPolicy(t *testing.T) {
 		if err != nil || p.requestTimeout != remote.DefaultRequestTimeout || p.retryBudget != remote.DefaultRetryBudget {
 			t.Fatalf("defaults %+v, %v", p, err)
 		}
-		if rc := p.retry(nil); rc.UnreachableFor != unreachableWait || rc.Validate() != nil {
+		if rc := p.retry(remote.S3Config{}); rc.UnreachableFor != unreachableWait || rc.ETagsNotMD5 || rc.Validate() != nil {
 			t.Errorf("retry config %+v: %v", rc, rc.Validate())
 		}
 	})
@@ -27,10 +27,13 @@ func TestNetPolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s3Config(c).RequestTimeout; got != 2*time.Second {
-			t.Errorf("S3 request timeout %v, want 2s", got)
+		if got, _ := s3Config(c); got.RequestTimeout != 2*time.Second {
+			t.Errorf("S3 request timeout %v, want 2s", got.RequestTimeout)
 		}
-		rc := p.retry(nil)
+		rc := p.retry(remote.S3Config{SSE: remote.SSEKMS})
+		if !rc.ETagsNotMD5 {
+			t.Error("under SSE-KMS the lost-answer check predicts ETags")
+		}
 		if rc.Budget != 5*time.Second || rc.UnreachableFor != 5*time.Second || rc.ProbeTimeout != 2*time.Second || rc.Validate() != nil {
 			t.Errorf("retry config %+v: %v", rc, rc.Validate())
 		}

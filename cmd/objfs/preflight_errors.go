@@ -19,6 +19,9 @@ type target struct {
 	Region   string
 	Bucket   string // "" for the all-buckets source s3://
 	Prefix   string
+	// Anonymous: requests are unsigned (--no-sign-request), so a denial
+	// is about the bucket's policy, not wrong credentials.
+	Anonymous bool
 }
 
 // endpoint is how messages name the endpoint.
@@ -56,7 +59,7 @@ func describeRemoteError(err error, t target, waited time.Duration) error {
 	}
 	ep := t.endpoint()
 	if cause := tlsCause(err); cause != "" {
-		return fmt.Errorf("cannot reach endpoint %s: TLS certificate not accepted: %s", ep, cause)
+		return fmt.Errorf("cannot reach endpoint %s: TLS certificate not accepted: %s (for a private CA or a self-signed certificate: --ca-bundle FILE)", ep, cause)
 	}
 	if code := credentialCode(err); code != "" {
 		return fmt.Errorf("credentials rejected by %s: %s (check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile)", ep, code)
@@ -94,6 +97,13 @@ func notFoundError(t target, code string) error {
 }
 
 func accessDeniedError(err error, t target) error {
+	if t.Anonymous {
+		what := fmt.Sprintf("bucket %q", t.Bucket)
+		if t.Bucket == "" {
+			what = "the list of buckets"
+		}
+		return fmt.Errorf("access denied to %s for unsigned requests (--no-sign-request): it is not public; mount with credentials instead", what)
+	}
 	if t.Bucket == "" {
 		return fmt.Errorf("access denied listing buckets at %s: wrong credentials, or no s3:ListAllMyBuckets permission (mount s3://BUCKET instead)", t.endpoint())
 	}

@@ -94,6 +94,8 @@ func TestCheckRemoteMessages(t *testing.T) {
 			`access denied to bucket "data": check the credentials (AWS_ACCESS_KEY_ID/profile)`, 1},
 		{"403 without body", bucketT, s3Err("HeadBucket", remote.ErrAccessDenied, "", 403, nil),
 			`access denied (403) — wrong credentials or no permission for bucket "data"`, 1},
+		{"anonymous, not public", target{Endpoint: "http://127.0.0.1:9000", Bucket: "data", Anonymous: true}, s3Err("ListObjectsV2", remote.ErrAccessDenied, "AccessDenied", 403, nil),
+			`access denied to bucket "data" for unsigned requests (--no-sign-request): it is not public`, 1},
 		{"cannot list buckets", allT, s3Err("ListBuckets", remote.ErrAccessDenied, "AccessDenied", 403, nil),
 			"access denied listing buckets at http://127.0.0.1:9000", 1},
 		{"connection refused", bucketT, s3Err("ListObjectsV2", remote.ErrUnreachable, "", 0, refused),

@@ -63,8 +63,8 @@ func TestChecksumFlag(t *testing.T) {
 			a = []string{args}
 		}
 		withMountFlags(t, a, func(c *cli.Context) {
-			if got := s3Config(c).Checksum; got != want {
-				t.Errorf("%q: checksum %q, want %q", args, got, want)
+			if cfg, _ := s3Config(c); cfg.Checksum != want {
+				t.Errorf("%q: checksum %q, want %q", args, cfg.Checksum, want)
 			}
 		})
 	}

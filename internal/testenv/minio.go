@@ -40,12 +40,15 @@ type Server struct {
 	Region    string
 	Dir       string // MinIO's data directory
 	LogPath   string // MinIO's stdout and stderr
+	CAFile    string // NewTLSMinIO: the PEM certificate to trust; "" for HTTP
 
 	bin     string
 	root    string // temporary directory holding Dir, LogPath, certs
 	addr    string // 127.0.0.1:PORT
 	console string // console address (the console itself is disabled)
 	sdk     *s3.Client
+	client  *http.Client // for health probes; trusts CAFile
+	env     []string     // more environment for the process (TLS: the KMS key)
 	buckets atomic.Int64 // sequence for NewBucket names
 
 	mu     sync.Mutex    // guards cmd and exited
@@ -63,23 +66,29 @@ func startServer(bin string) (*Server, error) { return startServerIn(bin, "") }
 
 // startServerIn is startServer with the server's directory in parent (""
 // for the temp dir).
-func startServerIn(bin, parent string) (*Server, error) {
+func startServerIn(bin, parent string) (*Server, error) { return startServerWith(bin, parent, false) }
+
+// startServerWith is startServerIn serving HTTPS when tls (useTLS).
+func startServerWith(bin, parent string, tls bool) (*Server, error) {
 	var err error
 	for range startAttempts {
 		var s *Server
-		if s, err = tryStartServer(bin, parent); err == nil {
+		if s, err = tryStartServer(bin, parent, tls); err == nil {
 			return s, nil
 		}
 	}
 	return nil, err
 }
 
-func tryStartServer(bin, parent string) (*Server, error) {
+func tryStartServer(bin, parent string, tls bool) (*Server, error) {
 	root, err := os.MkdirTemp(parent, rootPrefix)
 	if err != nil {
 		return nil, err
 	}
 	s, err := newServer(bin, root)
+	if err == nil && tls {
+		err = s.useTLS()
+	}
 	if err == nil {
 		err = s.Start()
 	}
@@ -115,6 +124,7 @@ func newServer(bin, root string) (*Server, error) {
 	}
 	s.Endpoint = "http://" + s.addr
 	s.sdk = NewS3Client(s.Endpoint, s.AccessKey, s.SecretKey, s.Region)
+	s.client = http.DefaultClient
 	return s, nil
 }
 
@@ -141,6 +151,7 @@ func (s *Server) Start() error {
 	cmd.Env = append(withoutEnv(os.Environ(), "MINIO_"),
 		"MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_REGION="+s.Region)
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = childAttr(syscall.SIGKILL)
 	if err := cmd.Start(); err != nil {
@@ -160,7 +171,7 @@ func (s *Server) Start() error {
 // exits, or readyTimeout passes.
 func (s *Server) waitReady(exited <-chan struct{}) error {
 	deadline := time.Now().Add(readyTimeout)
-	client := &http.Client{Timeout: time.Second}
+	client := &http.Client{Timeout: time.Second, Transport: s.client.Transport}
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
@@ -245,7 +256,7 @@ func (s *Server) Ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
 	}
