@@ -48,11 +48,14 @@ func newTestDriver(t *testing.T) (*Driver, *fakeRunner) {
 func TestPublishIdempotentAndDeadMount(t *testing.T) {
 	d, f := newTestDriver(t)
 	target := filepath.Join(t.TempDir(), "vol")
-	req := &csi.NodePublishVolumeRequest{
-		VolumeId: "v", TargetPath: target,
-		VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
-		VolumeContext:    map[string]string{AttrSource: "s3://b/"},
+	request := func(readonly bool) *csi.NodePublishVolumeRequest {
+		return &csi.NodePublishVolumeRequest{
+			VolumeId: "v", TargetPath: target, Readonly: readonly,
+			VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
+			VolumeContext:    map[string]string{AttrSource: "s3://b/"},
+		}
 	}
+	req := request(false)
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
 		if _, err := d.NodePublishVolume(ctx, req); err != nil {
@@ -62,9 +65,7 @@ func TestPublishIdempotentAndDeadMount(t *testing.T) {
 	if f.mounted != 1 {
 		t.Fatalf("mounted %d times, want 1", f.mounted)
 	}
-	ro := *req
-	ro.Readonly = true
-	if _, err := d.NodePublishVolume(ctx, &ro); status.Code(err) != codes.AlreadyExists {
+	if _, err := d.NodePublishVolume(ctx, request(true)); status.Code(err) != codes.AlreadyExists {
 		t.Fatalf("publishing read-only over a read-write mount: %v", err)
 	}
 	f.mounts[target] = false // its objfs died

@@ -73,8 +73,10 @@ func TestParseVolumeRefusals(t *testing.T) {
 		"bad source":        func(r *csi.NodePublishVolumeRequest) { r.VolumeContext[AttrSource] = "b/p" },
 		"both":              func(r *csi.NodePublishVolumeRequest) { r.VolumeContext[AttrConnectors] = "connectors: []" },
 		"foreground option": func(r *csi.NodePublishVolumeRequest) { r.VolumeContext[AttrMountOptions] = "foreground" },
-		"log option":        func(r *csi.NodePublishVolumeRequest) { r.VolumeCapability.GetMount().MountFlags = []string{"log-file=/x"} },
-		"bad bool":          func(r *csi.NodePublishVolumeRequest) { r.VolumeContext[AttrReadOnly] = "maybe" },
+		"log option": func(r *csi.NodePublishVolumeRequest) {
+			r.VolumeCapability.GetMount().MountFlags = []string{"log-file=/x"}
+		},
+		"bad bool": func(r *csi.NodePublishVolumeRequest) { r.VolumeContext[AttrReadOnly] = "maybe" },
 		"half a key pair": func(r *csi.NodePublishVolumeRequest) {
 			r.Secrets = map[string]string{SecretSecretAccessKey: secretValue}
 		},

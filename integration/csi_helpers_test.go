@@ -178,7 +178,9 @@ func (f *fakeController) ControllerGetCapabilities(context.Context, *csi.Control
 
 // fakeIdentity is the fake controller's Identity service, which
 // csi-sanity's Identity cases also call.
-type fakeIdentity struct{ csi.UnimplementedIdentityServer }
+type fakeIdentity struct {
+	csi.UnimplementedIdentityServer
+}
 
 func (fakeIdentity) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*csi.GetPluginInfoResponse, error) {
 	return &csi.GetPluginInfoResponse{Name: "fake-controller.objfs.io", VendorVersion: "test"}, nil
