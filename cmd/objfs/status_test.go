@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,10 +107,9 @@ func TestPrintStatus(t *testing.T) {
 func TestFollowUploads(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	mp := "/mnt/lazy"
-	calls := 0
+	var calls atomic.Int32 // the socket answers each client in its own goroutine
 	stop, err := listenStatus(slog.New(slog.NewTextHandler(io.Discard, nil)), mp, func() statusReport {
-		calls++
-		if calls <= 2 {
+		if calls.Add(1) <= 2 {
 			return statusReport{Log: "/var/log/objfs.log", Uploads: uploadReport{Files: 1, Bytes: 3 << 20}}
 		}
 		return statusReport{}
