@@ -68,6 +68,11 @@
 //     redacting logger also knows the connectors' keys. connectors_preflight.go: each
 //     connector's preflight (what its tree will list first) and messages
 //     whose advice names the connector's credentials.
+//   - csi.go: `objfs csi`, the Kubernetes node plugin: flags onto
+//     csi.Config (package csi holds the Identity and Node services, which
+//     publish by running this binary's `objfs mount`), the gRPC server on
+//     the Unix socket, and a log line per failed call (never its request,
+//     which carries the secret).
 //
 // Credentials never come from flags (they would show in ps): only from the
 // environment, a named profile or the SDK's default chain, resolved inside

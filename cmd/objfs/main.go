@@ -58,6 +58,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			statusCommand(),
 			versionCommand(),
 			connectorsCommand(),
+			csiCommand(),
 		},
 		Action: rootAction,
 	}

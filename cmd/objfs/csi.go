@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	csispec "github.com/container-storage-interface/spec/lib/go/csi"
+	"github.com/urfave/cli/v2"
+	"google.golang.org/grpc"
+
+	"github.com/objfs/objfs/csi"
+)
+
+// `objfs csi` is a subcommand, not a separate binary: each publish runs
+// this same binary's `objfs mount` in daemon mode, so one binary in the
+// image is both the plugin and every mount, and the two can never be of
+// different versions.
+
+const (
+	flagCSIEndpoint   = "endpoint"
+	flagCSINodeID     = "node-id"
+	flagCSIDriverName = "driver-name"
+	flagCSIStateDir   = "state-dir"
+	flagCSIUnmountMax = "unmount-timeout"
+)
+
+func csiCommand() *cli.Command {
+	return &cli.Command{
+		Name:         "csi",
+		Usage:        "serve the CSI Identity and Node services (Kubernetes node plugin)",
+		ArgsUsage:    " ",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: flagCSIEndpoint, Value: "unix:///csi/csi.sock", Usage: "the gRPC endpoint, unix://PATH"},
+			&cli.StringFlag{Name: flagCSINodeID, Usage: "this node's id (the Kubernetes node name)", EnvVars: []string{"NODE_NAME"}},
+			&cli.StringFlag{Name: flagCSIDriverName, Value: csi.DefaultDriverName, Usage: "the CSI driver name"},
+			&cli.StringFlag{Name: flagCSIStateDir, Value: "/var/lib/objfs-csi", Usage: "per-volume state: cache, logs, 0600 credential files"},
+			&cli.DurationFlag{Name: flagCSIUnmountMax, Value: 5 * time.Minute, Usage: "how long an unpublish waits for pending uploads"},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn, error"},
+		},
+		Action: runCSI,
+	}
+}
+
+func runCSI(c *cli.Context) error {
+	if c.Args().Present() {
+		return usageErrorf("csi", "csi takes no arguments")
+	}
+	sock, ok := strings.CutPrefix(c.String(flagCSIEndpoint), "unix://")
+	if !ok || sock == "" {
+		return usageErrorf("csi", "--endpoint must be unix:///PATH")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return usageErrorf("csi", "--log-level: %v", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	stateDir, err := filepath.Abs(c.String(flagCSIStateDir))
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})).With("component", "csi")
+	d, err := csi.New(csi.Config{
+		DriverName:     c.String(flagCSIDriverName),
+		Version:        versionString(),
+		NodeID:         c.String(flagCSINodeID),
+		Binary:         self,
+		StateDir:       stateDir,
+		UnmountTimeout: c.Duration(flagCSIUnmountMax),
+		Logger:         logger,
+	})
+	if err != nil {
+		return usageErrorf("csi", "%v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(sock), 0o750); err != nil {
+		return err
+	}
+	if err := os.Remove(sock); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("removing the old socket: %w", err)
+	}
+	lis, err := net.Listen("unix", sock)
+	if err != nil {
+		return err
+	}
+	srv := grpc.NewServer(grpc.UnaryInterceptor(logErrors(logger)))
+	csispec.RegisterIdentityServer(srv, d)
+	csispec.RegisterNodeServer(srv, d)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		// The mounts are other processes: they keep serving.
+		srv.GracefulStop()
+	}()
+	logger.Info("serving", "endpoint", sock, "node", c.String(flagCSINodeID), "version", versionString())
+	return srv.Serve(lis)
+}
+
+// logErrors logs each failed call by method; requests themselves (which
+// carry secrets) are never logged.
+func logErrors(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		resp, err := h(ctx, req)
+		if err != nil {
+			log.Warn("call failed", "method", info.FullMethod, "err", err)
+		}
+		return resp, err
+	}
+}

@@ -1,0 +1,207 @@
+package kubernetes
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/objfs/objfs/acl"
+	"github.com/objfs/objfs/csi"
+)
+
+// object is one manifest document, generically.
+type object map[string]any
+
+func (o object) get(path ...string) any {
+	var v any = o
+	for _, p := range path {
+		var m map[string]any
+		switch x := v.(type) {
+		case map[string]any:
+			m = x
+		case object:
+			m = x
+		default:
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func (o object) str(path ...string) string { s, _ := o.get(path...).(string); return s }
+
+func (o object) list(path ...string) []any { l, _ := o.get(path...).([]any); return l }
+
+// loadAll parses every document of every manifest, failing on a document
+// without apiVersion, kind and metadata.name.
+func loadAll(t *testing.T) map[string][]object {
+	t.Helper()
+	files, _ := filepath.Glob("*.yaml")
+	ex, _ := filepath.Glob("examples/*.yaml")
+	files = append(files, ex...)
+	if len(files) < 6 {
+		t.Fatalf("manifests: %v", files)
+	}
+	byKind := map[string][]object{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		for i := 0; ; i++ {
+			var m map[string]any
+			err := dec.Decode(&m)
+			o := object(m)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s document %d: %v", f, i, err)
+			}
+			if o == nil {
+				continue
+			}
+			if o.str("apiVersion") == "" || o.str("kind") == "" || o.str("metadata", "name") == "" {
+				t.Errorf("%s document %d lacks apiVersion, kind or metadata.name", f, i)
+			}
+			byKind[o.str("kind")] = append(byKind[o.str("kind")], o)
+		}
+	}
+	return byKind
+}
+
+func TestManifests(t *testing.T) {
+	k := loadAll(t)
+	for _, kind := range []string{"CSIDriver", "DaemonSet", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "PersistentVolumeClaim", "Secret", "Pod"} {
+		if len(k[kind]) == 0 {
+			t.Errorf("no %s", kind)
+		}
+	}
+	for _, d := range k["CSIDriver"] {
+		if d.str("metadata", "name") != csi.DefaultDriverName || d.get("spec", "attachRequired") != false {
+			t.Errorf("CSIDriver %s: want %s with attachRequired false", d.str("metadata", "name"), csi.DefaultDriverName)
+		}
+	}
+	checkDaemonSet(t, k["DaemonSet"][0])
+	secrets := map[string]object{}
+	for _, s := range k["Secret"] {
+		secrets[s.str("metadata", "name")] = s
+	}
+	for _, pv := range k["PersistentVolume"] {
+		checkPV(t, pv, secrets)
+	}
+	pvs := map[string]bool{}
+	for _, pv := range k["PersistentVolume"] {
+		pvs[pv.str("metadata", "name")] = true
+	}
+	for _, c := range k["PersistentVolumeClaim"] {
+		if !pvs[c.str("spec", "volumeName")] || c.get("spec", "storageClassName") != "" {
+			t.Errorf("claim %s: binds statically (storageClassName \"\") to a PV of the examples", c.str("metadata", "name"))
+		}
+	}
+}
+
+func checkDaemonSet(t *testing.T, ds object) {
+	spec := object(ds.get("spec", "template", "spec").(map[string]any))
+	byName := map[string]object{}
+	for _, c := range spec.list("containers") {
+		o := object(c.(map[string]any))
+		byName[o.str("name")] = o
+	}
+	plugin, reg := byName["objfs"], byName["node-driver-registrar"]
+	if plugin == nil || reg == nil {
+		t.Fatalf("containers: want objfs and node-driver-registrar, got %v", byName)
+	}
+	if plugin.get("securityContext", "privileged") != true {
+		t.Error("the objfs container must be privileged (FUSE mounts propagated to the kubelet)")
+	}
+	args := strings.Join(toStrings(plugin.list("args")), " ")
+	if !strings.Contains(args, "objfs csi --endpoint") || !strings.Contains(args, "--node-id") {
+		t.Errorf("the objfs container does not run objfs csi: %s", args)
+	}
+	bidi := false
+	for _, m := range plugin.list("volumeMounts") {
+		o := object(m.(map[string]any))
+		if o.str("mountPath") == "/var/lib/kubelet" && o.str("mountPropagation") == "Bidirectional" {
+			bidi = true
+		}
+	}
+	if !bidi {
+		t.Error("the objfs container needs /var/lib/kubelet with Bidirectional propagation")
+	}
+	regArgs := toStrings(reg.list("args"))
+	if !slices.Contains(regArgs, "--kubelet-registration-path=/var/lib/kubelet/plugins/"+csi.DefaultDriverName+"/csi.sock") {
+		t.Errorf("registrar args %v", regArgs)
+	}
+	paths := map[string]bool{}
+	for _, v := range spec.list("volumes") {
+		paths[object(v.(map[string]any)).str("hostPath", "path")] = true
+	}
+	for _, p := range []string{"/var/lib/kubelet/plugins/" + csi.DefaultDriverName, "/var/lib/kubelet/plugins_registry", "/var/lib/kubelet", "/dev/fuse", "/var/lib/objfs-csi"} {
+		if !paths[p] {
+			t.Errorf("no hostPath volume %s", p)
+		}
+	}
+}
+
+func checkPV(t *testing.T, pv object, secrets map[string]object) {
+	name := pv.str("metadata", "name")
+	if pv.str("spec", "csi", "driver") != csi.DefaultDriverName || pv.str("spec", "csi", "volumeHandle") == "" {
+		t.Errorf("PV %s: driver %s and a volumeHandle", name, csi.DefaultDriverName)
+	}
+	attrs, _ := pv.get("spec", "csi", "volumeAttributes").(map[string]any)
+	known := []string{csi.AttrSource, csi.AttrEndpoint, csi.AttrRegion, csi.AttrPathStyle, csi.AttrReadOnly, csi.AttrMountOptions, csi.AttrConnectors}
+	for key, v := range attrs {
+		if !slices.Contains(known, key) {
+			t.Errorf("PV %s: unknown volume attribute %q", name, key)
+		}
+		if _, ok := v.(string); !ok {
+			t.Errorf("PV %s: attribute %q must be a string (quote it)", name, key)
+		}
+	}
+	if c, ok := attrs[csi.AttrConnectors].(string); ok {
+		if _, err := acl.Parse([]byte(c), name); err != nil {
+			t.Errorf("PV %s: connectors: %v", name, err)
+		}
+	}
+	s := secrets[pv.str("spec", "csi", "nodePublishSecretRef", "name")]
+	if s == nil {
+		t.Errorf("PV %s: its nodePublishSecretRef names no Secret of the examples", name)
+	}
+}
+
+func toStrings(l []any) []string {
+	var out []string
+	for _, v := range l {
+		s, _ := v.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestDockerfile: two stages, the build stage runs make build, the image
+// holds objfs and fuse3 and runs the plugin.
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if strings.Count(s, "\nFROM ") < 2 && !strings.HasPrefix(s, "FROM") {
+		t.Error("want a multi-stage build")
+	}
+	for _, want := range []string{"RUN make build", "fuse3", "COPY --from=build /src/bin/objfs /usr/bin/objfs", `CMD ["csi"]`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}

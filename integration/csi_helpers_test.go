@@ -1,0 +1,226 @@
+//go:build linux
+
+package integration
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/container-storage-interface/spec/lib/go/csi"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/objfs/objfs/internal/testenv"
+)
+
+// csiPlugin is `objfs csi` running as a subprocess, as the node
+// DaemonSet runs it.
+type csiPlugin struct {
+	t        *testing.T
+	dir      string // socket, state, logs
+	sock     string
+	logPath  string
+	cmd      *exec.Cmd
+	conn     *grpc.ClientConn
+	node     csi.NodeClient
+	identity csi.IdentityClient
+}
+
+// startPlugin starts `objfs csi` with its socket, state and log in dir.
+// Its environment holds no AWS credentials: a volume's come only from
+// its secret.
+func startPlugin(t *testing.T, dir string) *csiPlugin {
+	t.Helper()
+	p := &csiPlugin{t: t, dir: dir, sock: filepath.Join(dir, "csi.sock"), logPath: filepath.Join(dir, "plugin.log")}
+	p.start()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *csiPlugin) start() {
+	t := p.t
+	t.Helper()
+	logf, err := os.OpenFile(p.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(objfsBinary(t), "csi", "--endpoint", "unix://"+p.sock,
+		"--node-id", "node-1", "--state-dir", filepath.Join(p.dir, "state"), "--unmount-timeout", "2m")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "HOME="+p.dir, "AWS_EC2_METADATA_DISABLED=true")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = cmd
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if c, err := net.Dial("unix", p.sock); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("objfs csi did not listen on %s:\n%s", p.sock, readFileString(p.logPath))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	conn, err := grpc.NewClient("unix://"+p.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.conn, p.node, p.identity = conn, csi.NewNodeClient(conn), csi.NewIdentityClient(conn)
+}
+
+// kill ends the plugin with SIGKILL, as a crash or a pod deletion would.
+func (p *csiPlugin) kill() {
+	if p.cmd == nil {
+		return
+	}
+	p.conn.Close()
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+	p.cmd = nil
+}
+
+func (p *csiPlugin) stop() {
+	if p.cmd == nil {
+		return
+	}
+	p.conn.Close()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+	p.cmd = nil
+	if p.t.Failed() {
+		p.t.Logf("plugin log:\n%s", readFileString(p.logPath))
+	}
+}
+
+func readFileString(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+// volumeContext is the PV's volumeAttributes for prefix of bucket on srv.
+func volumeContext(srv *testenv.Server, bucket, prefix string) map[string]string {
+	return map[string]string{
+		"source":    "s3://" + bucket + "/" + prefix,
+		"endpoint":  srv.Endpoint,
+		"region":    srv.Region,
+		"pathStyle": "true",
+	}
+}
+
+func publishSecret(srv *testenv.Server) map[string]string {
+	return map[string]string{"accessKeyID": srv.AccessKey, "secretAccessKey": srv.SecretKey}
+}
+
+func mountCapability(mode csi.VolumeCapability_AccessMode_Mode) *csi.VolumeCapability {
+	return &csi.VolumeCapability{
+		AccessType: &csi.VolumeCapability_Mount{Mount: &csi.VolumeCapability_MountVolume{}},
+		AccessMode: &csi.VolumeCapability_AccessMode{Mode: mode},
+	}
+}
+
+func csiCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 3*time.Minute)
+}
+
+// fakeController serves CreateVolume and DeleteVolume for csi-sanity,
+// which creates its volumes through a Controller: each is a new prefix of
+// one bucket. The driver itself advertises no Controller service.
+type fakeController struct {
+	csi.UnimplementedControllerServer
+	srv    *testenv.Server
+	bucket string
+	n      atomic.Int64
+}
+
+func (f *fakeController) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (*csi.CreateVolumeResponse, error) {
+	prefix := req.GetName() + "/"
+	f.n.Add(1)
+	return &csi.CreateVolumeResponse{Volume: &csi.Volume{
+		VolumeId:      f.bucket + "/" + prefix,
+		VolumeContext: volumeContext(f.srv, f.bucket, prefix),
+	}}, nil
+}
+
+func (f *fakeController) DeleteVolume(context.Context, *csi.DeleteVolumeRequest) (*csi.DeleteVolumeResponse, error) {
+	return &csi.DeleteVolumeResponse{}, nil
+}
+
+func (f *fakeController) ControllerGetCapabilities(context.Context, *csi.ControllerGetCapabilitiesRequest) (*csi.ControllerGetCapabilitiesResponse, error) {
+	return &csi.ControllerGetCapabilitiesResponse{Capabilities: []*csi.ControllerServiceCapability{{
+		Type: &csi.ControllerServiceCapability_Rpc{Rpc: &csi.ControllerServiceCapability_RPC{
+			Type: csi.ControllerServiceCapability_RPC_CREATE_DELETE_VOLUME}},
+	}}}, nil
+}
+
+// fakeIdentity is the fake controller's Identity service, which
+// csi-sanity's Identity cases also call.
+type fakeIdentity struct {
+	csi.UnimplementedIdentityServer
+}
+
+func (fakeIdentity) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*csi.GetPluginInfoResponse, error) {
+	return &csi.GetPluginInfoResponse{Name: "fake-controller.objfs.io", VendorVersion: "test"}, nil
+}
+
+func (fakeIdentity) GetPluginCapabilities(context.Context, *csi.GetPluginCapabilitiesRequest) (*csi.GetPluginCapabilitiesResponse, error) {
+	return &csi.GetPluginCapabilitiesResponse{}, nil
+}
+
+func (fakeIdentity) Probe(context.Context, *csi.ProbeRequest) (*csi.ProbeResponse, error) {
+	return &csi.ProbeResponse{}, nil
+}
+
+// serveFakeController listens on sock until t ends.
+func serveFakeController(t *testing.T, sock string, f *fakeController) {
+	t.Helper()
+	lis, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := grpc.NewServer()
+	csi.RegisterControllerServer(s, f)
+	csi.RegisterIdentityServer(s, fakeIdentity{})
+	go s.Serve(lis)
+	t.Cleanup(s.Stop)
+}
+
+// objfsMountsUnder lists the FUSE mounts at or below dir.
+func objfsMountsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 4 && strings.HasPrefix(f[4], dir) {
+			out = append(out, f[4])
+		}
+	}
+	return out
+}
