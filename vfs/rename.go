@@ -145,8 +145,8 @@ func (n *Dir) childKeyOf(name string, isDir bool) string {
 // renameFile copies the object to its new key and deletes the old one.
 // The node (if the tree has it) keeps serving its open handles under the
 // new key; a node that the target name had is retired. The io locks of
-// both are taken in inode order (lockFiles), so that two renames in
-// opposite directions cannot wait for each other.
+// both are taken in serial-number order (lockFiles), so that two renames
+// in opposite directions cannot wait for each other.
 func (f *FS) renameFile(ctx context.Context, a renameArgs) error {
 	node, _ := a.srcNode.(*File)
 	old := a.target(node)
