@@ -112,7 +112,7 @@ func (d *Dir) moveChild(name string, dst *Dir, newName string) {
 	f.leaveTreeLocked(n)
 }
 
-// children returns a copy of the directory's map.
+// childList returns a copy of the directory's map.
 func (d *Dir) childList() map[string]Node {
 	d.fsys.treeMu.Lock()
 	defer d.fsys.treeMu.Unlock()
