@@ -4,7 +4,7 @@ package vfs
 // becomes visible at once to lookups, stat and readdir on the same mount
 // (read-your-writes), before and after it reaches S3.
 //
-// NOTE TO THE READ-CACHE CODE (snapshot.go, dirhandle.go, cache.Meta):
+// NOTE TO THE READ-CACHE CODE (snapshot.go, dir.go's DirStream, cache.Meta):
 // every namespace change of the write path goes through noteUpsert,
 // noteRemove and noteInvalidate below, and nothing else in the write code
 // touches the metadata cache. Files being written that S3 does not have
