@@ -254,15 +254,12 @@ func (f *FS) copyObject(ctx context.Context, bucket, src, dst string, base remot
 	return info, err
 }
 
-// retireTarget makes the node the target name had (if any) stop being an
+// retireTarget makes the file the target name had (if any) stop being an
 // object: a file still open there is never uploaded again. Every rename
-// moves the node generation on (see writeState).
-func (f *FS) retireTarget(ctx context.Context, old Node) {
-	switch o := old.(type) {
-	case *File:
-		if o != nil {
-			o.unlinked(ctx)
-		}
+// moves the node generation on (retire).
+func (f *FS) retireTarget(ctx context.Context, old *File) {
+	if old != nil {
+		old.unlinked(ctx)
 	}
 	f.retire()
 }

@@ -61,7 +61,7 @@ func (f *FS) renameDir(ctx context.Context, a renameArgs) error {
 		f.noteInvalidate(bucket, a.srcKey)
 		return writeFailed("rename", err)
 	}
-	f.retireTarget(dctx, nil)
+	f.retire()
 	if srcDir != nil {
 		srcDir.movedTo(a.srcKey, a.dstKey, copies)
 	}
