@@ -238,7 +238,7 @@ func (n *Dir) Unlink(ctx context.Context, name string) error {
 
 // Rmdir removes an empty directory: ErrNotEmpty while S3 holds any key
 // under it other than its marker (asked of S3, not the cache) or a file
-// is being created in it; then the marker is deleted. At the root of
+// is being created in it or below; then the marker is deleted. At the root of
 // s3:// it deletes an empty bucket.
 func (n *Dir) Rmdir(ctx context.Context, name string) error {
 	if err := n.mayChangeChild(acl.OpDelete, name, true); err != nil {
@@ -246,7 +246,7 @@ func (n *Dir) Rmdir(ctx context.Context, name string) error {
 	}
 	bucket, prefix := n.childDir(name)
 	d, _ := n.childNode(name).(*Dir)
-	if d != nil && d.hasLocalFiles() {
+	if d != nil && hasLocalBelow(d) {
 		return ErrNotEmpty
 	}
 	var err error
@@ -291,17 +291,6 @@ func (f *FS) dirEmpty(ctx context.Context, bucket, prefix string) (bool, error) 
 		}
 	}
 	return len(page.Prefixes) == 0, nil
-}
-
-// hasLocalFiles reports whether files are being created in the directory
-// (they are not in S3 yet).
-func (n *Dir) hasLocalFiles() bool {
-	for _, ch := range n.childList() {
-		if f, ok := ch.(*File); ok && f.isLocal() {
-			return true
-		}
-	}
-	return false
 }
 
 // RefuseLink answers link (hard links): ErrNotPermitted (after the
