@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/objfs/objfs/remote"
-	"github.com/objfs/objfs/vfs/writeback"
 	"strings"
 	"sync"
+
+	"github.com/objfs/objfs/remote"
+	"github.com/objfs/objfs/vfs/writeback"
 )
 
 // renameWorkers bounds the server-side copies (and then deletes) one
