@@ -7,10 +7,9 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/objfs/objfs/vfs"
-
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
 )
 
 // MountOptions are the FUSE-level options of one mount.
