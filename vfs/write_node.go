@@ -257,11 +257,9 @@ func (n *File) releaseWriter(ctx context.Context) {
 	n.mu.Lock()
 	n.wr.w = nil
 	n.moves.Add(1)
+	gone := n.wr.local && !unlinked // only a commit clears local, and the io lock is ours
 	n.mu.Unlock()
 	w.Close()
-	n.mu.Lock()
-	gone := n.wr.local && !unlinked
-	n.mu.Unlock()
 	if gone {
 		// Its commit failed: S3 may hold nothing there, or another
 		// client's object (an exclusive create that lost). Forget what
