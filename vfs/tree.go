@@ -104,6 +104,7 @@ func (d *Dir) moveChild(name string, dst *Dir, newName string) {
 		if old := dst.children[newName]; old != nil {
 			delete(dst.children, newName)
 			old.at().parent = nil
+			f.leaveLocked(old) // as adopt does for a node it replaces
 		}
 		return
 	}
