@@ -66,3 +66,26 @@ func TestCoreInoNotReusedWhileHeld(t *testing.T) {
 		t.Errorf("after the old node was forgotten, log's number is %x, want the hash %x", again.Ino(), old.Ino())
 	}
 }
+
+// TestCoreInoRenameOverWithoutSource: a rename whose source node the tree
+// no longer has (the kernel forgot it) still counts the open target it
+// replaces as away, as a rename of a known node does: a new node for the
+// target's name gets another number.
+func TestCoreInoRenameOverWithoutSource(t *testing.T) {
+	ctx := context.Background()
+	c := newCoreFS(t, true)
+	root := c.fsys.Root()
+
+	put(t, c.fake, "src", []byte("new"), nil)
+	put(t, c.fake, "dst", []byte("old"), nil)
+	c.fsys.Forget(lookupFile(t, root, "src"))
+	old := lookupFile(t, root, "dst")
+	h := openRead(t, old)
+	defer h.Release(ctx)
+	if err := root.Rename(ctx, "src", root, "dst", 0); err != nil {
+		t.Fatal(err)
+	}
+	if fresh := lookupFile(t, root, "dst"); fresh.Ino() == old.Ino() {
+		t.Fatalf("the renamed dst has the number of the replaced one still open (%x)", old.Ino())
+	}
+}
