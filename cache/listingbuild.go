@@ -75,7 +75,7 @@ func setBit(bits *[]uint64, i int, v bool) {
 
 func (l *Listing) isDir(i int) bool { return l.dirs[i/64]&(1<<(i%64)) != 0 }
 
-func (l *Listing) isLink(i int) bool { return i/64 < len(l.links) && l.links[i/64]&(1<<(i%64)) != 0 }
+func (l *Listing) isLink(i int) bool { return l.links[i/64]&(1<<(i%64)) != 0 }
 
 // upsert returns a copy of l with e inserted, or replacing the entry of
 // the same name. A file never replaces a directory (the directory wins, as

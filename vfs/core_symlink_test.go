@@ -207,7 +207,7 @@ func TestCoreSymlinkUnlinkRename(t *testing.T) {
 }
 
 // TestCoreSymlinkRefusals: a name ending in .rclonelink cannot be created
-// (it would read back as a link), an existing name is EEXIST, an empty
+// (a file would read back as a link, a directory never be looked up), an existing name is EEXIST, an empty
 // target ENOENT, a target over 4095 bytes ENAMETOOLONG; hard links stay
 // EPERM.
 func TestCoreSymlinkRefusals(t *testing.T) {
@@ -236,6 +236,16 @@ func TestCoreSymlinkRefusals(t *testing.T) {
 	put(t, c.fake, "f", nil, nil)
 	if err := root.Rename(ctx, "f", root, "y.rclonelink", 0); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("rename to y.rclonelink: %v, want ErrInvalid", err)
+	}
+	// Nor a directory: no lookup would ever find it (mkdir -p x.rclonelink/y).
+	if _, err := root.Mkdir(ctx, "d.rclonelink"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("mkdir d.rclonelink: %v, want ErrInvalid", err)
+	}
+	if _, err := root.Mkdir(ctx, "d"); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Rename(ctx, "d", root, "d.rclonelink", 0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("rename of a directory to d.rclonelink: %v, want ErrInvalid", err)
 	}
 	if err := root.RefuseLink("h"); !errors.Is(err, ErrNotPermitted) {
 		t.Fatalf("link: %v, want ErrNotPermitted", err)

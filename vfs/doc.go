@@ -28,7 +28,8 @@
 //     NAME, with the key's size as st_size, so lstat needs no HEAD;
 //     readlink GETs the body once and the node keeps it. A directory
 //     hides a file or link of the same name, a file a link; names ending
-//     in .rclonelink cannot be created (they would read back as links).
+//     in .rclonelink cannot be created (a file would read back as a
+//     link; a directory, which no lookup finds, could not be reached).
 //     Links are not followed here: the kernel resolves paths through
 //     them, so a connector's patterns apply to each object reached.
 //   - Mode and owner (ownership.go): stored in x-amz-meta-mode, -uid,

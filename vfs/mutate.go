@@ -57,8 +57,11 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 		}
 		return nil
 	}
-	if _, isLink := linkName(name); isLink && !isDir {
-		return ErrInvalid // its key would read back as a symbolic link (symlink.go)
+	if _, isLink := linkName(name); isLink {
+		// A file's key would read back as a symbolic link (symlink.go);
+		// a directory could never be looked up (resolve answers no
+		// NAME.rclonelink).
+		return ErrInvalid
 	}
 	return checkKey(n.childKeyOf(name, isDir))
 }

@@ -193,8 +193,9 @@ func (n *Dir) changeMarker(ctx context.Context, c AttrChange) error {
 	if n.fsys.writes.up == nil {
 		return ErrReadOnly
 	}
-	s := n.storedAttrs().with(c)
-	if s == n.storedAttrs() {
+	old := n.storedAttrs()
+	s := old.with(c)
+	if s == old {
 		return nil
 	}
 	meta := s.metadata(syscall.S_IFDIR)

@@ -230,7 +230,9 @@ func (f *FS) noteTreeMoved(bucket, src, dst string, objs []remote.ObjectInfo) {
 	for _, o := range objs {
 		f.noteRemove(bucket, o.Key)
 		f.noteInvalidate(bucket, dst+strings.TrimPrefix(o.Key, src))
-		if name, isLink := strings.CutSuffix(o.Key, linkSuffix); isLink { // cached by name
+		dir, seg := splitKey(o.Key)
+		if base, isLink := linkName(seg); isLink { // cached by name, as the listing reads it
+			name := dir + base
 			f.noteRemove(bucket, name)
 			f.noteInvalidate(bucket, dst+strings.TrimPrefix(name, src))
 		}
@@ -238,4 +240,11 @@ func (f *FS) noteTreeMoved(bucket, src, dst string, objs []remote.ObjectInfo) {
 	f.noteRemove(bucket, src)
 	f.noteInvalidate(bucket, dst)
 	f.noteUpsert(bucket, dst, true, 0, f.cfg.Clock(), "")
+}
+
+// splitKey splits key after its last "/": the directory prefix and the
+// last segment.
+func splitKey(key string) (dir, seg string) {
+	i := strings.LastIndexByte(key, '/') + 1
+	return key[:i], key[i:]
 }

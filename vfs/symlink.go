@@ -235,8 +235,8 @@ func (n *Dir) Symlink(ctx context.Context, target, name string) (*Symlink, error
 		Metadata: map[string]string{remote.MetaMtime: writeback.FormatMtime(now)},
 	})
 	if err != nil {
-		// MinIO refuses a key segment over 255 bytes, which the suffix
-		// makes of a link name over 244: ENAMETOOLONG, as for markers.
+		// A key the server refuses as a name is ENAMETOOLONG, as for
+		// markers (linkable already keeps segments within 255 bytes).
 		return nil, createFailed(markerFailed(err))
 	}
 	e := entry{name: name, link: true, size: int64(len(target)), etag: info.ETag, mtime: now, metaMtime: true}
