@@ -78,11 +78,7 @@ func TestCSIKubelet(t *testing.T) {
 
 	rw := filepath.Join(dir, "pods", "a", "volumes", "vol")
 	ro := filepath.Join(dir, "pods", "b", "volumes", "vol")
-	for _, d := range []string{filepath.Dir(rw), filepath.Dir(ro)} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
-			t.Fatal(err)
-		}
-	}
+	makeTargetParents(t, rw, ro)
 	publish := func(target string, readonly bool, secret map[string]string) error {
 		ctx, cancel := csiCtx()
 		defer cancel()
@@ -231,8 +227,8 @@ func TestCSISurvival(t *testing.T) {
 
 	target := filepath.Join(dir, "pod", "vol")
 	dead := filepath.Join(dir, "pod2", "vol")
+	makeTargetParents(t, target, dead)
 	for _, tp := range []string{target, dead} {
-		os.MkdirAll(filepath.Dir(tp), 0o750)
 		ctx, cancel := csiCtx()
 		_, err := p.node.NodePublishVolume(ctx, &csi.NodePublishVolumeRequest{
 			VolumeId: "vol-big", TargetPath: tp,
@@ -344,7 +340,7 @@ func TestCSIConnectors(t *testing.T) {
 		"    paths: [\"" + bucket + "/shared/*\"]\n" +
 		"    access: read\n"
 	target := filepath.Join(dir, "pod", "vol")
-	os.MkdirAll(filepath.Dir(target), 0o750)
+	makeTargetParents(t, target)
 	ctx, cancel := csiCtx()
 	defer cancel()
 	_, err := p.node.NodePublishVolume(ctx, &csi.NodePublishVolumeRequest{
