@@ -224,3 +224,14 @@ func objfsMountsUnder(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// makeTargetParents makes the parent directory of each target path, as
+// the kubelet does (the target itself is the plugin's to make).
+func makeTargetParents(t *testing.T, targets ...string) {
+	t.Helper()
+	for _, target := range targets {
+		if err := os.MkdirAll(filepath.Dir(target), 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -77,11 +78,7 @@ func TestCSIKubelet(t *testing.T) {
 
 	rw := filepath.Join(dir, "pods", "a", "volumes", "vol")
 	ro := filepath.Join(dir, "pods", "b", "volumes", "vol")
-	for _, d := range []string{filepath.Dir(rw), filepath.Dir(ro)} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
-			t.Fatal(err)
-		}
-	}
+	makeTargetParents(t, rw, ro)
 	publish := func(target string, readonly bool, secret map[string]string) error {
 		ctx, cancel := csiCtx()
 		defer cancel()
@@ -164,7 +161,11 @@ func TestCSIKubelet(t *testing.T) {
 	ps := mustRun(t, "ps", "-eo", "pid,args")
 	grepSecret(t, "ps -eo args", ps, srv.SecretKey, fakeKey)
 	grepSecret(t, "errors", strings.Join(errs, "\n"), srv.SecretKey, fakeKey)
-	grepSecret(t, "plugin log", readFileString(p.logPath), srv.SecretKey, fakeKey)
+	pluginLog, err := os.ReadFile(p.logPath)
+	if err != nil {
+		t.Errorf("the plugin's log: %v", err)
+	}
+	grepSecret(t, "plugin log", string(pluginLog), srv.SecretKey, fakeKey)
 	logs, _ := filepath.Glob(filepath.Join(dir, "state", "targets", "*", "*.log"))
 	if len(logs) != 2 {
 		t.Errorf("want the 2 mounts' logs, found %v", logs)
@@ -174,8 +175,14 @@ func TestCSIKubelet(t *testing.T) {
 	}
 	for _, target := range []string{rw, ro} {
 		r := runTool("grep", "-rlF", "-e", srv.SecretKey, "-e", srv.AccessKey, target)
-		if r.Stdout != "" {
+		var exit *exec.ExitError
+		switch {
+		case r.Stdout != "":
 			t.Errorf("grep found the secret under %s: %s", target, r.Stdout)
+		case !errors.As(r.Err, &exit) || exit.ExitCode() != 1:
+			// grep exits 1 when it searched everything and found
+			// nothing; 0 or 2 (an unreadable file) proves nothing.
+			t.Errorf("grep -r of %s: %v, %q; want exit status 1 (searched, nothing found)", target, r.Err, r.Stderr)
 		}
 	}
 
@@ -220,8 +227,8 @@ func TestCSISurvival(t *testing.T) {
 
 	target := filepath.Join(dir, "pod", "vol")
 	dead := filepath.Join(dir, "pod2", "vol")
+	makeTargetParents(t, target, dead)
 	for _, tp := range []string{target, dead} {
-		os.MkdirAll(filepath.Dir(tp), 0o750)
 		ctx, cancel := csiCtx()
 		_, err := p.node.NodePublishVolume(ctx, &csi.NodePublishVolumeRequest{
 			VolumeId: "vol-big", TargetPath: tp,
@@ -333,7 +340,7 @@ func TestCSIConnectors(t *testing.T) {
 		"    paths: [\"" + bucket + "/shared/*\"]\n" +
 		"    access: read\n"
 	target := filepath.Join(dir, "pod", "vol")
-	os.MkdirAll(filepath.Dir(target), 0o750)
+	makeTargetParents(t, target)
 	ctx, cancel := csiCtx()
 	defer cancel()
 	_, err := p.node.NodePublishVolume(ctx, &csi.NodePublishVolumeRequest{
@@ -368,6 +375,9 @@ func TestCSIConnectors(t *testing.T) {
 	}
 	grepSecret(t, "ps -eo args", mustRun(t, "ps", "-eo", "pid,args"), srv.SecretKey)
 	logs, _ := filepath.Glob(filepath.Join(dir, "state", "targets", "*", "*.log"))
+	if len(logs) == 0 {
+		t.Error("no mount's log under state/targets: the secret check below would read only the plugin's")
+	}
 	for _, l := range append(logs, p.logPath) {
 		grepSecret(t, l, readFileString(l), srv.SecretKey)
 	}

@@ -20,9 +20,7 @@ import (
 // "make: *** Error 130".
 func TestMakeDemo(t *testing.T) {
 	testenv.RequireFUSE(t)
-	if _, err := exec.LookPath("script"); err != nil {
-		t.Skip("no script(1) to give make demo a terminal")
-	}
+	requireTool(t, "script") // script(1) gives make demo a terminal
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
