@@ -153,8 +153,6 @@ func (n *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 
 // Mknod creates an empty regular file; other kinds give EPERM.
 func (n *dirNode) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	ctx, cancel := uninterrupted(ctx, n.d.FS())
-	defer cancel()
 	f, err := n.d.MknodAttrs(ctx, name, mode, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, n.fail("mknod", name, err)
@@ -164,8 +162,6 @@ func (n *dirNode) Mknod(ctx context.Context, name string, mode, dev uint32, out 
 
 // Mkdir creates a directory (a bucket at the root of s3://).
 func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	ctx, cancel := uninterrupted(ctx, n.d.FS())
-	defer cancel()
 	d, err := n.d.MkdirAttrs(ctx, name, newAttrs(ctx, mode))
 	if err != nil {
 		return nil, n.fail("mkdir", name, err)
@@ -175,8 +171,6 @@ func (n *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 
 // Unlink deletes the object; open handles keep working.
 func (n *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
-	ctx, cancel := uninterrupted(ctx, n.d.FS())
-	defer cancel()
 	if err := n.d.Unlink(ctx, name); err != nil {
 		return n.fail("unlink", name, err)
 	}
@@ -185,8 +179,6 @@ func (n *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 
 // Rmdir removes an empty directory (an empty bucket at the root of s3://).
 func (n *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
-	ctx, cancel := uninterrupted(ctx, n.d.FS())
-	defer cancel()
 	if err := n.d.Rmdir(ctx, name); err != nil {
 		return n.fail("rmdir", name, err)
 	}
@@ -196,8 +188,6 @@ func (n *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 // Rename moves a file or a directory (vfs.Dir.Rename); a target outside
 // every tree (the connectors root) gives EXDEV.
 func (n *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	ctx, cancel := uninterrupted(ctx, n.d.FS())
-	defer cancel()
 	var dst *vfs.Dir
 	if d, ok := newParent.(*dirNode); ok {
 		dst = d.d
@@ -215,8 +205,6 @@ func (n *dirNode) Link(ctx context.Context, target gofs.InodeEmbedder, name stri
 
 // Symlink creates a symbolic link (vfs.Dir.Symlink).
 func (n *dirNode) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	ctx, cancel := uninterrupted(ctx, n.d.FS())
-	defer cancel()
 	l, err := n.d.Symlink(ctx, target, name)
 	if err != nil {
 		return nil, n.fail("symlink", name, err)
@@ -247,15 +235,4 @@ func newAttrs(ctx context.Context, mode uint32) *vfs.NewAttrs {
 		return nil
 	}
 	return &vfs.NewAttrs{Mode: mode & 0o7777, UID: caller.Uid, GID: caller.Gid}
-}
-
-// uninterrupted returns the context of a call that changes S3 (mkdir,
-// mknod, symlink, unlink, rmdir, rename): a FUSE interrupt, which the Go
-// runtime's preemption signals send often, must not cut it once the
-// change may have been made, or the caller would get EINTR for a change
-// that happened (and EEXIST or ENOENT when it retries). The call is
-// bounded by the tree's commit timeout and the storage's own deadlines
-// instead.
-func uninterrupted(ctx context.Context, tree *vfs.FS) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), tree.Config().Write.CommitTimeout)
 }

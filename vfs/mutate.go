@@ -112,6 +112,8 @@ func (n *Dir) Mknod(ctx context.Context, name string, mode uint32) (*File, error
 // MknodAttrs is Mknod of a file whose mode and owner (a, when not nil)
 // its object stores (ownership.go).
 func (n *Dir) MknodAttrs(ctx context.Context, name string, mode uint32, a *NewAttrs) (*File, error) {
+	ctx, cancel := n.fsys.detached(ctx) // a change is not cut by an interrupt (see uninterruptible)
+	defer cancel()
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, err
 	}
@@ -159,6 +161,8 @@ func (n *Dir) Mkdir(ctx context.Context, name string) (*Dir, error) {
 // MkdirAttrs is Mkdir of a directory whose mode and owner (a, when not
 // nil) its marker stores (ownership.go; a bucket stores none).
 func (n *Dir) MkdirAttrs(ctx context.Context, name string, a *NewAttrs) (*Dir, error) {
+	ctx, cancel := n.fsys.detached(ctx) // a change is not cut by an interrupt (see uninterruptible)
+	defer cancel()
 	if err := n.mayCreate(name, true); err != nil {
 		return nil, err
 	}
@@ -204,6 +208,8 @@ func markerFailed(err error) error {
 // handles (reads and writes go to its writer) but is never uploaded again.
 // A symbolic link's object is its key with linkSuffix (symlink.go).
 func (n *Dir) Unlink(ctx context.Context, name string) error {
+	ctx, cancel := n.fsys.detached(ctx) // a change is not cut by an interrupt (see uninterruptible)
+	defer cancel()
 	if err := n.mayChangeChild(acl.OpDelete, name, false); err != nil {
 		return err
 	}
@@ -244,6 +250,8 @@ func (n *Dir) Unlink(ctx context.Context, name string) error {
 // is being created in it or below; then the marker is deleted. At the root of
 // s3:// it deletes an empty bucket.
 func (n *Dir) Rmdir(ctx context.Context, name string) error {
+	ctx, cancel := n.fsys.detached(ctx) // a change is not cut by an interrupt (see uninterruptible)
+	defer cancel()
 	if err := n.mayChangeChild(acl.OpDelete, name, true); err != nil {
 		return err
 	}

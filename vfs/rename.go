@@ -42,6 +42,8 @@ type renameArgs struct {
 // renaming across buckets or connectors is ErrCrossDevice, renaming
 // buckets (at the root of s3://) ErrNotPermitted.
 func (n *Dir) Rename(ctx context.Context, name string, dst *Dir, newName string, flags uint32) error {
+	ctx, cancel := n.fsys.detached(ctx) // a change is not cut by an interrupt (see uninterruptible)
+	defer cancel()
 	for try := range renameTries {
 		if try > 0 { // let the change that overtook this rename finish
 			time.Sleep(time.Duration(rand.Int64N(int64(try) * int64(50*time.Microsecond))))
@@ -154,24 +156,22 @@ func (f *FS) renameFile(ctx context.Context, a renameArgs) error {
 	if a.src.childNode(a.name) != a.srcNode || a.target(node) != old {
 		return errRenameRaced
 	}
-	dctx, cancel := f.detached(ctx)
-	defer cancel()
 	bucket := a.src.bucket
-	base, err := f.renameSource(dctx, node, bucket, a.srcKey)
+	base, err := f.renameSource(ctx, node, bucket, a.srcKey)
 	if err != nil {
 		return writeFailed("rename", err)
 	}
 	if old != nil {
-		old.preload(dctx) // keep its content for the handles open on it
+		old.preload(ctx) // keep its content for the handles open on it
 	}
-	info, err := f.copyObject(dctx, bucket, a.srcKey, a.dstKey, base)
+	info, err := f.copyObject(ctx, bucket, a.srcKey, a.dstKey, base)
 	if err != nil {
 		if old != nil {
 			old.unkeep() // it was not replaced
 		}
 		return writeFailed("rename", err)
 	}
-	if err := f.client.Delete(dctx, bucket, a.srcKey); err != nil {
+	if err := f.client.Delete(ctx, bucket, a.srcKey); err != nil {
 		if old != nil {
 			old.unkeep() // the node stays at the target name
 		}
@@ -182,12 +182,12 @@ func (f *FS) renameFile(ctx context.Context, a renameArgs) error {
 		return writeFailed("rename", err)
 	}
 	if a.dstLink { // the file replaces a link: remove the link's object
-		if err := f.client.Delete(dctx, bucket, linkKey(a.dst.prefix(), a.newName)); err != nil {
+		if err := f.client.Delete(ctx, bucket, linkKey(a.dst.prefix(), a.newName)); err != nil {
 			f.noteInvalidate(bucket, a.dstKey)
 			return writeFailed("rename", err)
 		}
 	}
-	f.retireTarget(dctx, old)
+	f.retireTarget(ctx, old)
 	mtime := objectMtime(base)
 	if node != nil {
 		mtime = node.moved(a.newName, a.dstKey, info, base)

@@ -28,13 +28,11 @@ func (f *FS) renameDir(ctx context.Context, a renameArgs) error {
 	if strings.HasPrefix(a.dstKey, a.srcKey) {
 		return ErrInvalid // into itself (the kernel checks this too)
 	}
-	dctx, cancel := f.detached(ctx)
-	defer cancel()
 	if a.dstExists {
 		if d, _ := a.dst.childNode(a.newName).(*Dir); d != nil && hasLocalBelow(d) {
 			return ErrNotEmpty // files are being created there: not in S3 yet
 		}
-		empty, err := f.dirEmpty(dctx, bucket, a.dstKey)
+		empty, err := f.dirEmpty(ctx, bucket, a.dstKey)
 		if err != nil {
 			return err
 		}
@@ -45,18 +43,18 @@ func (f *FS) renameDir(ctx context.Context, a renameArgs) error {
 	srcDir, _ := a.srcNode.(*Dir)
 	files := filesBelow(srcDir)
 	defer lockFiles(files...)()
-	if err := commitAll(dctx, files); err != nil {
+	if err := commitAll(ctx, files); err != nil {
 		return writeFailed("rename", err)
 	}
-	objs, err := listAll(dctx, f.client, bucket, a.srcKey)
+	objs, err := listAll(ctx, f.client, bucket, a.srcKey)
 	if err != nil {
 		return err
 	}
-	copies, err := f.copyTree(dctx, bucket, objs, a.srcKey, a.dstKey)
+	copies, err := f.copyTree(ctx, bucket, objs, a.srcKey, a.dstKey)
 	if err != nil {
 		return writeFailed("rename", err)
 	}
-	if err := f.deleteKeys(dctx, bucket, objs); err != nil {
+	if err := f.deleteKeys(ctx, bucket, objs); err != nil {
 		f.log.Error("rename: directory copied but not every source key deleted; both names hold keys",
 			"bucket", bucket, "from", a.srcKey, "to", a.dstKey, "err", err)
 		f.noteInvalidate(bucket, a.srcKey)

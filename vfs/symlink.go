@@ -213,6 +213,8 @@ func (n *Symlink) SetAttr(ctx context.Context, c AttrChange) (Attr, error) {
 // name.rclonelink with the target as body, refused if that key exists.
 // The connector's patterns apply to that key like to any object's.
 func (n *Dir) Symlink(ctx context.Context, target, name string) (*Symlink, error) {
+	ctx, cancel := n.fsys.detached(ctx) // a change is not cut by an interrupt (see uninterruptible)
+	defer cancel()
 	if err := n.mayCreate(name, false); err != nil {
 		return nil, err
 	}
@@ -292,33 +294,31 @@ func (f *FS) noteLink(bucket, key string, e entry) {
 func (f *FS) renameLink(ctx context.Context, a renameArgs) error {
 	old := a.target(nil)
 	defer lockFiles(old)()
-	dctx, cancel := f.detached(ctx)
-	defer cancel()
 	bucket := a.src.bucket
-	base, err := f.client.Head(dctx, bucket, a.srcKey)
+	base, err := f.client.Head(ctx, bucket, a.srcKey)
 	if err != nil {
 		return err
 	}
 	if old != nil {
-		old.preload(dctx) // keep its content for the handles open on it
+		old.preload(ctx) // keep its content for the handles open on it
 	}
-	info, err := f.copyObject(dctx, bucket, a.srcKey, a.dstKey, base)
+	info, err := f.copyObject(ctx, bucket, a.srcKey, a.dstKey, base)
 	if err != nil {
 		return writeFailed("rename", err)
 	}
-	if err := f.client.Delete(dctx, bucket, a.srcKey); err != nil {
+	if err := f.client.Delete(ctx, bucket, a.srcKey); err != nil {
 		f.noteInvalidate(bucket, fileKey(a.src.prefix(), a.name))
 		f.noteInvalidate(bucket, fileKey(a.dst.prefix(), a.newName))
 		return writeFailed("rename", err)
 	}
 	dstName := fileKey(a.dst.prefix(), a.newName)
 	if a.dstExists && !a.dstLink {
-		if err := f.client.Delete(dctx, bucket, dstName); err != nil {
+		if err := f.client.Delete(ctx, bucket, dstName); err != nil {
 			f.noteInvalidate(bucket, dstName)
 			return writeFailed("rename", err)
 		}
 	}
-	f.retireTarget(dctx, old)
+	f.retireTarget(ctx, old)
 	if l, ok := a.srcNode.(*Symlink); ok {
 		l.moved(a.newName, a.dstKey, info.ETag)
 	}

@@ -91,6 +91,12 @@ func (f *FS) gen() uint64 { return f.writes.generation.Load() }
 // away, and its old node must stay distinct from any new one.
 func (f *FS) retire() { f.writes.generation.Add(1) }
 
+// uninterruptible: every call that changes S3 (a commit, mkdir, mknod,
+// symlink, unlink, rmdir, rename) runs under detached. A FUSE interrupt,
+// which the Go runtime's preemption signals send often, must not cut it
+// once the change may have been made, or the caller would get EINTR for a
+// change that happened (and EEXIST or ENOENT when it retries).
+
 // detached returns a context for work that must not be cut by a FUSE
 // interrupt (commits, uploads): ctx's values without its cancellation,
 // bounded by CommitTimeout.
