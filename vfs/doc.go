@@ -85,7 +85,7 @@
 // Lock order: File.io before File.mu and before the writer's locks
 // (File.mu is never held while calling the writer); ReadHandle.rmu before
 // File.mu. Whoever holds several io locks (a rename: source and target; a
-// directory rename: every open file below it) takes them in inode-number
-// order (lockFiles), so two renames in opposite directions cannot wait
+// directory rename: every open file below it) takes them in the order of
+// their serial numbers (lockFiles; inode numbers repeat), so two renames in opposite directions cannot wait
 // for each other. treeMu and the cache package's locks are leaves.
 package vfs
