@@ -11,8 +11,8 @@ import (
 // WithRetry returns c wrapped so that every call failing with a retryable
 // error (IsRetryable: ErrTransient, ErrUnreachable) is tried again, up to
 // cfg.MaxAttempts in all (an unreachable endpoint: also until
-// cfg.UnreachableFor of backoff), after a backoff with full jitter. Other errors
-// return at once. Request bodies (Put, UploadPart) are rewound to their
+// cfg.UnreachableFor of backoff), after a backoff jittered over the upper
+// half of each step (RetryConfig.backoff). Other errors return at once. Request bodies (Put, UploadPart) are rewound to their
 // start before each new attempt. A done ctx ends the waiting with an error
 // wrapping ctx.Err(). When attempts run out the last error is returned,
 // still wrapping its sentinel.
