@@ -87,12 +87,13 @@ func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seek
 		}
 		t0 := r.cfg.Now()
 		v, err = sendAttempt(r, ctx, op, probe, call)
-		r.health.record(t0, r.cfg.Now(), err, ctx, r.cfg.Logger)
-		r.health.done(probe, r.cfg.Now())
+		end := r.cfg.Now()
+		r.health.record(t0, end, err, ctx, r.cfg.Logger)
+		r.health.done(probe, end)
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
 			return v, mayHaveLanded, err
 		}
-		if silent := r.health.frozen(r.cfg.Now(), r.cfg); silent != nil {
+		if silent := r.health.frozen(end, r.cfg); silent != nil {
 			return v, mayHaveLanded, fmt.Errorf("%w (gave up after %d attempts: %v)", err, attempt, silent)
 		}
 		d := r.cfg.backoff(attempt)
