@@ -11,8 +11,8 @@ import (
 // WithRetry returns c wrapped so that every call failing with a retryable
 // error (IsRetryable: ErrTransient, ErrUnreachable) is tried again, up to
 // cfg.MaxAttempts in all (an unreachable endpoint: also until
-// cfg.UnreachableFor of backoff), after a backoff with full jitter. Other errors
-// return at once. Request bodies (Put, UploadPart) are rewound to their
+// cfg.UnreachableFor of backoff), after a backoff jittered over the upper
+// half of each step (RetryConfig.backoff). Other errors return at once. Request bodies (Put, UploadPart) are rewound to their
 // start before each new attempt. A done ctx ends the waiting with an error
 // wrapping ctx.Err(). When attempts run out the last error is returned,
 // still wrapping its sentinel.
@@ -87,12 +87,13 @@ func retryWrite[T any](r *retrying, ctx context.Context, op string, body io.Seek
 		}
 		t0 := r.cfg.Now()
 		v, err = sendAttempt(r, ctx, op, probe, call)
-		r.health.record(t0, r.cfg.Now(), err, ctx, r.cfg.Logger)
-		r.health.done(probe, r.cfg.Now())
+		end := r.cfg.Now()
+		r.health.record(t0, end, err, ctx, r.cfg.Logger)
+		r.health.done(probe, end)
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
 			return v, mayHaveLanded, err
 		}
-		if silent := r.health.frozen(r.cfg.Now(), r.cfg); silent != nil {
+		if silent := r.health.frozen(end, r.cfg); silent != nil {
 			return v, mayHaveLanded, fmt.Errorf("%w (gave up after %d attempts: %v)", err, attempt, silent)
 		}
 		d := r.cfg.backoff(attempt)

@@ -56,7 +56,9 @@ type RetryConfig struct {
 	Now func() time.Time
 	// Rand returns a number in [0, 1) for jitter; default math/rand/v2.
 	Rand func() float64
-	// Logger receives one debug line per retry; default discards.
+	// Logger receives one debug line per retry or resumed read, a
+	// warning when the server falls silent and when it answers again,
+	// and an info line for a write found landed; default discards.
 	Logger *slog.Logger
 	// ETagsNotMD5 says that the client writes objects whose ETags are not
 	// the MD5 of their bytes (SSE-KMS, SSE-C: !S3Config.ETagsAreMD5), so

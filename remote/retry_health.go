@@ -40,20 +40,30 @@ type health struct {
 func (h *health) admit(now time.Time, cfg RetryConfig) (probe bool, silent error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.silentSince.IsZero() || now.Sub(h.silentSince) < cfg.Budget {
+	silentFor, ok := h.silence(now, cfg.Budget)
+	if !ok {
 		return false, nil
 	}
 	if !h.opened {
 		h.opened = true
 		cfg.Logger.Warn("the storage server has answered no request; calls fail at once (EIO) until it answers again",
-			"silent_for", now.Sub(h.silentSince).Round(time.Second), "retry_budget", cfg.Budget, "probe_every", cfg.ProbeInterval)
+			"silent_for", silentFor, "retry_budget", cfg.Budget, "probe_every", cfg.ProbeInterval)
 	}
 	if !h.probing && now.Sub(h.probeEnded) >= cfg.ProbeInterval {
 		h.probing = true
 		return true, nil
 	}
 	return false, fmt.Errorf("not sent: the server has answered no request for %v (retry budget %v); one request at a time still goes to it",
-		now.Sub(h.silentSince).Round(time.Second), cfg.Budget)
+		silentFor, cfg.Budget)
+}
+
+// silence returns, rounded to the second, how long the server has
+// answered nothing, and whether that is the budget or more. h.mu is held.
+func (h *health) silence(now time.Time, budget time.Duration) (time.Duration, bool) {
+	if h.silentSince.IsZero() || now.Sub(h.silentSince) < budget {
+		return 0, false
+	}
+	return now.Sub(h.silentSince).Round(time.Second), true
 }
 
 // frozen returns an error when the server has answered nothing for the
@@ -61,11 +71,11 @@ func (h *health) admit(now time.Time, cfg RetryConfig) (probe bool, silent error
 func (h *health) frozen(now time.Time, cfg RetryConfig) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.silentSince.IsZero() || now.Sub(h.silentSince) < cfg.Budget {
+	silentFor, ok := h.silence(now, cfg.Budget)
+	if !ok {
 		return nil
 	}
-	return fmt.Errorf("the server has answered no request for %v (retry budget %v)",
-		now.Sub(h.silentSince).Round(time.Second), cfg.Budget)
+	return fmt.Errorf("the server has answered no request for %v (retry budget %v)", silentFor, cfg.Budget)
 }
 
 // done ends a probe admitted by admit.

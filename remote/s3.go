@@ -22,14 +22,13 @@ import (
 // with WithRetry) under a per-attempt deadline, and maps every failure once
 // to the sentinels in errors.go. Safe for concurrent use.
 type S3 struct {
-	api      *s3.Client
-	region   string
-	endpoint string // cfg.Endpoint, else the profile's or environment's endpoint_url
-	timeout  time.Duration
-	log      *slog.Logger
-	sums     *bodySums // how writes prove their bodies; switches once
-	live     *liveness // when the server last answered anything
-	longCap  time.Duration
+	api     *s3.Client
+	region  string
+	timeout time.Duration
+	log     *slog.Logger
+	sums    *bodySums // how writes prove their bodies; switches once
+	live    *liveness // when the server last answered anything
+	longCap time.Duration
 }
 
 var _ Client = (*S3)(nil)
@@ -64,11 +63,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		// After the SDK resolved its client (CA bundle, timeouts).
 		o.HTTPClient = &progressClient{next: o.HTTPClient, live: live}
 	})
-	endpoint := cfg.Endpoint
-	if endpoint == "" && awsCfg.BaseEndpoint != nil {
-		endpoint = *awsCfg.BaseEndpoint // endpoint_url of the profile, AWS_ENDPOINT_URL
-	}
-	return &S3{api: api, region: awsCfg.Region, endpoint: endpoint, timeout: cfg.RequestTimeout, log: cfg.Logger,
+	return &S3{api: api, region: awsCfg.Region, timeout: cfg.RequestTimeout, log: cfg.Logger,
 		sums: &bodySums{mode: cfg.Checksum, log: cfg.Logger, etagsMD5: cfg.ETagsAreMD5()}, live: live, longCap: longCap}, nil
 }
 

@@ -83,7 +83,7 @@ func mountConnectorsAction(c *cli.Context) error {
 	}
 	// The options of objects (encryption, storage class, requester
 	// pays, CA bundle) and --checksum are mount-wide.
-	shared := remote.S3Config{Checksum: checksumMode(c)}
+	shared := remote.S3Config{Checksum: checksumMode(c), RequestTimeout: np.requestTimeout}
 	if err := applyS3Options(c, &shared); err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
@@ -167,15 +167,12 @@ func newConnectorsLogger(w io.Writer, opts logOptions, getenv func(string) strin
 	return slog.New(slog.NewTextHandler(w, ho))
 }
 
-// connectorS3Config maps a connector and its credentials onto
-// remote.S3Config.
-func connectorS3Config(conn *acl.Connector, cr acl.Creds, log *slog.Logger) remote.S3Config {
-	cfg := remote.S3Config{
-		Endpoint:  conn.Endpoint,
-		Region:    conn.Region,
-		PathStyle: conn.PathStyle,
-		Logger:    log,
-	}
+// connectorS3Config maps a connector and its credentials onto shared,
+// the mount-wide remote.S3Config (object options, --checksum, the
+// request timeout).
+func connectorS3Config(shared remote.S3Config, conn *acl.Connector, cr acl.Creds, log *slog.Logger) remote.S3Config {
+	cfg := shared
+	cfg.Endpoint, cfg.Region, cfg.PathStyle, cfg.Logger = conn.Endpoint, conn.Region, conn.PathStyle, log
 	switch cr.Source {
 	case acl.SourceProfile:
 		cfg.Profile = cr.Profile
@@ -209,11 +206,7 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 // client (checked), and the tree over it.
 func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, shared remote.S3Config, np netPolicy, log *slog.Logger) (*vfs.FS, error) {
 	cfg := connectorFSConfig(base, file, conn, log)
-	s3Cfg := connectorS3Config(conn, cr, log.With("component", "remote"))
-	s3Cfg.Checksum = shared.Checksum
-	s3Cfg.RequesterPays, s3Cfg.StorageClass, s3Cfg.CABundle = shared.RequesterPays, shared.StorageClass, shared.CABundle
-	s3Cfg.SSE, s3Cfg.SSEKMSKeyID, s3Cfg.SSECustomerKey = shared.SSE, shared.SSEKMSKeyID, shared.SSECustomerKey
-	s3Cfg.RequestTimeout = np.requestTimeout
+	s3Cfg := connectorS3Config(shared, conn, cr, log.With("component", "remote"))
 	client, err := connectConnector(ctx, conn, s3Cfg, np)
 	if err != nil {
 		return nil, forConnector(err, cr)

@@ -201,14 +201,14 @@ func TestConnectorConfigs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s3 := connectorS3Config(out, cr, nil)
+	s3 := connectorS3Config(remote.S3Config{}, out, cr, nil)
 	if s3.Endpoint != "http://127.0.0.1:9000" || !s3.PathStyle || s3.Region != "us-east-1" || s3.AccessKeyID != "k" || s3.SecretAccessKey != "s" || s3.Profile != "" {
 		t.Errorf("S3 config for out: %+v", s3)
 	}
-	if p := connectorS3Config(raw, acl.Creds{Source: acl.SourceProfile, Profile: "ml"}, nil); p.Profile != "ml" || p.AccessKeyID != "" {
+	if p := connectorS3Config(remote.S3Config{}, raw, acl.Creds{Source: acl.SourceProfile, Profile: "ml"}, nil); p.Profile != "ml" || p.AccessKeyID != "" {
 		t.Errorf("S3 config for a profile: %+v", p)
 	}
-	if a := connectorS3Config(raw, acl.Creds{Source: acl.SourceAnonymous}, nil); !a.Anonymous || a.AccessKeyID != "" || a.Validate() != nil {
+	if a := connectorS3Config(remote.S3Config{}, raw, acl.Creds{Source: acl.SourceAnonymous}, nil); !a.Anonymous || a.AccessKeyID != "" || a.Validate() != nil {
 		t.Errorf("S3 config for credentials: anonymous: %+v (%v)", a, a.Validate())
 	}
 

@@ -44,7 +44,7 @@ func csiCommand() *cli.Command {
 			&cli.StringFlag{Name: flagCSIDriverName, Value: csi.DefaultDriverName, Usage: "the CSI driver name"},
 			&cli.StringFlag{Name: flagCSIStateDir, Value: "/var/lib/objfs-csi", Usage: "per-volume state: cache, logs, 0600 credential files"},
 			&cli.DurationFlag{Name: flagCSIUnmountMax, Value: 5 * time.Minute, Usage: "how long an unpublish waits for pending uploads"},
-			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn, error"},
+			&cli.StringFlag{Name: flagLogLevel, Value: "info", Usage: "debug, info, warn, error"},
 		},
 		Action: runCSI,
 	}
@@ -58,9 +58,9 @@ func runCSI(c *cli.Context) error {
 	if !ok || sock == "" {
 		return usageErrorf("csi", "--endpoint must be unix:///PATH")
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
-		return usageErrorf("csi", "--log-level: %v", err)
+	level, err := parseLevel(c.String(flagLogLevel))
+	if err != nil {
+		return usageErrorf("csi", "%v", err)
 	}
 	self, err := os.Executable()
 	if err != nil {

@@ -24,8 +24,16 @@ import (
 
 // pidFilePath is the pid file of the mount at mountpoint (absolute).
 func pidFilePath(mountpoint string) string {
+	return mountFile(runtimeDir(), mountpoint, ".pid")
+}
+
+// mountFile is the file with extension ext kept in dir for the mount at
+// mountpoint (absolute): named after the first 12 bytes of the SHA-256 of
+// the mountpoint, in hex. The pid file, the umount mark and the status
+// socket share the name.
+func mountFile(dir, mountpoint, ext string) string {
 	sum := sha256.Sum256([]byte(mountpoint))
-	return filepath.Join(runtimeDir(), hex.EncodeToString(sum[:12])+".pid")
+	return filepath.Join(dir, hex.EncodeToString(sum[:12])+ext)
 }
 
 func runtimeDir() string {
@@ -117,7 +125,7 @@ func waitExit(pid int, w io.Writer, every, max time.Duration) error {
 
 // umountMarkPath is the mark for the mount at mountpoint.
 func umountMarkPath(mountpoint string) string {
-	return strings.TrimSuffix(pidFilePath(mountpoint), ".pid") + ".umount"
+	return mountFile(runtimeDir(), mountpoint, ".umount")
 }
 
 // markUmount records that `objfs umount` is unmounting the mount served

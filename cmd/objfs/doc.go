@@ -8,6 +8,10 @@
 //     (0 ok, 1 runtime failure, 2 usage error).
 //   - flags.go: the mount flags, grouped by category, and the functions that
 //     map them once onto remote.S3Config and vfs.Config.
+//     netflags.go: --request-timeout and --retry-budget, and the
+//     remote.RetryConfig they make; s3flags.go: the flags for public,
+//     requester-pays and encrypted buckets and a CA bundle, onto
+//     remote.S3Config.
 //   - logging.go: the slog handler (text or json, on stderr) with a redaction
 //     guard so credential values never reach a log line.
 //   - preflight.go: the checks run before mounting (mountpoint, empty

@@ -117,7 +117,8 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 	// The endpoint the client resolved: a profile's endpoint_url or
 	// AWS_ENDPOINT_URL when --endpoint is not given, so that a message
 	// names the server that failed, not AWS.
-	t := target{Endpoint: s3.Endpoint(), Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix, Anonymous: cfg.Anonymous}
+	ep := s3.Endpoint()
+	t := target{Endpoint: ep, Region: cfg.Region, Bucket: src.Bucket, Prefix: src.Prefix, Anonymous: cfg.Anonymous}
 	empty, err := checkRemoteSource(ctx, observed, pf, t)
 	if err != nil {
 		return nil, "", err
@@ -128,7 +129,7 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 		// usual cause: say it once.
 		warnUser(ctx, cfg.Logger, emptyPrefixWarning(src))
 	}
-	return remote.WithRetry(observed, np.retry(cfg)), s3.Endpoint(), nil
+	return remote.WithRetry(observed, np.retry(cfg)), ep, nil
 }
 
 // emptyPrefixWarning is the line for a source whose prefix holds nothing.

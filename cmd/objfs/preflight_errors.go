@@ -15,7 +15,7 @@ import (
 
 // target names what the preflight checks, for the messages.
 type target struct {
-	Endpoint string // as given by --endpoint; "" for the SDK's default (AWS)
+	Endpoint string // the client's resolved endpoint (remote.S3.Endpoint); "" for AWS S3
 	Region   string
 	Bucket   string // "" for the all-buckets source s3://
 	Prefix   string

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,8 +29,7 @@ import (
 // statusSocketPath is the status socket of the mount at mountpoint
 // (absolute) in dir.
 func statusSocketPath(dir, mountpoint string) string {
-	sum := sha256.Sum256([]byte(mountpoint))
-	return filepath.Join(dir, hex.EncodeToString(sum[:12])+".sock")
+	return mountFile(dir, mountpoint, ".sock")
 }
 
 // statusSocketCandidates are where the socket of a mount owned by uid
