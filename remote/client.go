@@ -142,6 +142,13 @@ type ObjectInfo struct {
 	ETag         string // as S3 sends it, quotes included
 	LastModified time.Time
 	Metadata     map[string]string
+	// VersionID is the object version S3 reported ("" on an unversioned
+	// bucket, "null" for a version written while versioning was off or
+	// suspended). Head fills it; List does not.
+	VersionID string
+	// StorageClass as S3 reported it (Head and List); "" when S3 sent
+	// none, which for Head means STANDARD (S3 omits the header for it).
+	StorageClass string
 }
 
 // ListRequest asks for one page of ListObjectsV2.

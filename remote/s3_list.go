@@ -59,6 +59,7 @@ func listPage(out *s3.ListObjectsV2Output) (ListPage, error) {
 			Size:         aws.ToInt64(o.Size),
 			ETag:         aws.ToString(o.ETag),
 			LastModified: aws.ToTime(o.LastModified),
+			StorageClass: string(o.StorageClass),
 		})
 	}
 	for _, p := range out.CommonPrefixes {

@@ -25,6 +25,8 @@ func (s *S3) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
 		ETag:         aws.ToString(out.ETag),
 		LastModified: aws.ToTime(out.LastModified),
 		Metadata:     userMetadata(out.Metadata),
+		VersionID:    aws.ToString(out.VersionId),
+		StorageClass: string(out.StorageClass),
 	}, nil
 }
 
