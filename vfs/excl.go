@@ -7,13 +7,15 @@ import (
 
 // checkAbsent decides an exclusive create (O_CREAT|O_EXCL) at open: it
 // returns ErrExist when name is a file being created through the mount,
-// or when S3 holds the key. The cache may say the name is absent from a
+// or when S3 holds anything of that name: the key, a directory NAME/ or
+// a link NAME.rclonelink. The cache may say the name is absent from a
 // listing up to ListTTL old, while another client has created it since;
 // then the create would only fail at close, with If-None-Match, after the
 // program wrote everything (cp: "failed to close: File exists"). So
 // unless a lookup of that very name found it missing less than StatTTL
 // ago (as the kernel's lookup right before a create does: tar x, cp -r
-// into new directories then cost nothing more), one HEAD asks S3. The
+// into new directories then cost nothing more), the lookup's own probe
+// asks S3 (its requests run in parallel: one round trip). The
 // conditional commit stays as the guard against a create racing this
 // check.
 func (n *Dir) checkAbsent(ctx context.Context, name string) error {
@@ -23,16 +25,16 @@ func (n *Dir) checkAbsent(ctx context.Context, name string) error {
 	if n.cache().absentByKey(name) {
 		return nil
 	}
-	key := fileKey(n.prefix(), name)
-	info, err := n.fsys.client.Head(ctx, n.bucket, key)
+	e, err := n.probe(ctx, name)
 	switch {
-	case errors.Is(err, ErrNotExist):
+	case errors.Is(err, errNoEntry):
 		return nil
 	case err != nil:
 		return err
 	}
 	// Show it on this mount at once: the listing that missed it is stale.
-	e := entryFromHead(name, info)
-	n.fsys.noteUpsert(n.bucket, key, false, e.size, e.mtime, e.etag)
+	if !e.link {
+		n.fsys.noteUpsert(n.bucket, fileKey(n.prefix(), name), e.dir, e.size, e.mtime, e.etag)
+	}
 	return ErrExist
 }
