@@ -91,7 +91,8 @@ type Config struct {
 	// operation the mounted tree answers, for metrics. Nil: nothing is
 	// observed.
 	Observer Observer
-	// Logger receives warnings and errors (slog.Default() when nil).
+	// Logger receives warnings and errors (slog.Default() when nil). With
+	// a Connector, New adds its label ("connector") to every line.
 	Logger *slog.Logger
 	// Clock returns the current time (time.Now when nil).
 	Clock func() time.Time

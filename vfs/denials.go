@@ -14,9 +14,8 @@ import (
 // map is bounded: when full, entries whose window is over are dropped
 // (their counts logged), and if none is, the denial is logged unlimited.
 type denialLog struct {
-	log       *slog.Logger
-	connector string
-	clock     func() time.Time
+	log   *slog.Logger // names the connector (New adds it)
+	clock func() time.Time
 
 	mu   sync.Mutex
 	seen map[denialKey]*denialCount // guarded by mu
@@ -36,8 +35,8 @@ const (
 	denialMaxKeys = 4096
 )
 
-func newDenialLog(log *slog.Logger, connector string, clock func() time.Time) *denialLog {
-	return &denialLog{log: log, connector: connector, clock: clock, seen: map[denialKey]*denialCount{}}
+func newDenialLog(log *slog.Logger, clock func() time.Time) *denialLog {
+	return &denialLog{log: log, clock: clock, seen: map[denialKey]*denialCount{}}
 }
 
 // note records one denial of op on path (s3://BUCKET/KEY), logging it
@@ -96,7 +95,7 @@ func (d *denialLog) flush() {
 }
 
 func (d *denialLog) line(op, path, errno, rule string, count int) {
-	args := []any{"connector", d.connector, "op", op, "path", path, "errno", errno, "count", count}
+	args := []any{"op", op, "path", path, "errno", errno, "count", count}
 	if rule != "" {
 		args = append(args, "rule", rule)
 	}

@@ -15,7 +15,7 @@ import (
 func TestDenialLogRateLimited(t *testing.T) {
 	var buf bytes.Buffer
 	now := time.Unix(1000, 0)
-	d := newDenialLog(slog.New(slog.NewTextHandler(&buf, nil)), "raw", func() time.Time { return now })
+	d := newDenialLog(slog.New(slog.NewTextHandler(&buf, nil)).With("connector", "raw"), func() time.Time { return now })
 	lines := func() []string { return strings.Split(strings.TrimSpace(buf.String()), "\n") }
 
 	for range 5 {
@@ -47,7 +47,7 @@ func TestDenialLogRateLimited(t *testing.T) {
 func TestDenialLogBounded(t *testing.T) {
 	var buf bytes.Buffer
 	now := time.Unix(1000, 0)
-	d := newDenialLog(slog.New(slog.NewTextHandler(&buf, nil)), "raw", func() time.Time { return now })
+	d := newDenialLog(slog.New(slog.NewTextHandler(&buf, nil)).With("connector", "raw"), func() time.Time { return now })
 	for i := range denialMaxKeys + 10 {
 		d.note("read", "s3://b/"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+time.Duration(i).String(), "ENOENT", "")
 	}

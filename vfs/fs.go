@@ -76,7 +76,8 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 	var f *FS
 	var denials *denialLog
 	if cfg.Connector != nil {
-		denials = newDenialLog(cfg.Logger, cfg.Connector.Label, cfg.Clock)
+		cfg.Logger = cfg.Logger.With("connector", cfg.Connector.Label) // every line names it, once
+		denials = newDenialLog(cfg.Logger, cfg.Clock)
 		client = remote.RestrictObserved(client, cfg.Connector, func(call, bucket, key string, d acl.Decision) {
 			f.noteRemoteDenial(call, bucket, key, d) // f is set before the first request
 		})

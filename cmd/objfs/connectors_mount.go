@@ -190,8 +190,7 @@ func connectorS3Config(shared remote.S3Config, conn *acl.Connector, cr acl.Creds
 func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds []acl.Creds, base vfs.Config, shared remote.S3Config, np netPolicy) ([]fs.Labeled, error) {
 	var trees []fs.Labeled
 	for i, conn := range file.Connectors {
-		clog := log.With("connector", conn.Label)
-		f, err := openConnector(ctx, file, conn, creds[i], base, shared, np, clog)
+		f, err := openConnector(ctx, file, conn, creds[i], base, shared, np, log)
 		if err != nil {
 			_ = closeTrees(context.Background(), trees)
 			return nil, fmt.Errorf("connector %q: %w", conn.Label, err)
@@ -203,10 +202,11 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 }
 
 // openConnector makes one connector's tree: its configuration, its S3
-// client (checked), and the tree over it.
+// client (checked), and the tree over it. The tree's log lines name the
+// connector (vfs.New adds it); the client's are given it here.
 func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, shared remote.S3Config, np netPolicy, log *slog.Logger) (*vfs.FS, error) {
 	cfg := connectorFSConfig(base, file, conn, log)
-	s3Cfg := connectorS3Config(shared, conn, cr, log.With("component", "remote"))
+	s3Cfg := connectorS3Config(shared, conn, cr, log.With("connector", conn.Label, "component", "remote"))
 	client, err := connectConnector(ctx, conn, s3Cfg, np)
 	if err != nil {
 		return nil, forConnector(err, cr)
