@@ -125,3 +125,29 @@ func TestCoreChmodChown(t *testing.T) {
 		mustAttr(t, name, a, syscall.S_IFREG|0o644, cfg.UID, cfg.GID)
 	}
 }
+
+// TestCoreChmodDirKeepsMarker: a chown of a directory known only from a
+// listing (which carries no metadata) keeps what its marker stores: the
+// mode another client set and metadata objfs does not know.
+func TestCoreChmodDirKeepsMarker(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	root := c.fsys.Root()
+	put(t, c.fake, "d/", nil, map[string]string{remote.MetaMode: "040700", "color": "blue"})
+	put(t, c.fake, "d/f", []byte("x"), nil)
+	if _, err := root.OpenStream().Len(ctx); err != nil { // d is known from the listing
+		t.Fatal(err)
+	}
+	d := lookupDir(t, root, "d")
+	if _, err := d.SetAttr(ctx, AttrChange{UID: 42, HasUID: true}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.fake.Head(ctx, testBucket, "d/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := info.Metadata; m[remote.MetaMode] != "040700" || m[remote.MetaUID] != "42" || m["color"] != "blue" {
+		t.Fatalf("marker metadata after chown: %v", m)
+	}
+	mustAttr(t, "after chown", d.Attr(), syscall.S_IFDIR|0o700, 42, c.fsys.Config().GID)
+}

@@ -3,7 +3,9 @@ package vfs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"syscall"
@@ -181,10 +183,13 @@ func (n *Dir) setStored(s storedAttrs) {
 	n.attrMu.Unlock()
 }
 
-// changeMarker stores chmod/chown c in the directory's marker: a
-// PutObject of the empty marker with the new metadata (it creates the
-// marker of an implicit directory). The root of a bucket and buckets
-// have no marker: their change is accepted and not stored.
+// changeMarker stores chmod/chown c in the directory's marker: a HEAD of
+// the marker (what this mount knows of it may come from a listing, which
+// carries no metadata), then a PutObject of the empty marker with its
+// metadata changed by c (it creates the marker of an implicit directory).
+// The marker's other metadata, its mode or owner among them, is kept. The
+// root of a bucket and buckets have no marker: their change is accepted
+// and not stored.
 func (n *Dir) changeMarker(ctx context.Context, c AttrChange) error {
 	c = n.fsys.cfg.ownerOnly(c, n.fsys.cfg.Fixed.DirMode)
 	if !c.HasMode && !c.HasUID && !c.HasGID || n.bucket == "" || n.prefix() == "" {
@@ -193,14 +198,23 @@ func (n *Dir) changeMarker(ctx context.Context, c AttrChange) error {
 	if n.fsys.writes.up == nil {
 		return ErrReadOnly
 	}
-	old := n.storedAttrs()
+	meta := map[string]string{}
+	info, err := n.fsys.client.Head(ctx, n.bucket, n.prefix())
+	switch {
+	case err == nil:
+		meta = maps.Clone(info.Metadata)
+	case !errors.Is(err, remote.ErrNotFound):
+		return err
+	}
+	old := parseStored(meta, syscall.S_IFDIR)
 	s := old.with(c)
-	if s == old {
+	if s == old && err == nil {
+		n.setStored(s)
 		return nil
 	}
-	meta := s.metadata(syscall.S_IFDIR)
+	maps.Copy(meta, s.metadata(syscall.S_IFDIR))
 	meta[remote.MetaMtime] = writeback.FormatMtime(n.fsys.cfg.Clock())
-	_, err := n.fsys.client.Put(ctx, remote.PutRequest{Bucket: n.bucket, Key: n.prefix(), Body: bytes.NewReader(nil), Metadata: meta})
+	_, err = n.fsys.client.Put(ctx, remote.PutRequest{Bucket: n.bucket, Key: n.prefix(), Body: bytes.NewReader(nil), Metadata: meta})
 	if err != nil {
 		return err
 	}
