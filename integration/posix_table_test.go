@@ -359,6 +359,7 @@ func posixTable() []posixRow {
 		{call: "rename(d, n/x)", do: renameCall("d", "n/x", 0)},
 		{call: "rename(d/., new)", do: renameCall("d/.", "new", 0)},
 		{call: "rename(ld, new)", do: renameCall("ld", "new", 0)},
+		{call: "rename(n, new.rclonelink)", do: renameCall("n", "new.rclonelink", 0)},
 
 		// mkdir(2).
 		{
@@ -366,6 +367,7 @@ func posixTable() []posixRow {
 			differs: whyDirTimes, objfs: "ok .{} tree{+new=d0755}",
 		},
 		{call: "mkdir(new, 0700)", do: pathCall(func(p string) error { return unix.Mkdir(p, 0o700) }, "new")},
+		{call: "mkdir(new.rclonelink, 0755)", do: pathCall(func(p string) error { return unix.Mkdir(p, 0o755) }, "new.rclonelink")},
 		{call: "mkdir(new/, 0755)", do: pathCall(func(p string) error { return unix.Mkdir(p, 0o755) }, "new/")},
 		{
 			call: "mkdir(d/new, 0755)", do: pathCall(func(p string) error { return unix.Mkdir(p, 0o755) }, "d/new"), watch: []string{"d"},

@@ -237,15 +237,16 @@ func TestCoreSymlinkRefusals(t *testing.T) {
 	if err := root.Rename(ctx, "f", root, "y.rclonelink", 0); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("rename to y.rclonelink: %v, want ErrInvalid", err)
 	}
-	// Nor a directory: no lookup would ever find it (mkdir -p x.rclonelink/y).
-	if _, err := root.Mkdir(ctx, "d.rclonelink"); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("mkdir d.rclonelink: %v, want ErrInvalid", err)
-	}
+	// A directory may have such a name (TestCoreRcloneLinkNamedDir), and
+	// it is found again: mkdir -p x.rclonelink/y works.
 	if _, err := root.Mkdir(ctx, "d"); err != nil {
 		t.Fatal(err)
 	}
-	if err := root.Rename(ctx, "d", root, "d.rclonelink", 0); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("rename of a directory to d.rclonelink: %v, want ErrInvalid", err)
+	if err := root.Rename(ctx, "d", root, "d.rclonelink", 0); err != nil {
+		t.Fatalf("rename of a directory to d.rclonelink: %v", err)
+	}
+	if _, err := lookupDir(t, root, "d.rclonelink").Mkdir(ctx, "y"); err != nil {
+		t.Fatal(err)
 	}
 	if err := root.RefuseLink("h"); !errors.Is(err, ErrNotPermitted) {
 		t.Fatalf("link: %v, want ErrNotPermitted", err)
@@ -316,4 +317,33 @@ func TestCoreLongNameLookupOnMinIO(t *testing.T) {
 	}
 	wh.Release(ctx)
 	mustStore(t, c.fake, long, nil)
+}
+
+// TestCoreRcloneLinkNamedDir: a directory may be named NAME.rclonelink:
+// another client's prefix is found by a probe and from a listing alike,
+// mkdir makes one, and a file of such a name stays EINVAL.
+func TestCoreRcloneLinkNamedDir(t *testing.T) {
+	c := newCoreFS(t, true)
+	ctx := context.Background()
+	root := c.fsys.Root()
+	put(t, c.fake, "x.rclonelink/f", []byte("f"), nil)
+	c.count.Reset()
+	x := lookupDir(t, root, "x.rclonelink") // no listing: a probe
+	if n := c.count.Total(); n != 1 {
+		t.Fatalf("lookup of a NAME.rclonelink directory sent %v, want one LIST", c.count.Snapshot())
+	}
+	lookupFile(t, x, "f")
+	if _, err := root.OpenStream().Len(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lookupDir(t, root, "x.rclonelink") // from the listing
+	if _, err := root.Mkdir(ctx, "y.rclonelink"); err != nil {
+		t.Fatalf("mkdir y.rclonelink: %v", err)
+	}
+	lookupDir(t, root, "y.rclonelink")
+	if _, _, err := root.Create(ctx, "z.rclonelink", false); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("create z.rclonelink: %v, want ErrInvalid", err)
+	}
+	put(t, c.fake, "w.rclonelink", []byte("target"), nil) // link w, not a directory
+	mustNotExist(t, root, "w.rclonelink")
 }

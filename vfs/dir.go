@@ -62,6 +62,27 @@ func (n *Dir) probe(ctx context.Context, name string) (entry, error) {
 	return probeName(ctx, n.fsys.client, n.bucket, n.prefix(), name, wasDir, n.fsys.warn)
 }
 
+// probeDir looks up a name that can only be a directory (one ending in
+// linkSuffix): a one-key LIST of NAME/.
+func (n *Dir) probeDir(ctx context.Context, name string) (entry, error) {
+	if n.bucket == "" {
+		return probeBucket(ctx, n.fsys.client, name)
+	}
+	dir := dirPrefix(n.prefix(), name)
+	isDir, marker, err := dirExists(ctx, n.fsys.client, n.bucket, dir)
+	switch {
+	case err != nil:
+		return entry{}, err
+	case !isDir:
+		return entry{}, errNoEntry
+	}
+	e := entry{name: name, dir: true}
+	if marker {
+		e.stored = markerAttrs(ctx, n.fsys.client, n.bucket, dir)
+	}
+	return e, nil
+}
+
 // Path names name in this directory for logs ("" for the directory).
 func (n *Dir) Path(name string) string {
 	if n.bucket == "" {
@@ -95,15 +116,15 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 	if err := n.lookupName(name); err != nil {
 		return entry{}, time.Time{}, false, err
 	}
-	if _, isLink := linkName(name); isLink {
-		return entry{}, time.Time{}, false, errNoEntry // NAME.rclonelink is link NAME (symlink.go)
-	}
+	// NAME.rclonelink is the key of link NAME (symlink.go): such a name
+	// can only be a directory.
+	_, dirOnly := linkName(name)
 	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
 		return e, cfg.Clock(), false, nil
 	}
 	if snap := n.cache().fresh(); snap != nil {
 		e, ok := snap.find(name)
-		if !ok {
+		if !ok || dirOnly && !e.dir {
 			return entry{}, time.Time{}, false, errNoEntry
 		}
 		return e, snap.fetched, true, nil
@@ -112,7 +133,13 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 		return entry{}, time.Time{}, false, errNoEntry
 	}
 	tok, now := n.cache().begin(), cfg.Clock()
-	e, err := n.probe(ctx, name)
+	var e entry
+	var err error
+	if dirOnly {
+		e, err = n.probeDir(ctx, name)
+	} else {
+		e, err = n.probe(ctx, name)
+	}
 	if err == errNoEntry {
 		n.cache().putNegative(tok, name)
 	}

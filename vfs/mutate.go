@@ -57,11 +57,8 @@ func (n *Dir) mayCreate(name string, isDir bool) error {
 		}
 		return nil
 	}
-	if _, isLink := linkName(name); isLink {
-		// A file's key would read back as a symbolic link (symlink.go);
-		// a directory could never be looked up (resolve answers no
-		// NAME.rclonelink).
-		return ErrInvalid
+	if _, isLink := linkName(name); isLink && !isDir {
+		return ErrInvalid // a file's key would read back as a symbolic link (symlink.go)
 	}
 	return checkKey(n.childKeyOf(name, isDir))
 }

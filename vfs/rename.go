@@ -110,8 +110,8 @@ func (n *Dir) resolveRename(ctx context.Context, name string, dst *Dir, newName 
 	if flags&(renameExchange|renameWhiteout) != 0 {
 		return a, ErrInvalid
 	}
-	if _, isLink := linkName(newName); isLink {
-		return a, ErrInvalid // a file would read back as a link, a directory never be found (symlink.go)
+	if _, isLink := linkName(newName); isLink && !a.isDir {
+		return a, ErrInvalid // a file or link would read back as link NAME (symlink.go)
 	}
 	a.srcKey, a.dstKey = n.childKeyOf(name, a.isDir), a.dst.childKeyOf(newName, a.isDir)
 	if a.link {
