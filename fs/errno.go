@@ -40,6 +40,7 @@ var errnoTable = []struct {
 	{vfs.ErrNameTooLong, syscall.ENAMETOOLONG},
 	{vfs.ErrFileTooBig, syscall.EFBIG},
 	{vfs.ErrNotSupported, syscall.EOPNOTSUPP},
+	{vfs.ErrNoAttr, syscall.ENODATA},
 	{vfs.ErrIO, syscall.EIO},
 	// Deadlines and transient failures (retries exhausted) end as EIO.
 	{context.DeadlineExceeded, syscall.EIO},
@@ -122,7 +123,7 @@ func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
 	switch errno {
 	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV, syscall.ENOTEMPTY, syscall.EEXIST,
 		syscall.EISDIR, syscall.ENOTDIR, syscall.EPERM, syscall.EINVAL, syscall.ENAMETOOLONG, syscall.EOPNOTSUPP,
-		syscall.EFBIG:
+		syscall.EFBIG, syscall.ENODATA:
 		log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
 		if errors.Is(err, remote.ErrDenied) {

@@ -212,14 +212,15 @@ func (n *dirNode) Symlink(ctx context.Context, target, name string, out *fuse.En
 	return n.inode(ctx, name, l, out), 0
 }
 
-// Setxattr: EROFS where nothing may change, else EOPNOTSUPP.
+// Setxattr: EROFS where nothing may change; accepted without effect for
+// user.s3. names; else EOPNOTSUPP (vfs.Dir.ChangeXattr).
 func (n *dirNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return n.fail("setxattr", "", n.d.RefuseXattr())
+	return n.fail("setxattr", "", n.d.ChangeXattr(attr))
 }
 
 // Removexattr: as Setxattr.
 func (n *dirNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return n.fail("removexattr", "", n.d.RefuseXattr())
+	return n.fail("removexattr", "", n.d.ChangeXattr(attr))
 }
 
 // OnForget tells the core the kernel dropped the node.

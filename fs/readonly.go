@@ -6,12 +6,15 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
 )
 
 // readOnlyNode gives every node the answers that do not depend on the
-// node or the mount: no extended attributes to read, and statfs. It holds
-// no state. (Every call the kernel may send gets an explicit answer, never
-// ENOSYS, which the kernel would remember for the whole mount.)
+// node or the mount: no extended attributes (directories and links; files
+// answer their object's, node_file.go), and statfs. It holds no state.
+// (Every call the kernel may send gets an explicit answer, never ENOSYS,
+// which the kernel would remember for the whole mount: one ENOSYS from a
+// getxattr would hide every file's attributes.)
 type readOnlyNode struct{}
 
 var (
@@ -20,15 +23,9 @@ var (
 	_ = (gofs.NodeStatfser)((*readOnlyNode)(nil))
 )
 
-// Getxattr: objects carry no extended attributes, and the tree says so
-// once for the whole mount: ENOSYS makes the kernel answer every later
-// getxattr itself (EOPNOTSUPP). This is not a runtime failure, which must
-// never be ENOSYS (DESIGN lesson 6), but a permanent "not supported"; and
-// it spares `ls -l` two round trips per file (it asks for
-// security.selinux and system.posix_acl_access), two thirds of the FUSE
-// requests of a cached `ls -l`.
+// Getxattr: ENODATA, at once.
 func (readOnlyNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	return 0, syscall.ENOSYS
+	return 0, syscall.ENODATA
 }
 
 // Listxattr: an empty list.
@@ -40,4 +37,24 @@ func (readOnlyNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall
 func (readOnlyNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	fillStatfs(out)
 	return 0
+}
+
+// copyXattr answers a getxattr or listxattr of value: ERANGE with the size
+// when dest is too small, which is also the size query's answer (an empty
+// dest: go-fuse turns that ERANGE into the size).
+func copyXattr(dest, value []byte) (uint32, syscall.Errno) {
+	if len(dest) < len(value) {
+		return uint32(len(value)), syscall.ERANGE
+	}
+	return uint32(copy(dest, value)), 0
+}
+
+// xattrNames is listxattr's answer for xs: each name NUL-terminated.
+func xattrNames(xs []vfs.Xattr) []byte {
+	var b []byte
+	for _, x := range xs {
+		b = append(b, x.Name...)
+		b = append(b, 0)
+	}
+	return b
 }
