@@ -119,3 +119,15 @@ func TestXattrAdapter(t *testing.T) {
 		t.Fatalf("etag after an ignored setxattr: %q, %v", v, errno)
 	}
 }
+
+// TestNoXattrsOption: MountOptions.NoXattrs has go-fuse answer ENOSYS to
+// every xattr call, so that the kernel stops sending them.
+func TestNoXattrsOption(t *testing.T) {
+	h := newHarness(t, vfs.Source{Bucket: testBucket}, nil)
+	if options(h.fsys, MountOptions{}).DisableXAttrs {
+		t.Fatal("xattrs disabled by default")
+	}
+	if !options(h.fsys, MountOptions{NoXattrs: true}).DisableXAttrs {
+		t.Fatal("NoXattrs does not disable xattrs")
+	}
+}

@@ -150,4 +150,3 @@ func (n *File) CopyFileRange() error {
 	}
 	return ErrNotSupported
 }
-
