@@ -16,7 +16,9 @@
 //     adapter's).
 //   - connectorsRoot: the read-only root of a multi-connector mount, one
 //     persistent child per label (each tree's root dirNode).
-//   - readOnlyNode: the xattr and statfs answers every node shares.
+//   - readOnlyNode: the xattr answers of directories and links (none:
+//     ENODATA) and statfs; fileNode answers its object's user.s3.*
+//     attributes (vfs.File.Xattr, ERANGE and size queries by copyXattr).
 //   - Mount, MountConnectors: the FUSE options and the serve loop;
 //     observedFS reports every answered operation to the Observer (the
 //     one place operations are counted).

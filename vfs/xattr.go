@@ -49,7 +49,8 @@ type Xattr struct {
 }
 
 // objectMeta is what a HEAD said of an object beyond its size and mtime:
-// the source of its file's extended attributes.
+// the source of its file's extended attributes. Immutable once a node
+// holds it (stamped makes a copy), so it is read without File.mu.
 type objectMeta struct {
 	at           time.Time // when the HEAD started (stamped by the node)
 	etag         string
