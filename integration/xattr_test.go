@@ -280,3 +280,29 @@ func TestXattrOff(t *testing.T) {
 		t.Fatalf("cp -a into the mount: %v, %q", r.Err, r.Stderr)
 	}
 }
+
+// TestXattrConnectors: a connector shows the attributes of what it shows
+// (equal to HeadObject) and nothing of what it hides (ENOENT, as for
+// every other call); setxattr of a user.s3. name gives EROFS under a read
+// connector and is accepted under a read-write one, and neither sends a
+// change.
+func TestXattrConnectors(t *testing.T) {
+	requireTool(t, "getfattr")
+	f := newConnectorsFixture(t)
+	sameAttrs(t, "one/team.jpg", getfattrDump(t, f.p("one", "team.jpg")), headXattrs(t, f.srv.SDK(), f.bucket, "team.jpg"))
+	for _, p := range []string{f.p("out", "team.jpg"), f.p("one", "data", "a.csv")} {
+		if _, err := syscall.Getxattr(p, "user.s3.etag", make([]byte, 256)); !errors.Is(err, syscall.ENOENT) {
+			t.Errorf("getxattr of hidden %s: %v, want ENOENT", p, err)
+		}
+		if r := runTool("getfattr", "-d", "-m", "-", p); r.Err == nil || strings.Contains(r.Stdout, "user.s3") {
+			t.Errorf("getfattr -d of hidden %s: %v, %q", p, r.Err, r.Stdout)
+		}
+	}
+	if err := syscall.Setxattr(f.p("raw", "team.jpg"), "user.s3.etag", []byte("x"), 0); !errors.Is(err, syscall.EROFS) {
+		t.Errorf("setxattr under a read connector: %v, want EROFS", err)
+	}
+	if err := syscall.Setxattr(f.p("out", "out", "existing.txt"), "user.s3.etag", []byte("x"), 0); err != nil {
+		t.Errorf("setxattr of user.s3.etag under a read-write connector: %v, want accepted", err)
+	}
+	f.unchanged(t, "setxattr")
+}
