@@ -23,9 +23,9 @@ var (
 	_ = (gofs.NodeStatfser)((*readOnlyNode)(nil))
 )
 
-// Getxattr: ENODATA, at once.
+// Getxattr: ENODATA (errNoAttr), at once.
 func (readOnlyNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	return 0, syscall.ENODATA
+	return 0, errNoAttr
 }
 
 // Listxattr: an empty list.

@@ -44,7 +44,7 @@ func TestXattrAdapter(t *testing.T) {
 	heads := h.counting.Count(remote.OpHead)
 
 	for _, name := range []string{"security.selinux", "system.posix_acl_access", "security.capability", "trusted.x", "user.other"} {
-		if _, _, errno := h.getxattr(f, name, 256); errno != syscall.ENODATA {
+		if _, _, errno := h.getxattr(f, name, 256); errno != errNoAttr {
 			t.Fatalf("getxattr %s: %v, want ENODATA", name, errno)
 		}
 	}
@@ -81,10 +81,10 @@ func TestXattrAdapter(t *testing.T) {
 	if _, v, errno := h.getxattr(f, "user.s3.meta.color", 256); errno != 0 || string(v) != "blue" {
 		t.Fatalf("meta.color %q, %v", v, errno)
 	}
-	if _, _, errno := h.getxattr(f, "user.s3.version_id", 256); errno != syscall.ENODATA {
+	if _, _, errno := h.getxattr(f, "user.s3.version_id", 256); errno != errNoAttr {
 		t.Fatalf("version_id on an unversioned bucket: %v, want ENODATA", errno)
 	}
-	if _, _, errno := h.getxattr(f, "user.s3.meta.nosuch", 256); errno != syscall.ENODATA {
+	if _, _, errno := h.getxattr(f, "user.s3.meta.nosuch", 256); errno != errNoAttr {
 		t.Fatalf("missing meta: %v, want ENODATA", errno)
 	}
 	if got := h.counting.Count(remote.OpHead) - heads; got > 1 {
@@ -95,7 +95,7 @@ func TestXattrAdapter(t *testing.T) {
 	if n, _, errno := h.listxattr(d, 256); errno != 0 || n != 0 {
 		t.Fatalf("directory list: %d, %v; want empty", n, errno)
 	}
-	if _, _, errno := h.getxattr(d, "user.s3.etag", 256); errno != syscall.ENODATA {
+	if _, _, errno := h.getxattr(d, "user.s3.etag", 256); errno != errNoAttr {
 		t.Fatalf("directory etag: %v, want ENODATA", errno)
 	}
 
