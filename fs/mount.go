@@ -28,12 +28,6 @@ type MountOptions struct {
 	// executed (mount -o noexec, implied by fstab's "user"). The mount is
 	// always nosuid and nodev.
 	NoExec bool
-	// NoXattrs answers ENOSYS to every getxattr, listxattr, setxattr and
-	// removexattr (go-fuse's DisableXAttrs), so that the kernel stops
-	// sending them: no user.s3.* attributes, and no security.capability
-	// round trip before each write(2); setxattr then gives EOPNOTSUPP
-	// (EROFS on a read-only mount) from the kernel itself.
-	NoXattrs bool
 }
 
 // FUSE tuning for throughput. MaxBackground is how many asynchronous
@@ -87,8 +81,6 @@ func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
 		// mount(2) directly when privileged, else fusermount3.
 		DirectMount: true,
 		Options:     []string{"default_permissions"},
-		// DisableXAttrs answers ENOSYS in go-fuse's loop, before the nodes.
-		DisableXAttrs: opts.NoXattrs,
 	}
 	if opts.ReadOnly || cfg.ReadOnly {
 		mo.Options = append(mo.Options, "ro")

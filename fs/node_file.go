@@ -114,8 +114,12 @@ func (n *fileNode) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offI
 }
 
 // Getxattr answers one of the object's attributes (vfs.File.Xattr):
-// ENODATA at once for a name outside user.s3.
+// ENODATA at once for a name outside user.s3.; ENOSYS when extended
+// attributes are off (noXattr).
 func (n *fileNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	if !n.f.FS().Config().Xattrs {
+		return 0, noXattr(n.f.FS())
+	}
 	v, err := n.f.Xattr(ctx, attr)
 	if err != nil {
 		return 0, n.fail("getxattr", err)
@@ -133,7 +137,8 @@ func (n *fileNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.
 }
 
 // Setxattr: EROFS where nothing may change; accepted without effect for
-// user.s3. names; else EOPNOTSUPP (vfs.File.ChangeXattr).
+// user.s3. names when extended attributes are on; else EOPNOTSUPP
+// (vfs.File.ChangeXattr).
 func (n *fileNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
 	return n.fail("setxattr", n.f.ChangeXattr(attr))
 }

@@ -10,27 +10,35 @@ import (
 )
 
 // readOnlyNode gives every node the answers that do not depend on the
-// node or the mount: no extended attributes (directories and links; files
-// answer their object's, node_file.go), and statfs. It holds no state.
-// (Every call the kernel may send gets an explicit answer, never ENOSYS,
-// which the kernel would remember for the whole mount: one ENOSYS from a
-// getxattr would hide every file's attributes.)
+// node: an empty list of extended attributes (directories and links;
+// files list their object's, node_file.go), and statfs. It holds no
+// state. (Every call the kernel may send gets an explicit answer; ENOSYS,
+// which the kernel remembers for the whole mount, only where that is
+// meant: noXattr.)
 type readOnlyNode struct{}
 
 var (
-	_ = (gofs.NodeGetxattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeListxattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeStatfser)((*readOnlyNode)(nil))
 )
 
-// Getxattr: ENODATA (errNoAttr), at once.
-func (readOnlyNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	return 0, errNoAttr
-}
-
 // Listxattr: an empty list.
 func (readOnlyNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
 	return 0, 0
+}
+
+// noXattr is getxattr's answer for a node without the attribute: with
+// extended attributes off (vfs.Config.Xattrs), ENOSYS, a permanent "not
+// supported" that makes the kernel answer every later getxattr itself
+// (EOPNOTSUPP) and spares `ls -l` its security.selinux and
+// system.posix_acl_access round trips, and each write(2) its
+// security.capability one (it is no runtime failure, which must never be
+// ENOSYS: DESIGN lesson 6); with them on, ENODATA.
+func noXattr(tree *vfs.FS) syscall.Errno {
+	if !tree.Config().Xattrs {
+		return syscall.ENOSYS
+	}
+	return errNoAttr
 }
 
 // Statfs reports a practically unlimited volume.

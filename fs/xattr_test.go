@@ -38,7 +38,7 @@ func (h *harness) listxattr(node uint64, size int) (uint32, []byte, syscall.Errn
 // other names without a request; directories have none; setxattr of a
 // user.s3. name is accepted, of any other EOPNOTSUPP.
 func TestXattrAdapter(t *testing.T) {
-	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, func(c *vfs.Config) { c.Xattrs = true })
 	info := put(t, h.fake, "d/f", []byte("hello"), map[string]string{"color": "blue"})
 	f := h.path("d", "f")
 	heads := h.counting.Count(remote.OpHead)
@@ -120,14 +120,36 @@ func TestXattrAdapter(t *testing.T) {
 	}
 }
 
-// TestNoXattrsOption: MountOptions.NoXattrs has go-fuse answer ENOSYS to
-// every xattr call, so that the kernel stops sending them.
-func TestNoXattrsOption(t *testing.T) {
-	h := newHarness(t, vfs.Source{Bucket: testBucket}, nil)
-	if options(h.fsys, MountOptions{}).DisableXAttrs {
-		t.Fatal("xattrs disabled by default")
+// TestXattrsOff: without vfs.Config.Xattrs (the default) getxattr is
+// ENOSYS on every node, so that the kernel stops asking; listxattr is
+// empty; setxattr of a user.s3. name is EOPNOTSUPP like any other; nothing
+// is sent.
+func TestXattrsOff(t *testing.T) {
+	h := newWriteHarness(t, vfs.Source{Bucket: testBucket}, nil)
+	put(t, h.fake, "d/f", []byte("hello"), map[string]string{"color": "blue"})
+	f, d := h.path("d", "f"), h.path("d")
+	var eo fuse.EntryOut
+	in := hdr(d)
+	if st := h.raw.Symlink(nil, &in, "f", "l", &eo); !st.Ok() {
+		t.Fatalf("symlink: %v", st)
 	}
-	if !options(h.fsys, MountOptions{NoXattrs: true}).DisableXAttrs {
-		t.Fatal("NoXattrs does not disable xattrs")
+	before := h.counting.Total()
+	for _, node := range []uint64{f, d, eo.NodeId} {
+		for _, name := range []string{"user.s3.etag", "security.selinux"} {
+			if _, _, errno := h.getxattr(node, name, 256); errno != syscall.ENOSYS {
+				t.Fatalf("getxattr %s: %v, want ENOSYS", name, errno)
+			}
+		}
+		if n, _, errno := h.listxattr(node, 256); errno != 0 || n != 0 {
+			t.Fatalf("listxattr: %d, %v; want empty", n, errno)
+		}
+	}
+	for _, node := range []uint64{f, d} {
+		if st := h.raw.SetXAttr(nil, &fuse.SetXAttrIn{InHeader: hdr(node)}, "user.s3.etag", []byte("x")); st != fuse.Status(syscall.EOPNOTSUPP) {
+			t.Fatalf("setxattr user.s3.etag: %v, want EOPNOTSUPP", st)
+		}
+	}
+	if n := h.counting.Total() - before; n != 0 {
+		t.Fatalf("%d requests with extended attributes off", n)
 	}
 }

@@ -108,7 +108,7 @@ func TestXattrGetfattr(t *testing.T) {
 	}
 	putSDK(bucket, "data/f.txt", "version one", map[string]string{"color": "red"})
 	putSDK(bucket, "data/f.txt", "version two", map[string]string{"color": "blue", "Project-Name": "objfs tests"})
-	m := mount(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket, "--xattrs")
 
 	want := headXattrs(t, sdk, bucket, "data/f.txt")
 	if want["user.s3.version_id"] == "" || want["user.s3.version_id"] == "null" {
@@ -149,7 +149,7 @@ func TestXattrGetfattr(t *testing.T) {
 	// An unversioned bucket: no version_id.
 	plain := srv.NewBucket(t)
 	putSDK(plain, "g", "plain", nil)
-	pm := mount(t, "s3://"+plain)
+	pm := mount(t, "s3://"+plain, "--xattrs")
 	want = headXattrs(t, sdk, plain, "g")
 	if _, ok := want["user.s3.version_id"]; ok {
 		t.Fatalf("HeadObject of an unversioned bucket gave a version: %v", want)
@@ -157,9 +157,10 @@ func TestXattrGetfattr(t *testing.T) {
 	sameAttrs(t, "g", getfattrDump(t, pm.Path("g")), want)
 }
 
-// TestXattrLsNoHead: `ls -l` of a directory of files on a fresh mount asks
-// getxattr for security.selinux and the POSIX ACLs of every entry: those
-// answer ENODATA without any HEAD (the listing is the only request).
+// TestXattrLsNoHead: with --xattrs, `ls -l` (coreutils before 9.5) of a
+// directory of files on a fresh mount asks getxattr for security.selinux
+// and the POSIX ACLs of every entry: those answer ENODATA without any
+// HEAD (the listing is the only request).
 func TestXattrLsNoHead(t *testing.T) {
 	t.Parallel()
 	srv := requireMountable(t)
@@ -169,7 +170,7 @@ func TestXattrLsNoHead(t *testing.T) {
 		putObject(t, srv.SDK(), bucket, fmt.Sprintf("d/f%03d", i), []byte("x"))
 	}
 	ep, proxy := proxiedEndpoint(t, srv)
-	m := mountVia(t, ep, "s3://"+bucket)
+	m := mountVia(t, ep, "s3://"+bucket, "--xattrs")
 	if _, err := os.Stat(m.Path("d")); err != nil { // its lookup probes d and d.rclonelink
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestXattrCopyTools(t *testing.T) {
 	bucket := srv.NewBucket(t)
 	putObject(t, srv.SDK(), bucket, "src/a.txt", []byte("alpha"))
 	putObject(t, srv.SDK(), bucket, "src/b.txt", []byte("beta"))
-	m := mount(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket, "-o", "xattrs")
 	work := t.TempDir()
 	out := filepath.Join(work, "out")
 
@@ -250,19 +251,20 @@ func TestXattrCopyTools(t *testing.T) {
 	}
 }
 
-// TestXattrOff: with --no-xattrs (-o no_xattrs) a file shows no
-// attributes (getfattr -d: "Operation not supported"), getxattr and setxattr give EOPNOTSUPP (the kernel answers
-// them itself after objfs's first ENOSYS) and cp -a into the mount still
-// works.
+// TestXattrOff: without --xattrs (the default) a file shows no
+// attributes (getfattr -d prints nothing: the list is empty), getxattr gives
+// EOPNOTSUPP (the kernel answers it itself after objfs's first ENOSYS),
+// setxattr of a user.s3. name EOPNOTSUPP like any other, and cp -a into
+// the mount works.
 func TestXattrOff(t *testing.T) {
 	t.Parallel()
 	requireTool(t, "getfattr")
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
 	putObject(t, srv.SDK(), bucket, "f", []byte("x"))
-	m := mount(t, "s3://"+bucket, "-o", "no_xattrs")
-	if r := runTool("getfattr", "-d", "-m", "-", m.Path("f")); strings.TrimSpace(r.Stdout) != "" || !strings.Contains(r.Stderr, "Operation not supported") {
-		t.Fatalf("getfattr -d with --no-xattrs: %v, %q, %q", r.Err, r.Stdout, r.Stderr)
+	m := mount(t, "s3://"+bucket)
+	if out := mustRun(t, "getfattr", "-d", "-m", "-", m.Path("f")); strings.TrimSpace(out) != "" {
+		t.Fatalf("getfattr -d without --xattrs: %q", out)
 	}
 	for range 2 { // the first answer is objfs's ENOSYS, the next the kernel's own
 		if _, err := syscall.Getxattr(m.Path("f"), "user.s3.etag", make([]byte, 256)); !errors.Is(err, syscall.EOPNOTSUPP) {
@@ -288,7 +290,7 @@ func TestXattrOff(t *testing.T) {
 // change.
 func TestXattrConnectors(t *testing.T) {
 	requireTool(t, "getfattr")
-	f := newConnectorsFixture(t)
+	f := newConnectorsFixture(t, "--xattrs")
 	sameAttrs(t, "one/team.jpg", getfattrDump(t, f.p("one", "team.jpg")), headXattrs(t, f.srv.SDK(), f.bucket, "team.jpg"))
 	for _, p := range []string{f.p("out", "team.jpg"), f.p("one", "data", "a.csv")} {
 		if _, err := syscall.Getxattr(p, "user.s3.etag", make([]byte, 256)); !errors.Is(err, syscall.ENOENT) {

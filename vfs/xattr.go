@@ -13,7 +13,8 @@ package vfs
 //	                       "null" for a version written while it was not)
 //
 // all from one HEAD, kept on the node with the other HEAD attributes
-// (mode, owner, x-amz-meta-mtime) for StatTTL. Names outside user.s3. are
+// (mode, owner, x-amz-meta-mtime) for StatTTL, when Config.Xattrs is set
+// (otherwise none, and no request). Names outside user.s3. are
 // answered at once (ErrNoAttr), so the security.selinux and
 // system.posix_acl_access probes of `ls -l` never cost a request.
 // Directories and links have none, nor has a file while it is open for
@@ -106,6 +107,9 @@ func (m *objectMeta) xattrs() []Xattr {
 // open for writing or was removed while open. ErrNotExist when the object
 // is gone.
 func (n *File) Xattrs(ctx context.Context) ([]Xattr, error) {
+	if !n.fsys.cfg.Xattrs {
+		return nil, nil
+	}
 	m, err := n.objectMeta(ctx)
 	if err != nil || m == nil {
 		return nil, err
@@ -116,7 +120,7 @@ func (n *File) Xattrs(ctx context.Context) ([]Xattr, error) {
 // Xattr returns the value of the file's attribute name: ErrNoAttr when it
 // has none of that name. Only names under XattrPrefix may cost a request.
 func (n *File) Xattr(ctx context.Context, name string) (string, error) {
-	if !strings.HasPrefix(name, XattrPrefix) {
+	if !n.fsys.cfg.Xattrs || !strings.HasPrefix(name, XattrPrefix) {
 		return "", ErrNoAttr
 	}
 	xs, err := n.Xattrs(ctx)
@@ -154,8 +158,8 @@ func (n *File) objectMeta(ctx context.Context) (*objectMeta, error) {
 }
 
 // ChangeXattr answers setxattr and removexattr of name: ErrReadOnly (or
-// the connector's refusal) where nothing may change; for a name under
-// XattrPrefix, nil and nothing changes (they are S3's, computed from a
+// the connector's refusal) where nothing may change; with Config.Xattrs,
+// for a name under XattrPrefix, nil and nothing changes (they are S3's, computed from a
 // HEAD: `cp -a`, `rsync -X` and `tar --xattrs` copying a tree that came
 // from an objfs mount must not fail on them); any other name
 // ErrNotSupported (extended attributes are not stored; cp -a then carries
@@ -173,7 +177,7 @@ func (f *FS) changeXattr(bucket, key, name string) error {
 	if err := f.mayChange(acl.OpWrite, bucket, key); err != nil {
 		return err
 	}
-	if strings.HasPrefix(name, XattrPrefix) {
+	if f.cfg.Xattrs && strings.HasPrefix(name, XattrPrefix) {
 		return nil
 	}
 	return ErrNotSupported

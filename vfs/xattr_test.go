@@ -31,7 +31,7 @@ func xattrFS(t *testing.T, client remote.Client, clock *testClock, mod func(*Con
 	t.Helper()
 	counting := remote.NewCounting(client)
 	cfg := Config{
-		Source: Source{Bucket: testBucket}, Clock: clock.Now, StatTTL: 5 * time.Second,
+		Source: Source{Bucket: testBucket}, Clock: clock.Now, StatTTL: 5 * time.Second, Xattrs: true,
 		Write:  WriteConfig{StageDir: t.TempDir()},
 		Logger: slog.New(slog.DiscardHandler),
 	}
@@ -285,5 +285,28 @@ func TestChangeXattr(t *testing.T) {
 	ro, _ := xattrFS(t, fake, clock, func(c *Config) { c.ReadOnly = true })
 	if err := lookupFile(t, ro.Root(), "f").ChangeXattr("user.s3.etag"); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("read-only: %v", err)
+	}
+}
+
+// TestXattrsOffByDefault: without Config.Xattrs a file has no attributes,
+// costs no request, and setxattr of a user.s3. name is ErrNotSupported.
+func TestXattrsOffByDefault(t *testing.T) {
+	fake, _ := newFake(t)
+	clock := newTestClock()
+	put(t, fake, "f", []byte("x"), map[string]string{"k": "v"})
+	fsys, counting := xattrFS(t, fake, clock, func(c *Config) { c.Xattrs = false })
+	f := lookupFile(t, fsys.Root(), "f")
+	before := counting.Total()
+	if xs, err := f.Xattrs(context.Background()); err != nil || len(xs) != 0 {
+		t.Fatalf("xattrs: %v, %v", xs, err)
+	}
+	if _, err := f.Xattr(context.Background(), "user.s3.etag"); !errors.Is(err, ErrNoAttr) {
+		t.Fatalf("etag: %v", err)
+	}
+	if err := f.ChangeXattr("user.s3.etag"); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("setxattr: %v", err)
+	}
+	if n := counting.Total() - before; n != 0 {
+		t.Fatalf("%d requests", n)
 	}
 }

@@ -146,6 +146,7 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 			FileMode: c.IsSet(flagFileMode), DirMode: c.IsSet(flagDirMode),
 		},
 		ReadOnly:  c.Bool(flagReadOnly),
+		Xattrs:    c.Bool(flagXattrs),
 		StatTTL:   statTTL,
 		ListTTL:   listTTL,
 		BlockSize: blockSize,
@@ -168,7 +169,6 @@ func mountOptions(c *cli.Context, src string) fs.MountOptions {
 		FSName:     src,
 		ReadOnly:   c.Bool(flagReadOnly),
 		NoExec:     c.Bool(flagNoExec),
-		NoXattrs:   c.Bool(flagNoXattrs),
 	}
 }
 
