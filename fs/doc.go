@@ -16,7 +16,11 @@
 //     adapter's).
 //   - connectorsRoot: the read-only root of a multi-connector mount, one
 //     persistent child per label (each tree's root dirNode).
-//   - readOnlyNode: the xattr and statfs answers every node shares.
+//   - readOnlyNode: the empty xattr list of directories and links, and
+//     statfs; noXattr is getxattr's "none" (ENOSYS with extended
+//     attributes off, so the kernel stops asking, else ENODATA); fileNode
+//     answers its object's user.s3.* attributes (vfs.File.Xattr, ERANGE
+//     and size queries by copyXattr).
 //   - Mount, MountConnectors: the FUSE options and the serve loop;
 //     observedFS reports every answered operation to the Observer (the
 //     one place operations are counted).

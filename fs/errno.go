@@ -6,9 +6,14 @@ import (
 	"log/slog"
 	"syscall"
 
+	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/remote"
 	"github.com/objfs/objfs/vfs"
 )
+
+// errNoAttr is "no such extended attribute": ENODATA on Linux, ENOATTR
+// on macOS and FreeBSD.
+const errNoAttr = syscall.Errno(fuse.ENOATTR)
 
 // errnoTable maps errors to errno, first match wins (errors.Is). Anything
 // not listed is EIO. This is the only place where errors of the core and
@@ -40,6 +45,7 @@ var errnoTable = []struct {
 	{vfs.ErrNameTooLong, syscall.ENAMETOOLONG},
 	{vfs.ErrFileTooBig, syscall.EFBIG},
 	{vfs.ErrNotSupported, syscall.EOPNOTSUPP},
+	{vfs.ErrNoAttr, errNoAttr},
 	{vfs.ErrIO, syscall.EIO},
 	// Deadlines and transient failures (retries exhausted) end as EIO.
 	{context.DeadlineExceeded, syscall.EIO},
@@ -122,7 +128,7 @@ func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
 	switch errno {
 	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV, syscall.ENOTEMPTY, syscall.EEXIST,
 		syscall.EISDIR, syscall.ENOTDIR, syscall.EPERM, syscall.EINVAL, syscall.ENAMETOOLONG, syscall.EOPNOTSUPP,
-		syscall.EFBIG:
+		syscall.EFBIG, errNoAttr:
 		log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
 		if errors.Is(err, remote.ErrDenied) {

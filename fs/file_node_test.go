@@ -123,6 +123,9 @@ func TestReadOnlyCalls(t *testing.T) {
 	if _, st := h.raw.GetXAttr(nil, &fin, "security.selinux", make([]byte, 100)); st != fuse.ENOSYS {
 		t.Fatalf("getxattr: %v, want ENOSYS (no xattrs on this mount)", st)
 	}
+	if st := h.raw.SetXAttr(nil, &fuse.SetXAttrIn{InHeader: fin}, "user.s3.etag", []byte("1")); st != fuse.Status(syscall.EROFS) {
+		t.Fatalf("setxattr user.s3.etag: %v, want EROFS on a read-only mount", st)
+	}
 	if h.counting.Count(remote.OpPut)+h.counting.Count(remote.OpDelete)+h.counting.Count(remote.OpCopy) != 0 {
 		t.Fatal("a refused call reached the server")
 	}

@@ -31,6 +31,7 @@ var (
 	_ = (gofs.NodeUnlinker)((*dirNode)(nil))
 	_ = (gofs.NodeRmdirer)((*dirNode)(nil))
 	_ = (gofs.NodeRenamer)((*dirNode)(nil))
+	_ = (gofs.NodeGetxattrer)((*dirNode)(nil))
 	_ = (gofs.NodeSetxattrer)((*dirNode)(nil))
 	_ = (gofs.NodeRemovexattrer)((*dirNode)(nil))
 	_ = (gofs.NodeOnForgetter)((*dirNode)(nil))
@@ -212,14 +213,21 @@ func (n *dirNode) Symlink(ctx context.Context, target, name string, out *fuse.En
 	return n.inode(ctx, name, l, out), 0
 }
 
-// Setxattr: EROFS where nothing may change, else EOPNOTSUPP.
+// Getxattr: directories have no extended attributes (noXattr).
+func (n *dirNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return 0, noXattr(n.d.FS())
+}
+
+// Setxattr: EROFS where nothing may change; accepted without effect for
+// user.s3. names when extended attributes are on; else EOPNOTSUPP
+// (vfs.Dir.ChangeXattr).
 func (n *dirNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return n.fail("setxattr", "", n.d.RefuseXattr())
+	return n.fail("setxattr", "", n.d.ChangeXattr(attr))
 }
 
 // Removexattr: as Setxattr.
 func (n *dirNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return n.fail("removexattr", "", n.d.RefuseXattr())
+	return n.fail("removexattr", "", n.d.ChangeXattr(attr))
 }
 
 // OnForget tells the core the kernel dropped the node.

@@ -23,6 +23,8 @@ var (
 	_ = (gofs.NodeStatfser)((*fileNode)(nil))
 	_ = (gofs.NodeSetattrer)((*fileNode)(nil))
 	_ = (gofs.NodeCopyFileRanger)((*fileNode)(nil))
+	_ = (gofs.NodeGetxattrer)((*fileNode)(nil))
+	_ = (gofs.NodeListxattrer)((*fileNode)(nil))
 	_ = (gofs.NodeSetxattrer)((*fileNode)(nil))
 	_ = (gofs.NodeRemovexattrer)((*fileNode)(nil))
 	_ = (gofs.NodeOnForgetter)((*fileNode)(nil))
@@ -111,14 +113,39 @@ func (n *fileNode) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offI
 	return 0, n.fail("copy_file_range", n.f.CopyFileRange())
 }
 
-// Setxattr: EROFS where nothing may change, else EOPNOTSUPP.
+// Getxattr answers one of the object's attributes (vfs.File.Xattr):
+// ENODATA at once for a name outside user.s3.; ENOSYS when extended
+// attributes are off (noXattr).
+func (n *fileNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	if !n.f.FS().Config().Xattrs {
+		return 0, noXattr(n.f.FS())
+	}
+	v, err := n.f.Xattr(ctx, attr)
+	if err != nil {
+		return 0, n.fail("getxattr", err)
+	}
+	return copyXattr(dest, []byte(v))
+}
+
+// Listxattr lists the object's attributes (vfs.File.Xattrs).
+func (n *fileNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	xs, err := n.f.Xattrs(ctx)
+	if err != nil {
+		return 0, n.fail("listxattr", err)
+	}
+	return copyXattr(dest, xattrNames(xs))
+}
+
+// Setxattr: EROFS where nothing may change; accepted without effect for
+// user.s3. names when extended attributes are on; else EOPNOTSUPP
+// (vfs.File.ChangeXattr).
 func (n *fileNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return n.fail("setxattr", n.f.RefuseXattr())
+	return n.fail("setxattr", n.f.ChangeXattr(attr))
 }
 
 // Removexattr: as Setxattr.
 func (n *fileNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return n.fail("removexattr", n.f.RefuseXattr())
+	return n.fail("removexattr", n.f.ChangeXattr(attr))
 }
 
 // OnForget tells the core the kernel dropped the node.

@@ -18,6 +18,7 @@ type symlinkNode struct {
 
 var (
 	_ = (gofs.NodeGetattrer)((*symlinkNode)(nil))
+	_ = (gofs.NodeGetxattrer)((*symlinkNode)(nil))
 	_ = (gofs.NodeReadlinker)((*symlinkNode)(nil))
 	_ = (gofs.NodeSetattrer)((*symlinkNode)(nil))
 	_ = (gofs.NodeStatfser)((*symlinkNode)(nil))
@@ -55,6 +56,11 @@ func (n *symlinkNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.
 	fuseAttr(&out.Attr, a, n.StableAttr().Ino)
 	out.SetTimeout(n.l.FS().Config().AttrTimeout())
 	return 0
+}
+
+// Getxattr: links have no extended attributes (noXattr).
+func (n *symlinkNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return 0, noXattr(n.l.FS())
 }
 
 // OnForget tells the core the kernel dropped the node.

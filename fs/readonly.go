@@ -6,38 +6,63 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/objfs/objfs/vfs"
 )
 
 // readOnlyNode gives every node the answers that do not depend on the
-// node or the mount: no extended attributes to read, and statfs. It holds
-// no state. (Every call the kernel may send gets an explicit answer, never
-// ENOSYS, which the kernel would remember for the whole mount.)
+// node: an empty list of extended attributes (directories and links;
+// files list their object's, node_file.go), and statfs. It holds no
+// state. (Every call the kernel may send gets an explicit answer; ENOSYS,
+// which the kernel remembers for the whole mount, only where that is
+// meant: noXattr.)
 type readOnlyNode struct{}
 
 var (
-	_ = (gofs.NodeGetxattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeListxattrer)((*readOnlyNode)(nil))
 	_ = (gofs.NodeStatfser)((*readOnlyNode)(nil))
 )
-
-// Getxattr: objects carry no extended attributes, and the tree says so
-// once for the whole mount: ENOSYS makes the kernel answer every later
-// getxattr itself (EOPNOTSUPP). This is not a runtime failure, which must
-// never be ENOSYS (DESIGN lesson 6), but a permanent "not supported"; and
-// it spares `ls -l` two round trips per file (it asks for
-// security.selinux and system.posix_acl_access), two thirds of the FUSE
-// requests of a cached `ls -l`.
-func (readOnlyNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	return 0, syscall.ENOSYS
-}
 
 // Listxattr: an empty list.
 func (readOnlyNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
 	return 0, 0
 }
 
+// noXattr is getxattr's answer for a node without the attribute: with
+// extended attributes off (vfs.Config.Xattrs), ENOSYS, a permanent "not
+// supported" that makes the kernel answer every later getxattr itself
+// (EOPNOTSUPP) and spares `ls -l` its security.selinux and
+// system.posix_acl_access round trips, and each write(2) its
+// security.capability one (it is no runtime failure, which must never be
+// ENOSYS: DESIGN lesson 6); with them on, ENODATA.
+func noXattr(tree *vfs.FS) syscall.Errno {
+	if !tree.Config().Xattrs {
+		return syscall.ENOSYS
+	}
+	return errNoAttr
+}
+
 // Statfs reports a practically unlimited volume.
 func (readOnlyNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	fillStatfs(out)
 	return 0
+}
+
+// copyXattr answers a getxattr or listxattr of value: ERANGE with the size
+// when dest is too small, which is also the size query's answer (an empty
+// dest: go-fuse turns that ERANGE into the size).
+func copyXattr(dest, value []byte) (uint32, syscall.Errno) {
+	if len(dest) < len(value) {
+		return uint32(len(value)), syscall.ERANGE
+	}
+	return uint32(copy(dest, value)), 0
+}
+
+// xattrNames is listxattr's answer for xs: each name NUL-terminated.
+func xattrNames(xs []vfs.Xattr) []byte {
+	var b []byte
+	for _, x := range xs {
+		b = append(b, x.Name...)
+		b = append(b, 0)
+	}
+	return b
 }

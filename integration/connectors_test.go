@@ -43,7 +43,9 @@ var seededObjects = map[string]string{
 	"out/%2E%2E/hidden.txt": "hidden\n",
 }
 
-func newConnectorsFixture(t *testing.T) *connectorsFixture {
+// newConnectorsFixture mounts the fixture's connectors, with extra mount
+// flags args.
+func newConnectorsFixture(t *testing.T, args ...string) *connectorsFixture {
 	t.Helper()
 	srv := requireMountable(t)
 	f := &connectorsFixture{srv: srv, bucket: srv.NewBucket(t), other: srv.NewBucket(t)}
@@ -64,7 +66,7 @@ func newConnectorsFixture(t *testing.T) *connectorsFixture {
 	env := []string{"IT_OUT_KEY=" + srv.AccessKey, "IT_OUT_SECRET=" + srv.SecretKey}
 	ep := endpoint{URL: f.proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}
 	// One disk cache directory serves every connector (one shared cache).
-	f.m = mountConnectors(t, ep, yaml, env, "--cache-dir", t.TempDir())
+	f.m = mountConnectors(t, ep, yaml, env, append([]string{"--cache-dir", t.TempDir()}, args...)...)
 	f.proxy.Take() // the preflight lists; nothing changes
 	return f
 }

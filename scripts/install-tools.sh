@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, when missing: fuse3
 # (fusermount3, via apt-get), systemd-analyze (the systemd package, via
-# apt-get), the pinned MinIO and the pinned golangci-lint (both via go
+# apt-get), the tools the integration tests drive (rsync, git, rclone,
+# getfattr from attr; apt-get), the pinned MinIO and the pinned golangci-lint (both via go
 # install into the objfs tool cache). Idempotent, and silent when
 # everything is there.
 #
@@ -52,19 +53,23 @@ install_systemd_analyze() {
 }
 
 # The integration tests drive the mount with real tools; rsync, git (a
-# clone with links and an executable through the mount) and rclone (which
-# reads back objfs's links and modes) are the ones a minimal Debian lacks.
+# clone with links and an executable through the mount), rclone (which
+# reads back objfs's links and modes) and getfattr (the attr package: the
+# user.s3.* extended attributes) are the ones a minimal Debian lacks.
+# Each entry is TOOL:PACKAGE.
 install_test_tools() {
 	[[ $(uname -s) == Linux ]] || return 0
-	local missing=()
-	for tool in rsync git rclone; do
-		command -v "$tool" >/dev/null || missing+=("$tool")
+	local missing=() tools=()
+	for entry in rsync:rsync git:git rclone:rclone getfattr:attr; do
+		command -v "${entry%%:*}" >/dev/null && continue
+		tools+=("${entry%%:*}")
+		missing+=("${entry#*:}")
 	done
 	[[ ${#missing[@]} -eq 0 ]] && return 0
 	echo "install-tools: installing ${missing[*]} (apt-get)"
 	as_root apt-get update -qq
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-	for tool in "${missing[@]}"; do
+	for tool in "${tools[@]}"; do
 		command -v "$tool" >/dev/null || { echo "install-tools: $tool installed but not found" >&2; return 1; }
 	done
 }

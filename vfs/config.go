@@ -56,6 +56,12 @@ type Config struct {
 	// change a bucket is ever sent) and clears the write bits of every
 	// mode.
 	ReadOnly bool
+	// Xattrs shows each file's object as read-only user.s3.* extended
+	// attributes (xattr.go). Off (the default), the adapter answers
+	// getxattr with ENOSYS so that the kernel stops asking: newer `ls -l`
+	// lists every file's attributes (one HEAD each when on), and the
+	// kernel asks for security.capability before every write(2).
+	Xattrs bool
 	// StatTTL is how long a file's attributes (from a listing or HEAD) are
 	// trusted before an open revalidates them with HEAD, how long a
 	// negative lookup is remembered, and the kernel's entry and attribute

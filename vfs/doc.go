@@ -53,6 +53,11 @@
 //     → unlinked; last write release → clean (a local file that never
 //     reached S3 disappears), or kept for readers when unlinked and read
 //     handles remain; last read release → clean.
+//   - Extended attributes (xattr.go, with Config.Xattrs): a file's
+//     user.s3.* attributes come from a HEAD (entry.s3, objectMeta), kept
+//     on the node with its other HEAD attributes and refreshed after
+//     StatTTL; names outside user.s3. cost nothing. Directories and links
+//     have none.
 //   - ReadHandle: one read-only open, pinned to an ETag; it reads through
 //     the block cache or, while the file has a
 //     writer, through the writer. WriteHandle: one open that may write.

@@ -53,6 +53,7 @@ type File struct {
 }
 
 func (f *FS) newFile(bucket, key string, e entry, fetched time.Time, listed bool) *File {
+	e.s3 = e.s3.stamped(fetched)
 	return &File{fsys: f, bucket: bucket, key: key, info: fileInfo{entry: e, fetched: fetched, listed: listed},
 		link: f.newLink(f.freeIno(bucket, key))}
 }
@@ -86,7 +87,9 @@ func (n *File) update(e entry, fetched time.Time, listed bool) {
 		e.mtime, e.metaMtime = n.info.mtime, true
 	}
 	if listed && e.etag == n.info.etag { // a listing has no metadata: keep what a HEAD found
-		e.stored = n.info.stored
+		e.stored, e.s3 = n.info.stored, n.info.s3
+	} else {
+		e.s3 = e.s3.stamped(fetched)
 	}
 	e.name = n.info.name
 	n.info = fileInfo{entry: e, fetched: fetched, listed: listed}

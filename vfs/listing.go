@@ -28,6 +28,9 @@ type entry struct {
 	// stored is the mode and owner the metadata holds (a HEAD; none from
 	// a listing), ownership.go.
 	stored storedAttrs
+	// s3 is the rest of a HEAD's answer, for the extended attributes
+	// (xattr.go); nil from a listing.
+	s3 *objectMeta
 }
 
 // merger folds the pages of one directory's listing into entries: common

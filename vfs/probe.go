@@ -122,6 +122,7 @@ func entryFromHead(name string, info remote.ObjectInfo) entry {
 		e.mtime, e.metaMtime = t, true
 	}
 	e.stored = parseStored(info.Metadata, syscall.S_IFREG)
+	e.s3 = metaFromHead(info)
 	return e
 }
 

@@ -274,6 +274,7 @@ func (n *File) moved(name, key string, info, base remote.ObjectInfo) time.Time {
 	n.key = key
 	e := n.info.entry
 	e.name, e.etag, e.size = name, info.ETag, base.Size
+	e.s3 = nil // another key, another version: the next HEAD tells
 	n.info = fileInfo{entry: e, fetched: now}
 	n.wr.last = moved
 	n.moves.Add(1)

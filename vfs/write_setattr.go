@@ -150,18 +150,3 @@ func (n *File) CopyFileRange() error {
 	}
 	return ErrNotSupported
 }
-
-// RefuseXattr answers setxattr and removexattr: ErrReadOnly where nothing
-// may change, else ErrNotSupported (extended attributes are not stored;
-// cp -a and rsync -X then carry on without them).
-func (n *File) RefuseXattr() error { return n.fsys.refuseXattr(n.bucket, n.objKey()) }
-
-// RefuseXattr: see File.RefuseXattr.
-func (n *Dir) RefuseXattr() error { return n.fsys.refuseXattr(n.bucket, n.prefix()) }
-
-func (f *FS) refuseXattr(bucket, key string) error {
-	if err := f.mayChange(acl.OpWrite, bucket, key); err != nil {
-		return err
-	}
-	return ErrNotSupported
-}

@@ -36,6 +36,7 @@ const (
 	flagShutdownTimeout = "shutdown-timeout"
 	flagMetricsAddr     = "metrics-addr"
 	flagNoExec          = "no-exec"
+	flagXattrs          = "xattrs"
 	flagAllowNonEmpty   = "allow-non-empty"
 	catOperation        = "Operation"
 )
@@ -65,6 +66,8 @@ func opsFlags() []cli.Flag {
 			Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics, e.g. 127.0.0.1:9464"},
 		&cli.BoolFlag{Name: flagNoExec, Category: catPerms,
 			Usage: "forbid executing programs from the mount (mount -o noexec)"},
+		&cli.BoolFlag{Name: flagXattrs, Category: catOperation,
+			Usage: "show each file's S3 object (ETag, LastModified, storage class, version id, user metadata) as read-only user.s3.* extended attributes (getfattr -d); costs a HEAD per file whose attributes are listed, which newer ls -l does for every file"},
 		&cli.BoolFlag{Name: flagAllowNonEmpty, Category: catOperation,
 			Usage: "mount over a directory that is not empty, hiding its files while mounted (mount -o nonempty)"},
 	}
