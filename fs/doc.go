@@ -20,7 +20,8 @@
 //     statfs; noXattr is getxattr's "none" (ENOSYS with extended
 //     attributes off, so the kernel stops asking, else ENODATA); fileNode
 //     answers its object's user.s3.* attributes (vfs.File.Xattr, ERANGE
-//     and size queries by copyXattr).
+//     and size queries by copyXattr; only a size query of the list may
+//     HEAD, vfs.File.XattrNames).
 //   - Mount, MountConnectors: the FUSE options and the serve loop;
 //     observedFS reports every answered operation to the Observer (the
 //     one place operations are counted).

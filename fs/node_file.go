@@ -127,13 +127,15 @@ func (n *fileNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint
 	return copyXattr(dest, []byte(v))
 }
 
-// Listxattr lists the object's attributes (vfs.File.Xattrs).
+// Listxattr lists the object's attributes (vfs.File.XattrNames): a size
+// query (empty dest) may HEAD the object for the complete list; a read
+// of the list into a buffer sends nothing.
 func (n *fileNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
-	xs, err := n.f.Xattrs(ctx)
+	names, err := n.f.XattrNames(ctx, len(dest) == 0)
 	if err != nil {
 		return 0, n.fail("listxattr", err)
 	}
-	return copyXattr(dest, xattrNames(xs))
+	return copyXattr(dest, xattrNames(names))
 }
 
 // Setxattr: EROFS where nothing may change; accepted without effect for

@@ -57,11 +57,11 @@ func copyXattr(dest, value []byte) (uint32, syscall.Errno) {
 	return uint32(copy(dest, value)), 0
 }
 
-// xattrNames is listxattr's answer for xs: each name NUL-terminated.
-func xattrNames(xs []vfs.Xattr) []byte {
+// xattrNames is listxattr's answer for names: each NUL-terminated.
+func xattrNames(names []string) []byte {
 	var b []byte
-	for _, x := range xs {
-		b = append(b, x.Name...)
+	for _, name := range names {
+		b = append(b, name...)
 		b = append(b, 0)
 	}
 	return b

@@ -108,7 +108,7 @@ func TestXattrGetfattr(t *testing.T) {
 	}
 	putSDK(bucket, "data/f.txt", "version one", map[string]string{"color": "red"})
 	putSDK(bucket, "data/f.txt", "version two", map[string]string{"color": "blue", "Project-Name": "objfs tests"})
-	m := mount(t, "s3://"+bucket, "--xattrs")
+	m := mount(t, "s3://"+bucket)
 
 	want := headXattrs(t, sdk, bucket, "data/f.txt")
 	if want["user.s3.version_id"] == "" || want["user.s3.version_id"] == "null" {
@@ -149,7 +149,7 @@ func TestXattrGetfattr(t *testing.T) {
 	// An unversioned bucket: no version_id.
 	plain := srv.NewBucket(t)
 	putSDK(plain, "g", "plain", nil)
-	pm := mount(t, "s3://"+plain, "--xattrs")
+	pm := mount(t, "s3://"+plain)
 	want = headXattrs(t, sdk, plain, "g")
 	if _, ok := want["user.s3.version_id"]; ok {
 		t.Fatalf("HeadObject of an unversioned bucket gave a version: %v", want)
@@ -157,10 +157,11 @@ func TestXattrGetfattr(t *testing.T) {
 	sameAttrs(t, "g", getfattrDump(t, pm.Path("g")), want)
 }
 
-// TestXattrLsNoHead: with --xattrs, `ls -l` (coreutils before 9.5) of a
-// directory of files on a fresh mount asks getxattr for security.selinux
-// and the POSIX ACLs of every entry: those answer ENODATA without any
-// HEAD (the listing is the only request).
+// TestXattrLsNoHead: `ls -l` (coreutils before 9.5) of a directory of
+// files on a fresh mount asks getxattr for security.selinux and the POSIX
+// ACLs of every entry: those answer ENODATA without any HEAD (the listing
+// is the only request); newer ls reads each file's list of names into a
+// buffer (listxattr), which sends nothing either.
 func TestXattrLsNoHead(t *testing.T) {
 	t.Parallel()
 	srv := requireMountable(t)
@@ -170,7 +171,7 @@ func TestXattrLsNoHead(t *testing.T) {
 		putObject(t, srv.SDK(), bucket, fmt.Sprintf("d/f%03d", i), []byte("x"))
 	}
 	ep, proxy := proxiedEndpoint(t, srv)
-	m := mountVia(t, ep, "s3://"+bucket, "--xattrs")
+	m := mountVia(t, ep, "s3://"+bucket)
 	if _, err := os.Stat(m.Path("d")); err != nil { // its lookup probes d and d.rclonelink
 		t.Fatal(err)
 	}
@@ -187,8 +188,16 @@ func TestXattrLsNoHead(t *testing.T) {
 			}
 		}
 	}
+	for i := range n {
+		p := m.Path("d", fmt.Sprintf("f%03d", i))
+		buf := make([]byte, 1024)
+		k, err := syscall.Listxattr(p, buf)
+		if err != nil || string(buf[:k]) != "user.s3.etag\x00user.s3.last_modified\x00user.s3.storage_class\x00" {
+			t.Fatalf("listxattr %s into a buffer: %q, %v", p, buf[:max(k, 0)], err)
+		}
+	}
 	if c := proxy.Counts(); c[reqHeadObject] != 0 {
-		t.Fatalf("ls -l and the security/ACL getxattrs of %d files sent %d HEADs (%v): %v", n, c[reqHeadObject], c, proxy.Seen())
+		t.Fatalf("ls -l, listxattr and the security/ACL getxattrs of %d files sent %d HEADs (%v): %v", n, c[reqHeadObject], c, proxy.Seen())
 	}
 	// The attributes themselves: one HEAD per file, however many names
 	// getfattr reads (within --stat-ttl).
@@ -212,7 +221,7 @@ func TestXattrCopyTools(t *testing.T) {
 	bucket := srv.NewBucket(t)
 	putObject(t, srv.SDK(), bucket, "src/a.txt", []byte("alpha"))
 	putObject(t, srv.SDK(), bucket, "src/b.txt", []byte("beta"))
-	m := mount(t, "s3://"+bucket, "-o", "xattrs")
+	m := mount(t, "s3://"+bucket)
 	work := t.TempDir()
 	out := filepath.Join(work, "out")
 
@@ -251,7 +260,7 @@ func TestXattrCopyTools(t *testing.T) {
 	}
 }
 
-// TestXattrOff: without --xattrs (the default) a file shows no
+// TestXattrOff: with --no-xattrs a file shows no
 // attributes (getfattr -d prints nothing: the list is empty), getxattr gives
 // EOPNOTSUPP (the kernel answers it itself after objfs's first ENOSYS),
 // setxattr of a user.s3. name EOPNOTSUPP like any other, and cp -a into
@@ -262,9 +271,9 @@ func TestXattrOff(t *testing.T) {
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
 	putObject(t, srv.SDK(), bucket, "f", []byte("x"))
-	m := mount(t, "s3://"+bucket)
+	m := mount(t, "s3://"+bucket, "-o", "no_xattrs")
 	if out := mustRun(t, "getfattr", "-d", "-m", "-", m.Path("f")); strings.TrimSpace(out) != "" {
-		t.Fatalf("getfattr -d without --xattrs: %q", out)
+		t.Fatalf("getfattr -d with --no-xattrs: %q", out)
 	}
 	for range 2 { // the first answer is objfs's ENOSYS, the next the kernel's own
 		if _, err := syscall.Getxattr(m.Path("f"), "user.s3.etag", make([]byte, 256)); !errors.Is(err, syscall.EOPNOTSUPP) {
@@ -290,7 +299,7 @@ func TestXattrOff(t *testing.T) {
 // change.
 func TestXattrConnectors(t *testing.T) {
 	requireTool(t, "getfattr")
-	f := newConnectorsFixture(t, "--xattrs")
+	f := newConnectorsFixture(t)
 	sameAttrs(t, "one/team.jpg", getfattrDump(t, f.p("one", "team.jpg")), headXattrs(t, f.srv.SDK(), f.bucket, "team.jpg"))
 	for _, p := range []string{f.p("out", "team.jpg"), f.p("one", "data", "a.csv")} {
 		if _, err := syscall.Getxattr(p, "user.s3.etag", make([]byte, 256)); !errors.Is(err, syscall.ENOENT) {

@@ -57,10 +57,9 @@ type Config struct {
 	// mode.
 	ReadOnly bool
 	// Xattrs shows each file's object as read-only user.s3.* extended
-	// attributes (xattr.go). Off (the default), the adapter answers
-	// getxattr with ENOSYS so that the kernel stops asking: newer `ls -l`
-	// lists every file's attributes (one HEAD each when on), and the
-	// kernel asks for security.capability before every write(2).
+	// attributes (xattr.go); objfs mount sets it unless --no-xattrs. Off,
+	// the adapter answers getxattr with ENOSYS so that the kernel stops
+	// asking (it asks for security.capability before every write(2)).
 	Xattrs bool
 	// StatTTL is how long a file's attributes (from a listing or HEAD) are
 	// trusted before an open revalidates them with HEAD, how long a

@@ -16,7 +16,8 @@ package vfs
 // (mode, owner, x-amz-meta-mtime) for StatTTL, when Config.Xattrs is set
 // (otherwise none, and no request). Names outside user.s3. are
 // answered at once (ErrNoAttr), so the security.selinux and
-// system.posix_acl_access probes of `ls -l` never cost a request.
+// system.posix_acl_access probes of `ls -l` never cost a request, and
+// a list of names may be answered without one (XattrNames).
 // Directories and links have none, nor has a file while it is open for
 // writing or removed while open on this mount (S3 does not hold what it
 // shows).
@@ -115,6 +116,48 @@ func (n *File) Xattrs(ctx context.Context) ([]Xattr, error) {
 		return nil, err
 	}
 	return m.xattrs(), nil
+}
+
+// baseXattrNames are the attributes every object has (xattrs), known
+// without a HEAD.
+var baseXattrNames = []string{XattrPrefix + "etag", XattrPrefix + "last_modified", XattrPrefix + "storage_class"}
+
+// XattrNames lists the names of the file's attributes. With fetch it is
+// Xattrs' list (at most one HEAD). Without, it sends nothing: the names
+// of the last HEAD younger than StatTTL, else the names every object has
+// (etag, last_modified, storage_class); a version id and user metadata
+// are then listed only once a HEAD found them. The adapter fetches for a
+// size query (an empty buffer: getfattr, cp -a), and not for a read of
+// the list into a buffer, which is what `ls -l` does for every file
+// since coreutils 9.5 (it looks for ACL and SELinux names): a listing of
+// 10,000 files must not cost 10,000 HEADs.
+func (n *File) XattrNames(ctx context.Context, fetch bool) ([]string, error) {
+	if !n.fsys.cfg.Xattrs {
+		return nil, nil
+	}
+	var m *objectMeta
+	if fetch {
+		var err error
+		if m, err = n.objectMeta(ctx); err != nil || m == nil {
+			return nil, err
+		}
+	} else {
+		info, local := n.localInfo()
+		switch {
+		case local:
+			return nil, nil
+		case info.s3 != nil && n.fsys.cfg.Clock().Sub(info.s3.at) < n.fsys.cfg.statTTL():
+			m = info.s3
+		default:
+			return slices.Clone(baseXattrNames), nil
+		}
+	}
+	xs := m.xattrs()
+	names := make([]string, len(xs))
+	for i, x := range xs {
+		names[i] = x.Name
+	}
+	return names, nil
 }
 
 // Xattr returns the value of the file's attribute name: ErrNoAttr when it

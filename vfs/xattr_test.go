@@ -310,3 +310,41 @@ func TestXattrsOffByDefault(t *testing.T) {
 		t.Fatalf("%d requests", n)
 	}
 }
+
+// TestXattrNamesWithoutFetch: a list of names read without a fetch (what
+// ls -l does for every file) sends nothing: the three names every object
+// has for a file known only from a listing, the HEAD's names once one was
+// made within StatTTL; a fetch (a size query) makes that HEAD.
+func TestXattrNamesWithoutFetch(t *testing.T) {
+	fake, _ := newFake(t)
+	clock := newTestClock()
+	put(t, fake, "f", []byte("x"), map[string]string{"v": "1"})
+	fsys, counting := xattrFS(t, versioned{Client: fake, version: "v1", class: "GLACIER"}, clock, nil)
+	ctx := context.Background()
+	if _, err := fsys.Root().OpenStream().Len(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := lookupFile(t, fsys.Root(), "f")
+	before := counting.Total()
+	names, err := f.XattrNames(ctx, false)
+	if err != nil || strings.Join(names, ",") != "user.s3.etag,user.s3.last_modified,user.s3.storage_class" {
+		t.Fatalf("names without a fetch: %v, %v", names, err)
+	}
+	if n := counting.Total() - before; n != 0 {
+		t.Fatalf("%d requests for a list without a fetch", n)
+	}
+	full := "user.s3.etag,user.s3.last_modified,user.s3.meta.v,user.s3.storage_class,user.s3.version_id"
+	if names, err = f.XattrNames(ctx, true); err != nil || strings.Join(names, ",") != full {
+		t.Fatalf("names with a fetch: %v, %v", names, err)
+	}
+	if n := counting.Count(remote.OpHead); n != 1 {
+		t.Fatalf("%d HEADs for a fetched list, want 1", n)
+	}
+	if names, err = f.XattrNames(ctx, false); err != nil || strings.Join(names, ",") != full {
+		t.Fatalf("names without a fetch after one: %v, %v", names, err)
+	}
+	clock.Advance(6 * time.Second) // past StatTTL: the three again, no request
+	if names, _ = f.XattrNames(ctx, false); len(names) != 3 || counting.Count(remote.OpHead) != 1 {
+		t.Fatalf("names after StatTTL: %v, %d HEADs", names, counting.Count(remote.OpHead))
+	}
+}

@@ -36,7 +36,7 @@ const (
 	flagShutdownTimeout = "shutdown-timeout"
 	flagMetricsAddr     = "metrics-addr"
 	flagNoExec          = "no-exec"
-	flagXattrs          = "xattrs"
+	flagNoXattrs        = "no-xattrs"
 	flagAllowNonEmpty   = "allow-non-empty"
 	catOperation        = "Operation"
 )
@@ -66,8 +66,8 @@ func opsFlags() []cli.Flag {
 			Usage: "serve Prometheus metrics on `HOST:PORT` at /metrics, e.g. 127.0.0.1:9464"},
 		&cli.BoolFlag{Name: flagNoExec, Category: catPerms,
 			Usage: "forbid executing programs from the mount (mount -o noexec)"},
-		&cli.BoolFlag{Name: flagXattrs, Category: catOperation,
-			Usage: "show each file's S3 object (ETag, LastModified, storage class, version id, user metadata) as read-only user.s3.* extended attributes (getfattr -d); costs a HEAD per file whose attributes are listed, which newer ls -l does for every file"},
+		&cli.BoolFlag{Name: flagNoXattrs, Category: catOperation,
+			Usage: "show no extended attributes (by default each file shows its S3 object's ETag, LastModified, storage class, version id and user metadata as read-only user.s3.* attributes, for getfattr -d); the kernel then stops asking for security.capability before every write(2), which speeds up many small writes"},
 		&cli.BoolFlag{Name: flagAllowNonEmpty, Category: catOperation,
 			Usage: "mount over a directory that is not empty, hiding its files while mounted (mount -o nonempty)"},
 	}

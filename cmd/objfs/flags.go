@@ -146,7 +146,7 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 			FileMode: c.IsSet(flagFileMode), DirMode: c.IsSet(flagDirMode),
 		},
 		ReadOnly:  c.Bool(flagReadOnly),
-		Xattrs:    c.Bool(flagXattrs),
+		Xattrs:    !c.Bool(flagNoXattrs),
 		StatTTL:   statTTL,
 		ListTTL:   listTTL,
 		BlockSize: blockSize,
