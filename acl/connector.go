@@ -74,7 +74,7 @@ type Connector struct {
 	// buckets as they were then (ParseAsOf's forms; a duration is taken
 	// back from when the file is loaded); "" for the live view.
 	AsOf string
-	Line   int // line of the connector in its file, 0 when built in code
+	Line int // line of the connector in its file, 0 when built in code
 
 	accessLine int // line of the `access:` key, 0 when defaulted
 }
