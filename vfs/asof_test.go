@@ -305,3 +305,58 @@ func TestAsOfSuspended(t *testing.T) {
 		}
 	}
 }
+
+// TestAsOfListingCost measures the requests of a readdir of a 10,000-key
+// directory, normal and as of a time, on the Fake (pages of 1000 as S3):
+// an as-of listing costs one ListObjectVersions per 1000 versions (not
+// keys), and one more per common prefix, to verify it.
+func TestAsOfListingCost(t *testing.T) {
+	const n = 10000
+	fake, count := newFake(t)
+	clock := newTestClock()
+	fake.SetClock(clock.Now)
+	if err := fake.SetVersioning(testBucket, remote.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		put(t, fake, fmt.Sprintf("d/%05d", i), []byte("v1"), nil)
+	}
+	for i := range 10 {
+		put(t, fake, fmt.Sprintf("d/sub%d/x", i), []byte("x"), nil)
+	}
+	at := clock.Now()
+	clock.Advance(time.Minute)
+	h := &asOfHistory{fake: fake, count: count}
+	readdir := func(fsys *FS) map[string]int64 {
+		d := lookupDir(t, fsys.Root(), "d")
+		count.Reset()
+		if got := len(dirNames(t, d)); got != n+10 {
+			t.Fatalf("d/: %d entries, want %d", got, n+10)
+		}
+		return count.Snapshot()
+	}
+	live, err := New(count, Config{Source: Source{Bucket: testBucket}, Logger: slog.New(slog.DiscardHandler),
+		Write: WriteConfig{StageDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close(context.Background())
+	normal := readdir(live)
+	oneVersion := readdir(h.fs(t, at))
+	for i := range n {
+		put(t, fake, fmt.Sprintf("d/%05d", i), []byte("v2"), nil)
+	}
+	twoVersions := readdir(h.fs(t, at))
+	t.Logf("readdir of %d keys and 10 subdirectories: normal %v; as of, one version a key %v; two versions a key %v",
+		n, normal, oneVersion, twoVersions)
+	want := []map[string]int64{
+		{remote.OpList: 11},              // 10,010 entries
+		{remote.OpListVersions: 11 + 10}, // 10,010 versions, and 10 prefixes verified
+		{remote.OpListVersions: 21 + 10}, // 20,010 versions, and the same prefixes
+	}
+	for i, got := range []map[string]int64{normal, oneVersion, twoVersions} {
+		if fmt.Sprint(got) != fmt.Sprint(want[i]) {
+			t.Errorf("case %d: %v, want %v", i, got, want[i])
+		}
+	}
+}
