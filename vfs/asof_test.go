@@ -320,6 +320,7 @@ func TestAsOfListingCost(t *testing.T) {
 	}
 	for i := range n {
 		put(t, fake, fmt.Sprintf("d/%05d", i), []byte("v1"), nil)
+		put(t, fake, fmt.Sprintf("flat/%05d", i), []byte("v1"), nil)
 	}
 	for i := range 10 {
 		put(t, fake, fmt.Sprintf("d/sub%d/x", i), []byte("x"), nil)
@@ -327,14 +328,15 @@ func TestAsOfListingCost(t *testing.T) {
 	at := clock.Now()
 	clock.Advance(time.Minute)
 	h := &asOfHistory{fake: fake, count: count}
-	readdir := func(fsys *FS) map[string]int64 {
-		d := lookupDir(t, fsys.Root(), "d")
+	readdirOf := func(fsys *FS, dir string, entries int) map[string]int64 {
+		d := lookupDir(t, fsys.Root(), dir)
 		count.Reset()
-		if got := len(dirNames(t, d)); got != n+10 {
-			t.Fatalf("d/: %d entries, want %d", got, n+10)
+		if got := len(dirNames(t, d)); got != entries {
+			t.Fatalf("%s/: %d entries, want %d", dir, got, entries)
 		}
 		return count.Snapshot()
 	}
+	readdir := func(fsys *FS) map[string]int64 { return readdirOf(fsys, "d", n+10) }
 	live, err := New(count, Config{Source: Source{Bucket: testBucket}, Logger: slog.New(slog.DiscardHandler),
 		Write: WriteConfig{StageDir: t.TempDir()}})
 	if err != nil {
@@ -343,6 +345,11 @@ func TestAsOfListingCost(t *testing.T) {
 	defer live.Close(context.Background())
 	normal := readdir(live)
 	oneVersion := readdir(h.fs(t, at))
+	flatNormal, flatAsOf := readdirOf(live, "flat", n), readdirOf(h.fs(t, at), "flat", n)
+	t.Logf("readdir of %d keys: normal %v, as of %v", n, flatNormal, flatAsOf)
+	if flatNormal[remote.OpList] != 10 || flatAsOf[remote.OpListVersions] != 10 || len(flatNormal)+len(flatAsOf) != 2 {
+		t.Errorf("flat: normal %v, as of %v; want 10 requests each", flatNormal, flatAsOf)
+	}
 	for i := range n {
 		put(t, fake, fmt.Sprintf("d/%05d", i), []byte("v2"), nil)
 	}
