@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/objfs/objfs/internal/testkit"
 	"github.com/objfs/objfs/remote"
 )
 
@@ -365,5 +366,48 @@ func TestAsOfListingCost(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want[i]) {
 			t.Errorf("case %d: %v, want %v", i, got, want[i])
 		}
+	}
+}
+
+// TestAsOfConnector: a connector's patterns hold in its as-of view:
+// only what they reach is listed or readable, at its version of the time.
+func TestAsOfConnector(t *testing.T) {
+	h := newAsOfHistory(t)
+	conn := testkit.Connector(t, "c", "read", "bucket/a/*")
+	fsys, err := New(h.count, Config{Source: Source{Bucket: testBucket}, AsOf: h.t[0], Connector: conn,
+		Write: WriteConfig{StageDir: t.TempDir()}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close(context.Background())
+	root := fsys.Root()
+	if got := dirNames(t, root); !slices.Equal(got, []string{"a/"}) {
+		t.Fatalf("root: %q, want only a/", got)
+	}
+	mustNotExist(t, root, "top")
+	if got := readAll(t, lookupFile(t, lookupDir(t, root, "a"), "k")); !bytes.Equal(got, h.v[0]) {
+		t.Fatal("a/k is not v1")
+	}
+}
+
+// TestAsOfAllBuckets: at the s3:// root only versioned buckets are shown
+// and found.
+func TestAsOfAllBuckets(t *testing.T) {
+	h := newAsOfHistory(t)
+	if err := h.fake.CreateBucket(context.Background(), "plain"); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := New(h.count, Config{AsOf: h.t[3], Write: WriteConfig{StageDir: t.TempDir()},
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close(context.Background())
+	if got := dirNames(t, fsys.Root()); !slices.Equal(got, []string{testBucket + "/"}) {
+		t.Fatalf("s3:// root: %q, want only the versioned bucket", got)
+	}
+	mustNotExist(t, fsys.Root(), "plain")
+	if got := readAll(t, lookupFile(t, lookupDir(t, lookupDir(t, fsys.Root(), testBucket), "a"), "k")); !bytes.Equal(got, h.v[3]) {
+		t.Fatal("bucket/a/k is not v3")
 	}
 }
