@@ -255,3 +255,46 @@ func TestAsOfUnversionedBucket(t *testing.T) {
 	res := runFailingMount(t, serverEndpoint(srv), "s3://"+bucket, dir, "--as-of", "1h")
 	checkRefusal(t, res, []string{"not versioned"}, srv.SecretKey)
 }
+
+// TestAsOfConnector: a connector with as_of: serves its paths as they
+// were then, beside a live connector of the same bucket; its changes give
+// EROFS and send nothing that could change the bucket.
+func TestAsOfConnector(t *testing.T) {
+	srv := requireMountable(t)
+	sdk := srv.SDK()
+	bucket := srv.NewVersionedBucket(t)
+	putObject(t, sdk, bucket, "data/k", []byte("v1\n"))
+	putObject(t, sdk, bucket, "other/x", []byte("x\n"))
+	at := instant()
+	putObject(t, sdk, bucket, "data/k", []byte("v2\n"))
+	proxy := startChangeCounter(t, srv.Endpoint)
+	ep := serverEndpoint(srv)
+	ep.URL = proxy.URL
+	yaml := connectorsYAML(
+		connectorYAML{Label: "then", Endpoint: proxy.URL, Access: "read", Paths: []string{bucket + "/data/*"},
+			Creds: "    credentials: default\n    as_of: " + at.UTC().Format(time.RFC3339Nano) + "\n"},
+		connectorYAML{Label: "live", Endpoint: proxy.URL, Access: "read", Paths: []string{bucket + "/*"},
+			Creds: "    credentials: default\n"},
+	)
+	m := mountConnectors(t, ep, yaml, nil)
+	if got := string(readFile(t, m.Path("then", bucket, "data", "k"))); got != "v1\n" {
+		t.Errorf("then/: %q, want v1", got)
+	}
+	if got := string(readFile(t, m.Path("live", bucket, "data", "k"))); got != "v2\n" {
+		t.Errorf("live/: %q, want v2", got)
+	}
+	if got := readDirNames(t, m.Path("then", bucket)); !slices.Equal(got, []string{"data"}) {
+		t.Errorf("then/%s: %q, want only data", bucket, got)
+	}
+	if _, err := os.Stat(m.Path("then", bucket, "other", "x")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a path outside the connector's patterns: %v, want ENOENT", err)
+	}
+	for _, argv := range [][]string{{"touch", m.Path("then", bucket, "data", "new")}, {"rm", "-f", m.Path("then", bucket, "data", "k")}} {
+		if r := runTool(argv[0], argv[1:]...); r.Err == nil || !strings.Contains(r.Stderr, "Read-only file system") {
+			t.Errorf("%q: err %v, stderr %q; want \"Read-only file system\"", argv, r.Err, r.Stderr)
+		}
+	}
+	if changes := proxy.Take(); len(changes) != 0 {
+		t.Errorf("requests that could change the bucket: %q", changes)
+	}
+}
