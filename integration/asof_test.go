@@ -132,6 +132,9 @@ func TestAsOfHistory(t *testing.T) {
 				}
 			}
 			checkAsOfRefusesChanges(t, m, k, i != 2)
+			if st := statusOf(t, m.Dir); st.AsOf == nil || !st.AsOf.Equal(at[i]) {
+				t.Errorf("objfs status --json: as_of %v, want %v", st.AsOf, at[i])
+			}
 		})
 	}
 }
