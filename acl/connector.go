@@ -70,7 +70,11 @@ type Connector struct {
 
 	Paths  []Pattern // empty means everything
 	Access Access
-	Line   int // line of the connector in its file, 0 when built in code
+	// AsOf (`as_of:`) makes the connector a read-only view of its
+	// buckets as they were then (ParseAsOf's forms; a duration is taken
+	// back from when the file is loaded); "" for the live view.
+	AsOf string
+	Line int // line of the connector in its file, 0 when built in code
 
 	accessLine int // line of the `access:` key, 0 when defaulted
 }

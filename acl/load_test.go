@@ -34,6 +34,7 @@ connectors:
 
   - label: public
     credentials: anonymous
+    as_of: 2026-11-30T12:00:00Z
 `
 
 func TestParseGood(t *testing.T) {
@@ -59,7 +60,7 @@ func TestParseGood(t *testing.T) {
 	if !aws.DefaultCredentials || aws.Endpoint != "" || len(aws.Paths) != 0 {
 		t.Errorf("aws = %+v", aws)
 	}
-	if pub := f.Connector("public"); !pub.AnonymousCredentials || pub.DefaultCredentials {
+	if pub := f.Connector("public"); !pub.AnonymousCredentials || pub.DefaultCredentials || pub.AsOf != "2026-11-30T12:00:00Z" {
 		t.Errorf("public = %+v", pub)
 	}
 	if f.Connector("nope") != nil {

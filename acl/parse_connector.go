@@ -2,6 +2,7 @@ package acl
 
 import (
 	"fmt"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -45,6 +46,11 @@ func (p *parser) setField(c *Connector, f field) bool {
 		c.Paths = p.paths(f)
 	case "access":
 		p.access(c, f)
+	case "as_of":
+		c.AsOf = p.str(f)
+		if _, err := ParseAsOf(c.AsOf, time.Now()); err != nil {
+			p.addf(f.val.Line, "%v", err)
+		}
 	default:
 		return false
 	}

@@ -35,7 +35,7 @@ var topKeys = []string{"connectors"}
 
 var connectorKeys = []string{
 	"label", "endpoint", "region", "path_style", "profile", "credentials_env",
-	"access_key_id", "secret_access_key", "credentials", "paths", "access",
+	"access_key_id", "secret_access_key", "credentials", "paths", "access", "as_of",
 }
 
 var credEnvKeys = []string{"access_key", "secret_key", "session_token"}

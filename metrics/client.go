@@ -169,3 +169,16 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+func (c *observedClient) ListVersions(ctx context.Context, req remote.ListVersionsRequest) (remote.VersionPage, error) {
+	return observe(c, remote.OpListVersions, func() (remote.VersionPage, error) { return c.next.ListVersions(ctx, req) })
+}
+
+// HeadVersion is a HeadObject request, counted as one.
+func (c *observedClient) HeadVersion(ctx context.Context, bucket, key, versionID string) (remote.ObjectInfo, error) {
+	return observe(c, remote.OpHead, func() (remote.ObjectInfo, error) { return c.next.HeadVersion(ctx, bucket, key, versionID) })
+}
+
+func (c *observedClient) BucketVersioning(ctx context.Context, bucket string) (remote.Versioning, error) {
+	return observe(c, remote.OpGetBucketVersioning, func() (remote.Versioning, error) { return c.next.BucketVersioning(ctx, bucket) })
+}

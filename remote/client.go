@@ -74,6 +74,7 @@ type Client interface {
 	DeleteBucket(ctx context.Context, bucket string) error
 
 	Multipart
+	Versions
 }
 
 // Multipart is the multipart-upload half of the seam. Part numbers start at
@@ -144,7 +145,8 @@ type ObjectInfo struct {
 	Metadata     map[string]string
 	// VersionID is the object version S3 reported ("" on an unversioned
 	// bucket, "null" for a version written while versioning was off or
-	// suspended). Head fills it; List does not.
+	// suspended). Head and HeadVersion fill it; ListVersions too; List
+	// does not.
 	VersionID string
 	// StorageClass as S3 reported it (Head and List); "" when S3 sent
 	// none, which for Head means STANDARD (S3 omits the header for it).
@@ -172,8 +174,13 @@ type GetRequest struct {
 	Bucket  string
 	Key     string
 	IfMatch string // ETag the object must still have; empty means any
-	Offset  int64
-	Length  int64 // < 0: to the end of the object
+	// VersionID reads that version (GetObject?versionId=) instead of the
+	// current one: ErrNotFound when there is no such version or it is a
+	// delete marker. A version never changes, so such a Get is pinned as
+	// one with IfMatch is.
+	VersionID string
+	Offset    int64
+	Length    int64 // < 0: to the end of the object
 }
 
 // PutRequest stores a whole object.

@@ -143,3 +143,19 @@ func (c *Counting) ListMultipartUploads(ctx context.Context, bucket, prefix stri
 	c.add(OpListMultipartUploads)
 	return c.next.ListMultipartUploads(ctx, bucket, prefix)
 }
+
+func (c *Counting) ListVersions(ctx context.Context, req ListVersionsRequest) (VersionPage, error) {
+	c.add(OpListVersions)
+	return c.next.ListVersions(ctx, req)
+}
+
+// HeadVersion is counted as the HeadObject it is.
+func (c *Counting) HeadVersion(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
+	c.add(OpHead)
+	return c.next.HeadVersion(ctx, bucket, key, versionID)
+}
+
+func (c *Counting) BucketVersioning(ctx context.Context, bucket string) (Versioning, error) {
+	c.add(OpGetBucketVersioning)
+	return c.next.BucketVersioning(ctx, bucket)
+}

@@ -74,6 +74,8 @@ func TestCountingEveryOp(t *testing.T) {
 	c.CompleteMultipart(ctx, remote.CompleteMultipartRequest{})
 	c.AbortMultipart(ctx, "b", "k", "u")
 	c.ListMultipartUploads(ctx, "b", "")
+	c.ListVersions(ctx, remote.ListVersionsRequest{Bucket: "b"})
+	c.BucketVersioning(ctx, "b")
 	for _, op := range remote.Ops {
 		if n := c.Count(op); n != 1 {
 			t.Errorf("%s counted %d times, want 1", op, n)

@@ -36,6 +36,19 @@
 //     ErrDenied, ErrCrossDevice) and filters listings to what it shows;
 //     RestrictObserved also tells a callback of each refusal.
 //
+// # Versions
+//
+// The Versions half of Client (versions.go) reads a versioned bucket:
+// ListVersions (one page of ListObjectVersions, versions and delete
+// markers in S3's order), HeadVersion, BucketVersioning, and
+// GetRequest.VersionID for GetObject?versionId=. A version never changes,
+// so a Get with a VersionID is pinned like one with IfMatch: WithRetry
+// resumes a cut-off body with the same version. A GET or HEAD of a
+// version that is a delete marker (405) is ErrNotFound. HeadVersion is
+// counted and measured as the HeadObject it is. The Fake keeps every
+// version once SetVersioning enables it (fake_versions.go); Restrict
+// applies a connector's rules to versions as to current objects.
+//
 // Config types (S3Config, RetryConfig) have WithDefaults and Validate; the
 // Fake's clock (SetClock) and the retry sleep and jitter are injectable.
 //
@@ -166,8 +179,8 @@
 //
 // S3 has no mutable state after NewS3 (the SDK client and transport are
 // safe for concurrent use); a GetObject body is used by one reader at a
-// time. Fake: Fake.mu guards the buckets, their objects and uploads, the
-// clock and the upload sequence; faults.mu guards injected faults, hooks
+// time. Fake: Fake.mu guards the buckets, their objects, versions and
+// uploads, the clock and the upload sequence; faults.mu guards injected faults, hooks
 // and lost answers. They are never held together — faults are checked,
 // and hooks run, before Fake.mu is taken; lost answers are taken after it
 // is released — and no lock is held while a hook runs or a caller reads a

@@ -31,9 +31,14 @@ type Fake struct {
 // replaces the *fakeObject, so readers may keep the old one.
 type fakeBucket struct {
 	created time.Time
-	objects map[string]*fakeObject
-	keys    []string // sorted keys of objects
+	objects map[string]*fakeObject // current versions, delete markers never
+	keys    []string               // sorted keys of objects
 	uploads map[string]*fakeUpload
+	// versioning, versions, vkeys and vseq: see fake_versions.go.
+	versioning Versioning
+	versions   map[string][]*fakeObject // every version by key, newest first
+	vkeys      []string                 // sorted keys of versions
+	vseq       int64                    // sequence for version ids
 }
 
 type fakeObject struct {
@@ -41,6 +46,10 @@ type fakeObject struct {
 	etag     string
 	modified time.Time
 	metadata map[string]string
+	// versionID is set when stored (NullVersion unless versioning is
+	// enabled); deleteMarker objects live in versions only.
+	versionID    string
+	deleteMarker bool
 }
 
 var _ Client = (*Fake)(nil)
@@ -98,6 +107,7 @@ func (f *Fake) object(op, bucket, key string) (*fakeObject, error) {
 
 // store puts o at key, keeping b.keys sorted; f.mu must be held.
 func (b *fakeBucket) store(key string, o *fakeObject) {
+	b.record(key, o)
 	if _, ok := b.objects[key]; !ok {
 		i, _ := slices.BinarySearch(b.keys, key)
 		b.keys = slices.Insert(b.keys, i, key)
@@ -105,8 +115,15 @@ func (b *fakeBucket) store(key string, o *fakeObject) {
 	b.objects[key] = o
 }
 
-// remove deletes key; f.mu must be held.
-func (b *fakeBucket) remove(key string) {
+// remove deletes key: on a versioned bucket a delete marker, stamped
+// now, becomes its newest version (even when key holds nothing, as in
+// S3); f.mu must be held.
+func (b *fakeBucket) remove(key string, now time.Time) {
+	if b.versioning == VersioningOff {
+		b.dropVersion(key, NullVersion)
+	} else {
+		b.record(key, &fakeObject{deleteMarker: true, modified: now})
+	}
 	if _, ok := b.objects[key]; !ok {
 		return
 	}
@@ -117,7 +134,7 @@ func (b *fakeBucket) remove(key string) {
 
 func (o *fakeObject) info(key string) ObjectInfo {
 	return ObjectInfo{Key: key, Size: int64(len(o.data)), ETag: o.etag,
-		LastModified: o.modified, Metadata: maps.Clone(o.metadata)}
+		LastModified: o.modified, Metadata: maps.Clone(o.metadata), VersionID: o.versionID}
 }
 
 // validKey reports whether S3 can address key (1 to 1024 bytes).
@@ -151,7 +168,11 @@ func (f *Fake) Head(ctx context.Context, bucket, key string) (ObjectInfo, error)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return o.info(key), nil
+	info := o.info(key)
+	if f.buckets[bucket].versioning == VersioningOff {
+		info.VersionID = "" // S3 sends no version id then
+	}
+	return info, nil
 }
 
 // Get implements Client.
@@ -163,7 +184,7 @@ func (f *Fake) Get(ctx context.Context, req GetRequest) (io.ReadCloser, error) {
 		return nil, fail(OpGet, req.Bucket, req.Key, ErrInvalidArgument, "InvalidArgument")
 	}
 	f.mu.Lock()
-	o, err := f.object(OpGet, req.Bucket, req.Key)
+	o, err := f.getObject(req)
 	f.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -256,6 +277,6 @@ func (f *Fake) Delete(ctx context.Context, bucket, key string) (err error) {
 	if err != nil {
 		return err
 	}
-	b.remove(key)
+	b.remove(key, f.now())
 	return nil
 }

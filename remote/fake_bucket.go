@@ -47,15 +47,16 @@ func (f *Fake) CreateBucket(ctx context.Context, bucket string) (err error) {
 		return fail(OpCreateBucket, bucket, "", ErrExists, "BucketAlreadyOwnedByYou")
 	}
 	f.buckets[bucket] = &fakeBucket{
-		created: f.now(),
-		objects: make(map[string]*fakeObject),
-		uploads: make(map[string]*fakeUpload),
+		created:  f.now(),
+		objects:  make(map[string]*fakeObject),
+		uploads:  make(map[string]*fakeUpload),
+		versions: make(map[string][]*fakeObject),
 	}
 	return nil
 }
 
 // DeleteBucket implements Client. Incomplete multipart uploads do not keep
-// a bucket from being deleted; objects do.
+// a bucket from being deleted; objects do, and versions and delete markers.
 func (f *Fake) DeleteBucket(ctx context.Context, bucket string) (err error) {
 	if err := f.begin(ctx, OpDeleteBucket, bucket, ""); err != nil {
 		return err
@@ -67,7 +68,7 @@ func (f *Fake) DeleteBucket(ctx context.Context, bucket string) (err error) {
 	if err != nil {
 		return err
 	}
-	if len(b.objects) > 0 {
+	if len(b.versions) > 0 { // delete markers too, as in S3
 		return fail(OpDeleteBucket, bucket, "", ErrNotEmpty, "BucketNotEmpty")
 	}
 	delete(f.buckets, bucket)

@@ -300,3 +300,28 @@ func TestFakeConcurrent(t *testing.T) {
 		t.Fatalf("%d objects, %v; want 200", len(page.Objects), err)
 	}
 }
+
+func TestFakeVersionsConformance(t *testing.T) {
+	remotetest.RunVersions(t, func(t *testing.T) (remote.Client, string, func(remote.Versioning)) {
+		f := newFake(t)
+		return f, fakeBucket, func(v remote.Versioning) {
+			if err := f.SetVersioning(fakeBucket, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestDecoratedVersionsConformance: the decorators pass versions through
+// unchanged (a connector that allows everything, too).
+func TestDecoratedVersionsConformance(t *testing.T) {
+	remotetest.RunVersions(t, func(t *testing.T) (remote.Client, string, func(remote.Versioning)) {
+		f := newFake(t)
+		c := remote.WithRetry(remote.NewCounting(f), remote.RetryConfig{})
+		return c, fakeBucket, func(v remote.Versioning) {
+			if err := f.SetVersioning(fakeBucket, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

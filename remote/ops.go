@@ -19,6 +19,9 @@ const (
 	OpCompleteMultipart    = "CompleteMultipartUpload"
 	OpAbortMultipart       = "AbortMultipartUpload"
 	OpListMultipartUploads = "ListMultipartUploads"
+	OpListVersions         = "ListObjectVersions"
+	OpGetBucketVersioning  = "GetBucketVersioning"
+	// HeadVersion is a HeadObject (with versionId), counted as OpHead.
 )
 
 // Ops lists every operation name, in the order of the Client interface.
@@ -26,5 +29,5 @@ var Ops = []string{
 	OpListBuckets, OpHeadBucket, OpList, OpHead, OpGet, OpPut, OpCopy,
 	OpDelete, OpCreateBucket, OpDeleteBucket, OpCreateMultipart,
 	OpUploadPart, OpUploadPartCopy, OpCompleteMultipart, OpAbortMultipart,
-	OpListMultipartUploads,
+	OpListMultipartUploads, OpListVersions, OpGetBucketVersioning,
 }

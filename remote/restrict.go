@@ -261,3 +261,20 @@ func (r *restrictedClient) ListMultipartUploads(ctx context.Context, bucket, pre
 	}
 	return slices.DeleteFunc(ups, func(u Upload) bool { return !r.c.Allows(bucket, u.Key) }), nil
 }
+
+// HeadVersion returns a visible object's version.
+func (r *restrictedClient) HeadVersion(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
+	if err := r.checkVisible(OpHead, bucket, key); err != nil {
+		return ObjectInfo{}, err
+	}
+	return r.next.HeadVersion(ctx, bucket, key, versionID)
+}
+
+// BucketVersioning asks about a visible bucket; an invisible one is not
+// found.
+func (r *restrictedClient) BucketVersioning(ctx context.Context, bucket string) (Versioning, error) {
+	if err := r.checkVisible(OpGetBucketVersioning, bucket, ""); err != nil {
+		return VersioningOff, err
+	}
+	return r.next.BucketVersioning(ctx, bucket)
+}

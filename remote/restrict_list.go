@@ -106,3 +106,47 @@ func (r *restrictedClient) impliedInParent(bucket, dir string) bool {
 func keyIsDir(key string) bool {
 	return key == "" || strings.HasSuffix(key, "/")
 }
+
+// ListVersions is List for versions: the same reach, the same filter
+// (versions and delete markers of visible keys, visible prefixes) and the
+// same implied directories on a first page (a directory's own marker as
+// a version with no id, zero time and IsLatest, so that it exists at any
+// time of an as-of view).
+func (r *restrictedClient) ListVersions(ctx context.Context, req ListVersionsRequest) (VersionPage, error) {
+	if !r.prefixReachable(req.Bucket, req.Prefix) {
+		return VersionPage{}, nil
+	}
+	page, err := r.next.ListVersions(ctx, req)
+	if err != nil {
+		return page, err
+	}
+	out := VersionPage{NextKeyMarker: page.NextKeyMarker, NextVersionIDMarker: page.NextVersionIDMarker}
+	for _, v := range page.Versions {
+		if r.visible(req.Bucket, v.Key) {
+			out.Versions = append(out.Versions, v)
+		}
+	}
+	for _, cp := range page.Prefixes {
+		if r.visible(req.Bucket, cp) {
+			out.Prefixes = append(out.Prefixes, cp)
+		}
+	}
+	if req.KeyMarker == "" && req.Delimiter == "/" && keyIsDir(req.Prefix) {
+		out = r.addImpliedVersions(req.Bucket, req.Prefix, out)
+	}
+	return out, nil
+}
+
+// addImpliedVersions is addImplied for a versions page.
+func (r *restrictedClient) addImpliedVersions(bucket, dir string, p VersionPage) VersionPage {
+	objs := make([]ObjectInfo, 0, len(p.Versions))
+	for _, v := range p.Versions {
+		objs = append(objs, v.ObjectInfo)
+	}
+	lp := r.addImplied(bucket, dir, ListPage{Objects: objs, Prefixes: p.Prefixes})
+	if len(lp.Objects) > len(objs) {
+		p.Versions = append([]ObjectVersion{{ObjectInfo: lp.Objects[0], IsLatest: true}}, p.Versions...)
+	}
+	p.Prefixes = lp.Prefixes
+	return p
+}

@@ -17,8 +17,9 @@ import (
 // wrapping ctx.Err(). When attempts run out the last error is returned,
 // still wrapping its sentinel.
 //
-// A Get pinned to an ETag (IfMatch) whose body is cut off mid-way by a
-// transient failure continues with a new Get of the rest (retry_get.go);
+// A Get pinned to an ETag (IfMatch) or a version (VersionID) whose body
+// is cut off mid-way by a transient failure continues with a new Get of
+// the rest, pinned alike (retry_get.go);
 // an unpinned Get retries the request only, and an error while reading its
 // body is the caller's.
 //
@@ -155,7 +156,7 @@ func (r *retrying) Head(ctx context.Context, bucket, key string) (ObjectInfo, er
 
 func (r *retrying) Get(ctx context.Context, req GetRequest) (io.ReadCloser, error) {
 	body, err := retry(r, ctx, OpGet, nil, func(ctx context.Context) (io.ReadCloser, error) { return r.next.Get(ctx, req) })
-	if err != nil || req.IfMatch == "" {
+	if err != nil || (req.IfMatch == "" && req.VersionID == "") {
 		return body, err
 	}
 	return &resumingBody{r: r, ctx: ctx, req: req, body: body}, nil
@@ -220,4 +221,16 @@ func seeker(body io.ReadSeeker) io.Seeker {
 		return nil
 	}
 	return body
+}
+
+func (r *retrying) ListVersions(ctx context.Context, req ListVersionsRequest) (VersionPage, error) {
+	return retry(r, ctx, OpListVersions, nil, func(ctx context.Context) (VersionPage, error) { return r.next.ListVersions(ctx, req) })
+}
+
+func (r *retrying) HeadVersion(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
+	return retry(r, ctx, OpHead, nil, func(ctx context.Context) (ObjectInfo, error) { return r.next.HeadVersion(ctx, bucket, key, versionID) })
+}
+
+func (r *retrying) BucketVersioning(ctx context.Context, bucket string) (Versioning, error) {
+	return retry(r, ctx, OpGetBucketVersioning, nil, func(ctx context.Context) (Versioning, error) { return r.next.BucketVersioning(ctx, bucket) })
 }

@@ -6,10 +6,11 @@ import (
 	"io"
 )
 
-// resumingBody is the body of a pinned Get (IfMatch set) under WithRetry:
-// a read cut off by a transient failure (a reset, a body truncated on its
-// way, a stall) is continued by a new Get of the remaining range, pinned
-// to the same ETag, so the caller sees one whole body. Without a pin a new
+// resumingBody is the body of a pinned Get (IfMatch or VersionID set)
+// under WithRetry: a read cut off by a transient failure (a reset, a body
+// truncated on its way, a stall) is continued by a new Get of the
+// remaining range, pinned to the same ETag and version (req keeps both),
+// so the caller sees one whole body of the version it started with. Without a pin a new
 // request could return another version's bytes, so an unpinned Get's
 // read errors stay the caller's. At most MaxAttempts resumptions, each a
 // retried call of its own.

@@ -19,6 +19,8 @@ var codeKinds = map[string]error{
 	"NoSuchBucket": ErrNotFound,
 	"NotFound":     ErrNotFound,
 	"NoSuchUpload": ErrNotFound,
+	// A versionId that names no version of the key.
+	"NoSuchVersion": ErrNotFound,
 
 	"AccessDenied":          ErrAccessDenied,
 	"Forbidden":             ErrAccessDenied,

@@ -136,6 +136,9 @@ func (s *S3) Get(ctx context.Context, req GetRequest) (io.ReadCloser, error) {
 	if req.IfMatch != "" {
 		in.IfMatch = &req.IfMatch
 	}
+	if req.VersionID != "" {
+		in.VersionId = &req.VersionID
+	}
 	if r := rangeHeader(req.Offset, req.Length); r != "" {
 		in.Range = &r
 	}
@@ -143,7 +146,10 @@ func (s *S3) Get(ctx context.Context, req GetRequest) (io.ReadCloser, error) {
 	if errors.Is(err, ErrInvalidRange) && req.Offset == 0 {
 		// Only an empty object lacks byte 0: fetch it whole (and empty).
 		in.Range = nil
-		return s.getObject(ctx, in)
+		body, err = s.getObject(ctx, in)
+	}
+	if req.VersionID != "" {
+		err = deleteMarkerNotFound(err)
 	}
 	return body, err
 }
@@ -169,9 +175,16 @@ func (s *S3) getNothing(ctx context.Context, req GetRequest) (io.ReadCloser, err
 	if req.IfMatch != "" {
 		in.IfMatch = &req.IfMatch
 	}
+	if req.VersionID != "" {
+		in.VersionId = &req.VersionID
+	}
 	out, err := s.api.HeadObject(actx, in)
 	if err != nil {
-		return nil, s.fail(ctx, actx, OpGet, req.Bucket, req.Key, err)
+		err = s.fail(ctx, actx, OpGet, req.Bucket, req.Key, err)
+		if req.VersionID != "" {
+			err = deleteMarkerNotFound(err)
+		}
+		return nil, err
 	}
 	if !rangeStartOK(req.Offset, aws.ToInt64(out.ContentLength)) {
 		return nil, &Error{Op: OpGet, Bucket: req.Bucket, Key: req.Key, Kind: ErrInvalidRange,

@@ -35,3 +35,11 @@ func TestS3Conformance(t *testing.T) {
 		return newMinIOS3(t, srv), srv.NewBucket(t)
 	})
 }
+
+func TestS3VersionsConformance(t *testing.T) {
+	srv := testenv.MinIO(t)
+	remotetest.RunVersions(t, func(t *testing.T) (remote.Client, string, func(remote.Versioning)) {
+		bucket := srv.NewBucket(t)
+		return newMinIOS3(t, srv), bucket, func(v remote.Versioning) { srv.SetVersioning(t, bucket, string(v)) }
+	})
+}

@@ -30,6 +30,10 @@ const (
 	// for every other field.)
 	NoCache time.Duration = -1
 
+	// AsOfTTL is both TTLs' default in a view as of a time (Config.AsOf):
+	// what it shows never changes, so only memory limits what is kept.
+	AsOfTTL time.Duration = time.Hour
+
 	minBlockSize = 4 << 10
 	maxBlockSize = 64 << 20
 )
@@ -96,6 +100,11 @@ type Config struct {
 	// operation the mounted tree answers, for metrics. Nil: nothing is
 	// observed.
 	Observer Observer
+	// AsOf, when set, makes the tree a read-only view of its versioned
+	// buckets as they were at that time (asof.go): ReadOnly is implied,
+	// and the TTLs default to AsOfTTL, since the past does not change.
+	// It must not be after Clock().
+	AsOf time.Time
 	// Logger receives warnings and errors (slog.Default() when nil). With
 	// a Connector, New adds its label ("connector") to every line.
 	Logger *slog.Logger
@@ -111,11 +120,17 @@ func (c *Config) SetDefaults() {
 	if c.DirMode == 0 {
 		c.DirMode = DefaultDirMode
 	}
+	ttl := DefaultStatTTL
+	listTTL := DefaultListTTL
+	if !c.AsOf.IsZero() {
+		c.ReadOnly = true
+		ttl, listTTL = AsOfTTL, AsOfTTL
+	}
 	if c.StatTTL == 0 {
-		c.StatTTL = DefaultStatTTL
+		c.StatTTL = ttl
 	}
 	if c.ListTTL == 0 {
-		c.ListTTL = DefaultListTTL
+		c.ListTTL = listTTL
 	}
 	if c.BlockSize == 0 {
 		c.BlockSize = DefaultBlockSize
@@ -155,6 +170,8 @@ func (c Config) Validate() error {
 	}
 	if c.Logger == nil || c.Clock == nil {
 		errs = append(errs, errors.New("logger and clock must be set (call SetDefaults)"))
+	} else if !c.AsOf.IsZero() && c.AsOf.After(c.Clock()) {
+		errs = append(errs, fmt.Errorf("as-of time %s is in the future", c.AsOf.UTC().Format(time.RFC3339)))
 	}
 	return errors.Join(errs...)
 }

@@ -63,6 +63,11 @@
 //     writer, through the writer. WriteHandle: one open that may write.
 //   - DirStream: one open directory, holding the listing snapshot it
 //     started with (stable offsets, READDIRPLUS lookups from it).
+//   - asOfClient (asof*.go): with Config.AsOf, the client under the
+//     whole tree is a read-only view of versioned buckets at that time:
+//     listings from ListObjectVersions, reads by versionId; the tree
+//     above is unchanged. Its asOfClient.mu guards what it has learned
+//     (versions, live prefixes, versioning states); a leaf.
 //
 // Work that should survive an interrupted request runs detached from it
 // (listings on FS.bg, block fetches in the cache's fills, commits with

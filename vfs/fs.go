@@ -82,6 +82,9 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 			f.noteRemoteDenial(call, bucket, key, d) // f is set before the first request
 		})
 	}
+	if !cfg.AsOf.IsZero() {
+		client = newAsOfClient(client, cfg.AsOf) // over the connector's view
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	f = &FS{
 		denials: denials,

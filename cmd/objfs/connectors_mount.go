@@ -206,10 +206,23 @@ func openConnectors(ctx context.Context, log *slog.Logger, file *acl.File, creds
 // connector (vfs.New adds it); the client's are given it here.
 func openConnector(ctx context.Context, file *acl.File, conn *acl.Connector, cr acl.Creds, base vfs.Config, shared remote.S3Config, np netPolicy, log *slog.Logger) (*vfs.FS, error) {
 	cfg := connectorFSConfig(base, file, conn, log)
+	asOf, err := connectorAsOf(conn, base.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	cfg.AsOf = asOf
 	s3Cfg := connectorS3Config(shared, conn, cr, log.With("connector", conn.Label, "component", "remote"))
 	client, err := connectConnector(ctx, conn, s3Cfg, np)
 	if err != nil {
 		return nil, forConnector(err, cr)
+	}
+	if !asOf.IsZero() {
+		// The buckets the patterns name must be versioned; those reached
+		// by a bucket pattern are shown only if versioned (vfs).
+		named, _ := conn.BucketNames()
+		if err := checkVersioned(ctx, client, named); err != nil {
+			return nil, err
+		}
 	}
 	return vfs.New(client, cfg)
 }

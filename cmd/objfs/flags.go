@@ -62,6 +62,7 @@ func mountFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagDirMode, Category: catPerms, Value: octal(vfs.DefaultDirMode), Usage: "permission bits of directories that store none, in `OCTAL`; given explicitly, of every directory"},
 		&cli.BoolFlag{Name: flagAllowOther, Category: catPerms, Usage: "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)"},
 		&cli.BoolFlag{Name: flagReadOnly, Category: catPerms, Usage: "mount read-only: every change gives EROFS"},
+		asOfFlag(),
 
 		&cli.DurationFlag{Name: flagStatTTL, Category: catCaching, Value: vfs.DefaultStatTTL, Usage: "how long (a `DURATION` such as 5s) file attributes and failed lookups are cached (0: no caching)"},
 		&cli.DurationFlag{Name: flagListTTL, Category: catCaching, Value: vfs.DefaultListTTL, Usage: "how long (a `DURATION` such as 1m) directory listings are cached (0: no caching)"},
@@ -132,6 +133,20 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 	if err != nil {
 		return vfs.Config{}, err
 	}
+	asOf, err := asOfFlagTime(c)
+	if err != nil {
+		return vfs.Config{}, err
+	}
+	if !asOf.IsZero() {
+		// A view of the past never changes: TTLs not given default to
+		// vfs.AsOfTTL.
+		if !c.IsSet(flagStatTTL) {
+			statTTL = 0
+		}
+		if !c.IsSet(flagListTTL) {
+			listTTL = 0
+		}
+	}
 	cfg := vfs.Config{
 		Source:   src,
 		UID:      uid,
@@ -147,6 +162,7 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 		},
 		ReadOnly:  c.Bool(flagReadOnly),
 		Xattrs:    !c.Bool(flagNoXattrs),
+		AsOf:      asOf,
 		StatTTL:   statTTL,
 		ListTTL:   listTTL,
 		BlockSize: blockSize,
@@ -167,7 +183,7 @@ func mountOptions(c *cli.Context, src string) fs.MountOptions {
 		AllowOther: c.Bool(flagAllowOther),
 		Debug:      c.Bool(flagDebug),
 		FSName:     src,
-		ReadOnly:   c.Bool(flagReadOnly),
+		ReadOnly:   c.Bool(flagReadOnly) || c.IsSet(flagAsOf),
 		NoExec:     c.Bool(flagNoExec),
 	}
 }

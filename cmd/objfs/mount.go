@@ -77,7 +77,7 @@ func mountAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	s3Cfg.Logger = log.With("component", "remote")
-	client, endpoint, err := connect(c.Context, s3Cfg, np, src)
+	client, endpoint, err := connect(c.Context, s3Cfg, np, src, !fsCfg.AsOf.IsZero())
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,10 @@ func mountArgs(args []string) (src, mountpoint string, err error) {
 // connect creates the S3 client and runs the preflight against it; the
 // returned client retries transient failures for the life of the mount.
 // It also returns the endpoint URL the client uses ("" for AWS S3).
-func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Source) (remote.Client, string, error) {
+//
+// With asOf (a view of the past) the source's bucket must be versioned:
+// a bucket that never was fails here, in one line.
+func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Source, asOf bool) (remote.Client, string, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, "", usageErrorf("mount", "%v", err)
 	}
@@ -123,7 +126,12 @@ func connect(ctx context.Context, cfg remote.S3Config, np netPolicy, src vfs.Sou
 	if err != nil {
 		return nil, "", err
 	}
-	if empty {
+	if asOf && src.Bucket != "" {
+		if err := checkVersioned(ctx, observed, []string{src.Bucket}); err != nil {
+			return nil, "", err
+		}
+	}
+	if empty && !asOf {
 		// Mounted all the same, as rclone and mountpoint-s3 do (a prefix
 		// is created by its first write), but a mistyped prefix is the
 		// usual cause: say it once.

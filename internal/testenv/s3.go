@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // NewS3Client returns an SDK client for an S3-compatible endpoint with
@@ -62,4 +63,24 @@ func bucketSafe(name string) string {
 		}
 	}
 	return strings.Trim(b.String(), "-")
+}
+
+// SetVersioning sets a bucket's versioning ("Enabled" or "Suspended"),
+// as PutBucketVersioning does.
+func (s *Server) SetVersioning(t testing.TB, bucket, status string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.sdk.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatus(status)}}); err != nil {
+		t.Fatalf("set versioning of %s to %s: %v", bucket, status, err)
+	}
+}
+
+// NewVersionedBucket is NewBucket with versioning enabled.
+func (s *Server) NewVersionedBucket(t testing.TB) string {
+	t.Helper()
+	b := s.NewBucket(t)
+	s.SetVersioning(t, b, "Enabled")
+	return b
 }
