@@ -29,6 +29,14 @@ type Config struct {
 	UnmountTimeout time.Duration // how long objfs umount may wait for uploads (default 5m)
 	MountInfo      string        // the mount table (default /proc/self/mountinfo)
 	Logger         *slog.Logger  // never given a secret's value
+
+	// MounterSocket, when set, is objfs csi-mounter's socket: each
+	// publish mounts with MountFUSE and hands the descriptor over
+	// (handoff.go). Empty: objfs mount runs in daemon mode here.
+	MounterSocket string
+	// MountFUSE opens /dev/fuse and mounts it at target (required with
+	// MounterSocket; cmd/objfs gives fs.MountFD).
+	MountFUSE func(target string, k KernelMount) (*os.File, error)
 }
 
 // Validate checks c and fills its defaults.
@@ -50,6 +58,9 @@ func (c *Config) Validate() error {
 	}
 	if c.UnmountTimeout <= 0 {
 		c.UnmountTimeout = 5 * time.Minute
+	}
+	if c.MounterSocket != "" && c.MountFUSE == nil {
+		return errors.New("a mounter socket needs MountFUSE")
 	}
 	if c.MountInfo == "" {
 		c.MountInfo = "/proc/self/mountinfo"
@@ -85,7 +96,12 @@ func New(cfg Config) (*Driver, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "targets"), 0o700); err != nil {
 		return nil, err
 	}
-	return &Driver{cfg: cfg, run: execRunner{cfg: &cfg}, busy: map[string]bool{}}, nil
+	d := &Driver{cfg: cfg, busy: map[string]bool{}}
+	d.run = execRunner{cfg: &d.cfg}
+	if cfg.MounterSocket != "" {
+		d.run = handoffRunner{cfg: &d.cfg, exec: execRunner{cfg: &d.cfg}}
+	}
+	return d, nil
 }
 
 // GetPluginInfo names the plugin.
