@@ -44,6 +44,7 @@ func csiCommand() *cli.Command {
 			&cli.StringFlag{Name: flagCSIDriverName, Value: csi.DefaultDriverName, Usage: "the CSI driver name"},
 			&cli.StringFlag{Name: flagCSIStateDir, Value: "/var/lib/objfs-csi", Usage: "per-volume state: cache, logs, 0600 credential files"},
 			&cli.DurationFlag{Name: flagCSIUnmountMax, Value: 5 * time.Minute, Usage: "how long an unpublish waits for pending uploads"},
+			&cli.StringFlag{Name: flagMounterSocket, Usage: "hand each mount to the objfs csi-mounter listening on `PATH` (mounts then survive the plugin's container); empty: run the mounts in this container"},
 			&cli.StringFlag{Name: flagLogLevel, Value: "info", Usage: "debug, info, warn, error"},
 		},
 		Action: runCSI,
@@ -71,7 +72,13 @@ func runCSI(c *cli.Context) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})).With("component", "csi")
+	var mountFD func(string, csi.KernelMount) (*os.File, error)
+	if c.String(flagMounterSocket) != "" {
+		mountFD = mountFUSE(logger.With("component", "fs"))
+	}
 	d, err := csi.New(csi.Config{
+		MounterSocket:  c.String(flagMounterSocket),
+		MountFUSE:      mountFD,
 		DriverName:     c.String(flagCSIDriverName),
 		Version:        versionString(),
 		NodeID:         c.String(flagCSINodeID),
@@ -104,7 +111,7 @@ func runCSI(c *cli.Context) error {
 		// The mounts are other processes: they keep serving.
 		srv.GracefulStop()
 	}()
-	logger.Info("serving", "endpoint", sock, "node", c.String(flagCSINodeID), "version", versionString())
+	logger.Info("serving", "endpoint", sock, "node", c.String(flagCSINodeID), "version", versionString(), "mounter", c.String(flagMounterSocket))
 	return srv.Serve(lis)
 }
 

@@ -168,6 +168,7 @@ func mountOptions(c *cli.Context, src string) fs.MountOptions {
 		FSName:     src,
 		ReadOnly:   c.Bool(flagReadOnly),
 		NoExec:     c.Bool(flagNoExec),
+		FD:         c.Int(flagFuseFD),
 	}
 }
 
