@@ -29,6 +29,11 @@ type csiPlugin struct {
 	sock     string
 	logPath  string
 	cmd      *exec.Cmd
+	// In a container of its own (csi_handoff_test.go): extra flags and
+	// variables, and the cgroup it starts in (a process group of its own).
+	args     []string
+	env      []string
+	cgroupFD int // 0: none
 	conn     *grpc.ClientConn
 	node     csi.NodeClient
 	identity csi.IdentityClient
@@ -55,14 +60,18 @@ func (p *csiPlugin) start() {
 	defer logf.Close()
 	cmd := exec.Command(objfsBinary(t), "csi", "--endpoint", "unix://"+p.sock,
 		"--node-id", "node-1", "--state-dir", filepath.Join(p.dir, "state"), "--unmount-timeout", "2m")
+	cmd.Args = append(cmd.Args, p.args...)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HOME=") {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = append(env, "HOME="+p.dir, "AWS_EC2_METADATA_DISABLED=true")
+	cmd.Env = append(append(env, "HOME="+p.dir, "AWS_EC2_METADATA_DISABLED=true"), p.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if p.cgroupFD > 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, UseCgroupFD: true, CgroupFD: p.cgroupFD}
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
