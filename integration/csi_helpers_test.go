@@ -24,11 +24,11 @@ import (
 // csiPlugin is `objfs csi` running as a subprocess, as the node
 // DaemonSet runs it.
 type csiPlugin struct {
-	t        *testing.T
-	dir      string // socket, state, logs
-	sock     string
-	logPath  string
-	cmd      *exec.Cmd
+	t       *testing.T
+	dir     string // socket, state, logs
+	sock    string
+	logPath string
+	cmd     *exec.Cmd
 	// In a container of its own (csi_handoff_test.go): extra flags and
 	// variables, and the cgroup it starts in (a process group of its own).
 	args     []string

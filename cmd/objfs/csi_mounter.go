@@ -141,4 +141,3 @@ func mountFUSE(log *slog.Logger) func(string, csi.KernelMount) (*os.File, error)
 		return fs.MountFD(target, fs.MountOptions{AllowOther: true, FSName: name, ReadOnly: k.ReadOnly, NoExec: k.NoExec}, log)
 	}
 }
-

@@ -60,4 +60,3 @@ func checkFuseFDMode(c *cli.Context, child *daemonChild) error {
 	}
 	return nil
 }
-
