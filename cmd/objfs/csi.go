@@ -19,10 +19,10 @@ import (
 	"github.com/objfs/objfs/csi"
 )
 
-// `objfs csi` is a subcommand, not a separate binary: each publish runs
-// this same binary's `objfs mount` in daemon mode, so one binary in the
-// image is both the plugin and every mount, and the two can never be of
-// different versions.
+// `objfs csi` is a subcommand, not a separate binary: every mount is this
+// same binary's `objfs mount` (started in daemon mode here, or by objfs
+// csi-mounter from the descriptor this plugin mounted), so one binary in
+// the image is the plugin, the mounter and every mount.
 
 const (
 	flagCSIEndpoint   = "endpoint"
