@@ -37,6 +37,10 @@ type Config struct {
 	// MountFUSE opens /dev/fuse and mounts it at target (required with
 	// MounterSocket; cmd/objfs gives fs.MountFD).
 	MountFUSE func(target string, k KernelMount) (*os.File, error)
+
+	// Store, when set, enables the Controller service (controller.go):
+	// dynamic provisioning of prefixes. nil: static provisioning only.
+	Store Store
 }
 
 // Validate checks c and fills its defaults.
@@ -75,6 +79,7 @@ func (c *Config) Validate() error {
 type Driver struct {
 	csi.UnimplementedIdentityServer
 	csi.UnimplementedNodeServer
+	csi.UnimplementedControllerServer
 
 	cfg Config
 	run runner
@@ -84,8 +89,9 @@ type Driver struct {
 }
 
 var (
-	_ csi.IdentityServer = (*Driver)(nil)
-	_ csi.NodeServer     = (*Driver)(nil)
+	_ csi.IdentityServer   = (*Driver)(nil)
+	_ csi.NodeServer       = (*Driver)(nil)
+	_ csi.ControllerServer = (*Driver)(nil)
 )
 
 // New returns a Driver for cfg.
@@ -109,10 +115,15 @@ func (d *Driver) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*csi
 	return &csi.GetPluginInfoResponse{Name: d.cfg.DriverName, VendorVersion: d.cfg.Version}, nil
 }
 
-// GetPluginCapabilities advertises nothing: no Controller service
-// (volumes are provisioned statically) and no topology.
+// GetPluginCapabilities advertises the Controller service when it is
+// served (Config.Store), and no topology.
 func (d *Driver) GetPluginCapabilities(context.Context, *csi.GetPluginCapabilitiesRequest) (*csi.GetPluginCapabilitiesResponse, error) {
-	return &csi.GetPluginCapabilitiesResponse{}, nil
+	if d.cfg.Store == nil {
+		return &csi.GetPluginCapabilitiesResponse{}, nil
+	}
+	return &csi.GetPluginCapabilitiesResponse{Capabilities: []*csi.PluginCapability{{
+		Type: &csi.PluginCapability_Service_{Service: &csi.PluginCapability_Service{Type: csi.PluginCapability_Service_CONTROLLER_SERVICE}},
+	}}}, nil
 }
 
 // Probe reports ready once the objfs binary is there.

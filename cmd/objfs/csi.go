@@ -30,6 +30,7 @@ const (
 	flagCSIDriverName = "driver-name"
 	flagCSIStateDir   = "state-dir"
 	flagCSIUnmountMax = "unmount-timeout"
+	flagCSIController = "controller"
 )
 
 func csiCommand() *cli.Command {
@@ -44,6 +45,7 @@ func csiCommand() *cli.Command {
 			&cli.StringFlag{Name: flagCSIDriverName, Value: csi.DefaultDriverName, Usage: "the CSI driver name"},
 			&cli.StringFlag{Name: flagCSIStateDir, Value: "/var/lib/objfs-csi", Usage: "per-volume state: cache, logs, 0600 credential files"},
 			&cli.DurationFlag{Name: flagCSIUnmountMax, Value: 5 * time.Minute, Usage: "how long an unpublish waits for pending uploads"},
+			&cli.BoolFlag{Name: flagCSIController, Usage: "also serve the Controller service: dynamic provisioning of prefixes (the controller Deployment)"},
 			&cli.StringFlag{Name: flagMounterSocket, Usage: "hand each mount to the objfs csi-mounter listening on `PATH` (mounts then survive the plugin's container); empty: run the mounts in this container"},
 			&cli.StringFlag{Name: flagLogLevel, Value: "info", Usage: "debug, info, warn, error"},
 		},
@@ -76,8 +78,13 @@ func runCSI(c *cli.Context) error {
 	if c.String(flagMounterSocket) != "" {
 		mountFD = mountFUSE(logger.With("component", "fs"))
 	}
+	var store csi.Store
+	if c.Bool(flagCSIController) {
+		store = s3Store{}
+	}
 	d, err := csi.New(csi.Config{
 		MounterSocket:  c.String(flagMounterSocket),
+		Store:          store,
 		MountFUSE:      mountFD,
 		DriverName:     c.String(flagCSIDriverName),
 		Version:        versionString(),
@@ -103,6 +110,9 @@ func runCSI(c *cli.Context) error {
 	srv := grpc.NewServer(grpc.UnaryInterceptor(logErrors(logger)))
 	csispec.RegisterIdentityServer(srv, d)
 	csispec.RegisterNodeServer(srv, d)
+	if store != nil {
+		csispec.RegisterControllerServer(srv, d)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
