@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -153,68 +152,6 @@ func mountCapability(mode csi.VolumeCapability_AccessMode_Mode) *csi.VolumeCapab
 
 func csiCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 3*time.Minute)
-}
-
-// fakeController serves CreateVolume and DeleteVolume for csi-sanity,
-// which creates its volumes through a Controller: each is a new prefix of
-// one bucket. The driver itself advertises no Controller service.
-type fakeController struct {
-	csi.UnimplementedControllerServer
-	srv    *testenv.Server
-	bucket string
-	n      atomic.Int64
-}
-
-func (f *fakeController) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (*csi.CreateVolumeResponse, error) {
-	prefix := req.GetName() + "/"
-	f.n.Add(1)
-	return &csi.CreateVolumeResponse{Volume: &csi.Volume{
-		VolumeId:      f.bucket + "/" + prefix,
-		VolumeContext: volumeContext(f.srv, f.bucket, prefix),
-	}}, nil
-}
-
-func (f *fakeController) DeleteVolume(context.Context, *csi.DeleteVolumeRequest) (*csi.DeleteVolumeResponse, error) {
-	return &csi.DeleteVolumeResponse{}, nil
-}
-
-func (f *fakeController) ControllerGetCapabilities(context.Context, *csi.ControllerGetCapabilitiesRequest) (*csi.ControllerGetCapabilitiesResponse, error) {
-	return &csi.ControllerGetCapabilitiesResponse{Capabilities: []*csi.ControllerServiceCapability{{
-		Type: &csi.ControllerServiceCapability_Rpc{Rpc: &csi.ControllerServiceCapability_RPC{
-			Type: csi.ControllerServiceCapability_RPC_CREATE_DELETE_VOLUME}},
-	}}}, nil
-}
-
-// fakeIdentity is the fake controller's Identity service, which
-// csi-sanity's Identity cases also call.
-type fakeIdentity struct {
-	csi.UnimplementedIdentityServer
-}
-
-func (fakeIdentity) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*csi.GetPluginInfoResponse, error) {
-	return &csi.GetPluginInfoResponse{Name: "fake-controller.objfs.io", VendorVersion: "test"}, nil
-}
-
-func (fakeIdentity) GetPluginCapabilities(context.Context, *csi.GetPluginCapabilitiesRequest) (*csi.GetPluginCapabilitiesResponse, error) {
-	return &csi.GetPluginCapabilitiesResponse{}, nil
-}
-
-func (fakeIdentity) Probe(context.Context, *csi.ProbeRequest) (*csi.ProbeResponse, error) {
-	return &csi.ProbeResponse{}, nil
-}
-
-// serveFakeController listens on sock until t ends.
-func serveFakeController(t *testing.T, sock string, f *fakeController) {
-	t.Helper()
-	lis, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := grpc.NewServer()
-	csi.RegisterControllerServer(s, f)
-	csi.RegisterIdentityServer(s, fakeIdentity{})
-	go s.Serve(lis)
-	t.Cleanup(s.Stop)
 }
 
 // objfsMountsUnder lists the FUSE mounts at or below dir.

@@ -22,42 +22,55 @@ import (
 	"github.com/onsi/gomega"
 )
 
-// TestCSISanity runs csi-sanity's Identity and Node cases against `objfs
-// csi` with real mounts of MinIO. csi-sanity makes its volumes through a
-// Controller, which objfs does not serve (static provisioning): a fake
-// one in the test hands out prefixes of one bucket.
+// TestCSISanity runs csi-sanity's Identity, Controller and Node cases
+// against `objfs csi --controller` with real mounts of MinIO, handed off
+// to objfs csi-mounter as the deployment does: the Controller makes each
+// volume as a prefix of a bucket (the StorageClass parameters) and
+// deletes it again.
 func TestCSISanity(t *testing.T) {
 	srv := requireMountable(t)
 	dir := t.TempDir()
-	p := startPlugin(t, dir)
-	ctrl := &fakeController{srv: srv, bucket: srv.NewBucket(t)}
-	ctrlSock := filepath.Join(dir, "controller.sock")
-	serveFakeController(t, ctrlSock, ctrl)
+	m := startMounter(t, dir)
+	p := &csiPlugin{t: t, dir: dir, sock: filepath.Join(dir, "csi.sock"), logPath: filepath.Join(dir, "plugin.log"),
+		args: []string{"--controller", "--mounter-socket", m.sock}}
+	p.start()
+	t.Cleanup(p.stop)
+	bucket := srv.NewBucket(t)
 
 	secrets := filepath.Join(dir, "secrets.yaml")
-	yaml := "NodePublishVolumeSecret:\n  accessKeyID: " + srv.AccessKey + "\n  secretAccessKey: " + srv.SecretKey + "\n"
+	keys := "  accessKeyID: " + srv.AccessKey + "\n  secretAccessKey: " + srv.SecretKey + "\n"
+	var yaml string
+	for _, k := range []string{"CreateVolumeSecret", "DeleteVolumeSecret", "ControllerValidateVolumeCapabilitiesSecret", "NodePublishVolumeSecret"} {
+		yaml += k + ":\n" + keys
+	}
 	if err := os.WriteFile(secrets, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := sanity.NewTestConfig()
 	cfg.Address = p.sock
-	cfg.ControllerAddress = ctrlSock
 	cfg.TargetPath = filepath.Join(dir, "target")
 	cfg.StagingPath = filepath.Join(dir, "staging")
 	cfg.SecretsFile = secrets
 	cfg.IdempotentCount = 2
-	// Only the Identity and Node cases: the Controller cases would test
-	// the fake.
+	cfg.TestVolumeParameters = map[string]string{
+		"bucket": bucket, "prefix": "sanity", "endpoint": srv.Endpoint, "region": srv.Region, "pathStyle": "true",
+	}
 	sc := sanity.GinkgoTest(&cfg)
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	suite, reporter := ginkgo.GinkgoConfiguration()
-	suite.SkipStrings = []string{"Controller Service"}
-	suite.Timeout = 3 * time.Minute
+	suite.Timeout = 5 * time.Minute
 	ginkgo.RunSpecs(t, "objfs CSI sanity", suite, reporter)
 	sc.Finalize()
 
-	if ctrl.n.Load() == 0 {
-		t.Error("csi-sanity published no volume: no real mount was tested")
+	log := readFileString(p.logPath)
+	if n := strings.Count(log, "msg=\"volume created\""); n == 0 {
+		t.Error("csi-sanity created no volume through the Controller")
+	}
+	if n := strings.Count(log, "msg=mounted"); n == 0 || !strings.Contains(readFileString(m.logPath), "msg=serving component=csi-mounter op=mount") {
+		t.Error("csi-sanity published no volume through the mounter: no real mount was tested")
+	}
+	if keys := listKeys(t, srv.SDK(), bucket); len(keys) > 0 {
+		t.Errorf("left in the bucket after csi-sanity deleted its volumes: %v", keys)
 	}
 	if m := objfsMountsUnder(t, dir); len(m) > 0 {
 		t.Errorf("left mounted after csi-sanity: %v", m)
