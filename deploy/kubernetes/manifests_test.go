@@ -112,10 +112,103 @@ func TestManifests(t *testing.T) {
 	for _, pv := range k["PersistentVolume"] {
 		pvs[pv.str("metadata", "name")] = true
 	}
+	classes := map[string]bool{}
+	for _, sc := range k["StorageClass"] {
+		classes[sc.str("metadata", "name")] = true
+		checkStorageClass(t, sc, secrets)
+	}
+	if len(classes) == 0 {
+		t.Error("no StorageClass example (dynamic provisioning)")
+	}
 	for _, c := range k["PersistentVolumeClaim"] {
-		if !pvs[c.str("spec", "volumeName")] || c.get("spec", "storageClassName") != "" {
-			t.Errorf("claim %s: binds statically (storageClassName \"\") to a PV of the examples", c.str("metadata", "name"))
+		static := pvs[c.str("spec", "volumeName")] && c.get("spec", "storageClassName") == ""
+		dynamic := c.get("spec", "volumeName") == nil && classes[c.str("spec", "storageClassName")]
+		if !static && !dynamic {
+			t.Errorf("claim %s: binds statically (storageClassName \"\") to a PV of the examples, or names an objfs StorageClass", c.str("metadata", "name"))
 		}
+	}
+	checkController(t, k)
+}
+
+// checkStorageClass: provisioned by this driver from a bucket, with its
+// parameters known to the Controller and both secrets among the examples.
+func checkStorageClass(t *testing.T, sc object, secrets map[string]object) {
+	name := sc.str("metadata", "name")
+	if sc.str("provisioner") != csi.DefaultDriverName {
+		t.Errorf("StorageClass %s: provisioner %q", name, sc.str("provisioner"))
+	}
+	params, _ := sc.get("parameters").(map[string]any)
+	known := []string{csi.ParamBucket, csi.ParamPrefix, csi.AttrEndpoint, csi.AttrRegion, csi.AttrPathStyle, csi.AttrMountOptions}
+	for key, v := range params {
+		if _, ok := v.(string); !ok {
+			t.Errorf("StorageClass %s: parameter %q must be a string (quote it)", name, key)
+		}
+		if !slices.Contains(known, key) && !strings.HasPrefix(key, "csi.storage.k8s.io/") {
+			t.Errorf("StorageClass %s: parameter %q is not one the Controller knows", name, key)
+		}
+	}
+	if params[csi.ParamBucket] == nil {
+		t.Errorf("StorageClass %s: no %q parameter", name, csi.ParamBucket)
+	}
+	for _, kind := range []string{"provisioner", "node-publish"} {
+		secret, _ := params["csi.storage.k8s.io/"+kind+"-secret-name"].(string)
+		ns, _ := params["csi.storage.k8s.io/"+kind+"-secret-namespace"].(string)
+		s := secrets[secret]
+		if s == nil || s.str("metadata", "namespace") != ns {
+			t.Errorf("StorageClass %s: its %s secret %s/%s is not among the examples", name, kind, ns, secret)
+		}
+	}
+}
+
+// checkController: the Deployment runs objfs csi --controller with the
+// external-provisioner on one socket, under an account allowed to make
+// and delete PVs and read secrets.
+func checkController(t *testing.T, k map[string][]object) {
+	var dep object
+	for _, d := range k["Deployment"] {
+		if d.str("metadata", "name") == "objfs-csi-controller" {
+			dep = d
+		}
+	}
+	if dep == nil {
+		t.Fatal("no objfs-csi-controller Deployment")
+	}
+	spec, byName := podSpec(t, dep)
+	plugin, prov := byName["objfs"], byName["csi-provisioner"]
+	if plugin == nil || prov == nil {
+		t.Fatalf("controller containers %v: want objfs and csi-provisioner", slices.Collect(maps.Keys(byName)))
+	}
+	args := toStrings(plugin.list("args"))
+	if len(args) < 2 || args[0] != "csi" || !slices.Contains(args, "--controller") || !slices.Contains(args, "--endpoint=unix:///csi/csi.sock") {
+		t.Errorf("the controller's objfs does not serve csi --controller on /csi/csi.sock: %v", args)
+	}
+	if !slices.Contains(toStrings(prov.list("args")), "--csi-address=/csi/csi.sock") {
+		t.Errorf("csi-provisioner args %v", prov.list("args"))
+	}
+	sa := spec.str("serviceAccountName")
+	granted := map[string]bool{}
+	for _, b := range k["ClusterRoleBinding"] {
+		for _, s := range b.list("subjects") {
+			if o, ok := s.(map[string]any); ok && object(o).str("name") == sa {
+				granted[b.str("roleRef", "name")] = true
+			}
+		}
+	}
+	ok := false
+	for _, r := range k["ClusterRole"] {
+		if !granted[r.str("metadata", "name")] {
+			continue
+		}
+		for _, rule := range r.list("rules") {
+			o := object(rule.(map[string]any))
+			res, verbs := toStrings(o.list("resources")), toStrings(o.list("verbs"))
+			if slices.Contains(res, "persistentvolumes") && slices.Contains(verbs, "create") && slices.Contains(verbs, "delete") {
+				ok = true
+			}
+		}
+	}
+	if !ok {
+		t.Errorf("service account %s may not create and delete PersistentVolumes", sa)
 	}
 }
 
