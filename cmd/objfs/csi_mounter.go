@@ -74,6 +74,9 @@ func runCSIMounter(c *cli.Context) error {
 // startHandedOff starts the objfs mount daemon serving fuse and returns
 // its pid once it serves, or its one-line error. The mounter reaps it.
 func startHandedOff(args, env []string, fuse *os.File) (int, error) {
+	if csi.FuseFDArg != fuseChildFD { // the flag the mounter adds names the fd spawnDaemon gives
+		return 0, fmt.Errorf("internal: the mounter passes fd %d, the daemon gets %d", csi.FuseFDArg, fuseChildFD)
+	}
 	var out lockedBuffer
 	cmd, err := spawnDaemon(args, env, fuse, &out)
 	if err != nil {
