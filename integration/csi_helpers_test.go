@@ -33,9 +33,11 @@ type csiPlugin struct {
 	args     []string
 	env      []string
 	cgroupFD int // 0: none
-	conn     *grpc.ClientConn
-	node     csi.NodeClient
-	identity csi.IdentityClient
+	// extraLogs are other logs the secret checks read (the mounter's).
+	extraLogs []string
+	conn      *grpc.ClientConn
+	node      csi.NodeClient
+	identity  csi.IdentityClient
 }
 
 // startPlugin starts `objfs csi` with its socket, state and log in dir.

@@ -81,10 +81,12 @@ func TestCSISanity(t *testing.T) {
 // target paths, one read-only; real tools read and write through them;
 // S3 holds what was written; every secret stays out of logs, errors, ps
 // and the tree; unpublishing leaves nothing mounted.
-func TestCSIKubelet(t *testing.T) {
+func TestCSIKubelet(t *testing.T) { bothModes(t, testCSIKubelet) }
+
+func testCSIKubelet(t *testing.T, start func(t *testing.T, dir string) *csiPlugin) {
 	srv := requireMountable(t)
 	dir := t.TempDir()
-	p := startPlugin(t, dir)
+	p := start(t, dir)
 	bucket := srv.NewBucket(t)
 	sdk := srv.SDK()
 	putObject(t, sdk, bucket, "vol/hello.txt", []byte("hello from s3\n"))
@@ -179,6 +181,9 @@ func TestCSIKubelet(t *testing.T) {
 		t.Errorf("the plugin's log: %v", err)
 	}
 	grepSecret(t, "plugin log", string(pluginLog), srv.SecretKey, fakeKey)
+	for _, l := range p.extraLogs {
+		grepSecret(t, l, readFileString(l), srv.SecretKey, fakeKey)
+	}
 	logs, _ := filepath.Glob(filepath.Join(dir, "state", "targets", "*", "*.log"))
 	if len(logs) != 2 {
 		t.Errorf("want the 2 mounts' logs, found %v", logs)
@@ -335,10 +340,12 @@ func TestCSISurvival(t *testing.T) {
 // TestCSIConnectors publishes a read-only connector restricted to one
 // prefix, its keys in the secret under the names credentials_env gives:
 // what the patterns do not reach is invisible and every change is EROFS.
-func TestCSIConnectors(t *testing.T) {
+func TestCSIConnectors(t *testing.T) { bothModes(t, testCSIConnectors) }
+
+func testCSIConnectors(t *testing.T, start func(t *testing.T, dir string) *csiPlugin) {
 	srv := requireMountable(t)
 	dir := t.TempDir()
-	p := startPlugin(t, dir)
+	p := start(t, dir)
 	bucket := srv.NewBucket(t)
 	sdk := srv.SDK()
 	putObject(t, sdk, bucket, "shared/a.txt", []byte("shared\n"))
@@ -391,7 +398,28 @@ func TestCSIConnectors(t *testing.T) {
 	if len(logs) == 0 {
 		t.Error("no mount's log under state/targets: the secret check below would read only the plugin's")
 	}
-	for _, l := range append(logs, p.logPath) {
+	for _, l := range append(append(logs, p.logPath), p.extraLogs...) {
 		grepSecret(t, l, readFileString(l), srv.SecretKey)
 	}
+}
+
+// bothModes runs test with the plugin's mounts in its own container
+// (in-plugin) and handed off to objfs csi-mounter (the deployment's).
+func bothModes(t *testing.T, test func(t *testing.T, start func(t *testing.T, dir string) *csiPlugin)) {
+	t.Run("in-plugin", func(t *testing.T) { test(t, startPlugin) })
+	t.Run("hand-off", func(t *testing.T) {
+		test(t, func(t *testing.T, dir string) *csiPlugin {
+			m := startMounter(t, dir)
+			p := &csiPlugin{t: t, dir: dir, sock: filepath.Join(dir, "csi.sock"), logPath: filepath.Join(dir, "plugin.log"),
+				args: []string{"--mounter-socket", m.sock}, extraLogs: []string{m.logPath}}
+			p.start()
+			t.Cleanup(p.stop)
+			t.Cleanup(func() {
+				if !strings.Contains(readFileString(m.logPath), "op=mount") {
+					t.Error("no mount went through the mounter")
+				}
+			})
+			return p
+		})
+	})
 }
