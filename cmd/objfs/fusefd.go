@@ -47,9 +47,22 @@ func shutdownFor(opts fs.MountOptions) shutdownConfig {
 	var sd shutdownConfig
 	if opts.FD > 0 {
 		sd.Answers = func(string, time.Duration) error { return nil }
+		sd.Lazy = lazyIfVisible
 	}
 	sd.SetDefaults()
 	return sd
+}
+
+// lazyIfVisible detaches a descriptor's mount on SIGTERM where this
+// process can see it, and otherwise leaves it to the process that
+// mounted it: either way the shutdown goes on to serve the files still
+// being written until they are closed, then flushes, as after a lazy
+// unmount. (A SIGTERM to objfs csi-mounter's daemons, whose mounts are in
+// the kubelet's tree, not the mounter's: the mount then answers ENOTCONN
+// once objfs has exited, until the plugin unmounts it.)
+func lazyIfVisible(mountpoint string) error {
+	_ = newUnmounter().Unmount(mountpoint, true)
+	return nil
 }
 
 // checkFuseFDMode refuses --fuse-fd where the descriptor would be lost:

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"path/filepath"
+	"time"
+
+	"github.com/objfs/objfs/fs"
 	"io"
 
 	"github.com/urfave/cli/v2"
@@ -50,5 +54,22 @@ func TestFuseFDChecks(t *testing.T) {
 		case tc.want != "" && (got == nil || !strings.Contains(got.Error(), tc.want)):
 			t.Errorf("%v: %v, want %q", tc.args, got, tc.want)
 		}
+	}
+}
+
+// TestFuseFDShutdownDrains: a mount served from a descriptor is ready
+// once served (no probe of a mountpoint it may not see), and a SIGTERM's
+// detach never fails, so that the drain of files being written runs.
+func TestFuseFDShutdownDrains(t *testing.T) {
+	sd := shutdownFor(fs.MountOptions{FD: 4})
+	if err := sd.Answers("/not/visible/here", time.Millisecond); err != nil {
+		t.Errorf("Answers: %v", err)
+	}
+	if err := sd.Lazy(filepath.Join(t.TempDir(), "not-mounted")); err != nil {
+		t.Errorf("Lazy of a mount this process cannot see: %v", err)
+	}
+	plain := shutdownFor(fs.MountOptions{})
+	if err := plain.Lazy(filepath.Join(t.TempDir(), "not-mounted")); err == nil {
+		t.Error("a plain mount's lazy unmount of nothing succeeded")
 	}
 }
