@@ -1,16 +1,15 @@
 package main
 
 import (
-	"path/filepath"
-	"time"
-
-	"github.com/objfs/objfs/fs"
 	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"strings"
-	"testing"
+	"github.com/objfs/objfs/fs"
 )
 
 // TestFuseFDChecks: --fuse-fd takes an absolute MOUNTPOINT it does not
