@@ -346,7 +346,11 @@ func TestCSIHandoffSurvival(t *testing.T) {
 		t.Error("no mount's log under state/targets")
 	}
 	for _, l := range append(logs, p.logPath, m.logPath) {
-		grepSecret(t, l, readFileString(l), srv.SecretKey, wrong)
+		text := readFileString(l)
+		grepSecret(t, l, text, srv.SecretKey, wrong)
+		if strings.Contains(text, "DATA RACE") {
+			t.Errorf("%s reports a data race", l)
+		}
 	}
 
 	// Unpublish: the plugin unmounts (its objfs umount cannot see the
