@@ -29,6 +29,18 @@ type Config struct {
 	UnmountTimeout time.Duration // how long objfs umount may wait for uploads (default 5m)
 	MountInfo      string        // the mount table (default /proc/self/mountinfo)
 	Logger         *slog.Logger  // never given a secret's value
+
+	// MounterSocket, when set, is objfs csi-mounter's socket: each
+	// publish mounts with MountFUSE and hands the descriptor over
+	// (handoff.go). Empty: objfs mount runs in daemon mode here.
+	MounterSocket string
+	// MountFUSE opens /dev/fuse and mounts it at target (required with
+	// MounterSocket; cmd/objfs gives fs.MountFD).
+	MountFUSE func(target string, k KernelMount) (*os.File, error)
+
+	// Store, when set, enables the Controller service (controller.go):
+	// dynamic provisioning of prefixes. nil: static provisioning only.
+	Store Store
 }
 
 // Validate checks c and fills its defaults.
@@ -51,6 +63,9 @@ func (c *Config) Validate() error {
 	if c.UnmountTimeout <= 0 {
 		c.UnmountTimeout = 5 * time.Minute
 	}
+	if c.MounterSocket != "" && c.MountFUSE == nil {
+		return errors.New("a mounter socket needs MountFUSE")
+	}
 	if c.MountInfo == "" {
 		c.MountInfo = "/proc/self/mountinfo"
 	}
@@ -64,6 +79,7 @@ func (c *Config) Validate() error {
 type Driver struct {
 	csi.UnimplementedIdentityServer
 	csi.UnimplementedNodeServer
+	csi.UnimplementedControllerServer
 
 	cfg Config
 	run runner
@@ -73,8 +89,9 @@ type Driver struct {
 }
 
 var (
-	_ csi.IdentityServer = (*Driver)(nil)
-	_ csi.NodeServer     = (*Driver)(nil)
+	_ csi.IdentityServer   = (*Driver)(nil)
+	_ csi.NodeServer       = (*Driver)(nil)
+	_ csi.ControllerServer = (*Driver)(nil)
 )
 
 // New returns a Driver for cfg.
@@ -85,7 +102,12 @@ func New(cfg Config) (*Driver, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "targets"), 0o700); err != nil {
 		return nil, err
 	}
-	return &Driver{cfg: cfg, run: execRunner{cfg: &cfg}, busy: map[string]bool{}}, nil
+	d := &Driver{cfg: cfg, busy: map[string]bool{}}
+	d.run = execRunner{cfg: &d.cfg}
+	if cfg.MounterSocket != "" {
+		d.run = handoffRunner{cfg: &d.cfg, exec: execRunner{cfg: &d.cfg}}
+	}
+	return d, nil
 }
 
 // GetPluginInfo names the plugin.
@@ -93,10 +115,15 @@ func (d *Driver) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*csi
 	return &csi.GetPluginInfoResponse{Name: d.cfg.DriverName, VendorVersion: d.cfg.Version}, nil
 }
 
-// GetPluginCapabilities advertises nothing: no Controller service
-// (volumes are provisioned statically) and no topology.
+// GetPluginCapabilities advertises the Controller service when it is
+// served (Config.Store), and no topology.
 func (d *Driver) GetPluginCapabilities(context.Context, *csi.GetPluginCapabilitiesRequest) (*csi.GetPluginCapabilitiesResponse, error) {
-	return &csi.GetPluginCapabilitiesResponse{}, nil
+	if d.cfg.Store == nil {
+		return &csi.GetPluginCapabilitiesResponse{}, nil
+	}
+	return &csi.GetPluginCapabilitiesResponse{Capabilities: []*csi.PluginCapability{{
+		Type: &csi.PluginCapability_Service_{Service: &csi.PluginCapability_Service{Type: csi.PluginCapability_Service_CONTROLLER_SERVICE}},
+	}}}, nil
 }
 
 // Probe reports ready once the objfs binary is there.

@@ -18,7 +18,7 @@ type fakeRunner struct {
 	umounts int
 }
 
-func (f *fakeRunner) mount(_ context.Context, argv, _ []string) error {
+func (f *fakeRunner) mount(_ context.Context, argv, _ []string, _ KernelMount) error {
 	f.mounts[argv[len(argv)-1]] = true
 	f.mounted++
 	return nil
@@ -29,6 +29,8 @@ func (f *fakeRunner) umount(_ context.Context, target string) error {
 	f.umounts++
 	return nil
 }
+
+func (f *fakeRunner) settle(context.Context, string, string) error { return nil }
 
 func (f *fakeRunner) state(target string) (bool, bool, error) {
 	alive, ok := f.mounts[target]

@@ -18,10 +18,14 @@ import (
 type runner interface {
 	// mount runs `objfs mount` (argv, env) and returns once the mount
 	// answers; the daemon it leaves serving is no child of the plugin.
-	mount(ctx context.Context, argv, env []string) error
+	// k is what a mount(2) made by the plugin itself needs (hand-off).
+	mount(ctx context.Context, argv, env []string, k KernelMount) error
 	// umount runs `objfs umount target`, which returns once the daemon
-	// has uploaded what is pending and exited.
+	// has uploaded what is pending and exited (when it can see it).
 	umount(ctx context.Context, target string) error
+	// settle returns once the objfs that served target (with its state
+	// in stateDir) has exited, bounded by Config.UnmountTimeout.
+	settle(ctx context.Context, target, stateDir string) error
 	// state tells whether an objfs mount is on target and whether it
 	// answers (a mount whose objfs died gives ENOTCONN).
 	state(target string) (mounted, alive bool, err error)
@@ -29,7 +33,7 @@ type runner interface {
 
 type execRunner struct{ cfg *Config }
 
-func (r execRunner) mount(ctx context.Context, argv, env []string) error {
+func (r execRunner) mount(ctx context.Context, argv, env []string, _ KernelMount) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.MountTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -42,6 +46,9 @@ func (r execRunner) mount(ctx context.Context, argv, env []string) error {
 	}
 	return nil
 }
+
+// settle has nothing to do: objfs umount waited.
+func (execRunner) settle(context.Context, string, string) error { return nil }
 
 func (r execRunner) umount(ctx context.Context, target string) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.UnmountTimeout)

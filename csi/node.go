@@ -66,7 +66,11 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 	if err := os.MkdirAll(filepath.Join(dir, "cache"), 0o700); err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	argv, env, err := v.command(d.cfg.Binary, dir, os.Environ())
+	base := os.Environ()
+	if d.cfg.MounterSocket != "" {
+		base = nil // the mounter's own environment is the child's base
+	}
+	argv, env, err := v.command(d.cfg.Binary, dir, base)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -75,7 +79,7 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 	}
 	// argv holds no secret (credentials travel in env and 0600 files).
 	log.Info("mounting", "argv", strings.Join(argv[1:], " "))
-	if err := d.run.mount(ctx, argv, env); err != nil {
+	if err := d.run.mount(ctx, argv, env, v.kernel(dir)); err != nil {
 		log.Error("mount failed", "err", err)
 		return nil, status.Error(mountCode(err), err.Error())
 	}
@@ -124,6 +128,13 @@ func (d *Driver) NodeUnpublishVolume(ctx context.Context, req *csi.NodeUnpublish
 				return nil, status.Error(codes.Internal, err.Error())
 			}
 		}
+	}
+	if err := d.run.settle(ctx, target, d.stateDir(target)); err != nil {
+		log.Error("waiting for the mount's objfs to exit failed", "err", err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, status.Error(codes.DeadlineExceeded, err.Error())
+		}
+		return nil, status.Error(codes.Unavailable, err.Error())
 	}
 	if err := os.Remove(target); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, status.Error(codes.Internal, fmt.Sprintf("removing %s: %v", target, err))

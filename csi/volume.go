@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
@@ -35,6 +36,7 @@ type volume struct {
 	id         string
 	target     string
 	readOnly   bool
+	noExec     bool // a noexec option (the last of noexec and exec)
 	attrs      map[string]string
 	options    []string          // mount options: the capability's flags, then mountOptions
 	secrets    map[string]string // never logged, never in argv
@@ -83,7 +85,22 @@ func parseVolume(req *csi.NodePublishVolumeRequest) (*volume, error) {
 		v.options = append(v.options, splitOptions(f)...)
 	}
 	v.options = append(v.options, splitOptions(v.attrs[AttrMountOptions])...)
+	// Read-only is the driver's to decide (any of the access mode, the
+	// readonly flags, the attribute or an "ro" option): an "rw" option
+	// must not undo it.
+	v.options = slices.DeleteFunc(v.options, func(o string) bool {
+		if o == "ro" {
+			v.readOnly = true
+		}
+		return o == "ro" || o == "rw"
+	})
 	for _, o := range v.options {
+		switch o {
+		case "noexec":
+			v.noExec = true
+		case "exec":
+			v.noExec = false
+		}
 		name, _, _ := strings.Cut(o, "=")
 		switch strings.ReplaceAll(name, "-", "_") {
 		case "foreground", "f", "log_file", "cache_dir", "connectors", "profile":
@@ -153,6 +170,15 @@ func splitOptions(s string) []string {
 // Environment variables a secret entry may never set (connectors mode
 // exports the secret's entries by name).
 var reservedEnv = regexp.MustCompile(`^(PATH|HOME|TMPDIR|XDG_.*|LD_.*|GO.*|NOTIFY_SOCKET|OBJFS_.*)$`)
+
+// kernel is what the mount(2) of v needs to know (hand-off mode).
+func (v *volume) kernel(dir string) KernelMount {
+	name := v.attrs[AttrSource]
+	if v.connectors {
+		name = "connectors:" + filepath.Join(dir, "connectors.yaml")
+	}
+	return KernelMount{FSName: name, ReadOnly: v.readOnly, NoExec: v.noExec}
+}
 
 // command returns the argv and environment of `objfs mount` for v, after
 // writing the files it needs (0600) into dir.

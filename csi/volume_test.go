@@ -125,3 +125,33 @@ func TestConnectorsExportSecretByName(t *testing.T) {
 		t.Fatal("a secret may set LD_PRELOAD")
 	}
 }
+
+// TestReadOnlyIsTheDrivers: an "rw" mount option cannot undo a read-only
+// access mode, an "ro" one makes the publish read-only, and noexec
+// reaches the kernel's mount.
+func TestReadOnlyIsTheDrivers(t *testing.T) {
+	req := func(mode csi.VolumeCapability_AccessMode_Mode, flags ...string) *csi.NodePublishVolumeRequest {
+		return &csi.NodePublishVolumeRequest{
+			VolumeId: "v", TargetPath: "/t", VolumeCapability: capability(mode, flags...),
+			VolumeContext: map[string]string{AttrSource: "s3://b/"},
+		}
+	}
+	v, err := parseVolume(req(csi.VolumeCapability_AccessMode_MULTI_NODE_READER_ONLY, "rw", "noexec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv, _, err := v.command("/objfs", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.readOnly || !slices.Contains(argv, "--read-only") || slices.Contains(strings.Split(strings.Join(argv, ","), ","), "rw") {
+		t.Fatalf("read-only access with an rw option: %v", argv)
+	}
+	if k := v.kernel("/d"); !k.ReadOnly || !k.NoExec || k.FSName != "s3://b/" {
+		t.Fatalf("kernel %+v", k)
+	}
+	v, err = parseVolume(req(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER, "ro"))
+	if err != nil || !v.readOnly {
+		t.Fatalf("an ro option: %v %v", v, err)
+	}
+}

@@ -24,7 +24,9 @@
 //     HEAD, vfs.File.XattrNames).
 //   - Mount, MountConnectors: the FUSE options and the serve loop;
 //     observedFS reports every answered operation to the Observer (the
-//     one place operations are counted).
+//     one place operations are counted). With MountOptions.FD they serve
+//     a /dev/fuse descriptor that MountFD (in another process: objfs
+//     csi) mounted with the same options.
 //
 // Locks: dirHandle.mu guards pos. Everything else is the core's or
 // go-fuse's; the adapter holds no lock while calling the core.

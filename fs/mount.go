@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -28,6 +29,11 @@ type MountOptions struct {
 	// executed (mount -o noexec, implied by fstab's "user"). The mount is
 	// always nosuid and nodev.
 	NoExec bool
+	// FD, when above 0, is an open /dev/fuse descriptor that another
+	// process has already mounted at the mountpoint (MountFD, objfs
+	// csi's hand-off): Mount serves it as go-fuse's /dev/fd/N and the
+	// mountpoint is only the mount's name (it need not be visible here).
+	FD int
 }
 
 // FUSE tuning for throughput. MaxBackground is how many asynchronous
@@ -46,20 +52,35 @@ const maxBackground = 64
 // and --file-mode expect (and as mountpoint-s3 does); without it every
 // user admitted by allow_other could read everything.
 func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, error) {
-	if err := checkMountpoint(mountpoint); err != nil {
+	dir, err := serveDir(mountpoint, opts)
+	if err != nil {
 		return nil, err
 	}
 	if err := tree.MarkMounted(); err != nil {
 		return nil, err
 	}
 	cfg := tree.Config()
-	server, err := mountTree(mountpoint, Root(tree), options(tree, opts), observerOf(cfg), cfg.Clock)
+	server, err := mountTree(dir, Root(tree), options(tree, opts), observerOf(cfg), cfg.Clock)
 	if err != nil {
 		tree.UnmarkMounted()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	raiseKernelReadahead(tree.Logger(), mountpoint, kernelReadaheadKB)
+	if opts.FD <= 0 { // else the process that mounted raised it (MountFD)
+		raiseKernelReadahead(tree.Logger(), mountpoint, kernelReadaheadKB)
+	}
 	return server, nil
+}
+
+// serveDir is what go-fuse is given: the mountpoint, checked, or the
+// magic /dev/fd/N of a descriptor mounted elsewhere.
+func serveDir(mountpoint string, opts MountOptions) (string, error) {
+	if opts.FD <= 0 {
+		return mountpoint, checkMountpoint(mountpoint)
+	}
+	if err := checkFuseFD(opts.FD); err != nil {
+		return "", err
+	}
+	return "/dev/fd/" + strconv.Itoa(opts.FD), nil
 }
 
 // Root returns go-fuse's root node for tree (Mount uses it; tests drive it
@@ -70,24 +91,7 @@ func Root(tree *vfs.FS) gofs.InodeEmbedder { return &dirNode{d: tree.Root()} }
 func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
 	cfg := tree.Config()
 	statTTL := cfg.AttrTimeout()
-	mo := fuse.MountOptions{
-		FsName:        opts.FSName,
-		Name:          "objfs",
-		AllowOther:    opts.AllowOther,
-		Debug:         opts.Debug,
-		MaxBackground: maxBackground,
-		MaxReadAhead:  vfs.IOSize,
-		MaxWrite:      vfs.IOSize,
-		// mount(2) directly when privileged, else fusermount3.
-		DirectMount: true,
-		Options:     []string{"default_permissions"},
-	}
-	if opts.ReadOnly || cfg.ReadOnly {
-		mo.Options = append(mo.Options, "ro")
-	}
-	if opts.NoExec {
-		mo.Options = append(mo.Options, "noexec")
-	}
+	mo := kernelOptions(opts, cfg.ReadOnly)
 	// go-fuse's own lines (every operation with Debug; otherwise its
 	// warnings, such as "trySplice: ...") go through the tree's slog
 	// handler, into --log-file or the daemon's log, never raw to stderr.
@@ -104,6 +108,32 @@ func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
 		UID:             cfg.UID,
 		GID:             cfg.GID,
 	}
+}
+
+// kernelOptions are the options of the mount itself: what mount(2) is
+// given (by go-fuse, or by MountFD) and what INIT negotiates.
+func kernelOptions(opts MountOptions, readOnly bool) fuse.MountOptions {
+	mo := fuse.MountOptions{
+		FsName:        opts.FSName,
+		Name:          "objfs",
+		AllowOther:    opts.AllowOther,
+		Debug:         opts.Debug,
+		MaxBackground: maxBackground,
+		MaxReadAhead:  vfs.IOSize,
+		MaxWrite:      vfs.IOSize,
+		// mount(2) directly when privileged, else fusermount3; never
+		// for a descriptor mounted elsewhere (go-fuse would mount
+		// over /dev/fd/N).
+		DirectMount: opts.FD <= 0,
+		Options:     []string{"default_permissions"},
+	}
+	if opts.ReadOnly || readOnly {
+		mo.Options = append(mo.Options, "ro")
+	}
+	if opts.NoExec {
+		mo.Options = append(mo.Options, "noexec")
+	}
+	return mo
 }
 
 // checkMountpoint gives a clear error when mountpoint is not a directory.

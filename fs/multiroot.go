@@ -40,7 +40,8 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 	if err := checkLabeled(trees); err != nil {
 		return nil, err
 	}
-	if err := checkMountpoint(mountpoint); err != nil {
+	dir, err := serveDir(mountpoint, opts)
+	if err != nil {
 		return nil, err
 	}
 	if err := markMounted(trees); err != nil {
@@ -53,12 +54,14 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 	}
 	root := &connectorsRoot{trees: trees}
 	cfg := first.Config()
-	server, err := mountTree(mountpoint, root, o, observerOf(cfg), cfg.Clock)
+	server, err := mountTree(dir, root, o, observerOf(cfg), cfg.Clock)
 	if err != nil {
 		unmarkMounted(trees)
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	raiseKernelReadahead(first.Logger(), mountpoint, kernelReadaheadKB)
+	if opts.FD <= 0 {
+		raiseKernelReadahead(first.Logger(), mountpoint, kernelReadaheadKB)
+	}
 	return server, nil
 }
 

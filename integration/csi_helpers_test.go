@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -24,14 +23,21 @@ import (
 // csiPlugin is `objfs csi` running as a subprocess, as the node
 // DaemonSet runs it.
 type csiPlugin struct {
-	t        *testing.T
-	dir      string // socket, state, logs
-	sock     string
-	logPath  string
-	cmd      *exec.Cmd
-	conn     *grpc.ClientConn
-	node     csi.NodeClient
-	identity csi.IdentityClient
+	t       *testing.T
+	dir     string // socket, state, logs
+	sock    string
+	logPath string
+	cmd     *exec.Cmd
+	// In a container of its own (csi_handoff_test.go): extra flags and
+	// variables, and the cgroup it starts in (a process group of its own).
+	args     []string
+	env      []string
+	cgroupFD int // 0: none
+	// extraLogs are other logs the secret checks read (the mounter's).
+	extraLogs []string
+	conn      *grpc.ClientConn
+	node      csi.NodeClient
+	identity  csi.IdentityClient
 }
 
 // startPlugin starts `objfs csi` with its socket, state and log in dir.
@@ -55,14 +61,18 @@ func (p *csiPlugin) start() {
 	defer logf.Close()
 	cmd := exec.Command(objfsBinary(t), "csi", "--endpoint", "unix://"+p.sock,
 		"--node-id", "node-1", "--state-dir", filepath.Join(p.dir, "state"), "--unmount-timeout", "2m")
+	cmd.Args = append(cmd.Args, p.args...)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HOME=") {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = append(env, "HOME="+p.dir, "AWS_EC2_METADATA_DISABLED=true")
+	cmd.Env = append(append(env, "HOME="+p.dir, "AWS_EC2_METADATA_DISABLED=true"), p.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if p.cgroupFD > 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, UseCgroupFD: true, CgroupFD: p.cgroupFD}
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -144,68 +154,6 @@ func mountCapability(mode csi.VolumeCapability_AccessMode_Mode) *csi.VolumeCapab
 
 func csiCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 3*time.Minute)
-}
-
-// fakeController serves CreateVolume and DeleteVolume for csi-sanity,
-// which creates its volumes through a Controller: each is a new prefix of
-// one bucket. The driver itself advertises no Controller service.
-type fakeController struct {
-	csi.UnimplementedControllerServer
-	srv    *testenv.Server
-	bucket string
-	n      atomic.Int64
-}
-
-func (f *fakeController) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (*csi.CreateVolumeResponse, error) {
-	prefix := req.GetName() + "/"
-	f.n.Add(1)
-	return &csi.CreateVolumeResponse{Volume: &csi.Volume{
-		VolumeId:      f.bucket + "/" + prefix,
-		VolumeContext: volumeContext(f.srv, f.bucket, prefix),
-	}}, nil
-}
-
-func (f *fakeController) DeleteVolume(context.Context, *csi.DeleteVolumeRequest) (*csi.DeleteVolumeResponse, error) {
-	return &csi.DeleteVolumeResponse{}, nil
-}
-
-func (f *fakeController) ControllerGetCapabilities(context.Context, *csi.ControllerGetCapabilitiesRequest) (*csi.ControllerGetCapabilitiesResponse, error) {
-	return &csi.ControllerGetCapabilitiesResponse{Capabilities: []*csi.ControllerServiceCapability{{
-		Type: &csi.ControllerServiceCapability_Rpc{Rpc: &csi.ControllerServiceCapability_RPC{
-			Type: csi.ControllerServiceCapability_RPC_CREATE_DELETE_VOLUME}},
-	}}}, nil
-}
-
-// fakeIdentity is the fake controller's Identity service, which
-// csi-sanity's Identity cases also call.
-type fakeIdentity struct {
-	csi.UnimplementedIdentityServer
-}
-
-func (fakeIdentity) GetPluginInfo(context.Context, *csi.GetPluginInfoRequest) (*csi.GetPluginInfoResponse, error) {
-	return &csi.GetPluginInfoResponse{Name: "fake-controller.objfs.io", VendorVersion: "test"}, nil
-}
-
-func (fakeIdentity) GetPluginCapabilities(context.Context, *csi.GetPluginCapabilitiesRequest) (*csi.GetPluginCapabilitiesResponse, error) {
-	return &csi.GetPluginCapabilitiesResponse{}, nil
-}
-
-func (fakeIdentity) Probe(context.Context, *csi.ProbeRequest) (*csi.ProbeResponse, error) {
-	return &csi.ProbeResponse{}, nil
-}
-
-// serveFakeController listens on sock until t ends.
-func serveFakeController(t *testing.T, sock string, f *fakeController) {
-	t.Helper()
-	lis, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := grpc.NewServer()
-	csi.RegisterControllerServer(s, f)
-	csi.RegisterIdentityServer(s, fakeIdentity{})
-	go s.Serve(lis)
-	t.Cleanup(s.Stop)
 }
 
 // objfsMountsUnder lists the FUSE mounts at or below dir.

@@ -22,42 +22,55 @@ import (
 	"github.com/onsi/gomega"
 )
 
-// TestCSISanity runs csi-sanity's Identity and Node cases against `objfs
-// csi` with real mounts of MinIO. csi-sanity makes its volumes through a
-// Controller, which objfs does not serve (static provisioning): a fake
-// one in the test hands out prefixes of one bucket.
+// TestCSISanity runs csi-sanity's Identity, Controller and Node cases
+// against `objfs csi --controller` with real mounts of MinIO, handed off
+// to objfs csi-mounter as the deployment does: the Controller makes each
+// volume as a prefix of a bucket (the StorageClass parameters) and
+// deletes it again.
 func TestCSISanity(t *testing.T) {
 	srv := requireMountable(t)
 	dir := t.TempDir()
-	p := startPlugin(t, dir)
-	ctrl := &fakeController{srv: srv, bucket: srv.NewBucket(t)}
-	ctrlSock := filepath.Join(dir, "controller.sock")
-	serveFakeController(t, ctrlSock, ctrl)
+	m := startMounter(t, dir)
+	p := &csiPlugin{t: t, dir: dir, sock: filepath.Join(dir, "csi.sock"), logPath: filepath.Join(dir, "plugin.log"),
+		args: []string{"--controller", "--mounter-socket", m.sock}}
+	p.start()
+	t.Cleanup(p.stop)
+	bucket := srv.NewBucket(t)
 
 	secrets := filepath.Join(dir, "secrets.yaml")
-	yaml := "NodePublishVolumeSecret:\n  accessKeyID: " + srv.AccessKey + "\n  secretAccessKey: " + srv.SecretKey + "\n"
+	keys := "  accessKeyID: " + srv.AccessKey + "\n  secretAccessKey: " + srv.SecretKey + "\n"
+	var yaml string
+	for _, k := range []string{"CreateVolumeSecret", "DeleteVolumeSecret", "ControllerValidateVolumeCapabilitiesSecret", "NodePublishVolumeSecret"} {
+		yaml += k + ":\n" + keys
+	}
 	if err := os.WriteFile(secrets, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := sanity.NewTestConfig()
 	cfg.Address = p.sock
-	cfg.ControllerAddress = ctrlSock
 	cfg.TargetPath = filepath.Join(dir, "target")
 	cfg.StagingPath = filepath.Join(dir, "staging")
 	cfg.SecretsFile = secrets
 	cfg.IdempotentCount = 2
-	// Only the Identity and Node cases: the Controller cases would test
-	// the fake.
+	cfg.TestVolumeParameters = map[string]string{
+		"bucket": bucket, "prefix": "sanity", "endpoint": srv.Endpoint, "region": srv.Region, "pathStyle": "true",
+	}
 	sc := sanity.GinkgoTest(&cfg)
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	suite, reporter := ginkgo.GinkgoConfiguration()
-	suite.SkipStrings = []string{"Controller Service"}
-	suite.Timeout = 3 * time.Minute
+	suite.Timeout = 5 * time.Minute
 	ginkgo.RunSpecs(t, "objfs CSI sanity", suite, reporter)
 	sc.Finalize()
 
-	if ctrl.n.Load() == 0 {
-		t.Error("csi-sanity published no volume: no real mount was tested")
+	log := readFileString(p.logPath)
+	if n := strings.Count(log, "msg=\"volume created\""); n == 0 {
+		t.Error("csi-sanity created no volume through the Controller")
+	}
+	if n := strings.Count(log, "msg=mounted"); n == 0 || !strings.Contains(readFileString(m.logPath), "msg=serving component=csi-mounter op=mount") {
+		t.Error("csi-sanity published no volume through the mounter: no real mount was tested")
+	}
+	if keys := listKeys(t, srv.SDK(), bucket); len(keys) > 0 {
+		t.Errorf("left in the bucket after csi-sanity deleted its volumes: %v", keys)
 	}
 	if m := objfsMountsUnder(t, dir); len(m) > 0 {
 		t.Errorf("left mounted after csi-sanity: %v", m)
@@ -68,10 +81,12 @@ func TestCSISanity(t *testing.T) {
 // target paths, one read-only; real tools read and write through them;
 // S3 holds what was written; every secret stays out of logs, errors, ps
 // and the tree; unpublishing leaves nothing mounted.
-func TestCSIKubelet(t *testing.T) {
+func TestCSIKubelet(t *testing.T) { bothModes(t, testCSIKubelet) }
+
+func testCSIKubelet(t *testing.T, start func(t *testing.T, dir string) *csiPlugin) {
 	srv := requireMountable(t)
 	dir := t.TempDir()
-	p := startPlugin(t, dir)
+	p := start(t, dir)
 	bucket := srv.NewBucket(t)
 	sdk := srv.SDK()
 	putObject(t, sdk, bucket, "vol/hello.txt", []byte("hello from s3\n"))
@@ -166,6 +181,9 @@ func TestCSIKubelet(t *testing.T) {
 		t.Errorf("the plugin's log: %v", err)
 	}
 	grepSecret(t, "plugin log", string(pluginLog), srv.SecretKey, fakeKey)
+	for _, l := range p.extraLogs {
+		grepSecret(t, l, readFileString(l), srv.SecretKey, fakeKey)
+	}
 	logs, _ := filepath.Glob(filepath.Join(dir, "state", "targets", "*", "*.log"))
 	if len(logs) != 2 {
 		t.Errorf("want the 2 mounts' logs, found %v", logs)
@@ -322,10 +340,12 @@ func TestCSISurvival(t *testing.T) {
 // TestCSIConnectors publishes a read-only connector restricted to one
 // prefix, its keys in the secret under the names credentials_env gives:
 // what the patterns do not reach is invisible and every change is EROFS.
-func TestCSIConnectors(t *testing.T) {
+func TestCSIConnectors(t *testing.T) { bothModes(t, testCSIConnectors) }
+
+func testCSIConnectors(t *testing.T, start func(t *testing.T, dir string) *csiPlugin) {
 	srv := requireMountable(t)
 	dir := t.TempDir()
-	p := startPlugin(t, dir)
+	p := start(t, dir)
 	bucket := srv.NewBucket(t)
 	sdk := srv.SDK()
 	putObject(t, sdk, bucket, "shared/a.txt", []byte("shared\n"))
@@ -378,7 +398,28 @@ func TestCSIConnectors(t *testing.T) {
 	if len(logs) == 0 {
 		t.Error("no mount's log under state/targets: the secret check below would read only the plugin's")
 	}
-	for _, l := range append(logs, p.logPath) {
+	for _, l := range append(append(logs, p.logPath), p.extraLogs...) {
 		grepSecret(t, l, readFileString(l), srv.SecretKey)
 	}
+}
+
+// bothModes runs test with the plugin's mounts in its own container
+// (in-plugin) and handed off to objfs csi-mounter (the deployment's).
+func bothModes(t *testing.T, test func(t *testing.T, start func(t *testing.T, dir string) *csiPlugin)) {
+	t.Run("in-plugin", func(t *testing.T) { test(t, startPlugin) })
+	t.Run("hand-off", func(t *testing.T) {
+		test(t, func(t *testing.T, dir string) *csiPlugin {
+			m := startMounter(t, dir)
+			p := &csiPlugin{t: t, dir: dir, sock: filepath.Join(dir, "csi.sock"), logPath: filepath.Join(dir, "plugin.log"),
+				args: []string{"--mounter-socket", m.sock}, extraLogs: []string{m.logPath}}
+			p.start()
+			t.Cleanup(p.stop)
+			t.Cleanup(func() {
+				if !strings.Contains(readFileString(m.logPath), "op=mount") {
+					t.Error("no mount went through the mounter")
+				}
+			})
+			return p
+		})
+	})
 }

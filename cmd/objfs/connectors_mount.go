@@ -64,7 +64,7 @@ func mountConnectorsAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
-	mountpoint, err := checkMountpoint(mpArg, c.Bool(flagAllowNonEmpty))
+	mountpoint, err := mountpointOf(c, mpArg)
 	if err != nil {
 		return err
 	}
@@ -274,8 +274,7 @@ func readWriteCount(file *acl.File) int {
 // serveConnectors mounts the trees and serves until a signal or an
 // external unmount, then unmounts and closes every tree.
 func serveConnectors(ctx context.Context, log *slog.Logger, trees []fs.Labeled, mountpoint string, opts fs.MountOptions) error {
-	var sd shutdownConfig
-	sd.SetDefaults()
+	sd := shutdownFor(opts)
 	server, err := fs.MountConnectors(mountpoint, trees, opts)
 	if err != nil {
 		_ = closeTrees(context.Background(), trees)

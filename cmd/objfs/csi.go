@@ -19,10 +19,10 @@ import (
 	"github.com/objfs/objfs/csi"
 )
 
-// `objfs csi` is a subcommand, not a separate binary: each publish runs
-// this same binary's `objfs mount` in daemon mode, so one binary in the
-// image is both the plugin and every mount, and the two can never be of
-// different versions.
+// `objfs csi` is a subcommand, not a separate binary: every mount is this
+// same binary's `objfs mount` (started in daemon mode here, or by objfs
+// csi-mounter from the descriptor this plugin mounted), so one binary in
+// the image is the plugin, the mounter and every mount.
 
 const (
 	flagCSIEndpoint   = "endpoint"
@@ -30,6 +30,7 @@ const (
 	flagCSIDriverName = "driver-name"
 	flagCSIStateDir   = "state-dir"
 	flagCSIUnmountMax = "unmount-timeout"
+	flagCSIController = "controller"
 )
 
 func csiCommand() *cli.Command {
@@ -44,6 +45,8 @@ func csiCommand() *cli.Command {
 			&cli.StringFlag{Name: flagCSIDriverName, Value: csi.DefaultDriverName, Usage: "the CSI driver name"},
 			&cli.StringFlag{Name: flagCSIStateDir, Value: "/var/lib/objfs-csi", Usage: "per-volume state: cache, logs, 0600 credential files"},
 			&cli.DurationFlag{Name: flagCSIUnmountMax, Value: 5 * time.Minute, Usage: "how long an unpublish waits for pending uploads"},
+			&cli.BoolFlag{Name: flagCSIController, Usage: "also serve the Controller service: dynamic provisioning of prefixes (the controller Deployment)"},
+			&cli.StringFlag{Name: flagMounterSocket, Usage: "hand each mount to the objfs csi-mounter listening on `PATH` (mounts then survive the plugin's container); empty: run the mounts in this container"},
 			&cli.StringFlag{Name: flagLogLevel, Value: "info", Usage: "debug, info, warn, error"},
 		},
 		Action: runCSI,
@@ -71,7 +74,18 @@ func runCSI(c *cli.Context) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})).With("component", "csi")
+	var mountFD func(string, csi.KernelMount) (*os.File, error)
+	if c.String(flagMounterSocket) != "" {
+		mountFD = mountFUSE(logger.With("component", "fs"))
+	}
+	var store csi.Store
+	if c.Bool(flagCSIController) {
+		store = s3Store{}
+	}
 	d, err := csi.New(csi.Config{
+		MounterSocket:  c.String(flagMounterSocket),
+		Store:          store,
+		MountFUSE:      mountFD,
 		DriverName:     c.String(flagCSIDriverName),
 		Version:        versionString(),
 		NodeID:         c.String(flagCSINodeID),
@@ -96,6 +110,9 @@ func runCSI(c *cli.Context) error {
 	srv := grpc.NewServer(grpc.UnaryInterceptor(logErrors(logger)))
 	csispec.RegisterIdentityServer(srv, d)
 	csispec.RegisterNodeServer(srv, d)
+	if store != nil {
+		csispec.RegisterControllerServer(srv, d)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -104,7 +121,7 @@ func runCSI(c *cli.Context) error {
 		// The mounts are other processes: they keep serving.
 		srv.GracefulStop()
 	}()
-	logger.Info("serving", "endpoint", sock, "node", c.String(flagCSINodeID), "version", versionString())
+	logger.Info("serving", "endpoint", sock, "node", c.String(flagCSINodeID), "version", versionString(), "mounter", c.String(flagMounterSocket))
 	return srv.Serve(lis)
 }
 

@@ -70,6 +70,7 @@ func opsFlags() []cli.Flag {
 			Usage: "show no extended attributes (by default each file shows its S3 object's ETag, LastModified, storage class, version id and user metadata as read-only user.s3.* attributes, for getfattr -d); the kernel then stops asking for security.capability before every write(2), which speeds up many small writes"},
 		&cli.BoolFlag{Name: flagAllowNonEmpty, Category: catOperation,
 			Usage: "mount over a directory that is not empty, hiding its files while mounted (mount -o nonempty)"},
+		fuseFDFlag(),
 	}
 }
 
@@ -99,39 +100,58 @@ func stayAttached(c *cli.Context, child *daemonChild, getenv func(string) string
 // it reports the mount ready (nil) or exits (a silentExit with its status:
 // it has printed its error on the stderr it shares with us).
 func daemonize(argv []string, stderr io.Writer) error {
+	_, err := spawnDaemon(argv[1:], os.Environ(), nil, stderr)
+	return err
+}
+
+// spawnDaemon starts this binary with args and env as a daemon child (in
+// a session of its own, fuse as its fd 4 when not nil), copies its stderr
+// to stderr until it reports ready, and returns it still running; or its
+// failure, as daemonize does. The caller owns the returned process (objfs
+// csi-mounter waits for it; daemonize, which exits next, does not).
+func spawnDaemon(args, env []string, fuse *os.File, stderr io.Writer) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("cannot start the daemon: %w", err)
+		return nil, fmt.Errorf("cannot start the daemon: %w", err)
 	}
 	readyR, readyW, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("cannot start the daemon: %w", err)
+		return nil, fmt.Errorf("cannot start the daemon: %w", err)
 	}
 	defer readyR.Close()
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		readyW.Close()
-		return fmt.Errorf("cannot start the daemon: %w", err)
+		return nil, fmt.Errorf("cannot start the daemon: %w", err)
 	}
 	defer errR.Close()
-	cmd := exec.Command(exe, argv[1:]...)
-	cmd.Env = append(os.Environ(), envDaemonChild+"=1")
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(env, envDaemonChild+"=1")
 	cmd.ExtraFiles = []*os.File{readyW} // fd 3 in the child
+	if fuse != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, fuse) // fd 4
+	}
 	cmd.Stderr = errW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	readyW.Close()
 	errW.Close()
 	if err != nil {
-		return fmt.Errorf("cannot start the daemon: %w", err)
+		return nil, fmt.Errorf("cannot start the daemon: %w", err)
 	}
 	relayed := make(chan struct{})
 	go func() {
 		io.Copy(stderr, errR)
 		close(relayed)
 	}()
-	return awaitChild(cmd, readyR, relayed)
+	if err := awaitChild(cmd, readyR, relayed); err != nil {
+		return nil, err
+	}
+	return cmd, nil
 }
+
+// fuseChildFD is the descriptor number spawnDaemon gives its fuse file.
+const fuseChildFD = readyFD + 1
 
 // awaitChild waits for the child's readiness message or its exit.
 func awaitChild(cmd *exec.Cmd, ready io.Reader, relayed <-chan struct{}) error {
@@ -222,7 +242,7 @@ func precheckMount(c *cli.Context) error {
 	if _, err := fsConfig(c, src); err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
-	if _, err := checkMountpoint(mp, c.Bool(flagAllowNonEmpty)); err != nil {
+	if _, err := mountpointOf(c, mp); err != nil {
 		return err
 	}
 	if err := checkMetricsAddr(c.String(flagMetricsAddr)); err != nil {

@@ -76,7 +76,13 @@
 //     csi.Config (package csi holds the Identity and Node services, which
 //     publish by running this binary's `objfs mount`), the gRPC server on
 //     the Unix socket, and a log line per failed call (never its request,
-//     which carries the secret).
+//     which carries the secret). With --controller it also serves the
+//     Controller service, over csi_store.go's s3Store (package remote).
+//   - csi_mounter.go: `objfs csi-mounter`, the long-lived half of the
+//     hand-off: csi.ServeMounter, starting each handed-off mount with
+//     spawnDaemon (daemon.go, the descriptor as fd 4) and waiting for one
+//     to exit by its pid file. fusefd.go: `objfs mount --fuse-fd N`
+//     (hidden), which serves a descriptor mounted elsewhere.
 //
 // Credentials never come from flags (they would show in ps): only from the
 // environment, a named profile or the SDK's default chain, resolved inside
@@ -88,6 +94,6 @@
 // goroutine that only reads the trees' pending uploads; the daemon's
 // parent copies the child's stderr in another; the status socket accepts
 // in one and answers each client in its own, reading the trees and
-// metrics (safe for concurrent use). The one mutex, errorRing.mu, is a
-// leaf: held only to copy lines in or out.
+// metrics (safe for concurrent use). The mutexes, errorRing.mu and
+// lockedBuffer.mu, are leaves: held only to copy bytes in or out.
 package main

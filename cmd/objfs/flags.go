@@ -185,6 +185,7 @@ func mountOptions(c *cli.Context, src string) fs.MountOptions {
 		FSName:     src,
 		ReadOnly:   c.Bool(flagReadOnly) || c.IsSet(flagAsOf),
 		NoExec:     c.Bool(flagNoExec),
+		FD:         c.Int(flagFuseFD),
 	}
 }
 

@@ -31,6 +31,9 @@ func mountCommand() *cli.Command {
 // answers.
 func mountAction(c *cli.Context) error {
 	child := takeDaemonChild()
+	if err := checkFuseFDMode(c, child); err != nil {
+		return err
+	}
 	if !stayAttached(c, child, os.Getenv) {
 		if err := precheckMount(c); err != nil {
 			return err
@@ -64,7 +67,7 @@ func mountAction(c *cli.Context) error {
 		return usageErrorf("mount", "%v", err)
 	}
 	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
-	mountpoint, err := checkMountpoint(mpArg, c.Bool(flagAllowNonEmpty))
+	mountpoint, err := mountpointOf(c, mpArg)
 	if err != nil {
 		return err
 	}

@@ -108,8 +108,7 @@ func serve(ctx context.Context, log *slog.Logger, client remote.Client, cfg vfs.
 	if err != nil {
 		return fmt.Errorf("cannot create the filesystem: %w", err)
 	}
-	var sd shutdownConfig
-	sd.SetDefaults()
+	sd := shutdownFor(opts)
 	server, err := fs.Mount(f, mountpoint, opts)
 	if err != nil {
 		_ = closeFS(log, f, sd)
