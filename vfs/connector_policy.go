@@ -26,6 +26,7 @@ package vfs
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/objfs/objfs/acl"
 	"github.com/objfs/objfs/remote"
@@ -229,4 +230,12 @@ func inoIn(ns, bucket, key string) uint64 {
 		ino += 2
 	}
 	return ino
+}
+
+// notePinGone logs, once per pinned version, that a connector's pinned
+// version no longer exists (remote.ErrPinnedGone: reads fail with EIO).
+func (f *FS) notePinGone(bucket, key, version string) {
+	f.warn.warn(bucket, key+"@"+version, fmt.Sprintf(
+		"connector %q: pinned version %s of s3://%s/%s no longer exists (deleted?): reads of it fail with EIO",
+		f.cfg.Connector.Label, version, bucket, key))
 }

@@ -77,8 +77,11 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 	var denials *denialLog
 	if cfg.Connector != nil {
 		denials = newDenialLog(cfg.Logger, cfg.Connector.Label, cfg.Clock)
-		client = remote.RestrictObserved(client, cfg.Connector, func(call, bucket, key string, d acl.Decision) {
-			f.noteRemoteDenial(call, bucket, key, d) // f is set before the first request
+		client = remote.RestrictHooked(client, cfg.Connector, remote.RestrictHooks{
+			Denied: func(call, bucket, key string, d acl.Decision) {
+				f.noteRemoteDenial(call, bucket, key, d) // f is set before the first request
+			},
+			PinGone: func(bucket, key, version string) { f.notePinGone(bucket, key, version) },
 		})
 	}
 	if !cfg.AsOf.IsZero() {
