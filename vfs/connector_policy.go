@@ -39,7 +39,7 @@ import (
 // s3:// (whose own attributes a readwrite connector may "change": chmod
 // there is accepted like anywhere else).
 func (f *FS) mayChange(op acl.Op, bucket, key string) error {
-	if f.cfg.ReadOnly {
+	if f.cfg.ReadOnly || f.inBrowser(bucket, key) {
 		return ErrReadOnly
 	}
 	c := f.cfg.Connector
@@ -74,7 +74,7 @@ func refusal(d acl.Decision) error {
 // buckets differ; then the connector decides (acl.DecideRename: EROFS,
 // EACCES). Directory keys end in "/".
 func (f *FS) mayRename(srcBucket, srcKey string, dst *FS, dstBucket, dstKey string) error {
-	if f.cfg.ReadOnly {
+	if f.cfg.ReadOnly || f.inBrowser(srcBucket, srcKey) || (dst == f && f.inBrowser(dstBucket, dstKey)) {
 		return ErrReadOnly
 	}
 	if dst != f || srcBucket != dstBucket {
@@ -171,6 +171,8 @@ func (n *Dir) mayRename(name string, isDir bool, dst *Dir, newName string) error
 func (f *FS) writable(bucket, key string) bool {
 	c := f.cfg.Connector
 	switch {
+	case f.inBrowser(bucket, key):
+		return false
 	case c == nil:
 		return true
 	case c.Access != acl.ReadWrite:

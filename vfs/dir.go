@@ -98,6 +98,9 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 	if _, isLink := linkName(name); isLink {
 		return entry{}, time.Time{}, false, errNoEntry // NAME.rclonelink is link NAME (symlink.go)
 	}
+	if ok, err := n.isBrowser(ctx, name); err != nil || ok {
+		return entry{name: name, dir: true}, cfg.Clock(), false, err // hidden from listings (browse.go)
+	}
 	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
 		return e, cfg.Clock(), false, nil
 	}
