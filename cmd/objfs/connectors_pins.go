@@ -84,4 +84,3 @@ func newPinClient(ctx context.Context, cfg remote.S3Config) (remote.Client, erro
 func pinsFailed(n int) error {
 	return fmt.Errorf("%d pinned version(s) missing or not checked", n)
 }
-
