@@ -25,13 +25,13 @@ type failedMount struct {
 	elapsed  time.Duration
 }
 
-// runFailingMount runs `objfs mount` that is expected to refuse, killing it
+// runFailingMount runs `objfs mount` (with flags args) that is expected to refuse, killing it
 // (and lazily unmounting dir) if it has not exited after twice failLimit.
-func runFailingMount(t *testing.T, ep endpoint, source, dir string) failedMount {
+func runFailingMount(t *testing.T, ep endpoint, source, dir string, args ...string) failedMount {
 	t.Helper()
 	// objfsMountCmd may build the binary (the first test to need it does):
 	// the clock starts only after it.
-	cmd := objfsMountCmd(t, ep, t.TempDir(), source, dir)
+	cmd := objfsMountCmd(t, ep, t.TempDir(), source, dir, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*failLimit)
 	defer cancel()
 	cmd = withContext(ctx, cmd)

@@ -39,6 +39,7 @@ type objfsStatus struct {
 		Oldest *time.Time `json:"oldest"`
 	} `json:"uploads_pending"`
 	Requests   map[string]map[string]int64 `json:"requests"`
+	AsOf       *time.Time                  `json:"as_of"`
 	Connectors []struct {
 		Label   string `json:"label"`
 		Allowed int64  `json:"allowed"`

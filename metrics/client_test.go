@@ -178,3 +178,27 @@ func TestConnectorClientCountsPerConnector(t *testing.T) {
 		}
 	}
 }
+
+// TestClientCountsVersionRequests: a versions listing and a versioning
+// state have their own names; a HeadVersion is the HeadObject it is.
+func TestClientCountsVersionRequests(t *testing.T) {
+	m := newTestMetrics(t, 10*time.Millisecond)
+	_, c := newFakeClient(t, m)
+	ctx := context.Background()
+	if _, err := c.ListVersions(ctx, remote.ListVersionsRequest{Bucket: "bkt"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BucketVersioning(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.HeadVersion(ctx, "bkt", "k", "v"); !errors.Is(err, remote.ErrNotFound) {
+		t.Fatalf("HeadVersion of nothing: %v", err)
+	}
+	for _, tc := range []struct {
+		op, status string
+	}{{remote.OpListVersions, "2xx"}, {remote.OpGetBucketVersioning, "2xx"}, {remote.OpHead, "4xx"}} {
+		if got := requests(t, m, tc.op, tc.status); got != 1 {
+			t.Errorf("%s %s: %v requests, want 1", tc.op, tc.status, got)
+		}
+	}
+}

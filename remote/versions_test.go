@@ -156,3 +156,30 @@ func TestRestrictedVersions(t *testing.T) {
 		t.Errorf("BucketVersioning of the connector's bucket: %q, %v", v, err)
 	}
 }
+
+// TestRetryVersions: the versions calls are retried like the others.
+func TestRetryVersions(t *testing.T) {
+	f, counted, c, _ := retryFixture(t, remote.RetryConfig{})
+	if err := f.SetVersioning("bkt", remote.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, op := range []string{remote.OpListVersions, remote.OpGetBucketVersioning, remote.OpHead} {
+		f.FailNext(op, remote.ErrTransient, 1)
+	}
+	if _, err := c.ListVersions(ctx, remote.ListVersionsRequest{Bucket: "bkt"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.BucketVersioning(ctx, "bkt"); err != nil || v != remote.VersioningEnabled {
+		t.Fatalf("BucketVersioning: %q, %v", v, err)
+	}
+	page, _ := f.ListVersions(ctx, remote.ListVersionsRequest{Bucket: "bkt"})
+	if _, err := c.HeadVersion(ctx, "bkt", "k", page.Versions[0].VersionID); err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{remote.OpListVersions, remote.OpGetBucketVersioning, remote.OpHead} {
+		if n := counted.Count(op); n != 2 {
+			t.Errorf("%s: %d attempts, want 2", op, n)
+		}
+	}
+}

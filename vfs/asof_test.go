@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/objfs/objfs/internal/testkit"
 	"github.com/objfs/objfs/remote"
 )
 
@@ -303,5 +304,110 @@ func TestAsOfSuspended(t *testing.T) {
 		if got := readAll(t, lookupFile(t, h.fs(t, at).Root(), "k")); string(got) != want {
 			t.Errorf("as of %v: %q, want %q", at, got, want)
 		}
+	}
+}
+
+// TestAsOfListingCost measures the requests of a readdir of a 10,000-key
+// directory, normal and as of a time, on the Fake (pages of 1000 as S3):
+// an as-of listing costs one ListObjectVersions per 1000 versions (not
+// keys), and one more per common prefix, to verify it.
+func TestAsOfListingCost(t *testing.T) {
+	const n = 10000
+	fake, count := newFake(t)
+	clock := newTestClock()
+	fake.SetClock(clock.Now)
+	if err := fake.SetVersioning(testBucket, remote.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		put(t, fake, fmt.Sprintf("d/%05d", i), []byte("v1"), nil)
+		put(t, fake, fmt.Sprintf("flat/%05d", i), []byte("v1"), nil)
+	}
+	for i := range 10 {
+		put(t, fake, fmt.Sprintf("d/sub%d/x", i), []byte("x"), nil)
+	}
+	at := clock.Now()
+	clock.Advance(time.Minute)
+	h := &asOfHistory{fake: fake, count: count}
+	readdirOf := func(fsys *FS, dir string, entries int) map[string]int64 {
+		d := lookupDir(t, fsys.Root(), dir)
+		count.Reset()
+		if got := len(dirNames(t, d)); got != entries {
+			t.Fatalf("%s/: %d entries, want %d", dir, got, entries)
+		}
+		return count.Snapshot()
+	}
+	readdir := func(fsys *FS) map[string]int64 { return readdirOf(fsys, "d", n+10) }
+	live, err := New(count, Config{Source: Source{Bucket: testBucket}, Logger: slog.New(slog.DiscardHandler),
+		Write: WriteConfig{StageDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close(context.Background())
+	normal := readdir(live)
+	oneVersion := readdir(h.fs(t, at))
+	flatNormal, flatAsOf := readdirOf(live, "flat", n), readdirOf(h.fs(t, at), "flat", n)
+	t.Logf("readdir of %d keys: normal %v, as of %v", n, flatNormal, flatAsOf)
+	if flatNormal[remote.OpList] != 10 || flatAsOf[remote.OpListVersions] != 10 || len(flatNormal)+len(flatAsOf) != 2 {
+		t.Errorf("flat: normal %v, as of %v; want 10 requests each", flatNormal, flatAsOf)
+	}
+	for i := range n {
+		put(t, fake, fmt.Sprintf("d/%05d", i), []byte("v2"), nil)
+	}
+	twoVersions := readdir(h.fs(t, at))
+	t.Logf("readdir of %d keys and 10 subdirectories: normal %v; as of, one version a key %v; two versions a key %v",
+		n, normal, oneVersion, twoVersions)
+	want := []map[string]int64{
+		{remote.OpList: 11},              // 10,010 entries
+		{remote.OpListVersions: 11 + 10}, // 10,010 versions, and 10 prefixes verified
+		{remote.OpListVersions: 21 + 10}, // 20,010 versions, and the same prefixes
+	}
+	for i, got := range []map[string]int64{normal, oneVersion, twoVersions} {
+		if fmt.Sprint(got) != fmt.Sprint(want[i]) {
+			t.Errorf("case %d: %v, want %v", i, got, want[i])
+		}
+	}
+}
+
+// TestAsOfConnector: a connector's patterns hold in its as-of view:
+// only what they reach is listed or readable, at its version of the time.
+func TestAsOfConnector(t *testing.T) {
+	h := newAsOfHistory(t)
+	conn := testkit.Connector(t, "c", "read", "bucket/a/*")
+	fsys, err := New(h.count, Config{Source: Source{Bucket: testBucket}, AsOf: h.t[0], Connector: conn,
+		Write: WriteConfig{StageDir: t.TempDir()}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close(context.Background())
+	root := fsys.Root()
+	if got := dirNames(t, root); !slices.Equal(got, []string{"a/"}) {
+		t.Fatalf("root: %q, want only a/", got)
+	}
+	mustNotExist(t, root, "top")
+	if got := readAll(t, lookupFile(t, lookupDir(t, root, "a"), "k")); !bytes.Equal(got, h.v[0]) {
+		t.Fatal("a/k is not v1")
+	}
+}
+
+// TestAsOfAllBuckets: at the s3:// root only versioned buckets are shown
+// and found.
+func TestAsOfAllBuckets(t *testing.T) {
+	h := newAsOfHistory(t)
+	if err := h.fake.CreateBucket(context.Background(), "plain"); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := New(h.count, Config{AsOf: h.t[3], Write: WriteConfig{StageDir: t.TempDir()},
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close(context.Background())
+	if got := dirNames(t, fsys.Root()); !slices.Equal(got, []string{testBucket + "/"}) {
+		t.Fatalf("s3:// root: %q, want only the versioned bucket", got)
+	}
+	mustNotExist(t, fsys.Root(), "plain")
+	if got := readAll(t, lookupFile(t, lookupDir(t, lookupDir(t, fsys.Root(), testBucket), "a"), "k")); !bytes.Equal(got, h.v[3]) {
+		t.Fatal("bucket/a/k is not v3")
 	}
 }

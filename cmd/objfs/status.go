@@ -116,6 +116,9 @@ func printStatus(w io.Writer, r statusReport) {
 	if r.ReadOnly {
 		mode = "read-only"
 	}
+	if r.AsOf != nil {
+		mode += ", as of " + r.AsOf.UTC().Format(time.RFC3339Nano)
+	}
 	p("  daemon:     pid %d, up %s, %s, logs to %s", r.PID, time.Duration(r.UptimeSeconds*float64(time.Second)).Round(time.Second), mode, r.Log)
 	for _, c := range r.Connectors {
 		cep := c.Endpoint

@@ -15,18 +15,21 @@ import (
 // what the daemon sends on its status socket (status_socket.go). Fields
 // are only ever added.
 type statusReport struct {
-	Mountpoint    string            `json:"mountpoint"`
-	Source        string            `json:"source"`   // as given: s3://BUCKET/PREFIX, or connectors:FILE
-	Endpoint      string            `json:"endpoint"` // URL, or "" for AWS S3
-	Region        string            `json:"region,omitempty"`
-	PID           int               `json:"pid"`
-	Started       time.Time         `json:"started"`
-	UptimeSeconds float64           `json:"uptime_seconds"`
-	ReadOnly      bool              `json:"read_only"`
-	Log           string            `json:"log"` // where the daemon logs: a file, syslog, stderr or nowhere
-	Connectors    []connectorReport `json:"connectors,omitempty"`
-	Cache         cacheReport       `json:"cache"`
-	Uploads       uploadReport      `json:"uploads_pending"`
+	Mountpoint    string    `json:"mountpoint"`
+	Source        string    `json:"source"`   // as given: s3://BUCKET/PREFIX, or connectors:FILE
+	Endpoint      string    `json:"endpoint"` // URL, or "" for AWS S3
+	Region        string    `json:"region,omitempty"`
+	PID           int       `json:"pid"`
+	Started       time.Time `json:"started"`
+	UptimeSeconds float64   `json:"uptime_seconds"`
+	ReadOnly      bool      `json:"read_only"`
+	// AsOf is the time of a view of the past (--as-of), when the mount
+	// is one.
+	AsOf       *time.Time        `json:"as_of,omitempty"`
+	Log        string            `json:"log"` // where the daemon logs: a file, syslog, stderr or nowhere
+	Connectors []connectorReport `json:"connectors,omitempty"`
+	Cache      cacheReport       `json:"cache"`
+	Uploads    uploadReport      `json:"uploads_pending"`
 	// Requests counts S3 requests by operation and status class (2xx,
 	// 4xx, 5xx, network, canceled), retries included.
 	Requests map[string]map[string]int64 `json:"requests"`
@@ -194,6 +197,9 @@ func (s *serving) report(mountpoint string, trees []*vfs.FS, pending func() writ
 	}
 	if len(trees) > 0 {
 		r.ReadOnly = trees[0].Config().ReadOnly
+		if at := trees[0].Config().AsOf; !at.IsZero() && len(s.desc.Connectors) == 0 {
+			r.AsOf = &at
+		}
 	}
 	var decisions map[string]map[string]int64
 	if s.metrics != nil {
