@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +269,38 @@ func TestParseVersionName(t *testing.T) {
 		if _, _, _, ok := parseVersionName(bad); ok {
 			t.Errorf("%q parsed as a version", bad)
 		}
+	}
+}
+
+// TestBrowserListingCost: listing a browser directory of 1,500 keys with
+// two versions each costs one ListObjectVersions per 1000 versions (3),
+// after the one-time check that no real key holds the name (a HEAD and a
+// one-key ListObjectsV2) and the lookup of d (one ListObjectVersions: a
+// name that is no version's is refused without a request).
+func TestBrowserListingCost(t *testing.T) {
+	fake, count := newFake(t)
+	if err := fake.SetVersioning(testBucket, remote.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		for i := range 1500 {
+			put(t, fake, "d/"+strings.Repeat("k", 1+i%7)+string(rune('a'+i%26))+strconv.Itoa(i), []byte{byte(round)}, nil)
+		}
+	}
+	h := &browseHistory{fake: fake, count: count}
+	root := h.fs(t, nil).Root()
+	count.Reset()
+	vd := lookupDir(t, root, DefaultVersionsDir)
+	d := lookupDir(t, vd, "d")
+	snap := count.Snapshot()
+	count.Reset()
+	if n := len(dirNames(t, d)); n != 3000 {
+		t.Fatalf(".versions/d: %d entries, want 3000", n)
+	}
+	list := count.Snapshot()
+	t.Logf("lookups: %v; listing 3000 versions: %v", snap, list)
+	if snap[remote.OpHead] != 1 || snap[remote.OpList] != 1 || snap[remote.OpListVersions] != 1 ||
+		list[remote.OpListVersions] != 3 || len(list) != 1 {
+		t.Errorf("requests: lookups %v, listing %v", snap, list)
 	}
 }
