@@ -110,6 +110,9 @@ func TestPinnedKeyListedAfterDelete(t *testing.T) {
 	if err := fake.Delete(context.Background(), testBucket, "data/k"); err != nil {
 		t.Fatal(err)
 	}
+	if got := dirNames(t, fsys.Root()); !slices.Equal(got, []string{"data/"}) {
+		t.Fatalf("root after delete: %q, want the directory of the pinned key", got)
+	}
 	data := lookupDir(t, fsys.Root(), "data")
 	if got := dirNames(t, data); !slices.Equal(got, []string{"k", "other/"}) {
 		t.Fatalf("data/ after delete: %q, want [k other/]", got)
