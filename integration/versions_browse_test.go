@@ -225,3 +225,49 @@ func TestVersionBrowser(t *testing.T) {
 		t.Errorf("after the recovery the key has %d versions, want 4", len(names))
 	}
 }
+
+// TestVersionBrowserOptions: -o versions_dir=NAME renames the browser
+// (in a prefix mount, at the prefix), --versions-dir= turns it off, a
+// real .versions/ key wins over it, and in a connectors mount it is in
+// each bucket's directory, showing only what the connector may read.
+func TestVersionBrowserOptions(t *testing.T) {
+	srv := requireMountable(t)
+	sdk := srv.SDK()
+	bucket := srv.NewVersionedBucket(t)
+	putVersion(t, sdk, bucket, "p/a.txt", []byte("a1\n"))
+	putVersion(t, sdk, bucket, "p/a.txt", []byte("a2\n"))
+	putVersion(t, sdk, bucket, "secret/s.txt", []byte("s\n"))
+
+	m := mount(t, "s3://"+bucket+"/p/", "-o", "versions_dir=@v")
+	if got := readDirNames(t, m.Path("@v")); !slices.Equal(got, sdkVersionNames(t, sdk, bucket, "p/a.txt")) {
+		t.Errorf("@v of s3://%s/p/: %q", bucket, got)
+	}
+	if _, err := os.Stat(m.Path(".versions")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf(".versions with -o versions_dir=@v: %v, want ENOENT", err)
+	}
+
+	off := mount(t, "s3://"+bucket, "--versions-dir=")
+	if _, err := os.Stat(off.Path(".versions")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf(".versions with --versions-dir=: %v, want ENOENT", err)
+	}
+
+	ep := serverEndpoint(srv)
+	yaml := connectorsYAML(connectorYAML{Label: "c", Endpoint: srv.Endpoint, Access: "read",
+		Paths: []string{bucket + "/p/*"}, Creds: "    credentials: default\n"})
+	cm := mountConnectors(t, ep, yaml, nil)
+	if got := readDirNames(t, cm.Path("c", bucket, ".versions")); !slices.Equal(got, []string{"p"}) {
+		t.Errorf("a connector's .versions: %q, want only p (secret/ is outside its paths)", got)
+	}
+	if got := readDirNames(t, cm.Path("c", bucket, ".versions", "p")); len(got) != 2 {
+		t.Errorf("a connector's .versions/p: %q, want 2 versions", got)
+	}
+
+	putObject(t, sdk, bucket, ".versions/mine.txt", []byte("mine\n"))
+	real := mount(t, "s3://"+bucket)
+	if got := readDirNames(t, real.Path(".versions")); !slices.Equal(got, []string{"mine.txt"}) {
+		t.Errorf("a real .versions/: %q, want the real key", got)
+	}
+	if got := readDirNames(t, real.Dir); !slices.Contains(got, ".versions") {
+		t.Errorf("root with a real .versions/: %q, want it listed", got)
+	}
+}
