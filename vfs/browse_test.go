@@ -198,12 +198,17 @@ func TestBrowserRefusesChanges(t *testing.T) {
 func TestBrowserRealKeyWins(t *testing.T) {
 	h := newBrowseHistory(t)
 	put(t, h.fake, ".versions/mine.txt", []byte("mine"), nil)
-	root := h.fs(t, nil).Root()
+	logs := &logBuf{}
+	root := h.fs(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) }).Root()
 	if got := dirNames(t, root); !slices.Contains(got, ".versions/") {
 		t.Fatalf("root: %q: the real .versions/ must be listed", got)
 	}
 	if got := dirNames(t, lookupDir(t, root, DefaultVersionsDir)); !slices.Equal(got, []string{"mine.txt"}) {
 		t.Fatalf(".versions/: %q, want the real key", got)
+	}
+	lookupFile(t, lookupDir(t, root, DefaultVersionsDir), "mine.txt")
+	if n := strings.Count(logs.String(), "holds the version browser's name"); n != 1 {
+		t.Fatalf("%d warnings about the real key, want 1:\n%s", n, logs.String())
 	}
 }
 

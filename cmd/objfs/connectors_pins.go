@@ -48,6 +48,12 @@ func checkConnectorPins(ctx context.Context, out io.Writer, conn *acl.Connector,
 		fmt.Fprintf(out, "error: connector %q: cannot check its %d pinned version(s): %v\n", conn.Label, len(pins), err)
 		return len(pins)
 	}
+	return reportPins(ctx, out, conn, client, pins)
+}
+
+// reportPins HEADs each pinned version through client, printing one line
+// each, and returns how many are missing or could not be checked.
+func reportPins(ctx context.Context, out io.Writer, conn *acl.Connector, client remote.Versions, pins []acl.Pin) int {
 	bad := 0
 	for _, p := range pins {
 		info, err := client.HeadVersion(ctx, p.Bucket, p.Key, p.Version)
