@@ -301,3 +301,54 @@ func TestAsOfConnector(t *testing.T) {
 		t.Errorf("requests that could change the bucket: %q", changes)
 	}
 }
+
+// TestAsOfListingRequests measures the requests of `ls` of a 10,000-key
+// prefix through a normal mount and an as-of mount of a versioned MinIO
+// bucket (objfs status --json): with one version a key, the as-of listing
+// takes as many ListObjectVersions pages as the normal one takes
+// ListObjectsV2 pages.
+func TestAsOfListingRequests(t *testing.T) {
+	const n = 10000
+	srv := requireMountable(t)
+	sdk := srv.SDK()
+	bucket := srv.NewVersionedBucket(t)
+	objs := make(map[string][]byte, n)
+	for i := range n {
+		objs[fmt.Sprintf("big/%05d", i)] = []byte("x")
+	}
+	putMany(t, sdk, bucket, objs, 32)
+	at := instant()
+	lookups := map[*Mount]map[string]int64{}
+	count := func(m *Mount) map[string]int64 {
+		start := statusOf(t, m.Dir).Requests
+		if _, err := os.Stat(m.Path("big")); err != nil { // the lookup, counted apart
+			t.Fatal(err)
+		}
+		before := statusOf(t, m.Dir).Requests
+		lookups[m] = diffRequests(start, before)
+		if got := len(readDirNames(t, m.Path("big"))); got != n {
+			t.Fatalf("big/: %d names, want %d", got, n)
+		}
+		return diffRequests(before, statusOf(t, m.Dir).Requests)
+	}
+	mn := mount(t, "s3://"+bucket)
+	normal := count(mn)
+	ma := mount(t, "s3://"+bucket, "--as-of", at.UTC().Format(time.RFC3339Nano))
+	asOf := count(ma)
+	t.Logf("lookup of the directory: normal mount %v; --as-of mount %v", lookups[mn], lookups[ma])
+	t.Logf("readdir of its %d keys: normal mount %v; --as-of mount %v", n, normal, asOf)
+	if normal["ListObjectsV2"] < 10 || asOf["ListObjectVersions"] != normal["ListObjectsV2"] || len(asOf) != 1 {
+		t.Errorf("normal %v, as-of %v: want as many ListObjectVersions as ListObjectsV2 (at least 10), and nothing else", normal, asOf)
+	}
+}
+
+// diffRequests is after minus before, by operation, all statuses summed.
+func diffRequests(before, after map[string]map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for op, by := range after {
+		if d := sumStatuses(by) - sumStatuses(before[op]); d != 0 {
+			out[op] = d
+		}
+	}
+	return out
+}

@@ -6,5 +6,7 @@
 //
 // Run takes a constructor that returns a client and the name of an empty
 // bucket it may use; each subtest calls it once, so subtests never see each
-// other's objects. The suite holds no state and no locks.
+// other's objects. RunVersions is the versions part (remote.Versions and
+// GetRequest.VersionID); its constructor also returns a way to set the
+// bucket's versioning. The suite holds no state and no locks.
 package remotetest
