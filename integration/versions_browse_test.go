@@ -271,3 +271,27 @@ func TestVersionBrowserOptions(t *testing.T) {
 		t.Errorf("root with a real .versions/: %q, want it listed", got)
 	}
 }
+
+// TestVersionBrowserAsOf: on an --as-of mount the browser lists the
+// versions up to that time only, and they read back their bytes.
+func TestVersionBrowserAsOf(t *testing.T) {
+	srv := requireMountable(t)
+	sdk := srv.SDK()
+	bucket := srv.NewVersionedBucket(t)
+	putVersion(t, sdk, bucket, "k", []byte("one\n"))
+	putVersion(t, sdk, bucket, "k", []byte("two\n"))
+	at := instant()
+	putVersion(t, sdk, bucket, "k", []byte("three\n"))
+
+	all := sdkVersionNames(t, sdk, bucket, "k")
+	m := mount(t, "s3://"+bucket, "--as-of", at.UTC().Format(time.RFC3339Nano))
+	got := readDirNames(t, m.Path(".versions"))
+	if !slices.Equal(got, all[:2]) {
+		t.Fatalf(".versions as of %v: %q, want the first two of %q", at, got, all)
+	}
+	for i, want := range []string{"one\n", "two\n"} {
+		if b := string(readFile(t, m.Path(".versions", got[i]))); b != want {
+			t.Errorf("%s: %q, want %q", got[i], b, want)
+		}
+	}
+}
