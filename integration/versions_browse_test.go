@@ -136,11 +136,11 @@ func TestPinnedConnector(t *testing.T) {
 	}
 	var lines []string
 	for _, l := range strings.Split(string(logb), "\n") {
-		if strings.Contains(l, "pinned version "+idg) {
+		if strings.Contains(l, idg) && !strings.Contains(l, "level=DEBUG") {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) != 1 || !strings.Contains(lines[0], "bundle") || !strings.Contains(lines[0], "data/g") {
+	if len(lines) != 1 || !strings.Contains(lines[0], "pinned version "+idg) || !strings.Contains(lines[0], "bundle") || !strings.Contains(lines[0], "data/g") {
 		t.Errorf("want one log line naming connector, key and version; got %q", lines)
 	}
 
