@@ -69,7 +69,8 @@ func deny(k Denial, format string, args ...any) Decision {
 //  2. a key no pattern reaches: ENOENT for read ops; for mutations, ENOENT
 //     too unless its parent directory is visible (creating a file in a
 //     listed directory), then step 3 or EACCES;
-//  3. a mutation in a read-only connector: EROFS;
+//  3. a mutation in a read-only connector, or of a key a pattern pins to
+//     a version (pin.go): EROFS;
 //  4. read ops on a visible key: allowed (directories on the way included);
 //  5. a mutation of a key inside the patterns: allowed; of a directory that
 //     is only on the way: EACCES.
@@ -80,6 +81,9 @@ func (c *Connector) Decide(op Op, bucket, key string) Decision {
 		return d
 	}
 	if i, ok := c.allowIndex(bucket, key); ok {
+		if pin, pinned := c.pinIndex(bucket, key); pinned && op.mutates() {
+			return deny(DenyReadOnly, "%s pins a version: a pinned object is read-only", c.ruleAt(pin))
+		}
 		if op.mutates() && c.Access != ReadWrite {
 			return c.readOnly()
 		}

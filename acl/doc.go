@@ -72,6 +72,7 @@
 //	bucket/data*      raw key prefix: data.csv, data/..., database/...
 //	buck*             raw bucket prefix: every bucket whose name starts so
 //	*, or no paths    everything the credentials reach
+//	bucket/k@VERSION  exactly that object, pinned to one version (pin.go)
 //
 // "*" may only end a pattern. Because every non-exact pattern is a prefix,
 // allowing a directory key allows everything below it, so one check on a
@@ -105,6 +106,7 @@
 //	read/list/stat of a key no pattern reaches          ENOENT  (invisible)
 //	mutation of such a key whose directory is invisible ENOENT
 //	any mutation in an `access: read` connector         EROFS   (visible paths)
+//	any mutation of a pinned key (pin.go)               EROFS
 //	read/list/stat of a visible key                     allowed (incl. dirs on the way)
 //	mutation of a key inside the patterns               allowed (write implies delete)
 //	mutation of a dir only on the way, or of a key

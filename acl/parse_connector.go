@@ -158,6 +158,11 @@ func (p *parser) validate(c *Connector, lines map[string]int) {
 	for _, cp := range credProblems(c, true) {
 		p.addf(at(cp.field), "%s%s", c.labelPrefix(), cp.msg)
 	}
+	idx, earlier := c.pinConflicts()
+	for n, i := range idx {
+		p.addf(c.Paths[i].Line, "%spaths[%d] %q pins %s/%s to another version than %s: pin each object once",
+			c.labelPrefix(), i, c.Paths[i].Raw, c.Paths[i].bucket, c.Paths[i].key, earlier[n])
+	}
 }
 
 // labelPrefix is `connector "x": ` for messages, or "" without a label.

@@ -28,6 +28,9 @@ type Pattern struct {
 	kind   kind
 	bucket string // bucket name, or bucket-name prefix for kindBucketPrefix
 	key    string // exact key (kindExact) or key prefix (kindPrefix)
+	// version pins an exact key to one object version
+	// ("bucket/key@VERSIONID", pin.go); "" for the live object.
+	version string
 }
 
 // ParsePattern parses one "bucket/key-pattern":
@@ -39,6 +42,8 @@ type Pattern struct {
 //	bucket/data*        raw key prefix: data.csv, data/, database/...
 //	buck*               raw bucket prefix: every key of buck, bucket, buck-x...
 //	*                   everything
+//	bucket/team.jpg@V   that object, pinned to version V (pin.go says
+//	                    when an "@" starts a version id)
 //
 // "*" may only end a pattern. The key part must be canonical (see CheckKey)
 // and may not look percent-encoded: keys are matched literally, so "a%2Fb"
@@ -128,10 +133,11 @@ func parseKeyPart(p *Pattern, rest string) error {
 	if rest == "" || strings.HasSuffix(rest, "/") {
 		return setPrefix(p, rest)
 	}
-	if err := CheckKey(rest); err != nil {
+	key, version := splitPin(rest)
+	if err := CheckKey(key); err != nil {
 		return err
 	}
-	p.kind, p.key = kindExact, rest
+	p.kind, p.key, p.version = kindExact, key, version
 	return nil
 }
 
@@ -197,6 +203,9 @@ func (p Pattern) Describe() string {
 	case kindBucketPrefix:
 		return fmt.Sprintf("every bucket whose name starts with %q (raw prefix)", p.bucket)
 	case kindExact:
+		if p.version != "" {
+			return fmt.Sprintf("exactly the object %s/%s, pinned to version %s (read-only)", p.bucket, p.key, p.version)
+		}
 		return fmt.Sprintf("exactly the object %s/%s", p.bucket, p.key)
 	case kindPrefix:
 		if p.key == "" {

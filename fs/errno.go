@@ -114,7 +114,8 @@ func writeErrno(we *vfs.WriteError) syscall.Errno {
 // directory, EEXIST, EISDIR...) is routine (debug), as is a failure of the
 // write path (writeback logged it with its key); a connector's denial
 // found by the storage decorator is info (with the rule that decided),
-// access denied by the server is one clear warning, anything else an
+// access denied by the server is one clear warning, a connector's pinned
+// version that is gone is debug (the tree warned once), anything else an
 // error.
 func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
 	errno := toErrno(err)
@@ -139,7 +140,8 @@ func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
 		log.Warn("access denied by the server: check the credentials and the bucket policy",
 			"op", op, "path", path, "err", err)
 	default:
-		if errors.Is(err, vfs.ErrChanged) || errors.Is(err, vfs.ErrIO) {
+		if errors.Is(err, vfs.ErrChanged) || errors.Is(err, vfs.ErrIO) || errors.Is(err, remote.ErrPinnedGone) {
+			// The tree logged these once, with what to do about them.
 			log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
 			break
 		}

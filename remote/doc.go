@@ -34,7 +34,10 @@
 //   - Restrict (restrict*.go): a connector's view (acl.Connector): refuses
 //     what the connector denies without a request (ErrNotFound, ErrReadOnly,
 //     ErrDenied, ErrCrossDevice) and filters listings to what it shows;
-//     RestrictObserved also tells a callback of each refusal.
+//     RestrictObserved also tells a callback of each refusal. Keys the
+//     connector pins to a version are read, stat'ed and listed at that
+//     version (restrict_pin.go); RestrictHooked also reports pinned
+//     versions that are gone (ErrPinnedGone).
 //
 // # Versions
 //

@@ -218,3 +218,23 @@ func (o *fakeObject) listed(key string) ObjectInfo {
 	return ObjectInfo{Key: key, VersionID: o.versionID, Size: int64(len(o.data)), ETag: o.etag,
 		LastModified: o.modified, StorageClass: "STANDARD"}
 }
+
+// DeleteVersion removes one version (or delete marker) of key for good,
+// as DeleteObject with a VersionId does; the next one becomes current.
+// Removing a missing version succeeds, as in S3. It is not part of
+// Client: objfs never sends it; tests use it to make a version vanish.
+func (f *Fake) DeleteVersion(bucket, key, versionID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := f.bucket(OpDelete, bucket, key)
+	if err != nil {
+		return err
+	}
+	b.dropVersion(key, versionID)
+	if hist := b.versions[key]; len(hist) > 0 && !hist[0].deleteMarker {
+		b.objects[key] = hist[0]
+	} else {
+		delete(b.objects, key)
+	}
+	return nil
+}

@@ -26,13 +26,24 @@ import (
 // The fs layer also checks before it starts an operation, so that the
 // kernel gets the precise errno at open, create or rename time; this
 // decorator is the guarantee underneath that no request the connector
-// refuses ever reaches the network. It holds no state.
+// refuses ever reaches the network. Its only state is the attributes of
+// pinned versions it has seen (restrict_pin.go).
 type restrictedClient struct {
-	next Client
-	c    *acl.Connector
-	// denied, when not nil, is told of every refusal (call, bucket, key
-	// and the decision), before the error is returned.
-	denied func(call, bucket, key string, d acl.Decision)
+	next  Client
+	c     *acl.Connector
+	hooks RestrictHooks
+	pins  pinState
+}
+
+// RestrictHooks are the callbacks of a restricted client; each may be
+// nil, and must be cheap and safe for concurrent use.
+type RestrictHooks struct {
+	// Denied is told of every refusal (call, bucket, key and the
+	// decision), before the error is returned (see RestrictObserved).
+	Denied func(call, bucket, key string, d acl.Decision)
+	// PinGone is told each time a pinned version turns out to be gone
+	// (restrict_pin.go).
+	PinGone func(bucket, key, version string)
 }
 
 var _ Client = (*restrictedClient)(nil)
@@ -43,6 +54,11 @@ func Restrict(next Client, c *acl.Connector) Client {
 	return &restrictedClient{next: next, c: c}
 }
 
+// RestrictHooked is Restrict with hooks.
+func RestrictHooked(next Client, c *acl.Connector, hooks RestrictHooks) Client {
+	return &restrictedClient{next: next, c: c, hooks: hooks}
+}
+
 // RestrictObserved is Restrict that also tells denied of every change
 // it refuses (the fs layer's checks come first, so these are the ones it
 // missed), for logs and metrics. Reads of invisible keys are not told:
@@ -50,13 +66,13 @@ func Restrict(next Client, c *acl.Connector) Client {
 // so only they know which miss was a denial. denied must be cheap and
 // safe for concurrent use.
 func RestrictObserved(next Client, c *acl.Connector, denied func(call, bucket, key string, d acl.Decision)) Client {
-	return &restrictedClient{next: next, c: c, denied: denied}
+	return &restrictedClient{next: next, c: c, hooks: RestrictHooks{Denied: denied}}
 }
 
 // tell reports a refusal to the observer, if any.
 func (r *restrictedClient) tell(call, bucket, key string, d acl.Decision) {
-	if r.denied != nil {
-		r.denied(call, bucket, key, d)
+	if r.hooks.Denied != nil {
+		r.hooks.Denied(call, bucket, key, d)
 	}
 }
 
@@ -149,6 +165,9 @@ func (r *restrictedClient) Head(ctx context.Context, bucket, key string) (Object
 	if err := r.checkVisible(OpHead, bucket, key); err != nil {
 		return ObjectInfo{}, err
 	}
+	if v, ok := r.pinned(bucket, key); ok {
+		return r.headPinned(ctx, bucket, key, v)
+	}
 	return r.next.Head(ctx, bucket, key)
 }
 
@@ -156,6 +175,9 @@ func (r *restrictedClient) Head(ctx context.Context, bucket, key string) (Object
 func (r *restrictedClient) Get(ctx context.Context, req GetRequest) (io.ReadCloser, error) {
 	if err := r.checkVisible(OpGet, req.Bucket, req.Key); err != nil {
 		return nil, err
+	}
+	if v, ok := r.pinned(req.Bucket, req.Key); ok {
+		return r.getPinned(ctx, req, v)
 	}
 	return r.next.Get(ctx, req)
 }
@@ -266,6 +288,10 @@ func (r *restrictedClient) ListMultipartUploads(ctx context.Context, bucket, pre
 func (r *restrictedClient) HeadVersion(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
 	if err := r.checkVisible(OpHead, bucket, key); err != nil {
 		return ObjectInfo{}, err
+	}
+	if v, ok := r.pinned(bucket, key); ok && v != versionID {
+		return ObjectInfo{}, fmt.Errorf("connector %q: s3://%s/%s is pinned to version %s, not %s: %w",
+			r.c.Label, bucket, key, v, versionID, ErrNotFound)
 	}
 	return r.next.HeadVersion(ctx, bucket, key, versionID)
 }

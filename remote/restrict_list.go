@@ -34,7 +34,7 @@ func (r *restrictedClient) List(ctx context.Context, req ListRequest) (ListPage,
 	if req.Token == "" && req.Delimiter == "/" && keyIsDir(req.Prefix) {
 		page = r.addImplied(req.Bucket, req.Prefix, page)
 	}
-	return page, nil
+	return r.pinPage(ctx, req, page)
 }
 
 // prefixReachable reports whether anything visible can start with prefix:
@@ -126,6 +126,7 @@ func (r *restrictedClient) ListVersions(ctx context.Context, req ListVersionsReq
 			out.Versions = append(out.Versions, v)
 		}
 	}
+	out.Versions = r.keepPinnedVersions(req.Bucket, out.Versions)
 	for _, cp := range page.Prefixes {
 		if r.visible(req.Bucket, cp) {
 			out.Prefixes = append(out.Prefixes, cp)

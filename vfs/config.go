@@ -30,6 +30,9 @@ const (
 	// for every other field.)
 	NoCache time.Duration = -1
 
+	// DefaultVersionsDir is the version browser's name that cmd gives
+	// Config.VersionsDir by default.
+	DefaultVersionsDir = ".versions"
 	// AsOfTTL is both TTLs' default in a view as of a time (Config.AsOf):
 	// what it shows never changes, so only memory limits what is kept.
 	AsOfTTL time.Duration = time.Hour
@@ -105,6 +108,12 @@ type Config struct {
 	// and the TTLs default to AsOfTTL, since the past does not change.
 	// It must not be after Clock().
 	AsOf time.Time
+	// VersionsDir names the version browser (browse.go): a directory at
+	// the root of each bucket of the tree (of the prefix, for a prefix
+	// mount) that readdir does not list, showing every version of every
+	// key read-only. "" (the zero value) turns it off; cmd's default is
+	// DefaultVersionsDir.
+	VersionsDir string
 	// Logger receives warnings and errors (slog.Default() when nil). With
 	// a Connector, New adds its label ("connector") to every line.
 	Logger *slog.Logger
@@ -162,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Write.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.VersionsDir != "" && (!validName(c.VersionsDir) || len(c.VersionsDir) > MaxNameLen) {
+		errs = append(errs, fmt.Errorf("versions dir %q must be one file name", c.VersionsDir))
 	}
 	if c.Connector != nil {
 		if err := c.Connector.Validate(); err != nil {

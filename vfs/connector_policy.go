@@ -26,6 +26,7 @@ package vfs
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/objfs/objfs/acl"
 	"github.com/objfs/objfs/remote"
@@ -38,7 +39,7 @@ import (
 // s3:// (whose own attributes a readwrite connector may "change": chmod
 // there is accepted like anywhere else).
 func (f *FS) mayChange(op acl.Op, bucket, key string) error {
-	if f.cfg.ReadOnly {
+	if f.cfg.ReadOnly || f.inBrowser(bucket, key) {
 		return ErrReadOnly
 	}
 	c := f.cfg.Connector
@@ -73,7 +74,7 @@ func refusal(d acl.Decision) error {
 // buckets differ; then the connector decides (acl.DecideRename: EROFS,
 // EACCES). Directory keys end in "/".
 func (f *FS) mayRename(srcBucket, srcKey string, dst *FS, dstBucket, dstKey string) error {
-	if f.cfg.ReadOnly {
+	if f.cfg.ReadOnly || f.inBrowser(srcBucket, srcKey) || (dst == f && f.inBrowser(dstBucket, dstKey)) {
 		return ErrReadOnly
 	}
 	if dst != f || srcBucket != dstBucket {
@@ -170,6 +171,8 @@ func (n *Dir) mayRename(name string, isDir bool, dst *Dir, newName string) error
 func (f *FS) writable(bucket, key string) bool {
 	c := f.cfg.Connector
 	switch {
+	case f.inBrowser(bucket, key):
+		return false
 	case c == nil:
 		return true
 	case c.Access != acl.ReadWrite:
@@ -229,4 +232,12 @@ func inoIn(ns, bucket, key string) uint64 {
 		ino += 2
 	}
 	return ino
+}
+
+// notePinGone logs, once per pinned version, that a connector's pinned
+// version no longer exists (remote.ErrPinnedGone: reads fail with EIO).
+func (f *FS) notePinGone(bucket, key, version string) {
+	f.warn.warn(bucket, key+"@"+version, fmt.Sprintf(
+		"connector %q: pinned version %s of s3://%s/%s no longer exists (deleted?): reads of it fail with EIO",
+		f.cfg.Connector.Label, version, bucket, key))
 }

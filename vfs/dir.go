@@ -119,6 +119,9 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 	// NAME.rclonelink is the key of link NAME (symlink.go): such a name
 	// can only be a directory.
 	_, dirOnly := linkName(name)
+	if ok, err := n.isBrowser(ctx, name); err != nil || ok {
+		return entry{name: name, dir: true}, cfg.Clock(), false, err // hidden from listings (browse.go)
+	}
 	if e, ok := n.localEntry(name); ok { // being written (visibility.go)
 		return e, cfg.Clock(), false, nil
 	}

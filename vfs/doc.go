@@ -68,6 +68,14 @@
 //     listings from ListObjectVersions, reads by versionId; the tree
 //     above is unchanged. Its asOfClient.mu guards what it has learned
 //     (versions, live prefixes, versioning states); a leaf.
+//   - browseClient (browse*.go): with Config.VersionsDir, the version
+//     browser: a directory of that name at each bucket root of the tree,
+//     hidden from listings (Dir.resolve answers it before the listing
+//     snapshot), whose virtual keys the client maps to versions of the
+//     real keys (ListObjectVersions, HEAD and GET by versionId); changes
+//     under it are refused (FS.mayChange, and the client). Its
+//     browseClient.mu guards which buckets hold a real key of that name;
+//     a leaf.
 //
 // Work that should survive an interrupted request runs detached from it
 // (listings on FS.bg, block fetches in the cache's fills, commits with

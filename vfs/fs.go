@@ -27,6 +27,9 @@ type FS struct {
 	// a connector).
 	denials *denialLog
 	root    *Dir
+	// browse is the version browser's client (browse.go), nil when
+	// Config.VersionsDir is empty.
+	browse *browseClient
 	// blocks caches file data for every open file (reader.go); meta
 	// caches stat results and listings (snapshot.go). Both have their own
 	// locks.
@@ -78,12 +81,21 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 	if cfg.Connector != nil {
 		cfg.Logger = cfg.Logger.With("connector", cfg.Connector.Label) // every line names it, once
 		denials = newDenialLog(cfg.Logger, cfg.Clock)
-		client = remote.RestrictObserved(client, cfg.Connector, func(call, bucket, key string, d acl.Decision) {
-			f.noteRemoteDenial(call, bucket, key, d) // f is set before the first request
+		client = remote.RestrictHooked(client, cfg.Connector, remote.RestrictHooks{
+			Denied: func(call, bucket, key string, d acl.Decision) {
+				f.noteRemoteDenial(call, bucket, key, d) // f is set before the first request
+			},
+			PinGone: func(bucket, key, version string) { f.notePinGone(bucket, key, version) },
 		})
 	}
 	if !cfg.AsOf.IsZero() {
 		client = newAsOfClient(client, cfg.AsOf) // over the connector's view
+	}
+	warn := newWarnOnce(cfg.Logger)
+	var browse *browseClient
+	if cfg.VersionsDir != "" {
+		browse = newBrowseClient(client, cfg.VersionsDir, cfg.Source.Prefix, cfg.AsOf, warn)
+		client = browse
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	f = &FS{
@@ -93,7 +105,8 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 		cfg:     cfg,
 		client:  client,
 		log:     cfg.Logger,
-		warn:    newWarnOnce(cfg.Logger),
+		warn:    warn,
+		browse:  browse,
 		started: cfg.Clock(),
 		bg:      bg,
 		cancel:  cancel,

@@ -42,7 +42,9 @@ func connectorsCheckCommand() *cli.Command {
 		Description: "Prints every problem as FILE:LINE: message and exits 1 when the file is not valid.\n" +
 			"With --path LABEL/BUCKET/KEY (or BUCKET/KEY and --label) it explains which connector and\n" +
 			"which rule allow or deny the operation --op, and the errno. A path ending in / is a directory;\n" +
-			"BUCKET alone is the bucket itself. Exits 0 when the file is valid, whatever the decision.",
+			"BUCKET alone is the bucket itself. Every pinned object (BUCKET/KEY@VERSIONID) is checked with a\n" +
+			"HEAD of that version (the connector's endpoint and credentials); a missing one is reported.\n" +
+			"Exits 0 when the file is valid and every pinned version exists, whatever the decision.",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: flagCheckPath, Usage: "explain the decision for `PATH`: LABEL/BUCKET/KEY, or BUCKET/KEY with --label"},
@@ -118,15 +120,21 @@ func connectorsCheckAction(c *cli.Context) error {
 			fmt.Fprintf(out, "warning: %v: mount fails in this environment\n", err)
 		}
 	}
+	var pinErr error
+	if n := checkPins(c.Context, out, file, os.Getenv); n > 0 {
+		pinErr = pinsFailed(n)
+	}
 	if !c.IsSet(flagCheckPath) {
-		return nil
+		return pinErr
 	}
 	label, p, err := splitCheckPath(file, c.String(flagCheckLabel), c.String(flagCheckPath))
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(out, file.Explain(label, p, op))
-	return err
+	if _, err = io.WriteString(out, file.Explain(label, p, op)); err != nil {
+		return err
+	}
+	return pinErr
 }
 
 // splitCheckPath returns the connector label and the BUCKET/KEY path that

@@ -63,6 +63,7 @@ func mountFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagAllowOther, Category: catPerms, Usage: "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)"},
 		&cli.BoolFlag{Name: flagReadOnly, Category: catPerms, Usage: "mount read-only: every change gives EROFS"},
 		asOfFlag(),
+		versionsDirFlag(),
 
 		&cli.DurationFlag{Name: flagStatTTL, Category: catCaching, Value: vfs.DefaultStatTTL, Usage: "how long (a `DURATION` such as 5s) file attributes and failed lookups are cached (0: no caching)"},
 		&cli.DurationFlag{Name: flagListTTL, Category: catCaching, Value: vfs.DefaultListTTL, Usage: "how long (a `DURATION` such as 1m) directory listings are cached (0: no caching)"},
@@ -160,15 +161,16 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 			UID: c.IsSet(flagUID), GID: c.IsSet(flagGID),
 			FileMode: c.IsSet(flagFileMode), DirMode: c.IsSet(flagDirMode),
 		},
-		ReadOnly:  c.Bool(flagReadOnly),
-		Xattrs:    !c.Bool(flagNoXattrs),
-		AsOf:      asOf,
-		StatTTL:   statTTL,
-		ListTTL:   listTTL,
-		BlockSize: blockSize,
-		ReadCache: readCache,
-		Write:     write,
-		Observer:  fsObserver(c.Context),
+		ReadOnly:    c.Bool(flagReadOnly),
+		Xattrs:      !c.Bool(flagNoXattrs),
+		AsOf:        asOf,
+		VersionsDir: c.String(flagVersionsDir),
+		StatTTL:     statTTL,
+		ListTTL:     listTTL,
+		BlockSize:   blockSize,
+		ReadCache:   readCache,
+		Write:       write,
+		Observer:    fsObserver(c.Context),
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
