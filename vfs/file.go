@@ -231,29 +231,41 @@ type ReadHandle struct {
 // holds. data may be a cached block itself (no copy): the caller calls
 // release (never nil) once it has used data.
 func (h *ReadHandle) Read(ctx context.Context, dest []byte, off int64) (data []byte, release func(), err error) {
+	res, err := h.read(ctx, dest, off, readShare)
+	return res.Data, res.Release, err
+}
+
+// ReadSpan is Read for an adapter that can send a file range: a range of
+// one block on the disk cache (verified) comes back as that range of the
+// cache file (ReadResult.File) instead of bytes.
+func (h *ReadHandle) ReadSpan(ctx context.Context, dest []byte, off int64) (ReadResult, error) {
+	return h.read(ctx, dest, off, readSpan)
+}
+
+func (h *ReadHandle) read(ctx context.Context, dest []byte, off int64, mode readMode) (ReadResult, error) {
 	w, r, etag := h.source()
 	for tries := 0; w != nil; tries++ {
 		n, err := h.n.readWriter(ctx, w, dest, off)
 		if err != errWriterGone || tries == 2 {
-			return dest[:n], func() {}, err
+			return ReadResult{Data: dest[:n], Release: func() {}}, err
 		}
 		// The writer ended while this read waited for it (its last
 		// release committed it): choose again, now the new version.
 		w, r, etag = h.source()
 	}
-	data, release, err = r.Read(ctx, dest, off)
+	res, err := r.read(ctx, dest, off, mode)
 	if err != nil {
 		// A deleted object is a changed one: EIO, as for a new version
 		// (a file removed through the mount keeps its content instead).
 		if errors.Is(err, remote.ErrPreconditionFailed) || errors.Is(err, remote.ErrNotFound) {
-			return nil, nil, h.changed(etag)
+			return ReadResult{}, h.changed(etag)
 		}
-		return nil, nil, err
+		return ReadResult{}, err
 	}
-	if release == nil {
-		release = func() {}
+	if res.Release == nil {
+		res.Release = func() {}
 	}
-	return data, release, nil
+	return res, nil
 }
 
 // source returns what the handle reads from: the node's writer (w not

@@ -57,8 +57,8 @@ func newReader(f *FS, obj object) *reader {
 // ReadAt reads into p from off. It returns fewer bytes than len(p) only at
 // the end of the object, and 0, nil at or past the end.
 func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	data, _, err := r.read(ctx, p, off, false)
-	return len(data), err
+	res, err := r.read(ctx, p, off, readCopy)
+	return len(res.Data), err
 }
 
 // Read is ReadAt for FUSE: it returns the bytes read, which are a slice of
@@ -67,22 +67,41 @@ func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 // calls release, once the adapter has written the reply. release is nil when
 // nothing is held.
 func (r *reader) Read(ctx context.Context, p []byte, off int64) (data []byte, release func(), err error) {
-	return r.read(ctx, p, off, true)
+	res, err := r.read(ctx, p, off, readShare)
+	return res.Data, res.Release, err
 }
 
-// read reads [off, off+len(p)) clamped to the object; with share, a range
-// inside one block is returned as a slice of it, held until release.
-func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]byte, func(), error) {
+// ReadSpan is Read for an adapter that can also send a file range: a
+// range inside one block that is on the disk tier (verified) comes back
+// as that range of the cache file (ReadResult.File), held until Release.
+func (r *reader) ReadSpan(ctx context.Context, p []byte, off int64) (ReadResult, error) {
+	return r.read(ctx, p, off, readSpan)
+}
+
+// How read may answer: always a copy in p, or a slice of a cached block,
+// or also a range of a cache file.
+type readMode int
+
+const (
+	readCopy readMode = iota
+	readShare
+	readSpan
+)
+
+// read reads [off, off+len(p)) clamped to the object. With readShare or
+// readSpan, a range inside one block is returned as a slice of it (or,
+// with readSpan, a range of its disk file), held until Release.
+func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (ReadResult, error) {
 	if off < 0 {
-		return nil, nil, fmt.Errorf("read %s: negative offset %d", r.name(), off)
+		return ReadResult{}, fmt.Errorf("read %s: negative offset %d", r.name(), off)
 	}
 	end := min(off+int64(len(p)), r.obj.size)
 	if off >= end {
-		return nil, nil, nil
+		return ReadResult{}, nil
 	}
 	if r.obj.etag == "" {
 		n, err := r.readUncached(ctx, p[:end-off], off)
-		return p[:n], nil, err
+		return ReadResult{Data: p[:n]}, err
 	}
 	if from, to := r.ra.observe(off, end); from < to {
 		r.prefetch(from, to)
@@ -95,27 +114,41 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]b
 	for i := first; i <= last; i++ {
 		start := r.clock()
 		if err := r.failed.check(i, start); err != nil {
-			return nil, nil, err
+			return ReadResult{}, err
 		}
-		v, err := r.blocks.Acquire(ctx, r.key(i), r.fetcher(i))
-		if err != nil {
-			r.failed.record(i, start, r.clock(), err)
-			return nil, nil, err
-		}
-		data := v.Bytes()
 		within := off + int64(n) - i*r.blockSize
 		want := min(end, (i+1)*r.blockSize) - (off + int64(n)) // bytes needed from this block
+		var v cache.View
+		var err error
+		if mode == readSpan && first == last {
+			var s cache.Span
+			v, s, err = r.blocks.AcquireSpan(ctx, r.key(i), r.fetcher(i))
+			if err == nil && s.File != nil {
+				if within+want > int64(s.Len) {
+					s.Release()
+					return ReadResult{}, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
+				}
+				return ReadResult{File: s.File, Off: s.Off + within, Len: int(want), Release: s.Release}, nil
+			}
+		} else {
+			v, err = r.blocks.Acquire(ctx, r.key(i), r.fetcher(i))
+		}
+		if err != nil {
+			r.failed.record(i, start, r.clock(), err)
+			return ReadResult{}, err
+		}
+		data := v.Bytes()
 		if within+want > int64(len(data)) {
 			v.Release()
-			return nil, nil, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
+			return ReadResult{}, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
 		}
-		if share && first == last {
-			return data[within : within+want], v.Release, nil
+		if mode != readCopy && first == last {
+			return ReadResult{Data: data[within : within+want], Release: v.Release}, nil
 		}
 		n += copy(p[n:end-off], data[within:within+want])
 		v.Release()
 	}
-	return p[:n], nil, nil
+	return ReadResult{Data: p[:n]}, nil
 }
 
 // prefetch asks the cache for blocks [from, to) in runs of at most
