@@ -43,6 +43,7 @@ func (h *readHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 // Release closes the handle.
 func (h *readHandle) Release(ctx context.Context) syscall.Errno {
 	h.h.Release(ctx)
+	h.n.modes.releaseOther()
 	return 0
 }
 
@@ -57,6 +58,7 @@ func (h *readHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { re
 type writeHandle struct {
 	h      *vfs.WriteHandle
 	opener owner
+	modes  *ioModes // its node's (passthrough.go)
 }
 
 var (
@@ -121,6 +123,9 @@ func (h *writeHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 // Release ends the open; the last write handle commits what is left.
 func (h *writeHandle) Release(ctx context.Context) syscall.Errno {
 	h.h.Release(ctx)
+	if h.modes != nil {
+		h.modes.releaseOther()
+	}
 	return 0
 }
 

@@ -59,6 +59,7 @@ func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, er
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	raiseKernelReadahead(tree.Logger(), mountpoint, kernelReadaheadKB)
+	checkPassthrough(tree, server)
 	return server, nil
 }
 

@@ -59,6 +59,9 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	raiseKernelReadahead(first.Logger(), mountpoint, kernelReadaheadKB)
+	for _, t := range trees {
+		checkPassthrough(t.FS, server)
+	}
 	return server, nil
 }
 

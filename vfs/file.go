@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/objfs/objfs/cache"
 	"github.com/objfs/objfs/remote"
 	"github.com/objfs/objfs/vfs/writeback"
 )
@@ -199,7 +200,7 @@ func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 	n.mu.Unlock()
 	obj := object{bucket: n.bucket, key: n.objKey(), etag: info.etag, size: info.size}
 	h := &ReadHandle{n: n, etag: info.etag, direct: direct,
-		r: newReader(n.fsys, obj)}
+		r: newReader(n.fsys, obj), whole: n.fsys.openWhole(obj)}
 	n.readerOpened()
 	return h, OpenFlags{Keep: keep && !direct, Direct: direct || n.fsys.cfg.ReadCache.DirectIO}, nil
 }
@@ -224,6 +225,10 @@ type ReadHandle struct {
 	w      *writeback.Writer
 	seen   uint64 // File.moves when the source was last chosen
 	chosen bool   // the source was chosen once
+
+	// whole is the pinned version's cache file when it is fully cached
+	// (passthrough.go); set at open, closed by DropWhole or Release.
+	whole *cache.Whole
 }
 
 // Read reads from the pinned version; ErrChanged if the object changed
@@ -339,6 +344,7 @@ func (h *ReadHandle) Release(ctx context.Context) {
 	if r != nil {
 		r.release()
 	}
+	h.DropWhole()
 	if !h.direct && !h.lazy {
 		h.n.mu.Lock()
 		h.n.pages.released(etag)

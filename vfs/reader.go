@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/objfs/objfs/cache"
@@ -37,6 +38,10 @@ type reader struct {
 	ra        *readahead
 	clock     func() time.Time
 	failed    failedFetch // reader_failed.go
+	// wholeMax: an object of at most this many bytes is fetched whole at
+	// the first read (ReadCacheConfig.WholeMax); 0: never.
+	wholeMax   int64
+	wholeAsked atomic.Bool
 }
 
 // maxRunBytes bounds one prefetch GET: a window is fetched as several
@@ -51,6 +56,7 @@ func newReader(f *FS, obj object) *reader {
 		runBlocks: max(maxRunBytes/bs, 1),
 		ra:        newReadahead(obj.size, bs, f.cfg.ReadCache.readaheadBlocks(bs)),
 		clock:     f.cfg.Clock,
+		wholeMax:  f.wholeMax(),
 	}
 }
 
@@ -102,6 +108,13 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (
 	if r.obj.etag == "" {
 		n, err := r.readUncached(ctx, p[:end-off], off)
 		return ReadResult{Data: p[:n]}, err
+	}
+	if r.obj.size <= r.wholeMax && !r.wholeAsked.Swap(true) {
+		// Fetch the whole (small) object: its other blocks will soon be
+		// read too, if the past is any guide (s3fs and geesefs always
+		// fetch whole objects), and once all are on disk it is served
+		// by passthrough.
+		r.prefetch(0, (r.obj.size+r.blockSize-1)/r.blockSize)
 	}
 	if from, to := r.ra.observe(off, end); from < to {
 		r.prefetch(from, to)
