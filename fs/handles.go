@@ -34,7 +34,7 @@ func (h *readHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 		return heldResult{data: res.Data, release: res.Release}, 0
 	}
 	span := spanResult{fd: res.File.Fd(), off: res.Off, size: res.Len, release: res.Release}
-	if !spliceOK() {
+	if !spliceFits(res.Len) {
 		return preadResult(span), 0
 	}
 	return span, 0

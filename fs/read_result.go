@@ -46,8 +46,8 @@ func (r spanResult) Bytes(buf []byte) ([]byte, fuse.Status) {
 
 // preadResult is a span that go-fuse reads into its buffer with pread(2)
 // instead of splicing (no Seekable method): where splice(2) cannot carry
-// the reply (see spliceOK), trying first would cost a failed pipe resize
-// and a log line per read.
+// the reply (see spliceFits), trying first would cost a failed pipe
+// resize and a log line per read.
 type preadResult spanResult
 
 func (r preadResult) Size() int { return r.size }

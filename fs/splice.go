@@ -2,25 +2,17 @@ package fs
 
 import (
 	"os"
-	"strconv"
-	"strings"
-	"sync"
 
-	"github.com/objfs/objfs/vfs"
+	"github.com/hanwen/go-fuse/v2/splice"
 )
 
-// spliceOK reports whether go-fuse can splice a reply of vfs.IOSize bytes:
-// it grows a pipe to the reply plus a page, which an unprivileged process
-// may only do up to /proc/sys/fs/pipe-max-size (1 MiB by default, less than
-// a 1 MiB reply with its header); root (CAP_SYS_RESOURCE) may go beyond.
-var spliceOK = sync.OnceValue(func() bool {
-	if os.Geteuid() == 0 {
-		return true
-	}
-	raw, err := os.ReadFile("/proc/sys/fs/pipe-max-size")
-	if err != nil {
-		return false
-	}
-	limit, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	return err == nil && limit >= vfs.IOSize+2*os.Getpagesize()
-})
+// spliceFits reports whether go-fuse can splice a read reply of size
+// bytes: it grows a pipe to the reply, its header and a page, and refuses
+// (with a log line) beyond /proc/sys/fs/pipe-max-size as it read it at
+// start (1 MiB by default: a 1 MiB reply does not fit). Larger replies are
+// read with pread(2) instead (preadResult); `sysctl fs.pipe-max-size`
+// of 2 MiB or more, before the daemon starts, lets 1 MiB replies be
+// spliced too.
+func spliceFits(size int) bool {
+	return splice.Resizable() && size+2*os.Getpagesize() <= splice.MaxPipeSize()
+}
