@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -376,14 +375,3 @@ func (d *diskTier) level() (bytes, blocks int64) {
 }
 
 func (d *diskTier) close() error { return unlockDir(d.lock) }
-
-// readFull reads exactly len(buf) bytes; a short file is corrupt.
-func readFull(r io.Reader, buf []byte) error {
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return fmt.Errorf("%w: file too short", errCorrupt)
-		}
-		return err
-	}
-	return nil
-}
