@@ -16,11 +16,18 @@ func TestReaderReadSpanServesDiskBlocksAsFileRanges(t *testing.T) {
 	put(t, fake, "f", data, nil)
 	dir := t.TempDir()
 	fsys := newReaderFS(t, counting, func(c *Config) {
-		c.ReadCache.MemBytes, c.ReadCache.ReadaheadMax = 4*testBlock, 0 // block 0 leaves memory as the rest is read
+		c.ReadCache.MemBytes = 4 * testBlock // block 0 leaves memory as the rest is read
+		c.ReadCache.ReadaheadMax, c.ReadCache.WholeMax = NoReadahead, NoWhole
 		c.ReadCache.DiskDir, c.ReadCache.DiskBytes = dir, 64*testBlock
 	})
-	readSeq(t, openReader(t, fsys, "f"), testBlock)
-	time.Sleep(50 * time.Millisecond) // disk writes are asynchronous
+	deadline := time.Now().Add(10 * time.Second)
+	for fsys.blocks.Stats().DiskBlocks < 7 { // disk writes are asynchronous
+		readSeq(t, openReader(t, fsys, "f"), testBlock)
+		if time.Now().After(deadline) {
+			t.Fatalf("blocks never reached the disk tier: %+v", fsys.blocks.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	r := openReader(t, fsys, "f")
 	ctx := context.Background()
 	spans := 0
