@@ -277,3 +277,51 @@ func TestCorruptCacheFileRefetched(t *testing.T) {
 		t.Errorf("checksum failures %d and fetches %d, want 1 and 1", st["block_checksum_failures"], st["block_fetches"])
 	}
 }
+
+// TestPassthroughWriteWaitsForReaders: a write open of a file open in
+// passthrough waits until that open is closed (the kernel cannot mix the
+// two), then writes as usual: S3 gets the new bytes, and a later read
+// sees them.
+func TestPassthroughWriteWaitsForReaders(t *testing.T) {
+	srv := requireMountable(t)
+	bucket := srv.NewBucket(t)
+	oldData, newData := randomBytes(157, 2<<20+3), randomBytes(158, 100_000)
+	putObject(t, srv.SDK(), bucket, "w.bin", oldData)
+	m, addr := passthroughMount(t, bucket, t.TempDir(), "--block-size", "1M")
+	requirePassthroughLog(t, m)
+	path := m.Path("w.bin")
+	if sum := md5sumOf(t, path); sum != md5hex(oldData) {
+		t.Fatal("first read differs")
+	}
+	waitDiskBlocks(t, addr, 3)
+	reader, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		time.Sleep(time.Second)
+		close(closed)
+		reader.Close()
+	}()
+	if err := os.WriteFile(path, newData, 0o644); err != nil {
+		t.Fatalf("write while a passthrough reader was open: %v", err)
+	}
+	select {
+	case <-closed:
+	default:
+		t.Error("the write open did not wait for the passthrough open")
+	}
+	if got, _ := getObject(t, srv.SDK(), bucket, "w.bin"); md5hex(got) != md5hex(newData) {
+		t.Errorf("S3 holds md5 %s, want the written %s", md5hex(got), md5hex(newData))
+	}
+	if sum := md5sumOf(t, path); sum != md5hex(newData) {
+		t.Errorf("read after the write: md5 %s, want %s", sum, md5hex(newData))
+	}
+	if err := m.Unmount(); err != nil {
+		t.Fatal(err)
+	}
+	if n := cacheStats(t, m)["passthrough_opens"]; n < 1 {
+		t.Errorf("passthrough opens %d: the reader was not a passthrough open", n)
+	}
+}
