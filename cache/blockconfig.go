@@ -18,8 +18,9 @@ const (
 	DefaultDiskQueue    = 32
 )
 
-// maxBlockSize bounds BlockSize: a disk block records its length in the
-// header and the whole block is held in memory while it is served.
+// maxBlockSize bounds BlockSize: a disk block records its length in a
+// 32-bit index entry and the whole block is held in memory while it is
+// served.
 const maxBlockSize = 64 << 20
 
 // BlockConfig configures a Blocks cache. Zero values mean "use the default";
@@ -33,9 +34,10 @@ type BlockConfig struct {
 	MemBytes int64
 	// DiskDir is the disk tier's directory; "" means no disk tier.
 	DiskDir string
-	// DiskBytes is the disk tier's budget: the sum of the sizes of block
-	// files (header included) plus the files being written never exceeds
-	// it.
+	// DiskBytes is the disk tier's budget: the present blocks, the index
+	// headers and entries describing them, plus the blocks being written
+	// never exceed it (blocks evicted while a reader holds them are freed
+	// when it is done).
 	DiskBytes int64
 	// MaxPrefetch bounds the background fills started by Prefetch that are
 	// running at once; further Prefetch calls are dropped (and counted).

@@ -183,9 +183,10 @@ func (b *Blocks) Contains(k BlockKey) bool {
 }
 
 // Prefetch starts a background fill of k into the memory tier, unless it is
-// there already or a fill is in flight. A block on disk is loaded from
-// disk, so readahead over a warm disk cache brings blocks to memory ahead
-// of the reader. At most MaxPrefetch prefetch fills run at once; beyond
+// there already, a fill is in flight, or it is on disk and verified in
+// this run (AcquireSpan serves it from there without a copy). A block on
+// disk not yet verified is loaded and checked, so readahead over a warm
+// disk cache verifies blocks ahead of the reader. At most MaxPrefetch prefetch fills run at once; beyond
 // that, calls are dropped and counted rather than queued, so readahead
 // never piles up.
 //
@@ -197,7 +198,7 @@ func (b *Blocks) Prefetch(k BlockKey, fetch FetchFunc) bool {
 	if k.validate() != nil {
 		return false
 	}
-	if b.mem.contains(k) {
+	if b.mem.contains(k) || b.diskReady(k) {
 		return true
 	}
 	b.mu.Lock()

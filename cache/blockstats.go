@@ -31,10 +31,14 @@ type BlockStats struct {
 	// ended before their last block (whose other blocks were then
 	// fetched on demand).
 	Runs, RunBlocks, RunsAborted int64
+	// DiskSpans counts reads answered with a span of a disk block
+	// (AcquireSpan: spliced, not read into memory); WholeOpens the fully
+	// cached objects opened from the disk tier (OpenWhole: passthrough).
+	DiskSpans, WholeOpens int64
 
 	MemBytes   int64 // bytes held by the memory tier (sum of block capacities)
 	MemBlocks  int64
-	DiskBytes  int64 // bytes of block files, plus files being written
+	DiskBytes  int64 // bytes of disk blocks and index files, plus blocks being written
 	DiskBlocks int64
 }
 
@@ -49,6 +53,7 @@ type blockCounters struct {
 	diskWritesSkipped, diskWritesLate atomic.Int64
 	prefetchStarted, prefetchDropped  atomic.Int64
 	runs, runBlocks, runsAborted      atomic.Int64
+	diskSpans, wholeOpens             atomic.Int64
 }
 
 func (c *blockCounters) snapshot() BlockStats {
@@ -71,5 +76,7 @@ func (c *blockCounters) snapshot() BlockStats {
 		Runs:              c.runs.Load(),
 		RunBlocks:         c.runBlocks.Load(),
 		RunsAborted:       c.runsAborted.Load(),
+		DiskSpans:         c.diskSpans.Load(),
+		WholeOpens:        c.wholeOpens.Load(),
 	}
 }

@@ -9,124 +9,160 @@ import (
 	"math"
 )
 
-// A disk block file is a fixed header, the three identity strings, then
-// the data:
+// The disk tier keeps each cached object version as two files named by
+// objName: the data file, a sparse file holding each present block at its
+// offset in the object (Index*BlockSize), so that a fully cached object's
+// data file is byte for byte the object; and the index file (".idx"), a
+// header then one entry per block:
 //
 //	off size field
-//	  0    8 magic "OBJFSBLK"
-//	  8    2 format version (1)
+//	  0    8 magic "OBJFSIDX"
+//	  8    2 format version (2)
 //	 10    2 len(bucket)
 //	 12    2 len(key)
 //	 14    2 len(etag)
-//	 16    8 block index
-//	 24    8 data length
-//	 32    4 CRC32C (Castagnoli) of the data
-//	 36    4 CRC32C of bytes 0..36 and the identity strings
-//	 40    - bucket, key, etag, data
+//	 16    8 block size
+//	 24    4 CRC32C of bytes 0..24 and the identity strings
+//	 28    4 zero
+//	 32    - bucket, key, etag, zero padding to a multiple of 16
 //
-// All integers are little-endian. The identity strings make a file that
-// belongs to another key (a hash collision, a renamed file) a miss; the
-// header CRC makes a damaged length field a miss instead of a bad read; the
-// data CRC makes a torn or bit-rotted block a miss.
+// then entry i at entriesOff + 16*i:
+//
+//	 0    4 data length (0: the block is absent)
+//	 4    4 CRC32C (Castagnoli) of the data
+//	 8    4 CRC32C of bytes 0..8 and the block index
+//	12    4 zero
+//
+// All integers are little-endian. An entry is a block's presence bit and
+// its checksum: a block is written to the data file first and its entry
+// after, so a crash mid-write leaves it absent; an entry that does not
+// verify (torn, zeroed) is absent too; and a block whose entry reached the
+// disk before its data did (power loss: nothing is fsynced) fails its data
+// CRC, which is checked at the first read of every block in each run.
 const (
-	diskMagic      = "OBJFSBLK"
-	diskVersion    = 1
-	diskFixedLen   = 40
+	idxMagic       = "OBJFSIDX"
+	idxVersion     = 2
+	idxFixedLen    = 32
+	idxEntryLen    = 16
+	idxSuffix      = ".idx"
 	maxIdentityLen = math.MaxUint16
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// errCorrupt marks a block file that does not verify; the caller deletes it.
+// errCorrupt marks a block or index file that does not verify.
 var errCorrupt = errors.New("corrupt cache block")
 
-// diskName is the file name of k's block: the hex SHA-256 of its identity.
-// Bucket, key and ETag are length-prefixed so no two keys share an input.
-func diskName(k BlockKey) [sha256.Size]byte {
+// objName names an object version's files: the hex SHA-256 of its
+// identity. Bucket, key and ETag are length-prefixed so no two versions
+// share an input.
+func objName(bucket, key, etag string) [sha256.Size]byte {
 	h := sha256.New()
 	var n [8]byte
-	for _, s := range []string{k.Bucket, k.Key, k.ETag} {
+	for _, s := range []string{bucket, key, etag} {
 		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
-	binary.LittleEndian.PutUint64(n[:], uint64(k.Index))
-	h.Write(n[:])
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	return sum
 }
 
-// headerLen is the length of k's header, identity strings included.
-func headerLen(k BlockKey) int {
-	return diskFixedLen + len(k.Bucket) + len(k.Key) + len(k.ETag)
+// entriesOff is where the index file's entries start for an identity of
+// identLen bytes.
+func entriesOff(identLen int) int64 {
+	return int64(idxFixedLen+identLen+idxEntryLen-1) / idxEntryLen * idxEntryLen
 }
 
-// encodeHeader returns the header for k's block holding data.
-func encodeHeader(k BlockKey, data []byte) ([]byte, error) {
-	if len(k.Bucket) > maxIdentityLen || len(k.Key) > maxIdentityLen || len(k.ETag) > maxIdentityLen {
-		return nil, fmt.Errorf("block identity too long for the disk format")
+// encodeIdxHeader returns the index file header of an object version.
+func encodeIdxHeader(bucket, key, etag string, blockSize int64) ([]byte, error) {
+	if len(bucket) > maxIdentityLen || len(key) > maxIdentityLen || len(etag) > maxIdentityLen {
+		return nil, fmt.Errorf("object identity too long for the disk format")
 	}
-	h := make([]byte, headerLen(k))
-	copy(h, diskMagic)
+	h := make([]byte, entriesOff(len(bucket)+len(key)+len(etag)))
+	copy(h, idxMagic)
 	le := binary.LittleEndian
-	le.PutUint16(h[8:], diskVersion)
-	le.PutUint16(h[10:], uint16(len(k.Bucket)))
-	le.PutUint16(h[12:], uint16(len(k.Key)))
-	le.PutUint16(h[14:], uint16(len(k.ETag)))
-	le.PutUint64(h[16:], uint64(k.Index))
-	le.PutUint64(h[24:], uint64(len(data)))
-	le.PutUint32(h[32:], crc32.Checksum(data, castagnoli))
-	n := copy(h[diskFixedLen:], k.Bucket)
-	n += copy(h[diskFixedLen+n:], k.Key)
-	copy(h[diskFixedLen+n:], k.ETag)
-	le.PutUint32(h[36:], headerCRC(h))
+	le.PutUint16(h[8:], idxVersion)
+	le.PutUint16(h[10:], uint16(len(bucket)))
+	le.PutUint16(h[12:], uint16(len(key)))
+	le.PutUint16(h[14:], uint16(len(etag)))
+	le.PutUint64(h[16:], uint64(blockSize))
+	n := copy(h[idxFixedLen:], bucket)
+	n += copy(h[idxFixedLen+n:], key)
+	copy(h[idxFixedLen+n:], etag)
+	le.PutUint32(h[24:], idxHeaderCRC(h, len(bucket)+len(key)+len(etag)))
 	return h, nil
 }
 
-// headerCRC is the CRC32C of a header without its own CRC field.
-func headerCRC(h []byte) uint32 {
-	c := crc32.Update(0, castagnoli, h[:36])
-	return crc32.Update(c, castagnoli, h[diskFixedLen:])
+func idxHeaderCRC(h []byte, identLen int) uint32 {
+	c := crc32.Update(0, castagnoli, h[:24])
+	return crc32.Update(c, castagnoli, h[idxFixedLen:idxFixedLen+identLen])
 }
 
-// decodeHeader checks that h is a valid header for k and returns the data
-// length and data CRC it records. h must be headerLen(k) bytes long.
-func decodeHeader(k BlockKey, h []byte) (dataLen int64, dataCRC uint32, err error) {
+// idxHeader is a decoded index file header.
+type idxHeader struct {
+	bucket, key, etag string
+	blockSize         int64
+	entries           int64 // offset of entry 0
+}
+
+// decodeIdxHeader checks and decodes the header at the start of b.
+func decodeIdxHeader(b []byte) (idxHeader, error) {
 	le := binary.LittleEndian
-	switch {
-	case len(h) != headerLen(k) || string(h[:8]) != diskMagic:
-		return 0, 0, fmt.Errorf("%w: bad magic", errCorrupt)
-	case le.Uint16(h[8:]) != diskVersion:
-		return 0, 0, fmt.Errorf("%w: format version %d", errCorrupt, le.Uint16(h[8:]))
-	case le.Uint32(h[36:]) != headerCRC(h):
-		return 0, 0, fmt.Errorf("%w: header checksum mismatch", errCorrupt)
-	case !identityMatches(k, h):
-		return 0, 0, fmt.Errorf("%w: block belongs to another key", errCorrupt)
+	if len(b) < idxFixedLen || string(b[:8]) != idxMagic {
+		return idxHeader{}, fmt.Errorf("%w: bad magic", errCorrupt)
 	}
-	dataLen = int64(le.Uint64(h[24:]))
-	if dataLen < 0 || dataLen > maxBlockSize {
-		return 0, 0, fmt.Errorf("%w: data length %d", errCorrupt, dataLen)
+	if v := le.Uint16(b[8:]); v != idxVersion {
+		return idxHeader{}, fmt.Errorf("%w: format version %d", errCorrupt, v)
 	}
-	return dataLen, le.Uint32(h[32:]), nil
+	lb, lk, le2 := int(le.Uint16(b[10:])), int(le.Uint16(b[12:])), int(le.Uint16(b[14:]))
+	ident := lb + lk + le2
+	off := entriesOff(ident)
+	if int64(len(b)) < off {
+		return idxHeader{}, fmt.Errorf("%w: header cut short", errCorrupt)
+	}
+	if le.Uint32(b[24:]) != idxHeaderCRC(b, ident) {
+		return idxHeader{}, fmt.Errorf("%w: header checksum mismatch", errCorrupt)
+	}
+	s := b[idxFixedLen:]
+	return idxHeader{
+		bucket: string(s[:lb]), key: string(s[lb : lb+lk]), etag: string(s[lb+lk : ident]),
+		blockSize: int64(le.Uint64(b[16:])), entries: off,
+	}, nil
 }
 
-func identityMatches(k BlockKey, h []byte) bool {
+// encodeEntry returns the index entry of block index holding data.
+func encodeEntry(index int64, length int, crc uint32) []byte {
+	e := make([]byte, idxEntryLen)
 	le := binary.LittleEndian
-	if int(le.Uint16(h[10:])) != len(k.Bucket) || int(le.Uint16(h[12:])) != len(k.Key) ||
-		int(le.Uint16(h[14:])) != len(k.ETag) || int64(le.Uint64(h[16:])) != k.Index {
-		return false
-	}
-	rest := h[diskFixedLen:]
-	b, rest := rest[:len(k.Bucket)], rest[len(k.Bucket):]
-	key, etag := rest[:len(k.Key)], rest[len(k.Key):]
-	return string(b) == k.Bucket && string(key) == k.Key && string(etag) == k.ETag
+	le.PutUint32(e[0:], uint32(length))
+	le.PutUint32(e[4:], crc)
+	le.PutUint32(e[8:], entryCRC(e, index))
+	return e
 }
 
-// verifyData checks data against the CRC from its header.
+func entryCRC(e []byte, index int64) uint32 {
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(index))
+	return crc32.Update(crc32.Checksum(e[:8], castagnoli), castagnoli, n[:])
+}
+
+// decodeEntry returns the length and CRC an entry records; ok is false for
+// an absent block or an entry that does not verify.
+func decodeEntry(e []byte, index int64) (length int64, crc uint32, ok bool) {
+	le := binary.LittleEndian
+	length = int64(le.Uint32(e[0:]))
+	if length == 0 || le.Uint32(e[8:]) != entryCRC(e, index) {
+		return 0, 0, false
+	}
+	return length, le.Uint32(e[4:]), true
+}
+
+// verifyData checks data against the CRC from its entry.
 func verifyData(data []byte, want uint32) error {
 	if got := crc32.Checksum(data, castagnoli); got != want {
-		return fmt.Errorf("%w: data checksum %08x, header says %08x", errCorrupt, got, want)
+		return fmt.Errorf("%w: data checksum %08x, index says %08x", errCorrupt, got, want)
 	}
 	return nil
 }

@@ -38,25 +38,53 @@
 // at the budget plus 127 MiB, mostly garbage. fetch must hand over a slice it
 // never touches again.
 //
-// Disk tier (disktier.go, diskio.go, diskformat.go): files under
-// DiskDir/blocks/xx/<sha256 of the identity>, each a header (magic,
-// version, bucket, key, ETag, index, length, CRC32C of the data, CRC32C of
-// the header) then the data. Every read checks the header checksum, the
-// identity, the file length and the data checksum; any mismatch (a torn
-// write after a crash, bit rot, a stray file) is logged, counted in
-// ChecksumFailures, deleted and treated as a miss, so the block is
-// refetched. Files are written to a temp name and renamed, and not
-// fsynced: the checksums make a file torn by a power loss a miss, which is
-// all a cache needs. The tier's in-memory index (an LRU of file IDs and
-// sizes) is rebuilt at start by scanning the directory, ordered by mtime,
-// so a new Blocks over the same directory serves the old blocks without
-// fetching; a hit refreshes the file's mtime at most once per minute, and
-// new files are stamped with the injected clock. DiskBytes bounds the
-// indexed files plus reservations for files being written. A directory
-// lock (flock on DiskDir/LOCK) makes a second Blocks over one directory
-// fail with ErrCacheDirBusy, in this process or another: two caches
-// evicting each other's files would break both budgets, and a per-process
-// subdirectory would never be reused or cleaned.
+// Disk tier (disktier.go, diskio.go, diskformat.go): each object version
+// is two files under DiskDir/objects/xx/<sha256 of bucket, key, ETag>: a
+// sparse data file holding every present block at its offset in the
+// object (Index*BlockSize), so a fully cached object's data file is the
+// object byte for byte, and an index file (.idx): a header (magic,
+// version, identity, block size, its CRC32C) and one 16-byte entry per
+// block (length, CRC32C of the data, CRC32C of the entry; all zero:
+// absent), which is the presence bitmap and the checksums. A block is
+// written data first, entry second, so a crash in between leaves it
+// absent; nothing is fsynced, and an entry that reached the disk before
+// its data (power loss) fails the data CRC. Every block's CRC is checked
+// the first time it is read in a run (at fill, blocks are checked as they
+// are written), and a "verified" bit in the index remembers it; any
+// mismatch (torn write, bit rot, an index whose identity or checksum is
+// wrong, an entry past the end of the data file) is logged, counted in
+// ChecksumFailures and dropped, so the block is refetched. A cache left by
+// the old format (DiskDir/blocks, one file per block) is removed at start,
+// with one log line.
+//
+// The index in memory (an LRU of blocks, and per object its present blocks
+// with length, CRC and verified bit) is rebuilt at start from the index
+// files, ordered by their mtime (the object's last access; a hit
+// refreshes it at most once per minute, with the injected clock), so a
+// new Blocks over the same directory serves the old blocks without
+// fetching. DiskBytes bounds the present blocks and the index headers and
+// entries that describe them, plus reservations for blocks being written.
+// Eviction is per block, least recently used first: its entry is cleared,
+// then its slot punched out of the data file (fallocate PUNCH_HOLE, so
+// the space is really freed; an object with no block left is unlinked).
+// A block that readers hold (a Span being spliced, a load) is punched when
+// the last one is done, unless it was stored again meanwhile. An object
+// open whole (OpenWhole, for FUSE passthrough) is never punched: evicting
+// any of its blocks unlinks the object's files, and the open descriptors
+// keep reading the old inode. A directory lock (flock on DiskDir/LOCK)
+// makes a second Blocks over one directory fail with ErrCacheDirBusy, in
+// this process or another: two caches evicting each other's files would
+// break both budgets, and a per-process subdirectory would never be
+// reused or cleaned.
+//
+// Zero-copy reads (diskspan.go): AcquireSpan answers a block that is on
+// disk and verified in this run with a Span (file, offset, length)
+// instead of bytes, for the FUSE adapter to splice into /dev/fuse; an
+// unverified block goes through a fill, which reads and checks it, so a
+// torn block is never spliced. Prefetch skips verified disk blocks
+// (readahead would only copy them into memory) and verifies the others.
+// OpenWhole (diskwhole.go) opens a fully cached, fully verified object
+// version's data file for passthrough.
 //
 // Disk writes happen after the waiters are released (the fill stays in
 // flights until its write is done, so a Get arriving meanwhile is served
@@ -127,8 +155,10 @@
 //
 //	Blocks.mu      flights, closed (and fills.Add, so Close cannot miss a fill)
 //	memTier.mu     the memory LRU and its byte count
-//	diskTier.mu    the disk index LRU and its byte count; file I/O happens
-//	               outside it, except unlinking evicted files
+//	diskTier.mu    the disk index LRU, its objects and byte count; block
+//	               reads and writes happen outside it; opening, creating,
+//	               unlinking and punching files (small, metadata-only I/O)
+//	               under it, so a descriptor is always the current object's
 //	Meta.mu        everything in a Meta
 //	block.mu       one block's data (read-locked by Views, write-locked by
 //	               recycle, which never waits while holding another lock)

@@ -34,8 +34,9 @@ var errRunAborted = errors.New("prefetch run ended before this block")
 // PrefetchRun prefetches up to n consecutive blocks starting with k (k.Index,
 // k.Index+1, ...) the way a sequential reader wants them: with one request
 // for a stretch of missing blocks rather than one per block. Blocks in
-// memory or in flight are skipped; a block on the disk tier is loaded from
-// disk (as Prefetch does); the first stretch of blocks that are nowhere is
+// memory or in flight, or on disk and verified in this run, are skipped; a
+// block on the disk tier not yet verified is loaded from disk (as Prefetch
+// does); the first stretch of blocks that are nowhere is
 // fetched by run in one background fill holding one prefetch slot, each
 // block served to its waiters (and stored) as soon as it arrives. If the
 // run fails or ends early, its remaining blocks are dropped, and a Get
@@ -51,7 +52,7 @@ func (b *Blocks) PrefetchRun(k BlockKey, n int, run RunFetchFunc) int {
 		return 0
 	}
 	i := 0
-	for ; i < n && b.present(k.at(i)); i++ {
+	for ; i < n && (b.present(k.at(i)) || b.diskReady(k.at(i))); i++ {
 	}
 	if i == n {
 		return n

@@ -2,7 +2,8 @@
 // the FUSE-agnostic core in package vfs. Each node method resolves its
 // vfs node, calls the core, and maps the error to an errno through the
 // one table (toErrno, which fail also uses to decide how loud a failure
-// is logged); the adapter holds no file-system state of its own.
+// is logged); the adapter holds no file-system state of its own beyond
+// how each inode's opens use the kernel (ioModes, for passthrough).
 //
 //   - dirNode, fileNode, symlinkNode: one per vfs.Dir, vfs.File and
 //     vfs.Symlink. go-fuse owns its
@@ -10,7 +11,10 @@
 //     node; inode() hands go-fuse the node for a core child and keeps the
 //     two trees in agreement, and OnForget tells the core when the kernel
 //     dropped a node.
-//   - readHandle, writeHandle, dirHandle: one per open. A writeHandle
+//   - readHandle, passthroughHandle, writeHandle, dirHandle: one per open.
+//     A readHandle answers with bytes or, for a disk-cached block, a file
+//     range go-fuse splices (spanResult); a passthroughHandle lets the
+//     kernel read the cache file itself (passthrough.go); a writeHandle
 //     records the opener, since only the opener's closes commit; a
 //     dirHandle keeps the stream position ("." and ".." are the
 //     adapter's).
@@ -28,6 +32,7 @@
 //     a /dev/fuse descriptor that MountFD (in another process: objfs
 //     csi) mounted with the same options.
 //
-// Locks: dirHandle.mu guards pos. Everything else is the core's or
+// Locks: dirHandle.mu guards pos; ioModes.mu one file node's counts of
+// passthrough and other opens (a leaf). Everything else is the core's or
 // go-fuse's; the adapter holds no lock while calling the core.
 package fs

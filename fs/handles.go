@@ -22,19 +22,28 @@ var (
 	_ = (gofs.FileFsyncer)((*readHandle)(nil))
 )
 
-// Read replies with the bytes the core returns, which may be a cached
-// block itself: go-fuse releases it once written to the kernel.
+// Read replies with what the core returns: bytes, which may be a cached
+// block itself, or a range of a disk-cache file, which go-fuse splices
+// into /dev/fuse; either is released once written to the kernel.
 func (h *readHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	data, release, err := h.h.Read(ctx, dest, off)
+	res, err := h.h.ReadSpan(ctx, dest, off)
 	if err != nil {
 		return nil, h.n.fail("read", err)
 	}
-	return heldResult{data: data, release: release}, 0
+	if res.File == nil {
+		return heldResult{data: res.Data, release: res.Release}, 0
+	}
+	span := spanResult{fd: res.File.Fd(), off: res.Off, size: res.Len, release: res.Release}
+	if !spliceFits(res.Len) {
+		return preadResult(span), 0
+	}
+	return span, 0
 }
 
 // Release closes the handle.
 func (h *readHandle) Release(ctx context.Context) syscall.Errno {
 	h.h.Release(ctx)
+	h.n.modes.releaseOther()
 	return 0
 }
 
@@ -49,6 +58,7 @@ func (h *readHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { re
 type writeHandle struct {
 	h      *vfs.WriteHandle
 	opener owner
+	modes  *ioModes // its node's (passthrough.go)
 }
 
 var (
@@ -113,6 +123,9 @@ func (h *writeHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 // Release ends the open; the last write handle commits what is left.
 func (h *writeHandle) Release(ctx context.Context) syscall.Errno {
 	h.h.Release(ctx)
+	if h.modes != nil {
+		h.modes.releaseOther()
+	}
 	return 0
 }
 

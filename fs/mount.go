@@ -68,6 +68,7 @@ func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, er
 	if opts.FD <= 0 { // else the process that mounted raised it (MountFD)
 		raiseKernelReadahead(tree.Logger(), mountpoint, kernelReadaheadKB)
 	}
+	checkPassthrough(tree, server)
 	return server, nil
 }
 

@@ -62,6 +62,9 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 	if opts.FD <= 0 {
 		raiseKernelReadahead(first.Logger(), mountpoint, kernelReadaheadKB)
 	}
+	for _, t := range trees {
+		checkPassthrough(t.FS, server)
+	}
 	return server, nil
 }
 

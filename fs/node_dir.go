@@ -149,7 +149,18 @@ func (n *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 	if err != nil {
 		return nil, nil, 0, n.fail("create", name, err)
 	}
-	return n.inode(ctx, name, f, out), &writeHandle{h: h, opener: openerOf(ctx)}, 0, 0
+	in := n.inode(ctx, name, f, out)
+	wh := &writeHandle{h: h, opener: openerOf(ctx)}
+	if fn, ok := in.Operations().(*fileNode); ok {
+		// A created name has no open passthrough handle, unless the
+		// core handed back a node the kernel still has open that way.
+		if !fn.modes.openOther(ctx, 0) {
+			h.Release(ctx)
+			return nil, nil, 0, n.fail("create", name, errPassthroughBusy)
+		}
+		wh.modes = &fn.modes
+	}
+	return in, wh, 0, 0
 }
 
 // Mknod creates an empty regular file; other kinds give EPERM.

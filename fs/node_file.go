@@ -14,7 +14,8 @@ import (
 type fileNode struct {
 	gofs.Inode
 	readOnlyNode
-	f *vfs.File
+	f     *vfs.File
+	modes ioModes // passthrough.go
 }
 
 var (
@@ -49,17 +50,33 @@ func (n *fileNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.At
 // Open opens the file (vfs.File.Open). A read-only handle has nothing to
 // flush: FOPEN_NOFLUSH spares every close(2) a round trip through the
 // daemon (kernels before 5.16 ignore it and send the FLUSH, answered at
-// once).
+// once). A read-only open of a fully cached object may be a passthrough
+// one; other opens wait for the inode's passthrough opens to close
+// (passthrough.go).
 func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	writing := int(flags)&syscall.O_ACCMODE != syscall.O_RDONLY || int(flags)&syscall.O_TRUNC != 0
+	if writing && !n.modes.openOther(ctx, passthroughWait) {
+		return nil, 0, n.fail("open", errPassthroughBusy)
+	}
 	h, how, err := n.f.Open(ctx, int(flags))
 	if err != nil {
+		if writing {
+			n.modes.releaseOther()
+		}
 		return nil, 0, n.fail("open", err)
 	}
 	switch h := h.(type) {
 	case *vfs.WriteHandle:
-		return &writeHandle{h: h, opener: openerOf(ctx)}, 0, 0
+		return &writeHandle{h: h, opener: openerOf(ctx), modes: &n.modes}, 0, 0
 	case *vfs.ReadHandle:
 		fuseFlags := uint32(fuse.FOPEN_NOFLUSH)
+		if ph, ok := n.tryPassthrough(h); ok {
+			return ph, fuseFlags, 0
+		}
+		if !n.modes.openOther(ctx, passthroughWait) {
+			h.Release(ctx)
+			return nil, 0, n.fail("open", errPassthroughBusy)
+		}
 		switch {
 		case how.Direct:
 			fuseFlags |= fuse.FOPEN_DIRECT_IO
@@ -67,6 +84,10 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 			fuseFlags |= fuse.FOPEN_KEEP_CACHE
 		}
 		return &readHandle{n: n, h: h}, fuseFlags, 0
+	}
+	h.Release(ctx)
+	if writing {
+		n.modes.releaseOther()
 	}
 	return nil, 0, syscall.EIO
 }

@@ -45,6 +45,7 @@ func add(t *Stats, s Stats) {
 	tb.MemHits += b.MemHits
 	tb.MemMisses += b.MemMisses
 	tb.DiskHits += b.DiskHits
+	tb.DiskSpans += b.DiskSpans
 	tb.DiskMisses += b.DiskMisses
 	tb.Fetches += b.Fetches
 	tb.FetchErrors += b.FetchErrors
@@ -118,7 +119,7 @@ func (c *treeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	b, mt := t.Blocks, t.Meta
 	counter(d.hits, b.MemHits, "memory")
-	counter(d.hits, b.DiskHits, "disk")
+	counter(d.hits, b.DiskHits+b.DiskSpans, "disk") // read into memory, or spliced
 	counter(d.misses, b.MemMisses, "memory")
 	counter(d.misses, b.DiskMisses, "disk")
 	gauge(d.bytes, b.MemBytes, "memory")

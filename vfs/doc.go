@@ -60,7 +60,11 @@
 //     have none.
 //   - ReadHandle: one read-only open, pinned to an ETag; it reads through
 //     the block cache or, while the file has a
-//     writer, through the writer. WriteHandle: one open that may write.
+//     writer, through the writer. A read inside one block on the disk
+//     tier may come back as a range of the cache file (ReadSpan,
+//     ReadResult) for the adapter to splice; an open of a fully disk-cached
+//     version holds its cache file (Whole, passthrough.go) for the adapter
+//     to hand the kernel. WriteHandle: one open that may write.
 //   - DirStream: one open directory, holding the listing snapshot it
 //     started with (stable offsets, READDIRPLUS lookups from it).
 //   - asOfClient (asof*.go): with Config.AsOf, the client under the

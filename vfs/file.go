@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/objfs/objfs/cache"
 	"github.com/objfs/objfs/remote"
 	"github.com/objfs/objfs/vfs/writeback"
 )
@@ -202,7 +203,7 @@ func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 	n.mu.Unlock()
 	obj := object{bucket: n.bucket, key: n.objKey(), etag: info.etag, size: info.size}
 	h := &ReadHandle{n: n, etag: info.etag, direct: direct,
-		r: newReader(n.fsys, obj)}
+		r: newReader(n.fsys, obj), whole: n.fsys.openWhole(obj)}
 	n.readerOpened()
 	return h, OpenFlags{Keep: keep && !direct, Direct: direct || n.fsys.cfg.ReadCache.DirectIO}, nil
 }
@@ -227,6 +228,10 @@ type ReadHandle struct {
 	w      *writeback.Writer
 	seen   uint64 // File.moves when the source was last chosen
 	chosen bool   // the source was chosen once
+
+	// whole is the pinned version's cache file when it is fully cached
+	// (passthrough.go); set at open, closed by DropWhole or Release.
+	whole *cache.Whole
 }
 
 // Read reads from the pinned version; ErrChanged if the object changed
@@ -234,29 +239,41 @@ type ReadHandle struct {
 // holds. data may be a cached block itself (no copy): the caller calls
 // release (never nil) once it has used data.
 func (h *ReadHandle) Read(ctx context.Context, dest []byte, off int64) (data []byte, release func(), err error) {
+	res, err := h.read(ctx, dest, off, readShare)
+	return res.Data, res.Release, err
+}
+
+// ReadSpan is Read for an adapter that can send a file range: a range of
+// one block on the disk cache (verified) comes back as that range of the
+// cache file (ReadResult.File) instead of bytes.
+func (h *ReadHandle) ReadSpan(ctx context.Context, dest []byte, off int64) (ReadResult, error) {
+	return h.read(ctx, dest, off, readSpan)
+}
+
+func (h *ReadHandle) read(ctx context.Context, dest []byte, off int64, mode readMode) (ReadResult, error) {
 	w, r, etag := h.source()
 	for tries := 0; w != nil; tries++ {
 		n, err := h.n.readWriter(ctx, w, dest, off)
 		if err != errWriterGone || tries == 2 {
-			return dest[:n], func() {}, err
+			return ReadResult{Data: dest[:n], Release: func() {}}, err
 		}
 		// The writer ended while this read waited for it (its last
 		// release committed it): choose again, now the new version.
 		w, r, etag = h.source()
 	}
-	data, release, err = r.Read(ctx, dest, off)
+	res, err := r.read(ctx, dest, off, mode)
 	if err != nil {
 		// A deleted object is a changed one: EIO, as for a new version
 		// (a file removed through the mount keeps its content instead).
 		if errors.Is(err, remote.ErrPreconditionFailed) || errors.Is(err, remote.ErrNotFound) {
-			return nil, nil, h.changed(etag)
+			return ReadResult{}, h.changed(etag)
 		}
-		return nil, nil, err
+		return ReadResult{}, err
 	}
-	if release == nil {
-		release = func() {}
+	if res.Release == nil {
+		res.Release = func() {}
 	}
-	return data, release, nil
+	return res, nil
 }
 
 // source returns what the handle reads from: the node's writer (w not
@@ -330,6 +347,7 @@ func (h *ReadHandle) Release(ctx context.Context) {
 	if r != nil {
 		r.release()
 	}
+	h.DropWhole()
 	if !h.direct && !h.lazy {
 		h.n.mu.Lock()
 		h.n.pages.released(etag)

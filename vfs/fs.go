@@ -57,6 +57,11 @@ type FS struct {
 	// writes is the write path (write.go); it has its own locks.
 	writes writeState
 
+	// noPassthrough is set by DisablePassthrough, passthroughOpens
+	// counted by PassthroughOpened (passthrough.go).
+	noPassthrough    atomic.Bool
+	passthroughOpens atomic.Int64
+
 	// closeOnce makes Close's cache shutdown (and its log) happen once.
 	closeOnce sync.Once
 	closeErr  error

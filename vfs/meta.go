@@ -63,6 +63,7 @@ func (f *FS) closeCaches() error {
 		"block_checksum_failures", b.ChecksumFailures, "block_disk_writes_skipped", b.DiskWritesSkipped, "block_disk_writes_late", b.DiskWritesLate,
 		"prefetch_started", b.PrefetchStarted, "prefetch_dropped", b.PrefetchDropped,
 		"prefetch_runs", b.Runs, "run_blocks", b.RunBlocks, "runs_aborted", b.RunsAborted,
+		"block_disk_spans", b.DiskSpans, "whole_opens", b.WholeOpens, "passthrough_opens", f.passthroughOpens.Load(),
 		"stat_hits", m.StatHits, "negative_hits", m.NegativeHits, "stat_misses", m.StatMisses,
 		"list_hits", m.ListHits, "list_misses", m.ListMisses, "listings", m.Dirs, "listing_bytes", m.DirBytes)
 	if err != nil {

@@ -23,6 +23,14 @@ const (
 	// NoReadahead, as ReadaheadMax, turns readahead off: every read
 	// fetches only the blocks it touches.
 	NoReadahead int64 = -1
+
+	// DefaultWholeMax is the default of ReadCacheConfig.WholeMax: objects
+	// up to 64 MiB are fetched whole by their first read when there is a
+	// disk tier (what s3fs and geesefs do for every object), so random
+	// reads of them are soon served locally, by passthrough.
+	DefaultWholeMax int64 = 64 << 20
+	// NoWhole, as WholeMax, never fetches an object whole.
+	NoWhole int64 = -1
 )
 
 // ReadCacheConfig configures how file data is read: the block cache (a
@@ -35,7 +43,7 @@ type ReadCacheConfig struct {
 	// readahead has no memory of its own.
 	MemBytes int64
 	// DiskDir is the directory of the disk tier; "" means no disk tier.
-	// Blocks are kept in DiskDir/blocks and survive remounts; a DiskDir
+	// Objects are kept in DiskDir/objects and survive remounts; a DiskDir
 	// serves one mount at a time (DiskDir/LOCK).
 	DiskDir string
 	// DiskBytes is the disk tier's budget (DefaultCacheDiskBytes when
@@ -61,6 +69,17 @@ type ReadCacheConfig struct {
 	// one round trip each (warm 4 KiB reads: 127 MB/s against 2,000
 	// through the page cache), and shared mmap fails (ENODEV).
 	DirectIO bool
+	// NoPassthrough turns off serving fully cached objects by FUSE
+	// passthrough: a read-only open of an object whose every block is on
+	// the disk tier (verified in this run) otherwise hands the kernel the
+	// cache file, which it then reads without the daemon. See
+	// File.Open and ReadHandle.Whole.
+	NoPassthrough bool
+	// WholeMax: with a disk tier, the first read of an object of at most
+	// WholeMax bytes fetches all of it (DefaultWholeMax when zero, NoWhole
+	// to turn it off), so that it is soon fully cached and opens of it are
+	// served by passthrough.
+	WholeMax int64
 }
 
 // setDefaults fills zero fields.
@@ -76,6 +95,9 @@ func (c *ReadCacheConfig) setDefaults() {
 	}
 	if c.MaxPrefetch == 0 {
 		c.MaxPrefetch = DefaultMaxPrefetch
+	}
+	if c.WholeMax == 0 {
+		c.WholeMax = DefaultWholeMax
 	}
 }
 
@@ -97,6 +119,9 @@ func (c ReadCacheConfig) validate(blockSize int64) error {
 	if c.MaxPrefetch < 0 {
 		errs = append(errs, fmt.Errorf("max prefetch %d is negative", c.MaxPrefetch))
 	}
+	if c.WholeMax < 0 && c.WholeMax != NoWhole {
+		errs = append(errs, fmt.Errorf("whole-object max %d is negative", c.WholeMax))
+	}
 	return errors.Join(errs...)
 }
 
@@ -108,6 +133,15 @@ func (c ReadCacheConfig) readaheadBlocks(blockSize int64) int64 {
 		return 0
 	}
 	return max(min(c.ReadaheadMax, c.MemBytes/4)/blockSize, 1)
+}
+
+// wholeBytes is the size up to which an object is fetched whole at its
+// first read: 0 without a disk tier or with WholeMax off.
+func (c ReadCacheConfig) wholeBytes() int64 {
+	if c.DiskDir == "" || c.WholeMax <= 0 {
+		return 0
+	}
+	return c.WholeMax
 }
 
 // NewBlockCache builds a block cache from cfg's BlockSize and ReadCache

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/objfs/objfs/cache"
@@ -37,6 +38,10 @@ type reader struct {
 	ra        *readahead
 	clock     func() time.Time
 	failed    failedFetch // reader_failed.go
+	// wholeMax: an object of at most this many bytes is fetched whole at
+	// the first read (ReadCacheConfig.WholeMax); 0: never.
+	wholeMax   int64
+	wholeAsked atomic.Bool
 }
 
 // maxRunBytes bounds one prefetch GET: a window is fetched as several
@@ -51,14 +56,15 @@ func newReader(f *FS, obj object) *reader {
 		runBlocks: max(maxRunBytes/bs, 1),
 		ra:        newReadahead(obj.size, bs, f.cfg.ReadCache.readaheadBlocks(bs)),
 		clock:     f.cfg.Clock,
+		wholeMax:  f.wholeMax(),
 	}
 }
 
 // ReadAt reads into p from off. It returns fewer bytes than len(p) only at
 // the end of the object, and 0, nil at or past the end.
 func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	data, _, err := r.read(ctx, p, off, false)
-	return len(data), err
+	res, err := r.read(ctx, p, off, readCopy)
+	return len(res.Data), err
 }
 
 // Read is ReadAt for FUSE: it returns the bytes read, which are a slice of
@@ -67,22 +73,48 @@ func (r *reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 // calls release, once the adapter has written the reply. release is nil when
 // nothing is held.
 func (r *reader) Read(ctx context.Context, p []byte, off int64) (data []byte, release func(), err error) {
-	return r.read(ctx, p, off, true)
+	res, err := r.read(ctx, p, off, readShare)
+	return res.Data, res.Release, err
 }
 
-// read reads [off, off+len(p)) clamped to the object; with share, a range
-// inside one block is returned as a slice of it, held until release.
-func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]byte, func(), error) {
+// ReadSpan is Read for an adapter that can also send a file range: a
+// range inside one block that is on the disk tier (verified) comes back
+// as that range of the cache file (ReadResult.File), held until Release.
+func (r *reader) ReadSpan(ctx context.Context, p []byte, off int64) (ReadResult, error) {
+	return r.read(ctx, p, off, readSpan)
+}
+
+// How read may answer: always a copy in p, or a slice of a cached block,
+// or also a range of a cache file.
+type readMode int
+
+const (
+	readCopy readMode = iota
+	readShare
+	readSpan
+)
+
+// read reads [off, off+len(p)) clamped to the object. With readShare or
+// readSpan, a range inside one block is returned as a slice of it (or,
+// with readSpan, a range of its disk file), held until Release.
+func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (ReadResult, error) {
 	if off < 0 {
-		return nil, nil, fmt.Errorf("read %s: negative offset %d", r.name(), off)
+		return ReadResult{}, fmt.Errorf("read %s: negative offset %d", r.name(), off)
 	}
 	end := min(off+int64(len(p)), r.obj.size)
 	if off >= end {
-		return nil, nil, nil
+		return ReadResult{}, nil
 	}
 	if r.obj.etag == "" {
 		n, err := r.readUncached(ctx, p[:end-off], off)
-		return p[:n], nil, err
+		return ReadResult{Data: p[:n]}, err
+	}
+	if r.obj.size <= r.wholeMax && !r.wholeAsked.Swap(true) {
+		// Fetch the whole (small) object: its other blocks will soon be
+		// read too, if the past is any guide (s3fs and geesefs always
+		// fetch whole objects), and once all are on disk it is served
+		// by passthrough.
+		r.prefetch(0, (r.obj.size+r.blockSize-1)/r.blockSize)
 	}
 	if from, to := r.ra.observe(off, end); from < to {
 		r.prefetch(from, to)
@@ -95,27 +127,41 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, share bool) ([]b
 	for i := first; i <= last; i++ {
 		start := r.clock()
 		if err := r.failed.check(i, start); err != nil {
-			return nil, nil, err
+			return ReadResult{}, err
 		}
-		v, err := r.blocks.Acquire(ctx, r.key(i), r.fetcher(i))
-		if err != nil {
-			r.failed.record(i, start, r.clock(), err)
-			return nil, nil, err
-		}
-		data := v.Bytes()
 		within := off + int64(n) - i*r.blockSize
 		want := min(end, (i+1)*r.blockSize) - (off + int64(n)) // bytes needed from this block
+		var v cache.View
+		var err error
+		if mode == readSpan && first == last {
+			var s cache.Span
+			v, s, err = r.blocks.AcquireSpan(ctx, r.key(i), r.fetcher(i))
+			if err == nil && s.File != nil {
+				if within+want > int64(s.Len) {
+					s.Release()
+					return ReadResult{}, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
+				}
+				return ReadResult{File: s.File, Off: s.Off + within, Len: int(want), Release: s.Release}, nil
+			}
+		} else {
+			v, err = r.blocks.Acquire(ctx, r.key(i), r.fetcher(i))
+		}
+		if err != nil {
+			r.failed.record(i, start, r.clock(), err)
+			return ReadResult{}, err
+		}
+		data := v.Bytes()
 		if within+want > int64(len(data)) {
 			v.Release()
-			return nil, nil, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
+			return ReadResult{}, fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
 		}
-		if share && first == last {
-			return data[within : within+want], v.Release, nil
+		if mode != readCopy && first == last {
+			return ReadResult{Data: data[within : within+want], Release: v.Release}, nil
 		}
 		n += copy(p[n:end-off], data[within:within+want])
 		v.Release()
 	}
-	return p[:n], nil, nil
+	return ReadResult{Data: p[:n]}, nil
 }
 
 // prefetch asks the cache for blocks [from, to) in runs of at most

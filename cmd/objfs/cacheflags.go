@@ -21,19 +21,21 @@ const (
 	flagBlockSize     = "block-size"
 	flagReadaheadMax  = "readahead-max"
 	flagDirectIO      = "direct-io"
+	flagNoPassthrough = "no-passthrough"
+	flagCacheWholeMax = "cache-whole-max"
 )
 
 // cacheFlags returns the flags of the block cache and readahead. The disk
 // tier is opt-in, as in mountpoint-s3 and gcsfuse: it is on when
 // --cache-dir is given or --cache-disk-size is above zero. (--cache-dir
-// has a default because other local state may live there too; its blocks
+// has a default because other local state may live there too; its objects
 // subdirectory is used only when the disk tier is on.)
 func cacheFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: flagCacheSize, Category: catCaching, Value: formatSize(vfs.DefaultCacheMemBytes),
 			Usage: "memory for cached file data and readahead, as a `SIZE` such as 512M or 2G"},
 		&cli.StringFlag{Name: flagCacheDir, Category: catCaching, Value: defaultCacheDir(),
-			Usage: "local cache `DIR`; file data is cached on disk in DIR/blocks only when this flag or --cache-disk-size is given"},
+			Usage: "local cache `DIR`; file data is cached on disk in DIR/objects only when this flag or --cache-disk-size is given"},
 		&cli.StringFlag{Name: flagCacheDiskSize, Category: catCaching, DefaultText: formatSize(vfs.DefaultCacheDiskBytes) + " with --cache-dir, else no disk cache",
 			Usage: "disk space for cached file data, as a `SIZE`; 0 turns the disk cache off"},
 		&cli.StringFlag{Name: flagBlockSize, Category: catCaching, Value: formatSize(vfs.DefaultBlockSize),
@@ -42,6 +44,10 @@ func cacheFlags() []cli.Flag {
 			Usage: "largest readahead window of one open file, as a `SIZE` (at most a quarter of --cache-size); 0 turns readahead off"},
 		&cli.BoolFlag{Name: flagDirectIO, Category: catCaching,
 			Usage: "reads bypass the kernel page cache: less CPU and memory for large reads (data loaders, cp), much slower reads of a few KiB, no shared mmap"},
+		&cli.BoolFlag{Name: flagNoPassthrough, Category: catCaching,
+			Usage: "never let the kernel read fully disk-cached files directly (FUSE passthrough, Linux 6.9+ as root); every read then goes through objfs"},
+		&cli.StringFlag{Name: flagCacheWholeMax, Category: catCaching, Value: formatSize(vfs.DefaultWholeMax),
+			Usage: "with a disk cache, the first read of an object up to this `SIZE` fetches all of it, so it is soon read locally; 0 turns this off"},
 	}
 }
 
@@ -64,7 +70,7 @@ func readCacheFlags(c *cli.Context) (int64, vfs.ReadCacheConfig, error) {
 	for _, s := range []struct {
 		name string
 		dst  *int64
-	}{{flagCacheSize, &rc.MemBytes}, {flagReadaheadMax, &rc.ReadaheadMax}, {flagBlockSize, &blockSize}} {
+	}{{flagCacheSize, &rc.MemBytes}, {flagReadaheadMax, &rc.ReadaheadMax}, {flagBlockSize, &blockSize}, {flagCacheWholeMax, &rc.WholeMax}} {
 		v, err := sizeFlag(c, s.name)
 		if err != nil {
 			return 0, rc, err
@@ -77,6 +83,10 @@ func readCacheFlags(c *cli.Context) (int64, vfs.ReadCacheConfig, error) {
 	if rc.ReadaheadMax == 0 {
 		rc.ReadaheadMax = vfs.NoReadahead
 	}
+	if rc.WholeMax == 0 {
+		rc.WholeMax = vfs.NoWhole
+	}
+	rc.NoPassthrough = c.Bool(flagNoPassthrough)
 	disk, err := diskTier(c)
 	if err != nil {
 		return 0, rc, err

@@ -104,7 +104,7 @@ func cacheOf(trees []*vfs.FS) cacheReport {
 		Hits: b.MemHits, Misses: b.MemMisses, Evictions: b.MemEvictions}
 	if cfg.DiskDir != "" {
 		r.Disk = &tierReport{Bytes: b.DiskBytes, LimitBytes: cfg.DiskBytes, Blocks: b.DiskBlocks,
-			Hits: b.DiskHits, Misses: b.DiskMisses, Evictions: b.DiskEvictions}
+			Hits: b.DiskHits + b.DiskSpans, Misses: b.DiskMisses, Evictions: b.DiskEvictions}
 	}
 	for _, t := range trees {
 		m := t.CacheStats().Meta

@@ -1,0 +1,73 @@
+package cache
+
+import (
+	"os"
+	"sync"
+)
+
+// Whole is a fully cached object version opened from the disk tier: File
+// holds exactly the object's bytes (Size of them), every block verified in
+// this run. While it is open, evicting any of the object's blocks removes
+// the object's files whole (unlink) instead of punching holes in them, so
+// File, and any descriptor the kernel took from it, keeps reading the
+// same bytes. Close it when the last user of File is done.
+type Whole struct {
+	File *os.File
+	once sync.Once
+	done func()
+}
+
+// Close releases the object: its files may be evicted as usual again.
+func (w *Whole) Close() {
+	w.once.Do(w.done)
+}
+
+// OpenWhole returns the object version bucket/key/etag of size bytes if
+// every one of its blocks is on disk, verified in this run, and its data
+// file has exactly size bytes; else nil. Empty objects are never whole.
+// Opening refreshes the recency of all its blocks: the reads it serves
+// are not seen by the cache.
+func (b *Blocks) OpenWhole(bucket, key, etag string, size int64) *Whole {
+	if b.disk == nil || etag == "" || size <= 0 {
+		return nil
+	}
+	return b.disk.openWhole(bucket, key, etag, size)
+}
+
+func (d *diskTier) openWhole(bucket, key, etag string, size int64) *Whole {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o := d.objects[objName(bucket, key, etag)]
+	if o == nil {
+		return nil
+	}
+	n := (size + d.blockSize - 1) / d.blockSize
+	if int64(len(o.blocks)) != n {
+		return nil
+	}
+	for i := range n {
+		bl := o.blocks[i]
+		if bl == nil || !bl.verified || bl.size != min(d.blockSize, size-i*d.blockSize) {
+			return nil
+		}
+	}
+	f, err := os.Open(d.dataPath(o.id))
+	if err != nil {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Size() != size {
+		f.Close()
+		return nil
+	}
+	for i := range n {
+		d.lru.Get(blockID{o.id, i})
+	}
+	o.pins++
+	d.ctr.wholeOpens.Add(1)
+	return &Whole{File: f, done: func() {
+		f.Close()
+		d.mu.Lock()
+		o.pins--
+		d.mu.Unlock()
+	}}
+}
