@@ -152,7 +152,7 @@ func (n *fileNode) tryPassthrough(h *vfs.ReadHandle) (*passthroughHandle, bool) 
 // backing files, saying so once.
 func checkPassthrough(tree *vfs.FS, server *fuse.Server) {
 	cfg := tree.Config()
-	if cfg.ReadCache.NoPassthrough || cfg.ReadCache.DiskDir == "" {
+	if !cfg.ReadCache.Passthrough || cfg.ReadCache.DiskDir == "" {
 		return
 	}
 	why := ""

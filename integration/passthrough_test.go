@@ -29,7 +29,7 @@ func passthroughMount(t *testing.T, bucket, cacheDir string, args ...string) (*M
 		t.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	args = append([]string{"--cache-dir", cacheDir, "--metrics-addr", addr}, args...)
+	args = append([]string{"--cache-dir", cacheDir, "--metrics-addr", addr, "--passthrough"}, args...)
 	return mount(t, "s3://"+bucket, args...), addr
 }
 

@@ -35,7 +35,7 @@ func (h *ReadHandle) ETag() string {
 
 // passthrough reports whether opens may offer cache files.
 func (f *FS) passthrough() bool {
-	return !f.cfg.ReadCache.NoPassthrough && !f.noPassthrough.Load()
+	return f.cfg.ReadCache.Passthrough && !f.noPassthrough.Load()
 }
 
 // wholeMax is the size up to which an object is fetched whole at its

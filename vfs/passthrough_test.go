@@ -21,7 +21,7 @@ func newDiskFS(t *testing.T, statTTL time.Duration, mod func(*Config)) core {
 		BlockSize: testBlock,
 		StatTTL:   statTTL,
 		ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead,
-			DiskDir: t.TempDir(), DiskBytes: 256 * testBlock},
+			DiskDir: t.TempDir(), DiskBytes: 256 * testBlock, Passthrough: true},
 		Write: WriteConfig{PartSize: remote.MinPartSize, Concurrency: 2,
 			BufferBytes: 4 * remote.MinPartSize, StageDir: t.TempDir()},
 		Logger: slog.New(slog.DiscardHandler),
@@ -97,8 +97,22 @@ func TestOpenOffersWholeFileOnlyWhenFullyCached(t *testing.T) {
 	}
 }
 
-// With WholeMax, the first read of a small object fetches all of it.
+// With WholeMax, the first random read of a small object fetches all of
+// it; a read at its start (head, file) fetches only what readahead asks.
 func TestFirstReadFetchesSmallObjectWhole(t *testing.T) {
+	c0 := newDiskFS(t, time.Hour, nil)
+	put(t, c0.fake, "g", pattern(5*testBlock+3, 7), nil)
+	g := openRead(t, lookupFile(t, c0.fsys.Root(), "g"))
+	readAt(t, g, 0, 10) // the start: sequential
+	g.Release(context.Background())
+	time.Sleep(50 * time.Millisecond)
+	if n := c0.count.Count(remote.OpGet); n != 1 {
+		t.Fatalf("a read at the start of a small object sent %d GETs, want 1", n)
+	}
+	if n := c0.fsys.blocks.Stats().DiskBlocks; n > 1 {
+		t.Fatalf("a read at the start of a small object cached %d blocks, want 1", n)
+	}
+
 	c := newDiskFS(t, time.Hour, nil)
 	data := pattern(5*testBlock+3, 6)
 	put(t, c.fake, "f", data, nil)
@@ -145,7 +159,7 @@ func TestPassthroughOff(t *testing.T) {
 		"adapter": func(f *FS) { f.DisablePassthrough() },
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := newDiskFS(t, time.Hour, func(cfg *Config) { cfg.ReadCache.NoPassthrough = mod == nil })
+			c := newDiskFS(t, time.Hour, func(cfg *Config) { cfg.ReadCache.Passthrough = mod != nil })
 			if mod != nil {
 				mod(c.fsys)
 			}

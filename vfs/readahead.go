@@ -76,6 +76,14 @@ func (ra *readahead) observe(off, end int64) (from, to int64) {
 }
 
 // sequentialLocked reports whether a read at off continues the stream.
+// sequential reports whether a read at off would continue the stream
+// (observe would count it as sequential).
+func (ra *readahead) sequential(off int64) bool {
+	ra.mu.Lock()
+	defer ra.mu.Unlock()
+	return ra.sequentialLocked(off)
+}
+
 func (ra *readahead) sequentialLocked(off int64) bool {
 	slack := max(ra.window, seqSlackBlocks) * ra.blockSize
 	if ra.window == 0 {

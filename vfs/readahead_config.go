@@ -69,13 +69,16 @@ type ReadCacheConfig struct {
 	// one round trip each (warm 4 KiB reads: 127 MB/s against 2,000
 	// through the page cache), and shared mmap fails (ENODEV).
 	DirectIO bool
-	// NoPassthrough turns off serving fully cached objects by FUSE
-	// passthrough: a read-only open of an object whose every block is on
-	// the disk tier (verified in this run) otherwise hands the kernel the
-	// cache file, which it then reads without the daemon. See
-	// File.Open and ReadHandle.Whole.
-	NoPassthrough bool
-	// WholeMax: with a disk tier, the first read of an object of at most
+	// Passthrough serves fully cached objects by FUSE passthrough: a
+	// read-only open of an object whose every block is on the disk tier
+	// (verified in this run) hands the kernel the cache file, which it
+	// then reads without the daemon. See File.Open and ReadHandle.Whole.
+	// Off by default: while a file is open that way the kernel refuses
+	// other opens of it (for writing, or of a newer version), which then
+	// wait and fail with EBUSY (fs/passthrough.go).
+	Passthrough bool
+	// WholeMax: with a disk tier, the first random read (one that does not
+	// continue a stream from the start) of an object of at most
 	// WholeMax bytes fetches all of it (DefaultWholeMax when zero, NoWhole
 	// to turn it off), so that it is soon fully cached and opens of it are
 	// served by passthrough.

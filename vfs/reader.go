@@ -39,7 +39,7 @@ type reader struct {
 	clock     func() time.Time
 	failed    failedFetch // reader_failed.go
 	// wholeMax: an object of at most this many bytes is fetched whole at
-	// the first read (ReadCacheConfig.WholeMax); 0: never.
+	// its first random read (ReadCacheConfig.WholeMax); 0: never.
 	wholeMax   int64
 	wholeAsked atomic.Bool
 }
@@ -109,11 +109,13 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (
 		n, err := r.readUncached(ctx, p[:end-off], off)
 		return ReadResult{Data: p[:n]}, err
 	}
-	if r.obj.size <= r.wholeMax && !r.wholeAsked.Swap(true) {
-		// Fetch the whole (small) object: its other blocks will soon be
-		// read too, if the past is any guide (s3fs and geesefs always
-		// fetch whole objects), and once all are on disk it is served
-		// by passthrough.
+	if r.obj.size <= r.wholeMax && !r.ra.sequential(off) && !r.wholeAsked.Swap(true) {
+		// A random read of a small object fetches all of it: its other
+		// blocks will soon be read too, if the past is any guide (s3fs
+		// and geesefs always fetch whole objects), and once all are on
+		// disk it may be served by passthrough. Sequential reads have
+		// readahead instead, so `head` or `file` of a 60 MiB file still
+		// costs one block.
 		r.prefetch(0, (r.obj.size+r.blockSize-1)/r.blockSize)
 	}
 	if from, to := r.ra.observe(off, end); from < to {

@@ -21,7 +21,7 @@ const (
 	flagBlockSize     = "block-size"
 	flagReadaheadMax  = "readahead-max"
 	flagDirectIO      = "direct-io"
-	flagNoPassthrough = "no-passthrough"
+	flagPassthrough   = "passthrough"
 	flagCacheWholeMax = "cache-whole-max"
 )
 
@@ -44,8 +44,8 @@ func cacheFlags() []cli.Flag {
 			Usage: "largest readahead window of one open file, as a `SIZE` (at most a quarter of --cache-size); 0 turns readahead off"},
 		&cli.BoolFlag{Name: flagDirectIO, Category: catCaching,
 			Usage: "reads bypass the kernel page cache: less CPU and memory for large reads (data loaders, cp), much slower reads of a few KiB, no shared mmap"},
-		&cli.BoolFlag{Name: flagNoPassthrough, Category: catCaching,
-			Usage: "never let the kernel read fully disk-cached files directly (FUSE passthrough, Linux 6.9+ as root); every read then goes through objfs"},
+		&cli.BoolFlag{Name: flagPassthrough, Category: catCaching,
+			Usage: "with a disk cache, let the kernel read fully cached files directly (FUSE passthrough, Linux 6.9+ as root): local-disk speed, but while a file is open that way, opening it for writing or reading a newer version waits for those opens to close (up to 5s, then EBUSY)"},
 		&cli.StringFlag{Name: flagCacheWholeMax, Category: catCaching, Value: formatSize(vfs.DefaultWholeMax),
 			Usage: "with a disk cache, the first read of an object up to this `SIZE` fetches all of it, so it is soon read locally; 0 turns this off"},
 	}
@@ -86,7 +86,7 @@ func readCacheFlags(c *cli.Context) (int64, vfs.ReadCacheConfig, error) {
 	if rc.WholeMax == 0 {
 		rc.WholeMax = vfs.NoWhole
 	}
-	rc.NoPassthrough = c.Bool(flagNoPassthrough)
+	rc.Passthrough = c.Bool(flagPassthrough)
 	disk, err := diskTier(c)
 	if err != nil {
 		return 0, rc, err
