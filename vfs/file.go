@@ -201,6 +201,9 @@ func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 	h := &ReadHandle{n: n, etag: info.etag, direct: direct,
 		r: newReader(n.fsys, obj)}
 	n.readerOpened()
+	if d, name := n.placeIn(n.fsys); d != nil {
+		n.fsys.prefetch.opened(d, name, n, info.etag) // prefetch.go
+	}
 	return h, OpenFlags{Keep: keep && !direct, Direct: direct || n.fsys.cfg.ReadCache.DirectIO}, nil
 }
 

@@ -53,6 +53,9 @@ type FS struct {
 	away map[uint64]int
 	// writes is the write path (write.go); it has its own locks.
 	writes writeState
+	// prefetch is the data-loader prefetch (prefetch.go); it has its own
+	// lock.
+	prefetch *filePrefetch
 
 	// closeOnce makes Close's cache shutdown (and its log) happen once.
 	closeOnce sync.Once
@@ -94,6 +97,7 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 		bg:      bg,
 		cancel:  cancel,
 	}
+	f.prefetch = newFilePrefetch(f)
 	if err := f.initWrites(); err != nil {
 		cancel()
 		if cfg.Blocks == nil {
@@ -146,6 +150,7 @@ func (f *FS) Close(ctx context.Context) error {
 		f.denials.flush()
 	}
 	f.cancel()
+	f.prefetch.stop()
 	f.closeOnce.Do(func() { f.closeErr = f.closeCaches() })
 	return errors.Join(werr, f.closeErr)
 }

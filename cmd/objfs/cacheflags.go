@@ -21,6 +21,7 @@ const (
 	flagBlockSize     = "block-size"
 	flagReadaheadMax  = "readahead-max"
 	flagDirectIO      = "direct-io"
+	flagPrefetchFiles = "prefetch-files"
 )
 
 // cacheFlags returns the flags of the block cache and readahead. The disk
@@ -40,6 +41,8 @@ func cacheFlags() []cli.Flag {
 			Usage: "unit of ranged GETs and of the cache, as a `SIZE` (a multiple of 4K, up to 64M)"},
 		&cli.StringFlag{Name: flagReadaheadMax, Category: catCaching, Value: formatSize(vfs.DefaultReadaheadMax),
 			Usage: "largest readahead window of one open file, as a `SIZE` (at most a quarter of --cache-size); 0 turns readahead off"},
+		&cli.IntFlag{Name: flagPrefetchFiles, Category: catCaching, Value: vfs.DefaultPrefetchFiles,
+			Usage: "when a program opens a directory's files in listing order (tar c, cp -r, a data loader), fetch the first block of the next `N` files ahead of it; 0 turns it off"},
 		&cli.BoolFlag{Name: flagDirectIO, Category: catCaching,
 			Usage: "reads bypass the kernel page cache: less CPU and memory for large reads (data loaders, cp), much slower reads of a few KiB, no shared mmap"},
 	}
@@ -83,6 +86,14 @@ func readCacheFlags(c *cli.Context) (int64, vfs.ReadCacheConfig, error) {
 	}
 	rc.DiskDir, rc.DiskBytes = disk.dir, disk.bytes
 	rc.DirectIO = c.Bool(flagDirectIO)
+	switch n := c.Int(flagPrefetchFiles); {
+	case n < 0:
+		return 0, rc, fmt.Errorf("invalid --%s %d: must be 0 or more", flagPrefetchFiles, n)
+	case n == 0:
+		rc.PrefetchFiles = vfs.NoPrefetch
+	default:
+		rc.PrefetchFiles = n
+	}
 	return blockSize, rc, nil
 }
 

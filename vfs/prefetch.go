@@ -1,0 +1,318 @@
+package vfs
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/objfs/objfs/acl"
+	"github.com/objfs/objfs/cache"
+)
+
+// The data-loader prefetch: a program that opens the files of a directory
+// one after another in listing order (a training epoch, `tar c`, `cp -r`,
+// `cat dir/*`) finds the next files' first blocks already fetched when it
+// opens them. The kernel cannot do this (its readahead stops at the end of
+// each file), and with files of a few hundred KiB the time to first byte
+// of every GET, not bandwidth, is what bounds such a reader.
+//
+// Detection is per directory, against the directory's fresh listing (the
+// one the program's readdir took): an open of the entry right after the
+// previous one's (within prefetchSlack entries either way, since parallel
+// readers open slightly out of order) extends a streak; any other open
+// ends it. From a streak of prefetchStreak on, the next Ahead files after
+// the furthest one opened are handed to the workers (each file once per
+// streak). Random opens never reach a streak, so they fetch only what they
+// read. Without a fresh listing nothing is prefetched.
+//
+// What is fetched is block 0 of each file, pinned to the listing's ETag
+// like any read (If-Match, and the ETag is part of the block's identity):
+// an object that changed since the listing is never served from it, its
+// prefetched block just ages out. Files the connector does not let this
+// mount read, files being written through the mount, links, empty files
+// and objects without an ETag are skipped.
+//
+// Bounds: Ahead is at most what fits a quarter of the memory budget (as
+// readahead's window); at most prefetchWorkers fetches run at once, on
+// workers of their own (not the readahead's prefetch slots, so sequential
+// readers of large files keep theirs), fed by a queue of Ahead jobs that
+// drops rather than blocks; the workers start at the first prefetch and
+// stop at Close (their fetches use the FS's background context, which
+// Close cancels, and Close waits for them).
+
+// Defaults and bounds of the data-loader prefetch. DefaultPrefetchFiles
+// was chosen by measurement (README, Performance): see the note of
+// bench/smallfiles.go's sequential row.
+const (
+	DefaultPrefetchFiles = 16
+	// NoPrefetch, as ReadCacheConfig.PrefetchFiles, turns it off.
+	NoPrefetch = -1
+
+	prefetchStreak  = 2  // opens in order before prefetching starts
+	prefetchSlack   = 16 // how far out of order an open may land
+	prefetchWorkers = 4  // fetches in flight at once, per FS
+	// prefetchPendingMax bounds the files remembered as prefetched and
+	// not yet opened (for the hit and wasted counters).
+	prefetchPendingMax = 4096
+	// prefetchDirsMax bounds the directories whose order is followed.
+	prefetchDirsMax = 256
+)
+
+// PrefetchStats counts the data-loader prefetch's files: Issued were
+// fetched (block 0) ahead of an open; Hits were then opened with that
+// block cached or still arriving; Wasted were not (evicted, changed,
+// failed, or never opened before they were forgotten or the FS closed).
+type PrefetchStats struct {
+	Issued, Hits, Wasted int64
+}
+
+// filePrefetch is one FS's data-loader prefetch.
+type filePrefetch struct {
+	fsys  *FS
+	ahead int // files fetched ahead of the furthest open; 0: off
+	jobs  chan object
+	ctx   context.Context // the FS's background context
+	wg    sync.WaitGroup  // the workers
+
+	// mu guards the fields below. It is a leaf: nothing else is taken
+	// while holding it.
+	mu      sync.Mutex
+	started bool // the workers run
+	stopped bool // Close was called: nothing more starts
+	dirs    map[dirKey]*dirOrder
+	pending map[objectKey]*prefetched
+
+	issued, hits, wasted atomic.Int64
+}
+
+type dirKey struct{ bucket, prefix string }
+
+type objectKey struct{ bucket, key string }
+
+// prefetched is a file whose block 0 a worker fetched, not opened since.
+type prefetched struct {
+	etag string
+	done bool // the fetch ended (the block is cached unless it failed)
+	ok   bool // it ended without error
+}
+
+// dirOrder is the open order seen in one directory, as indexes into the
+// listing it was seen against.
+type dirOrder struct {
+	l      *cache.Listing
+	last   int // index of the last open
+	hi     int // the furthest index opened in the current streak
+	streak int // opens in a row that followed listing order
+	issued int // entries below it were handed out (or skipped)
+}
+
+func newFilePrefetch(f *FS) *filePrefetch {
+	ahead := f.cfg.ReadCache.prefetchFiles(f.cfg.BlockSize)
+	return &filePrefetch{
+		fsys: f, ahead: ahead, ctx: f.bg, jobs: make(chan object, max(ahead, 1)),
+		dirs: map[dirKey]*dirOrder{}, pending: map[objectKey]*prefetched{},
+	}
+}
+
+// PrefetchStats returns the data-loader prefetch's counters.
+func (f *FS) PrefetchStats() PrefetchStats {
+	p := f.prefetch
+	return PrefetchStats{Issued: p.issued.Load(), Hits: p.hits.Load(), Wasted: p.wasted.Load()}
+}
+
+// opened records that n was opened for reading, pinned to etag, in
+// directory d under name; it counts a hit or a waste if n was prefetched,
+// and prefetches the next files of d when the opens follow its listing.
+func (p *filePrefetch) opened(d *Dir, name string, n *File, etag string) {
+	p.account(objectKey{n.bucket, n.objKey()}, etag)
+	if p.ahead == 0 || d == nil || d.bucket == "" {
+		return
+	}
+	snap := d.cache().fresh()
+	if snap == nil {
+		return
+	}
+	idx, ok := listingIndex(snap.l, name)
+	if !ok {
+		return
+	}
+	from, to := p.follow(dirKey{d.bucket, d.prefix()}, snap.l, idx)
+	for i := from; i < to; i++ {
+		if !p.offer(d, snap.at(i)) {
+			p.handedOut(dirKey{d.bucket, d.prefix()}, snap.l, i)
+			return
+		}
+	}
+}
+
+// follow updates the directory's order with an open of entry idx of l and
+// returns the entries [from, to) to prefetch now (from == to: none).
+func (p *filePrefetch) follow(k dirKey, l *cache.Listing, idx int) (from, to int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o := p.dirs[k]
+	if o == nil || o.l != l {
+		if o == nil && len(p.dirs) >= prefetchDirsMax {
+			for old := range p.dirs { // forget one: a map's order is arbitrary enough
+				delete(p.dirs, old)
+				break
+			}
+		}
+		p.dirs[k] = &dirOrder{l: l, last: idx, hi: idx, issued: idx + 1}
+		return 0, 0
+	}
+	if idx != o.last && idx >= o.last-prefetchSlack && idx <= o.last+prefetchSlack {
+		o.streak++
+		o.hi = max(o.hi, idx)
+	} else {
+		o.streak, o.hi, o.issued = 0, idx, idx+1
+	}
+	o.last = idx
+	if o.streak < prefetchStreak {
+		return 0, 0
+	}
+	from = max(o.issued, o.hi+1)
+	to = min(o.hi+1+p.ahead, l.Len())
+	if from >= to {
+		return 0, 0
+	}
+	o.issued = to
+	return from, to
+}
+
+// handedOut moves the directory's issued mark back to i: entry i was not
+// handed out (the queue was full), so a later open offers it again.
+func (p *filePrefetch) handedOut(k dirKey, l *cache.Listing, i int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if o := p.dirs[k]; o != nil && o.l == l && o.issued > i {
+		o.issued = i
+	}
+}
+
+// offer queues block 0 of entry e of d for a worker, unless e is no file
+// to prefetch (then it reports true: skipped, not refused). It reports
+// false when the queue is full.
+func (p *filePrefetch) offer(d *Dir, e entry) bool {
+	if e.dir || e.link || e.size == 0 || e.etag == "" {
+		return true
+	}
+	key := fileKey(d.prefix(), e.name)
+	if c := p.fsys.cfg.Connector; c != nil && !c.Decide(acl.OpRead, d.bucket, key).Allowed() {
+		return true // never fetch what this mount may not read
+	}
+	if _, local := d.localEntry(e.name); local {
+		return true // being written: reads go through the writer
+	}
+	obj := object{bucket: d.bucket, key: key, etag: e.etag, size: e.size}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return true
+	}
+	if !p.started {
+		p.started = true
+		for range prefetchWorkers {
+			p.wg.Add(1)
+			go p.work()
+		}
+	}
+	select {
+	case p.jobs <- obj:
+		return true
+	default:
+		return false
+	}
+}
+
+// work fetches queued files' first blocks until Close.
+func (p *filePrefetch) work() {
+	defer p.wg.Done()
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case obj := <-p.jobs:
+			p.fetch(obj)
+		}
+	}
+}
+
+// fetch brings block 0 of obj into the cache, unless it is there.
+func (p *filePrefetch) fetch(obj object) {
+	if p.ctx.Err() != nil {
+		return
+	}
+	r := newReader(p.fsys, obj)
+	k := r.key(0)
+	if p.fsys.blocks.Contains(k) {
+		return
+	}
+	ok := objectKey{obj.bucket, obj.key}
+	rec := &prefetched{etag: obj.etag}
+	p.mu.Lock()
+	if len(p.pending) >= prefetchPendingMax {
+		for old := range p.pending {
+			delete(p.pending, old)
+			p.wasted.Add(1)
+			break
+		}
+	}
+	if _, dup := p.pending[ok]; !dup {
+		p.issued.Add(1)
+	}
+	p.pending[ok] = rec
+	p.mu.Unlock()
+	v, err := p.fsys.blocks.Acquire(p.ctx, k, r.fetcher(0))
+	if err == nil {
+		v.Release()
+	}
+	p.mu.Lock()
+	rec.done, rec.ok = true, err == nil
+	p.mu.Unlock()
+}
+
+// account counts an open of k pinned to etag against the prefetch: a hit
+// when its block 0 was prefetched for that version and is cached or still
+// arriving, else wasted.
+func (p *filePrefetch) account(k objectKey, etag string) {
+	p.mu.Lock()
+	rec, ok := p.pending[k]
+	var r prefetched
+	if ok {
+		r = *rec
+	}
+	delete(p.pending, k)
+	p.mu.Unlock()
+	if !ok {
+		return
+	}
+	hit := r.etag == etag && (!r.done || r.ok &&
+		p.fsys.blocks.Contains(cache.BlockKey{Bucket: k.bucket, Key: k.key, ETag: etag, Index: 0}))
+	if hit {
+		p.hits.Add(1)
+	} else {
+		p.wasted.Add(1)
+	}
+}
+
+// stop ends the prefetch (Close, after the background context was
+// cancelled): nothing more starts, the workers are waited for, and files
+// prefetched but never opened are counted as wasted.
+func (p *filePrefetch) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	p.wg.Wait()
+	p.mu.Lock()
+	p.wasted.Add(int64(len(p.pending)))
+	clear(p.pending)
+	p.mu.Unlock()
+}
+
+// listingIndex returns the index of name in l (sorted by name).
+func listingIndex(l *cache.Listing, name string) (int, bool) {
+	i := sort.Search(l.Len(), func(i int) bool { return l.At(i).Name >= name })
+	return i, i < l.Len() && l.At(i).Name == name
+}
