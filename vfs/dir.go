@@ -111,10 +111,14 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 	if n.cache().isNegative(name) {
 		return entry{}, time.Time{}, false, errNoEntry
 	}
+	if n.fsys.batchMissing(ctx, n, name) { // missbatch.go
+		return entry{}, time.Time{}, false, errNoEntry
+	}
 	tok, now := n.cache().begin(), cfg.Clock()
 	e, err := n.probe(ctx, name)
 	if err == errNoEntry {
 		n.cache().putNegative(tok, name)
+		n.fsys.noteMiss(n, now)
 	}
 	return e, now, false, err
 }

@@ -13,14 +13,16 @@ import (
 // program wrote everything (cp: "failed to close: File exists"). So
 // unless a lookup of that very name found it missing less than StatTTL
 // ago (as the kernel's lookup right before a create does: tar x, cp -r
-// into new directories then cost nothing more), one HEAD asks S3. The
+// into new directories then cost nothing more), or a batch of missing
+// names requested less than StatTTL ago lacks it (missbatch.go), one HEAD
+// asks S3. The
 // conditional commit stays as the guard against a create racing this
 // check.
 func (n *Dir) checkAbsent(ctx context.Context, name string) error {
 	if _, ok := n.localEntry(name); ok {
 		return ErrExist
 	}
-	if n.cache().absentByKey(name) {
+	if n.cache().absentByKey(name) || n.fsys.knownMissing(n, name) {
 		return nil
 	}
 	key := fileKey(n.prefix(), name)

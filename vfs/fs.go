@@ -56,6 +56,9 @@ type FS struct {
 	// prefetch is the data-loader prefetch (prefetch.go); it has its own
 	// lock.
 	prefetch *filePrefetch
+	// misses holds the batches of missing names (missbatch.go); it has
+	// its own lock, a leaf.
+	misses *missBatches
 
 	// closeOnce makes Close's cache shutdown (and its log) happen once.
 	closeOnce sync.Once
@@ -98,6 +101,7 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 		cancel:  cancel,
 	}
 	f.prefetch = newFilePrefetch(f)
+	f.misses = newMissBatches()
 	if err := f.initWrites(); err != nil {
 		cancel()
 		if cfg.Blocks == nil {
