@@ -71,7 +71,7 @@ type PrefetchStats struct {
 type filePrefetch struct {
 	fsys  *FS
 	ahead int // files fetched ahead of the furthest open; 0: off
-	jobs  chan object
+	jobs  chan prefetchJob
 	ctx   context.Context // the FS's background context
 	wg    sync.WaitGroup  // the workers
 
@@ -89,6 +89,15 @@ type filePrefetch struct {
 type dirKey struct{ bucket, prefix string }
 
 type objectKey struct{ bucket, key string }
+
+// prefetchJob is a file to prefetch: entry idx of listing l of directory
+// dir.
+type prefetchJob struct {
+	obj object
+	dir dirKey
+	l   *cache.Listing
+	idx int
+}
 
 // prefetched is a file whose block 0 a worker fetched, not opened since.
 type prefetched struct {
@@ -110,7 +119,7 @@ type dirOrder struct {
 func newFilePrefetch(f *FS) *filePrefetch {
 	ahead := f.cfg.ReadCache.prefetchFiles(f.cfg.BlockSize)
 	return &filePrefetch{
-		fsys: f, ahead: ahead, ctx: f.bg, jobs: make(chan object, max(ahead, 1)),
+		fsys: f, ahead: ahead, ctx: f.bg, jobs: make(chan prefetchJob, max(ahead, 1)),
 		dirs: map[dirKey]*dirOrder{}, pending: map[objectKey]*prefetched{},
 	}
 }
@@ -125,25 +134,34 @@ func (f *FS) PrefetchStats() PrefetchStats {
 // directory d under name; it counts a hit or a waste if n was prefetched,
 // and prefetches the next files of d when the opens follow its listing.
 func (p *filePrefetch) opened(d *Dir, name string, n *File, etag string) {
+	// The order first, then the counters: a worker that has not recorded
+	// this file yet then sees it opened and leaves it (fetch).
+	from, to, snap := p.order(d, name)
 	p.account(objectKey{n.bucket, n.objKey()}, etag)
-	if p.ahead == 0 || d == nil || d.bucket == "" {
-		return
-	}
-	snap := d.cache().fresh()
-	if snap == nil {
-		return
-	}
-	idx, ok := listingIndex(snap.l, name)
-	if !ok {
-		return
-	}
-	from, to := p.follow(dirKey{d.bucket, d.prefix()}, snap.l, idx)
+	k := dirKey{d.bucket, d.prefix()}
 	for i := from; i < to; i++ {
-		if !p.offer(d, snap.at(i)) {
-			p.handedOut(dirKey{d.bucket, d.prefix()}, snap.l, i)
+		if !p.offer(d, snap.at(i), snap.l, i) {
+			p.handedOut(k, snap.l, i)
 			return
 		}
 	}
+}
+
+// order follows the open of name in d against d's fresh listing: the
+// entries [from, to) of snap to prefetch now.
+func (p *filePrefetch) order(d *Dir, name string) (from, to int, snap *listing) {
+	if p.ahead == 0 || d.bucket == "" {
+		return 0, 0, nil
+	}
+	if snap = d.cache().fresh(); snap == nil {
+		return 0, 0, nil
+	}
+	idx, ok := listingIndex(snap.l, name)
+	if !ok {
+		return 0, 0, nil
+	}
+	from, to = p.follow(dirKey{d.bucket, d.prefix()}, snap.l, idx)
+	return from, to, snap
 }
 
 // follow updates the directory's order with an open of entry idx of l and
@@ -191,10 +209,10 @@ func (p *filePrefetch) handedOut(k dirKey, l *cache.Listing, i int) {
 	}
 }
 
-// offer queues block 0 of entry e of d for a worker, unless e is no file
-// to prefetch (then it reports true: skipped, not refused). It reports
-// false when the queue is full.
-func (p *filePrefetch) offer(d *Dir, e entry) bool {
+// offer queues block 0 of entry e of d (entry idx of listing l) for a
+// worker, unless e is no file to prefetch (then it reports true: skipped,
+// not refused). It reports false when the queue is full.
+func (p *filePrefetch) offer(d *Dir, e entry, l *cache.Listing, idx int) bool {
 	if e.dir || e.link || e.size == 0 || e.etag == "" {
 		return true
 	}
@@ -219,7 +237,7 @@ func (p *filePrefetch) offer(d *Dir, e entry) bool {
 		}
 	}
 	select {
-	case p.jobs <- obj:
+	case p.jobs <- prefetchJob{obj: obj, dir: dirKey{d.bucket, d.prefix()}, l: l, idx: idx}:
 		return true
 	default:
 		return false
@@ -233,14 +251,18 @@ func (p *filePrefetch) work() {
 		select {
 		case <-p.ctx.Done():
 			return
-		case obj := <-p.jobs:
-			p.fetch(obj)
+		case job := <-p.jobs:
+			p.fetch(job)
 		}
 	}
 }
 
-// fetch brings block 0 of obj into the cache, unless it is there.
-func (p *filePrefetch) fetch(obj object) {
+// fetch brings block 0 of the job's file into the cache, unless it is
+// there, or the readers have caught up with it meanwhile (opened it or a
+// file after it: then their own reads fetch it, and a prefetch would only
+// join them).
+func (p *filePrefetch) fetch(job prefetchJob) {
+	obj := job.obj
 	if p.ctx.Err() != nil {
 		return
 	}
@@ -252,6 +274,10 @@ func (p *filePrefetch) fetch(obj object) {
 	ok := objectKey{obj.bucket, obj.key}
 	rec := &prefetched{etag: obj.etag}
 	p.mu.Lock()
+	if o := p.dirs[job.dir]; o == nil || o.l != job.l || o.hi >= job.idx {
+		p.mu.Unlock()
+		return
+	}
 	if len(p.pending) >= prefetchPendingMax {
 		for old := range p.pending {
 			delete(p.pending, old)
