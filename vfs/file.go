@@ -202,7 +202,9 @@ func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 		r: newReader(n.fsys, obj)}
 	n.readerOpened()
 	if d, name := n.placeIn(n.fsys); d != nil {
-		n.fsys.prefetch.opened(d, name, n, info.etag) // prefetch.go
+		e := info.entry
+		e.name = name
+		n.fsys.prefetch.opened(d, n, e) // prefetch.go
 	}
 	return h, OpenFlags{Keep: keep && !direct, Direct: direct || n.fsys.cfg.ReadCache.DirectIO}, nil
 }

@@ -2,7 +2,6 @@ package vfs
 
 import (
 	"context"
-	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -17,19 +16,21 @@ import (
 // each file), and with files of a few hundred KiB the time to first byte
 // of every GET, not bandwidth, is what bounds such a reader.
 //
-// Detection is per directory, against the directory's fresh listing (the
-// one the program's readdir took): an open of the entry right after the
-// previous one's (within prefetchSlack entries either way, since parallel
-// readers open slightly out of order) extends a streak; any other open
-// ends it. From a streak of prefetchStreak on, the next Ahead files after
-// the furthest one opened are handed to the workers (each file once per
-// streak). Random opens never reach a streak, so they fetch only what they
-// read. Without a fresh listing nothing is prefetched.
+// Detection is per directory, against an order of its entries (its
+// listing, or the previous pass of opens: prefetch_order.go): an open of
+// an entry near the previous one's (within prefetchSlack entries either
+// way, since parallel readers open slightly out of order) extends a
+// streak; any other open ends it. From a streak of prefetchStreak on, the
+// next Ahead files after the furthest one opened are handed to the
+// workers (each file once per streak). Random opens never reach a streak,
+// so they fetch only what they read. A file the readers reach while it is
+// still queued is left to them.
 //
-// What is fetched is block 0 of each file, pinned to the listing's ETag
-// like any read (If-Match, and the ETag is part of the block's identity):
-// an object that changed since the listing is never served from it, its
-// prefetched block just ages out. Files the connector does not let this
+// What is fetched is block 0 of each file, pinned to the ETag the order
+// gave (the listing's, or the one the last open pinned) like any read
+// (If-Match, and the ETag is part of the block's identity): an object that
+// changed since is never served from it, its prefetched block just ages
+// out. Files the connector does not let this
 // mount read, files being written through the mount, links, empty files
 // and objects without an ETag are skipped.
 //
@@ -81,6 +82,7 @@ type filePrefetch struct {
 	started bool // the workers run
 	stopped bool // Close was called: nothing more starts
 	dirs    map[dirKey]*dirOrder
+	hist    map[dirKey]*openHistory
 	pending map[objectKey]*prefetched
 
 	issued, hits, wasted atomic.Int64
@@ -90,12 +92,12 @@ type dirKey struct{ bucket, prefix string }
 
 type objectKey struct{ bucket, key string }
 
-// prefetchJob is a file to prefetch: entry idx of listing l of directory
-// dir.
+// prefetchJob is a file to prefetch: entry idx of sequence seq of
+// directory dir.
 type prefetchJob struct {
 	obj object
 	dir dirKey
-	l   *cache.Listing
+	seq sequence
 	idx int
 }
 
@@ -106,21 +108,11 @@ type prefetched struct {
 	ok   bool // it ended without error
 }
 
-// dirOrder is the open order seen in one directory, as indexes into the
-// listing it was seen against.
-type dirOrder struct {
-	l      *cache.Listing
-	last   int // index of the last open
-	hi     int // the furthest index opened in the current streak
-	streak int // opens in a row that followed listing order
-	issued int // entries below it were handed out (or skipped)
-}
-
 func newFilePrefetch(f *FS) *filePrefetch {
 	ahead := f.cfg.ReadCache.prefetchFiles(f.cfg.BlockSize)
 	return &filePrefetch{
 		fsys: f, ahead: ahead, ctx: f.bg, jobs: make(chan prefetchJob, max(ahead, 1)),
-		dirs: map[dirKey]*dirOrder{}, pending: map[objectKey]*prefetched{},
+		dirs: map[dirKey]*dirOrder{}, hist: map[dirKey]*openHistory{}, pending: map[objectKey]*prefetched{},
 	}
 }
 
@@ -130,89 +122,28 @@ func (f *FS) PrefetchStats() PrefetchStats {
 	return PrefetchStats{Issued: p.issued.Load(), Hits: p.hits.Load(), Wasted: p.wasted.Load()}
 }
 
-// opened records that n was opened for reading, pinned to etag, in
-// directory d under name; it counts a hit or a waste if n was prefetched,
-// and prefetches the next files of d when the opens follow its listing.
-func (p *filePrefetch) opened(d *Dir, name string, n *File, etag string) {
+// opened records that n was opened for reading as e (its name in d, and
+// the version pinned); it counts a hit or a waste if n was prefetched, and
+// prefetches the next files of d when the opens follow an order
+// (prefetch_order.go).
+func (p *filePrefetch) opened(d *Dir, n *File, e entry) {
 	// The order first, then the counters: a worker that has not recorded
 	// this file yet then sees it opened and leaves it (fetch).
-	from, to, snap := p.order(d, name)
-	p.account(objectKey{n.bucket, n.objKey()}, etag)
+	from, to, seq := p.order(d, e)
+	p.account(objectKey{n.bucket, n.objKey()}, e.etag)
 	k := dirKey{d.bucket, d.prefix()}
 	for i := from; i < to; i++ {
-		if !p.offer(d, snap.at(i), snap.l, i) {
-			p.handedOut(k, snap.l, i)
+		if !p.offer(d, seq.at(i), seq, i) {
+			p.handedOut(k, seq, i)
 			return
 		}
 	}
 }
 
-// order follows the open of name in d against d's fresh listing: the
-// entries [from, to) of snap to prefetch now.
-func (p *filePrefetch) order(d *Dir, name string) (from, to int, snap *listing) {
-	if p.ahead == 0 || d.bucket == "" {
-		return 0, 0, nil
-	}
-	if snap = d.cache().fresh(); snap == nil {
-		return 0, 0, nil
-	}
-	idx, ok := listingIndex(snap.l, name)
-	if !ok {
-		return 0, 0, nil
-	}
-	from, to = p.follow(dirKey{d.bucket, d.prefix()}, snap.l, idx)
-	return from, to, snap
-}
-
-// follow updates the directory's order with an open of entry idx of l and
-// returns the entries [from, to) to prefetch now (from == to: none).
-func (p *filePrefetch) follow(k dirKey, l *cache.Listing, idx int) (from, to int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	o := p.dirs[k]
-	if o == nil || o.l != l {
-		if o == nil && len(p.dirs) >= prefetchDirsMax {
-			for old := range p.dirs { // forget one: a map's order is arbitrary enough
-				delete(p.dirs, old)
-				break
-			}
-		}
-		p.dirs[k] = &dirOrder{l: l, last: idx, hi: idx, issued: idx + 1}
-		return 0, 0
-	}
-	if idx != o.last && idx >= o.last-prefetchSlack && idx <= o.last+prefetchSlack {
-		o.streak++
-		o.hi = max(o.hi, idx)
-	} else {
-		o.streak, o.hi, o.issued = 0, idx, idx+1
-	}
-	o.last = idx
-	if o.streak < prefetchStreak {
-		return 0, 0
-	}
-	from = max(o.issued, o.hi+1)
-	to = min(o.hi+1+p.ahead, l.Len())
-	if from >= to {
-		return 0, 0
-	}
-	o.issued = to
-	return from, to
-}
-
-// handedOut moves the directory's issued mark back to i: entry i was not
-// handed out (the queue was full), so a later open offers it again.
-func (p *filePrefetch) handedOut(k dirKey, l *cache.Listing, i int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if o := p.dirs[k]; o != nil && o.l == l && o.issued > i {
-		o.issued = i
-	}
-}
-
-// offer queues block 0 of entry e of d (entry idx of listing l) for a
-// worker, unless e is no file to prefetch (then it reports true: skipped,
-// not refused). It reports false when the queue is full.
-func (p *filePrefetch) offer(d *Dir, e entry, l *cache.Listing, idx int) bool {
+// offer queues block 0 of entry e of d (entry idx of seq) for a worker,
+// unless e is no file to prefetch (then it reports true: skipped, not
+// refused). It reports false when the queue is full.
+func (p *filePrefetch) offer(d *Dir, e entry, seq sequence, idx int) bool {
 	if e.dir || e.link || e.size == 0 || e.etag == "" {
 		return true
 	}
@@ -237,7 +168,7 @@ func (p *filePrefetch) offer(d *Dir, e entry, l *cache.Listing, idx int) bool {
 		}
 	}
 	select {
-	case p.jobs <- prefetchJob{obj: obj, dir: dirKey{d.bucket, d.prefix()}, l: l, idx: idx}:
+	case p.jobs <- prefetchJob{obj: obj, dir: dirKey{d.bucket, d.prefix()}, seq: seq, idx: idx}:
 		return true
 	default:
 		return false
@@ -274,7 +205,7 @@ func (p *filePrefetch) fetch(job prefetchJob) {
 	ok := objectKey{obj.bucket, obj.key}
 	rec := &prefetched{etag: obj.etag}
 	p.mu.Lock()
-	if o := p.dirs[job.dir]; o == nil || o.l != job.l || o.hi >= job.idx {
+	if o := p.dirs[job.dir]; o == nil || o.seq != job.seq || o.hi >= job.idx {
 		p.mu.Unlock()
 		return
 	}
@@ -335,10 +266,4 @@ func (p *filePrefetch) stop() {
 	p.wasted.Add(int64(len(p.pending)))
 	clear(p.pending)
 	p.mu.Unlock()
-}
-
-// listingIndex returns the index of name in l (sorted by name).
-func listingIndex(l *cache.Listing, name string) (int, bool) {
-	i := sort.Search(l.Len(), func(i int) bool { return l.At(i).Name >= name })
-	return i, i < l.Len() && l.At(i).Name == name
 }

@@ -339,10 +339,10 @@ func TestPrefetchRespectsConnector(t *testing.T) {
 	fx.fsys.meta.PutDir(testBucket, "d/", l)
 	p := fx.fsys.prefetch
 	p.mu.Lock()
-	p.dirs[dirKey{testBucket, "d/"}] = &dirOrder{l: l, last: -1, hi: -1, streak: prefetchStreak}
+	p.dirs[dirKey{testBucket, "d/"}] = &dirOrder{seq: listingSeq{l}, last: -1, hi: -1, streak: prefetchStreak}
 	p.mu.Unlock()
 	for i := range l.Len() {
-		if !p.offer(fx.d, fromCacheEntry(l.At(i)), l, i) {
+		if !p.offer(fx.d, fromCacheEntry(l.At(i)), listingSeq{l}, i) {
 			t.Fatal("queue full")
 		}
 	}
@@ -430,5 +430,55 @@ func TestPrefetchNeverServesStale(t *testing.T) {
 	fx.cat(t, "f03")
 	if s := fx.fsys.PrefetchStats(); s.Wasted != 1 || s.Hits != 0 {
 		t.Fatalf("after reading an object changed since its prefetch: %+v, want 1 wasted, no hit", s)
+	}
+}
+
+// TestPrefetchOutlivesListTTL: a reader that started in listing order
+// keeps being prefetched for after the listing expired (a long tar c),
+// against the listing it started on; the files read are right.
+func TestPrefetchOutlivesListTTL(t *testing.T) {
+	fx := newPrefetchFixture(t, false, nil)
+	fx.list(t)
+	fx.cat(t, "f00")
+	fx.clock.Advance(DefaultListTTL + time.Second)
+	if fx.d.cache().fresh() != nil {
+		t.Fatal("the listing is still fresh")
+	}
+	fx.cat(t, "f01")
+	fx.cat(t, "f02")
+	want := fileKeys(0, 7)
+	waitUntil(t, "the prefetch of f03-f06", func() bool { return slices.Equal(fx.log.keys(), want) })
+	waitUntil(t, "4 files issued", func() bool { return fx.fsys.PrefetchStats().Issued == 4 })
+	fx.cat(t, "f03")
+	if s := fx.fsys.PrefetchStats(); s.Hits != 1 {
+		t.Fatalf("%+v after reading f03, want a hit", s)
+	}
+}
+
+// TestPrefetchFollowsPreviousPass: in a directory never listed, a second
+// pass of opens in the order of the first (a loader opening files by
+// name from its index, every epoch alike) is prefetched along that order
+// once three opens followed it: the files after the third, in the first
+// pass's order, not in name order.
+func TestPrefetchFollowsPreviousPass(t *testing.T) {
+	fx := newPrefetchFixture(t, false, nil)
+	order := []int{5, 2, 11, 7, 0, 13, 9, 1, 17, 3}
+	pass := func(n int) {
+		for _, i := range order[:n] {
+			h := fx.open(t, fmt.Sprintf("f%02d", i))
+			h.Release(context.Background())
+		}
+	}
+	pass(len(order)) // the first pass: opens only, nothing read, nothing prefetched
+	if keys := fx.log.keys(); len(keys) != 0 {
+		t.Fatalf("the first pass fetched %v", keys)
+	}
+	pass(3) // f05, f02, f11 again
+	want := []string{"d/f00", "d/f07", "d/f09", "d/f13"}
+	waitUntil(t, "the prefetch of the next 4 of the first pass", func() bool { return slices.Equal(fx.log.keys(), want) })
+	waitUntil(t, "4 files issued", func() bool { return fx.fsys.PrefetchStats().Issued == 4 })
+	fx.cat(t, "f07")
+	if s := fx.fsys.PrefetchStats(); s.Hits != 1 {
+		t.Fatalf("%+v after reading f07, want a hit", s)
 	}
 }
