@@ -56,8 +56,6 @@ const (
 	// prefetchPendingMax bounds the files remembered as prefetched and
 	// not yet opened (for the hit and wasted counters).
 	prefetchPendingMax = 4096
-	// prefetchDirsMax bounds the directories whose order is followed.
-	prefetchDirsMax = 256
 )
 
 // PrefetchStats counts the data-loader prefetch's files: Issued were

@@ -25,6 +25,11 @@ import (
 const (
 	prefetchHistoryMax  = 4096
 	prefetchHistoryDirs = 8
+	// prefetchDirsMax and prefetchListBytesMax bound the directories whose
+	// order is followed, and the bytes of the listings those orders hold
+	// (a listing of 100,000 names is about 7.5 MB).
+	prefetchDirsMax      = 64
+	prefetchListBytesMax = 32 << 20
 )
 
 // sequence is an order of a directory's entries: a listing (listingSeq)
@@ -151,13 +156,8 @@ func (p *filePrefetch) follow(k dirKey, seq sequence, idx int) (from, to int) {
 	defer p.mu.Unlock()
 	o := p.dirs[k]
 	if o == nil || o.seq != seq {
-		if o == nil && len(p.dirs) >= prefetchDirsMax {
-			for old := range p.dirs { // forget one: a map's order is arbitrary enough
-				delete(p.dirs, old)
-				break
-			}
-		}
 		p.dirs[k] = &dirOrder{seq: seq, last: idx, hi: idx, issued: idx + 1}
+		p.trimLocked(k)
 		return 0, 0
 	}
 	if idx != o.last && idx >= o.last-prefetchSlack && idx <= o.last+prefetchSlack {
@@ -186,5 +186,31 @@ func (p *filePrefetch) handedOut(k dirKey, seq sequence, i int) {
 	defer p.mu.Unlock()
 	if o := p.dirs[k]; o != nil && o.seq == seq && o.issued > i {
 		o.issued = i
+	}
+}
+
+// trimLocked forgets the orders of other directories than keep (any: a
+// map's order is arbitrary enough) while there are more than
+// prefetchDirsMax, or the listings they hold take more than
+// prefetchListBytesMax: an order holds its listing after the metadata
+// cache dropped it (p.mu held).
+func (p *filePrefetch) trimLocked(keep dirKey) {
+	held := int64(0)
+	for _, o := range p.dirs {
+		if ls, ok := o.seq.(listingSeq); ok {
+			held += ls.l.Bytes()
+		}
+	}
+	for k, o := range p.dirs {
+		if len(p.dirs) <= prefetchDirsMax && held <= prefetchListBytesMax {
+			return
+		}
+		if k == keep {
+			continue
+		}
+		if ls, ok := o.seq.(listingSeq); ok {
+			held -= ls.l.Bytes()
+		}
+		delete(p.dirs, k)
 	}
 }

@@ -482,3 +482,45 @@ func TestPrefetchFollowsPreviousPass(t *testing.T) {
 		t.Fatalf("%+v after reading f07, want a hit", s)
 	}
 }
+
+// TestPrefetchOrdersBounded: the orders followed are bounded in number
+// and in the bytes of the listings they hold, which may outlive the
+// metadata cache's.
+func TestPrefetchOrdersBounded(t *testing.T) {
+	fx := newPrefetchFixture(t, false, nil)
+	p := fx.fsys.prefetch
+	entries := make([]entry, 0, 40000)
+	for i := range cap(entries) {
+		entries = append(entries, entry{name: fmt.Sprintf("a-rather-long-file-name-%07d.tar", i), size: 1, etag: `"0123456789abcdef0123456789abcdef"`})
+	}
+	big, err := newCacheListing(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := newCacheListing(entries[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if 16*big.Bytes() <= prefetchListBytesMax {
+		t.Fatalf("a listing of %d bytes is too small for this test", big.Bytes())
+	}
+	for i := range 3 * prefetchDirsMax {
+		l := small
+		if i%4 == 0 {
+			l = big // every fourth directory is large
+		}
+		p.follow(dirKey{testBucket, fmt.Sprintf("d%03d/", i)}, listingSeq{l}, 0)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	held := int64(0)
+	for _, o := range p.dirs {
+		held += o.seq.(listingSeq).l.Bytes()
+	}
+	if len(p.dirs) > prefetchDirsMax || held > prefetchListBytesMax {
+		t.Fatalf("%d orders holding %d bytes of listings, want at most %d and %d", len(p.dirs), held, prefetchDirsMax, prefetchListBytesMax)
+	}
+	if _, ok := p.dirs[dirKey{testBucket, fmt.Sprintf("d%03d/", 3*prefetchDirsMax-1)}]; !ok {
+		t.Fatal("the newest order was dropped")
+	}
+}
