@@ -116,7 +116,7 @@ func TestNoPathLabels(t *testing.T) {
 	_, c := newFakeClient(t, m)
 	c.Head(context.Background(), "bkt", "secret/dir/key.txt")
 	m.Op("lookup", syscall.ENOENT, time.Millisecond)
-	allowed := map[string]bool{"op": true, "status": true, "errno": true, "tier": true, "kind": true, "connector": true, "decision": true, "le": true}
+	allowed := map[string]bool{"op": true, "status": true, "errno": true, "tier": true, "kind": true, "connector": true, "decision": true, "result": true, "le": true}
 	for name, f := range scrape(t, m) {
 		if !strings.HasPrefix(name, "objfs_") {
 			continue
