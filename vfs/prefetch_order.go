@@ -99,8 +99,8 @@ func (p *filePrefetch) order(d *Dir, e entry) (from, to int, seq sequence) {
 		return 0, 0, nil
 	}
 	k := dirKey{d.bucket, d.prefix()}
-	if snap := d.cache().fresh(); snap != nil {
-		ls := listingSeq{snap.l}
+	if l, ok := d.fsys.meta.PeekDir(d.bucket, d.prefix()); ok { // the fresh listing, not counted as a hit
+		ls := listingSeq{l}
 		if idx, ok := ls.index(e.name); ok {
 			from, to = p.follow(k, ls, idx)
 			return from, to, ls
