@@ -24,7 +24,10 @@
 //     and cached (again), seconds. Raw: the ListObjectsV2 pages.
 //  5. 1,000 files of 128 KiB read by 16 parallel readers after listing
 //     their directory (a data loader), files/s. Raw: 16-way GetObject
-//     after ListObjectsV2.
+//     after ListObjectsV2. 5b: the same files read by one reader in
+//     listing order on a fresh mount (tar c, cat dir/*), with the
+//     data-loader prefetch's files issued, hits and wasted from the
+//     mount's log in the note. Raw: one GetObject after another.
 //  6. peak RSS (VmHWM, reset through /proc/PID/clear_refs) of the daemon
 //     during 1 and 5, against --cache-size + 64 MiB.
 //  7. sequential write of a 1 GiB file through the mount (close returns

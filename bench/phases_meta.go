@@ -95,6 +95,32 @@ func (r *runner) smallPhase(ctx context.Context) error {
 	r.add(row{workload: "5. 1,000 x 128K files, 16 readers", unit: "files/s", objfs: rate, raw: raw,
 		goal: ">= 0.8x raw", met: judge(rate >= 0.8*raw), note: "both list the directory first"})
 	r.addRSS("6b. peak RSS during 5", rss, r.cfg.cacheSize)
+	return r.smallSequential(ctx)
+}
+
+// smallSequential: workload 5b, the same files read by one reader in
+// listing order (`tar c`, `cat dir/*`), on a fresh mount.
+func (r *runner) smallSequential(ctx context.Context) error {
+	m, err := r.mount()
+	if err != nil {
+		return err
+	}
+	r.drop()
+	rate, err := readSmallFilesSequential(m.path(strings.TrimSuffix(smallPrefix, "/")), smallCount, smallSize)
+	log, uerr := m.unmount()
+	if err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return err
+	}
+	r.drop()
+	raw, err := r.e.rawSmallFilesSequential(ctx, smallPrefix, smallCount, smallSize)
+	if err != nil {
+		return err
+	}
+	r.add(row{workload: "5b. 1,000 x 128K files, 1 reader in order", unit: "files/s", objfs: rate, raw: raw,
+		note: "like tar c; " + prefetchNote(log)})
 	return nil
 }
 

@@ -107,6 +107,19 @@ func (m *Meta) GetDirAt(bucket, prefix string) (*Listing, time.Time, bool) {
 	return d.l, m.storedAt(d.expires, m.cfg.ListTTL), true
 }
 
+// PeekDir is GetDir for bookkeeping (the data-loader prefetch matching an
+// open against the listing): it counts no hit or miss and leaves the
+// listing's recency as it is.
+func (m *Meta) PeekDir(bucket, prefix string) (*Listing, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.dirs.Peek(objKey{bucket, prefix})
+	if !ok || m.now() >= d.expires {
+		return nil, false
+	}
+	return d.l, true
+}
+
 func (m *Meta) freshDirLocked(k objKey) (dirRec, bool) {
 	d, ok := m.dirs.Get(k)
 	if !ok {

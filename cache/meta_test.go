@@ -362,3 +362,31 @@ func TestStatKeepsLinkFlag(t *testing.T) {
 		t.Fatalf("listed %+v, %v", e, found)
 	}
 }
+
+// TestPeekDir: PeekDir answers like GetDir while the listing is fresh,
+// counts nothing, and finds nothing once ListTTL has passed.
+func TestPeekDir(t *testing.T) {
+	clock := time.Unix(1700000000, 0)
+	m, err := NewMeta(MetaConfig{StatTTL: time.Second, ListTTL: time.Minute, NegativeTTL: time.Second, Clock: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewListing([]Entry{{Name: "a", ETag: `"e"`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.PutDir("b", "d/", l)
+	if got, ok := m.PeekDir("b", "d/"); !ok || got != l {
+		t.Fatalf("PeekDir of a fresh listing: %v, %v", got, ok)
+	}
+	if _, ok := m.PeekDir("b", "other/"); ok {
+		t.Fatal("PeekDir of a directory never listed found one")
+	}
+	if s := m.Stats(); s.ListHits != 0 || s.ListMisses != 0 {
+		t.Fatalf("PeekDir counted: %+v", s)
+	}
+	clock = clock.Add(time.Minute)
+	if _, ok := m.PeekDir("b", "d/"); ok {
+		t.Fatal("PeekDir found a listing older than ListTTL")
+	}
+}

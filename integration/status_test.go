@@ -32,6 +32,11 @@ type objfsStatus struct {
 		Disk *struct {
 			LimitBytes int64 `json:"limit_bytes"`
 		} `json:"disk"`
+		Prefetch struct {
+			Issued int64 `json:"issued"`
+			Hits   int64 `json:"hits"`
+			Wasted int64 `json:"wasted"`
+		} `json:"prefetch"`
 	} `json:"cache"`
 	Uploads struct {
 		Files  int        `json:"files"`

@@ -71,10 +71,12 @@ func TestTreesSummed(t *testing.T) {
 			Blocks:       cache.BlockStats{MemHits: 10, MemMisses: 2, DiskHits: 1, DiskMisses: 1, MemBytes: 4 << 20, Fetches: 2},
 			Meta:         cache.MetaStats{StatHits: 5, ListMisses: 1, Dirs: 1},
 			PendingFiles: pending, PendingBytes: 300,
+			PrefetchIssued: 7, PrefetchHits: 5, PrefetchWasted: 1,
 		}
 	})
 	m.AddSource(func() Stats {
-		return Stats{Blocks: cache.BlockStats{MemHits: 1, DiskBytes: 8 << 20}, PendingFiles: 1, PendingBytes: 5}
+		return Stats{Blocks: cache.BlockStats{MemHits: 1, DiskBytes: 8 << 20}, PendingFiles: 1, PendingBytes: 5,
+			PrefetchIssued: 3, PrefetchHits: 1, PrefetchWasted: 2}
 	})
 	fams := scrape(t, m)
 	for _, tc := range []struct {
@@ -93,6 +95,9 @@ func TestTreesSummed(t *testing.T) {
 		{"objfs_metadata_cache_entries", map[string]string{"kind": "list"}, 1},
 		{"objfs_uploads_pending", nil, 4},
 		{"objfs_upload_bytes_pending", nil, 305},
+		{"objfs_prefetch_files_total", map[string]string{"result": "issued"}, 10},
+		{"objfs_prefetch_files_total", map[string]string{"result": "hit"}, 6},
+		{"objfs_prefetch_files_total", map[string]string{"result": "wasted"}, 3},
 	} {
 		if got, ok := sample(fams, tc.name, tc.labels); !ok || got != tc.want {
 			t.Errorf("%s%v = %v (present %v), want %v", tc.name, tc.labels, got, ok, tc.want)
@@ -111,7 +116,7 @@ func TestNoPathLabels(t *testing.T) {
 	_, c := newFakeClient(t, m)
 	c.Head(context.Background(), "bkt", "secret/dir/key.txt")
 	m.Op("lookup", syscall.ENOENT, time.Millisecond)
-	allowed := map[string]bool{"op": true, "status": true, "errno": true, "tier": true, "kind": true, "connector": true, "decision": true, "le": true}
+	allowed := map[string]bool{"op": true, "status": true, "errno": true, "tier": true, "kind": true, "connector": true, "decision": true, "result": true, "le": true}
 	for name, f := range scrape(t, m) {
 		if !strings.HasPrefix(name, "objfs_") {
 			continue

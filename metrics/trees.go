@@ -14,6 +14,10 @@ type Stats struct {
 	// tree that S3 has not acknowledged yet, and their bytes.
 	PendingFiles int64
 	PendingBytes int64
+	// PrefetchIssued, PrefetchHits and PrefetchWasted count the files
+	// the data-loader prefetch fetched ahead of an open, those then
+	// opened in time, and the others (vfs.PrefetchStats).
+	PrefetchIssued, PrefetchHits, PrefetchWasted int64
 }
 
 // Source returns a tree's Stats; it is called at every scrape and must be
@@ -65,6 +69,9 @@ func add(t *Stats, s Stats) {
 	tm.Dirs += mt.Dirs
 	t.PendingFiles += s.PendingFiles
 	t.PendingBytes += s.PendingBytes
+	t.PrefetchIssued += s.PrefetchIssued
+	t.PrefetchHits += s.PrefetchHits
+	t.PrefetchWasted += s.PrefetchWasted
 }
 
 // treeDescs describes the metrics read from the sources.
@@ -73,6 +80,7 @@ type treeDescs struct {
 	fetches, fetchErrors                   *prometheus.Desc
 	metaHits, metaMisses, metaEntries      *prometheus.Desc // {kind}
 	pendingFiles, pendingBytes             *prometheus.Desc
+	prefetchFiles                          *prometheus.Desc // {result}
 }
 
 func newTreeDescs(ns string) treeDescs {
@@ -92,6 +100,8 @@ func newTreeDescs(ns string) treeDescs {
 		metaEntries:  d("metadata_cache_entries", "Metadata cache entries held, by kind (stat, list).", "kind"),
 		pendingFiles: d("uploads_pending", "Files written through the mount whose changes S3 has not acknowledged yet."),
 		pendingBytes: d("upload_bytes_pending", "Bytes of those files not yet acknowledged by S3."),
+		prefetchFiles: d("prefetch_files_total", "Files whose first block the data-loader prefetch fetched before they were opened "+
+			"(result issued), then opened in time (hit), or evicted, changed, failed or never opened (wasted).", "result"),
 	}
 }
 
@@ -104,7 +114,7 @@ type treeCollector struct {
 func (c *treeCollector) Describe(ch chan<- *prometheus.Desc) {
 	d := c.descs
 	for _, desc := range []*prometheus.Desc{d.hits, d.misses, d.bytes, d.blocks, d.evictions,
-		d.fetches, d.fetchErrors, d.metaHits, d.metaMisses, d.metaEntries, d.pendingFiles, d.pendingBytes} {
+		d.fetches, d.fetchErrors, d.metaHits, d.metaMisses, d.metaEntries, d.pendingFiles, d.pendingBytes, d.prefetchFiles} {
 		ch <- desc
 	}
 }
@@ -139,4 +149,7 @@ func (c *treeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(d.metaEntries, mt.Dirs, "list")
 	gauge(d.pendingFiles, t.PendingFiles)
 	gauge(d.pendingBytes, t.PendingBytes)
+	counter(d.prefetchFiles, t.PrefetchIssued, "issued")
+	counter(d.prefetchFiles, t.PrefetchHits, "hit")
+	counter(d.prefetchFiles, t.PrefetchWasted, "wasted")
 }

@@ -135,6 +135,9 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 	if n.cache().isNegative(name) {
 		return entry{}, time.Time{}, false, errNoEntry
 	}
+	if n.fsys.batchMissing(ctx, n, name) { // missbatch.go
+		return entry{}, time.Time{}, false, errNoEntry
+	}
 	tok, now := n.cache().begin(), cfg.Clock()
 	var e entry
 	var err error
@@ -145,6 +148,7 @@ func (n *Dir) resolve(ctx context.Context, name string) (entry, time.Time, bool,
 	}
 	if err == errNoEntry {
 		n.cache().putNegative(tok, name)
+		n.fsys.noteMiss(n, now)
 	}
 	return e, now, false, err
 }

@@ -80,6 +80,12 @@
 //     under it are refused (FS.mayChange, and the client). Its
 //     browseClient.mu guards which buckets hold a real key of that name;
 //     a leaf.
+//   - filePrefetch (prefetch.go): the data-loader prefetch, which follows
+//     the order of opens per directory against its listing and fetches
+//     the next files' first blocks on a few workers of its own.
+//   - missBatches (missbatch.go): per directory, the recent lookups that
+//     found names missing and a one-page listing that answers further
+//     missing names for StatTTL (never a positive answer, never readdir).
 //
 // Work that should survive an interrupted request runs detached from it
 // (listings on FS.bg, block fetches in the cache's fills, commits with
@@ -101,7 +107,10 @@
 //   - ReadHandle.rmu guards a read handle's pinned ETag, reader and the
 //     moves count it last saw; File.mu may be taken under it.
 //   - DirStream.mu guards its snapshot; dirCache.mu the listing in flight;
-//     readahead.mu one handle's stream state; warnOnce.mu its sets.
+//     readahead.mu one handle's stream state; warnOnce.mu its sets;
+//     filePrefetch.mu its directories' order and the files it fetched;
+//     missBatches.mu every directory's misses and batch. The last two are
+//     leaves.
 //   - writeback and cache have their own locks (their package docs).
 //
 // Lock order: File.io before File.mu and before the writer's locks

@@ -14,15 +14,17 @@ import (
 // program wrote everything (cp: "failed to close: File exists"). So
 // unless a lookup of that very name found it missing less than StatTTL
 // ago (as the kernel's lookup right before a create does: tar x, cp -r
-// into new directories then cost nothing more), the lookup's own probe
-// asks S3 (its requests run in parallel: one round trip). The
+// into new directories then cost nothing more), or a batch of missing
+// names requested less than StatTTL ago lacks it (missbatch.go), the
+// lookup's own probe asks S3 (its requests run in parallel: one round
+// trip). The
 // conditional commit stays as the guard against a create racing this
 // check.
 func (n *Dir) checkAbsent(ctx context.Context, name string) error {
 	if _, ok := n.localEntry(name); ok {
 		return ErrExist
 	}
-	if n.cache().absentByKey(name) {
+	if n.cache().absentByKey(name) || n.fsys.knownMissing(n, name) {
 		return nil
 	}
 	e, err := n.probe(ctx, name)

@@ -205,6 +205,11 @@ func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 	h := &ReadHandle{n: n, etag: info.etag, direct: direct,
 		r: newReader(n.fsys, obj), whole: n.fsys.openWhole(obj)}
 	n.readerOpened()
+	if d, name := n.placeIn(n.fsys); d != nil {
+		e := info.entry
+		e.name = name
+		n.fsys.prefetch.opened(d, n, e) // prefetch.go
+	}
 	return h, OpenFlags{Keep: keep && !direct, Direct: direct || n.fsys.cfg.ReadCache.DirectIO}, nil
 }
 

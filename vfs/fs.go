@@ -56,6 +56,12 @@ type FS struct {
 	away map[uint64]int
 	// writes is the write path (write.go); it has its own locks.
 	writes writeState
+	// prefetch is the data-loader prefetch (prefetch.go); it has its own
+	// lock.
+	prefetch *filePrefetch
+	// misses holds the batches of missing names (missbatch.go); it has
+	// its own lock, a leaf.
+	misses *missBatches
 
 	// noPassthrough is set by DisablePassthrough, passthroughOpens
 	// counted by PassthroughOpened (passthrough.go).
@@ -116,6 +122,8 @@ func New(client remote.Client, cfg Config) (*FS, error) {
 		bg:      bg,
 		cancel:  cancel,
 	}
+	f.prefetch = newFilePrefetch(f)
+	f.misses = newMissBatches()
 	if err := f.initWrites(); err != nil {
 		cancel()
 		if cfg.Blocks == nil {
@@ -168,6 +176,7 @@ func (f *FS) Close(ctx context.Context) error {
 		f.denials.flush()
 	}
 	f.cancel()
+	f.prefetch.stop()
 	f.closeOnce.Do(func() { f.closeErr = f.closeCaches() })
 	return errors.Join(werr, f.closeErr)
 }

@@ -83,6 +83,12 @@ type ReadCacheConfig struct {
 	// to turn it off), so that it is soon fully cached and opens of it are
 	// served by passthrough.
 	WholeMax int64
+	// PrefetchFiles is how many files ahead of a reader that opens a
+	// directory's files in listing order have their first block fetched
+	// before they are opened (prefetch.go; DefaultPrefetchFiles when zero,
+	// NoPrefetch to turn it off). It is capped so that those blocks fit a
+	// quarter of MemBytes.
+	PrefetchFiles int
 }
 
 // setDefaults fills zero fields.
@@ -102,6 +108,9 @@ func (c *ReadCacheConfig) setDefaults() {
 	if c.WholeMax == 0 {
 		c.WholeMax = DefaultWholeMax
 	}
+	if c.PrefetchFiles == 0 {
+		c.PrefetchFiles = DefaultPrefetchFiles
+	}
 }
 
 // validate reports settings that cannot work with blocks of blockSize.
@@ -118,6 +127,9 @@ func (c ReadCacheConfig) validate(blockSize int64) error {
 	}
 	if c.ReadaheadMax < 0 && c.ReadaheadMax != NoReadahead {
 		errs = append(errs, fmt.Errorf("readahead max %d is negative", c.ReadaheadMax))
+	}
+	if c.PrefetchFiles < 0 && c.PrefetchFiles != NoPrefetch {
+		errs = append(errs, fmt.Errorf("prefetch files %d is negative", c.PrefetchFiles))
 	}
 	if c.MaxPrefetch < 0 {
 		errs = append(errs, fmt.Errorf("max prefetch %d is negative", c.MaxPrefetch))
@@ -171,4 +183,14 @@ func newBlocks(cfg Config) (*cache.Blocks, error) {
 		Clock:       cfg.Clock,
 		Logger:      cfg.Logger,
 	})
+}
+
+// prefetchFiles is the effective number of files the data-loader prefetch
+// fetches ahead: PrefetchFiles, capped so that their first blocks fit a
+// quarter of the memory budget; 0 when it is off.
+func (c ReadCacheConfig) prefetchFiles(blockSize int64) int {
+	if c.PrefetchFiles <= 0 {
+		return 0
+	}
+	return int(min(int64(c.PrefetchFiles), max(c.MemBytes/4/blockSize, 1)))
 }

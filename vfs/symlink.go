@@ -286,6 +286,7 @@ func (n *Dir) isLinkChild(ctx context.Context, name string) (bool, Node, error) 
 // metadata cache holds names) visible with e's attributes.
 func (f *FS) noteLink(bucket, key string, e entry) {
 	f.meta.Upsert(bucket, key, cacheEntry(e))
+	f.touchMissing(bucket, key)
 }
 
 // renameLink moves a link: a copy of its object to the new link key, a

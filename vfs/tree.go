@@ -131,6 +131,14 @@ func (f *FS) Parent(n Node) *Dir {
 	return n.at().parent
 }
 
+// placeIn returns the node's directory and name in the core's tree (nil
+// when it has none).
+func (l *link) placeIn(f *FS) (*Dir, string) {
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	return l.parent, l.name
+}
+
 // Forget drops n from its directory's map: the kernel no longer knows it.
 // A file with open handles or a directory with children stays.
 func (f *FS) Forget(n Node) {

@@ -28,6 +28,7 @@ import (
 func (f *FS) noteUpsert(bucket, key string, isDir bool, size int64, mtime time.Time, etag string) {
 	bucket, key = cacheKey(bucket, key, isDir)
 	f.meta.Upsert(bucket, key, cache.Entry{Size: size, MTime: mtime, ETag: etag})
+	f.touchMissing(bucket, key)
 }
 
 // noteRemove makes key disappear: from its directory's cached listing,
@@ -35,6 +36,7 @@ func (f *FS) noteUpsert(bucket, key string, isDir bool, size int64, mtime time.T
 func (f *FS) noteRemove(bucket, key string) {
 	bucket, key = cacheKey(bucket, key, key == "" || strings.HasSuffix(key, "/"))
 	f.meta.Remove(bucket, key)
+	f.touchMissing(bucket, key)
 }
 
 // noteInvalidate forgets what is cached about key after a change whose
@@ -42,6 +44,7 @@ func (f *FS) noteRemove(bucket, key string) {
 func (f *FS) noteInvalidate(bucket, key string) {
 	bucket, key = cacheKey(bucket, key, key == "" || strings.HasSuffix(key, "/"))
 	f.meta.Invalidate(bucket, key)
+	f.touchMissing(bucket, key)
 }
 
 // cacheKey maps a (bucket, key) of the tree to the metadata cache's: a

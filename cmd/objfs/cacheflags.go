@@ -23,6 +23,7 @@ const (
 	flagDirectIO      = "direct-io"
 	flagPassthrough   = "passthrough"
 	flagCacheWholeMax = "cache-whole-max"
+	flagPrefetchFiles = "prefetch-files"
 )
 
 // cacheFlags returns the flags of the block cache and readahead. The disk
@@ -42,12 +43,14 @@ func cacheFlags() []cli.Flag {
 			Usage: "unit of ranged GETs and of the cache, as a `SIZE` (a multiple of 4K, up to 64M)"},
 		&cli.StringFlag{Name: flagReadaheadMax, Category: catCaching, Value: formatSize(vfs.DefaultReadaheadMax),
 			Usage: "largest readahead window of one open file, as a `SIZE` (at most a quarter of --cache-size); 0 turns readahead off"},
+		&cli.IntFlag{Name: flagPrefetchFiles, Category: catCaching, Value: vfs.DefaultPrefetchFiles,
+			Usage: "when a program opens a directory's files in listing order (tar c, cp -r, a data loader), fetch the first block of the next `N` files ahead of it; 0 turns it off"},
 		&cli.BoolFlag{Name: flagDirectIO, Category: catCaching,
 			Usage: "reads bypass the kernel page cache: less CPU and memory for large reads (data loaders, cp), much slower reads of a few KiB, no shared mmap"},
 		&cli.BoolFlag{Name: flagPassthrough, Category: catCaching,
 			Usage: "with a disk cache, let the kernel read fully cached files directly (FUSE passthrough, Linux 6.9+ as root): local-disk speed, but while a file is open that way, opening it for writing or reading a newer version waits for those opens to close (up to 5s, then EBUSY)"},
 		&cli.StringFlag{Name: flagCacheWholeMax, Category: catCaching, Value: formatSize(vfs.DefaultWholeMax),
-			Usage: "with a disk cache, the first read of an object up to this `SIZE` fetches all of it, so it is soon read locally; 0 turns this off"},
+			Usage: "with a disk cache, the first random read of an object up to this `SIZE` fetches all of it, so it is soon read locally; 0 turns this off"},
 	}
 }
 
@@ -93,6 +96,14 @@ func readCacheFlags(c *cli.Context) (int64, vfs.ReadCacheConfig, error) {
 	}
 	rc.DiskDir, rc.DiskBytes = disk.dir, disk.bytes
 	rc.DirectIO = c.Bool(flagDirectIO)
+	switch n := c.Int(flagPrefetchFiles); {
+	case n < 0:
+		return 0, rc, fmt.Errorf("invalid --%s %d: must be 0 or more", flagPrefetchFiles, n)
+	case n == 0:
+		rc.PrefetchFiles = vfs.NoPrefetch
+	default:
+		rc.PrefetchFiles = n
+	}
 	return blockSize, rc, nil
 }
 

@@ -105,10 +105,30 @@ func TestCacheFlagsValues(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--cache-size", "lots"}, {"--cache-size", "0"}, {"--block-size", "1000"},
 		{"--cache-size", "1M"}, {"--cache-disk-size", "-5G"}, {"--readahead-max", "x"},
+		{"--prefetch-files", "-1"},
 	} {
 		withMountFlags(t, bad, func(c *cli.Context) {
 			if _, err := fsConfig(c, vfs.Source{Bucket: "bkt"}); err == nil {
 				t.Errorf("%q accepted", bad)
+			}
+		})
+	}
+}
+
+// TestPrefetchFilesFlag: --prefetch-files N passes N on, 0 turns the
+// data-loader prefetch off, and the default is vfs's.
+func TestPrefetchFilesFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want int
+	}{{nil, vfs.DefaultPrefetchFiles}, {[]string{"--prefetch-files", "5"}, 5}, {[]string{"--prefetch-files", "0"}, vfs.NoPrefetch}} {
+		withMountFlags(t, c.args, func(ctx *cli.Context) {
+			cfg, err := fsConfig(ctx, vfs.Source{Bucket: "bkt"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ReadCache.PrefetchFiles != c.want {
+				t.Errorf("%q: PrefetchFiles %d, want %d", c.args, cfg.ReadCache.PrefetchFiles, c.want)
 			}
 		})
 	}

@@ -196,7 +196,9 @@ func registerTrees(ctx context.Context, f flusher) {
 		seen[t.BlockCache()] = true
 		s.metrics.AddSource(func() metrics.Stats {
 			cs, p := t.CacheStats(), t.PendingUploads()
-			st := metrics.Stats{Meta: cs.Meta, PendingFiles: int64(p.Files), PendingBytes: p.Bytes}
+			pf := t.PrefetchStats()
+			st := metrics.Stats{Meta: cs.Meta, PendingFiles: int64(p.Files), PendingBytes: p.Bytes,
+				PrefetchIssued: pf.Issued, PrefetchHits: pf.Hits, PrefetchWasted: pf.Wasted}
 			if ownBlocks {
 				st.Blocks = cs.Blocks
 			}

@@ -53,6 +53,15 @@ type cacheReport struct {
 	Memory   tierReport  `json:"memory"`
 	Disk     *tierReport `json:"disk,omitempty"` // absent without a disk tier
 	Metadata metaReport  `json:"metadata"`
+	// Prefetch is the data-loader prefetch (files whose first block was
+	// fetched before they were opened), summed over the trees.
+	Prefetch prefetchReport `json:"prefetch"`
+}
+
+type prefetchReport struct {
+	Issued int64 `json:"issued"`
+	Hits   int64 `json:"hits"`
+	Wasted int64 `json:"wasted"`
 }
 
 type tierReport struct {
@@ -115,6 +124,10 @@ func cacheOf(trees []*vfs.FS) cacheReport {
 		r.Metadata.StatMisses += m.StatMisses
 		r.Metadata.ListHits += m.ListHits
 		r.Metadata.ListMisses += m.ListMisses
+		pf := t.PrefetchStats()
+		r.Prefetch.Issued += pf.Issued
+		r.Prefetch.Hits += pf.Hits
+		r.Prefetch.Wasted += pf.Wasted
 	}
 	return r
 }
