@@ -28,14 +28,15 @@ type MountOptions struct {
 	// executed (mount -o noexec, implied by fstab's "user"). The mount is
 	// always nosuid and nodev.
 	NoExec bool
+	// MaxRequestSize is the largest FUSE read or write request the mount
+	// asks the kernel for (DefaultMaxRequestSize when zero). Above 1 MiB
+	// the kernel's fs.fuse.max_pages_limit must allow it: Mount raises it
+	// when root can (request_size.go) and otherwise uses what it allows.
+	MaxRequestSize int
+	// MaxBackground is how many asynchronous requests (kernel readahead)
+	// the kernel may have in flight (DefaultMaxBackground when zero).
+	MaxBackground int
 }
-
-// FUSE tuning for throughput. MaxBackground is how many asynchronous
-// requests (kernel readahead) the kernel may have in flight; reads and
-// writes go up to 1 MiB (the kernel's limit, 256 pages), and the kernel's
-// readahead is raised after mounting (raiseKernelReadahead): FUSE itself
-// negotiates at most 128 KiB.
-const maxBackground = 64
 
 // Mount mounts tree on mountpoint and returns the go-fuse server,
 // already serving. The caller waits with server.Wait() and unmounts with
@@ -53,12 +54,14 @@ func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, er
 		return nil, err
 	}
 	cfg := tree.Config()
+	opts = opts.withDefaults()
+	opts.MaxRequestSize = allowRequestSize(tree.Logger(), opts.MaxRequestSize)
 	server, err := mountTree(mountpoint, Root(tree), options(tree, opts), observerOf(cfg), cfg.Clock)
 	if err != nil {
 		tree.UnmarkMounted()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	raiseKernelReadahead(tree.Logger(), mountpoint, kernelReadaheadKB)
+	raiseKernelReadahead(tree.Logger(), mountpoint, readaheadKB(opts.MaxRequestSize))
 	return server, nil
 }
 
@@ -66,18 +69,20 @@ func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, er
 // through go-fuse's bridge without a kernel).
 func Root(tree *vfs.FS) gofs.InodeEmbedder { return &dirNode{d: tree.Root()} }
 
-// options maps opts and the TTLs onto go-fuse's options.
+// options maps opts (defaults applied) and the TTLs onto go-fuse's
+// options.
 func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
 	cfg := tree.Config()
+	opts = opts.withDefaults()
 	statTTL := cfg.AttrTimeout()
 	mo := fuse.MountOptions{
 		FsName:        opts.FSName,
 		Name:          "objfs",
 		AllowOther:    opts.AllowOther,
 		Debug:         opts.Debug,
-		MaxBackground: maxBackground,
-		MaxReadAhead:  vfs.IOSize,
-		MaxWrite:      vfs.IOSize,
+		MaxBackground: opts.MaxBackground,
+		MaxReadAhead:  opts.MaxRequestSize,
+		MaxWrite:      opts.MaxRequestSize,
 		// mount(2) directly when privileged, else fusermount3.
 		DirectMount: true,
 		Options:     []string{"default_permissions"},

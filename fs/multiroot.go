@@ -47,6 +47,8 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 		return nil, err
 	}
 	first := trees[0].FS
+	opts = opts.withDefaults()
+	opts.MaxRequestSize = allowRequestSize(first.Logger(), opts.MaxRequestSize)
 	o := options(first, opts)
 	if !opts.ReadOnly {
 		o.MountOptions.Options = slices.DeleteFunc(o.MountOptions.Options, func(s string) bool { return s == "ro" })
@@ -58,7 +60,7 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 		unmarkMounted(trees)
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	raiseKernelReadahead(first.Logger(), mountpoint, kernelReadaheadKB)
+	raiseKernelReadahead(first.Logger(), mountpoint, readaheadKB(opts.MaxRequestSize))
 	return server, nil
 }
 

@@ -73,6 +73,7 @@ func mountFlags() []cli.Flag {
 	flags = append(flags, netFlags()...)
 	flags = append(flags, cacheFlags()...)
 	flags = append(flags, writeFlags()...)
+	flags = append(flags, fuseFlags()...)
 	return append(flags, opsFlags()...)
 }
 
@@ -161,14 +162,17 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 }
 
 // mountOptions maps the FUSE-level flags onto fs.MountOptions.
-func mountOptions(c *cli.Context, src string) fs.MountOptions {
+func mountOptions(c *cli.Context, src string) (fs.MountOptions, error) {
+	size, background, err := fuseTuning(c)
 	return fs.MountOptions{
-		AllowOther: c.Bool(flagAllowOther),
-		Debug:      c.Bool(flagDebug),
-		FSName:     src,
-		ReadOnly:   c.Bool(flagReadOnly),
-		NoExec:     c.Bool(flagNoExec),
-	}
+		AllowOther:     c.Bool(flagAllowOther),
+		Debug:          c.Bool(flagDebug),
+		FSName:         src,
+		ReadOnly:       c.Bool(flagReadOnly),
+		NoExec:         c.Bool(flagNoExec),
+		MaxRequestSize: size,
+		MaxBackground:  background,
+	}, err
 }
 
 // ttlFlag reads a cache TTL. On the command line 0 turns the cache off;
