@@ -18,8 +18,11 @@
 //     persistent child per label (each tree's root dirNode).
 //   - readOnlyNode: the xattr and statfs answers every node shares.
 //   - Mount, MountConnectors: the FUSE options and the serve loop;
-//     observedFS reports every answered operation to the Observer (the
-//     one place operations are counted).
+//     observedFS reports every answered operation, and the size of every
+//     READ and WRITE, to the Observer (the one place operations are
+//     counted). request_size.go sizes the requests (MaxRequestSize,
+//     raising the sysctl fs.fuse.max_pages_limit when root can) and
+//     readahead_bdi.go the kernel readahead.
 //
 // Locks: dirHandle.mu guards pos. Everything else is the core's or
 // go-fuse's; the adapter holds no lock while calling the core.

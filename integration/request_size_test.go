@@ -27,10 +27,10 @@ func largeRequestsUnavailable() string {
 	return ""
 }
 
-// TestLargeRequests: with the default --max-request-size (16 MiB) the
-// kernel sends reads and writes larger than 1 MiB, as the daemon counts
-// them (objfs status --json and the request size histogram): dd with
-// bs=16M reads a 48 MiB object and writes one. A kernel or go-fuse
+// TestLargeRequests: with --max-request-size 16M (-o max_request_size)
+// the kernel sends reads and writes larger than 1 MiB, as the daemon
+// counts them (objfs status --json and the request size histogram): dd
+// with bs=16M reads a 48 MiB object and writes one. A kernel or go-fuse
 // change that shrinks the requests fails here. The bytes are checked
 // both ways.
 func TestLargeRequests(t *testing.T) {
@@ -45,7 +45,7 @@ func TestLargeRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	m := mount(t, "s3://"+bucket, "--metrics-addr", addr)
+	m := mount(t, "s3://"+bucket, "--metrics-addr", addr, "-o", "max_request_size=16M")
 
 	local := t.TempDir()
 	copied := filepath.Join(local, "copy.bin")
