@@ -129,7 +129,11 @@ func (m *mount) unmount() (string, error) {
 	m.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-m.exited:
-		if m.err != nil && !m.termExit() {
+		switch {
+		case m.err == nil || m.termExit():
+		case m.isPeer(): // a peer's exit status is its business, not a failed run
+			logf("%s exited with %v: %s", filepath.Base(m.cmd.Path), m.err, tailFile(m.log))
+		default:
 			errs = append(errs, fmt.Errorf("%s exited with %v", filepath.Base(m.cmd.Path), m.err))
 		}
 	case <-time.After(unmountTimeout):

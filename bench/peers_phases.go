@@ -44,9 +44,12 @@ func (r *runner) seqPeers(want seqResult) error {
 		}
 		r.setPeer("2. warm re-read (block cache)", "MB/s", p, warm.mbps)
 		rnd, err := randomFile(m.path(bigKey), r.cfg.big, r.cfg.randomTime)
+		if err != nil {
+			return err
+		}
 		r.setPeer("3b. random 4K x4, warm block cache", "IOPS", p, rnd.iops)
 		r.setPeer("3b. random 4K x4, warm block cache", "p99 ms", p, ms(rnd.p99))
-		return err
+		return nil
 	})
 }
 
@@ -55,9 +58,12 @@ func (r *runner) randomPeers() error {
 	return r.forPeers("random", 0, func(p string, m *mount) error {
 		r.drop()
 		rnd, err := randomFile(m.path(bigKey), r.cfg.big, r.cfg.randomTime)
+		if err != nil {
+			return err
+		}
 		r.setPeer("3a. random 4K x4, cold", "IOPS", p, rnd.iops)
 		r.setPeer("3a. random 4K x4, cold", "p99 ms", p, ms(rnd.p99))
-		return err
+		return nil
 	})
 }
 
@@ -86,10 +92,13 @@ func (r *runner) smallPeers() error {
 			logf("reset peak RSS: %v", err)
 		}
 		rate, err := readSmallFiles(m.path(strings.TrimSuffix(smallPrefix, "/")), smallCount, smallSize)
+		if err != nil {
+			return err
+		}
 		rss, _ := m.peakRSS()
 		r.setPeer("5. 1,000 x 128K files, 16 readers", "files/s", p, rate)
 		r.setPeer("6b. peak RSS during 5", "MiB", p, float64(rss)/(1<<20))
-		return err
+		return nil
 	})
 }
 
@@ -130,35 +139,51 @@ func (r *runner) writePeers(ctx context.Context) error {
 }
 
 // createPeers: workload 8, `cp -r` of tree into a fresh mount, timed
-// until the peer has exited and S3 lists every file.
+// until S3 lists every file (a peer may upload after close), then
+// unmounted. A peer's failure is logged, not fatal.
 func (r *runner) createPeers(ctx context.Context, tree string) error {
 	for _, p := range r.cfg.peers {
-		m, err := r.e.mountPeer(p, 0)
-		if err != nil {
-			return fmt.Errorf("%s: mount: %w", p, err)
+		if err := r.createPeer(ctx, p, tree); err != nil {
+			logf("%s, cp -r: %v", p, err)
 		}
-		prefix := "cp-r-" + p
-		start := time.Now()
-		out, cerr := exec.Command("cp", "-r", tree, m.path(prefix)).CombinedOutput()
-		if uerr := r.unmount(m, p+" cp -r mount"); cerr == nil {
-			cerr = uerr
-		}
-		if cerr != nil {
-			return fmt.Errorf("%s: cp -r: %v: %s", p, cerr, out)
-		}
-		deadline := time.Now().Add(5 * time.Minute)
-		for {
-			_, keys, err := r.e.rawList(ctx, prefix+"/")
-			files := slices.DeleteFunc(keys, func(k string) bool { return strings.HasSuffix(k, "/") })
-			if err == nil && len(files) == createCount {
-				break
-			}
-			if time.Now().After(deadline) {
-				return errors.Join(err, fmt.Errorf("%s: after cp -r, S3 holds %d files, want %d", p, len(files), createCount))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		r.setPeer("8. create 1,000 x 4K files with cp -r, in S3 at exit", "files/s", p, createCount/time.Since(start).Seconds())
 	}
 	return nil
+}
+
+func (r *runner) createPeer(ctx context.Context, p, tree string) error {
+	m, err := r.e.mountPeer(p, 0)
+	if err != nil {
+		return err
+	}
+	prefix := "cp-r-" + p
+	start := time.Now()
+	out, err := exec.Command("cp", "-r", tree, m.path(prefix)).CombinedOutput()
+	if err == nil {
+		err = r.waitListed(ctx, prefix+"/", createCount)
+	}
+	took := time.Since(start)
+	if uerr := r.unmount(m, p+" cp -r mount"); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	r.setPeer("8. create 1,000 x 4K files with cp -r, in S3 at exit", "files/s", p, createCount/took.Seconds())
+	return nil
+}
+
+// waitListed polls until S3 lists n files under prefix.
+func (r *runner) waitListed(ctx context.Context, prefix string, n int) error {
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		_, keys, err := r.e.rawList(ctx, prefix)
+		files := slices.DeleteFunc(keys, func(k string) bool { return strings.HasSuffix(k, "/") })
+		if err == nil && len(files) == n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.Join(err, fmt.Errorf("S3 holds %d files under %s, want %d", len(files), prefix, n))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

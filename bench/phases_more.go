@@ -38,19 +38,21 @@ func (e *env) seedParallel(ctx context.Context, size int64) error {
 }
 
 // forPeers runs fn on a fresh mount of each peer (disk: its disk cache
-// bound, 0 for its default) and unmounts it.
+// bound, 0 for its default) and unmounts it. A peer's failure is logged
+// and leaves its cells n/a: it does not end the run.
 func (r *runner) forPeers(what string, disk int64, fn func(peer string, m *mount) error) error {
 	for _, p := range r.cfg.peers {
 		m, err := r.e.mountPeer(p, disk)
 		if err != nil {
-			return fmt.Errorf("%s: mount: %w", p, err)
+			logf("%s, %s: mount: %v", p, what, err)
+			continue
 		}
 		err = fn(p, m)
 		if uerr := r.unmount(m, p+" "+what+" mount"); err == nil {
 			err = uerr
 		}
 		if err != nil {
-			return fmt.Errorf("%s, %s: %w", p, what, err)
+			logf("%s, %s: %v", p, what, err)
 		}
 	}
 	return nil
@@ -121,7 +123,8 @@ func (r *runner) ttfbPhase(ctx context.Context) error {
 	for _, p := range r.cfg.peers {
 		d, err := coldFirstByte(func() (*mount, error) { return r.e.mountPeer(p, 0) })
 		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+			logf("%s, first byte: %v", p, err)
+			continue
 		}
 		r.setPeer(name, "ms", p, ms(d))
 	}
@@ -204,9 +207,12 @@ func (r *runner) parallelPhase(ctx context.Context) error {
 	r.addRSS(rssName, rss, parallelCache)
 	return r.forPeers("parallel readers", 0, func(p string, m *mount) error {
 		got, rss, err := measure(m)
+		if err != nil {
+			return err
+		}
 		r.setPeer(name, "MB/s", p, got)
 		r.setPeer(rssName, "MiB", p, float64(rss)/(1<<20))
-		return err
+		return nil
 	})
 }
 
@@ -296,9 +302,12 @@ func (r *runner) diskPhase(ctx context.Context) error {
 	r.add(row{workload: rndName, unit: "p99 ms", objfs: ms(rnd.p99), raw: ms(localRnd.p99), lowerBetter: true})
 	return r.forPeers("disk cache", disk, func(p string, m *mount) error {
 		seq, rnd, err := measure(m)
+		if err != nil {
+			return err
+		}
 		r.setPeer(seqName, "MB/s", p, seq.mbps)
 		r.setPeer(rndName, "IOPS", p, rnd.iops)
 		r.setPeer(rndName, "p99 ms", p, ms(rnd.p99))
-		return err
+		return nil
 	})
 }
