@@ -64,9 +64,13 @@ test: tools build
 	GOOS=darwin $(GO) build ./...
 
 # objfs against the raw S3 ceiling, measured in the same run on this machine
-# (bench/doc.go); BENCH_ARGS="-big 256M" for a quick run.
+# (bench/doc.go); BENCH_ARGS="-big 256M" for a quick run. PEERS="rclone s3fs"
+# also runs the workloads on those file systems (installed with apt-get when
+# missing) and prints them as extra columns.
+PEERS ?=
 bench: tools build
-	$(GO) run ./bench -objfs $(BIN) $(BENCH_ARGS)
+	$(if $(strip $(PEERS)),@$(TOOLS_ENV) scripts/install-tools.sh peers $(PEERS))
+	$(GO) run ./bench -objfs $(BIN) $(if $(strip $(PEERS)),-peers '$(strip $(PEERS))') $(BENCH_ARGS)
 
 demo: tools build
 	OBJFS=$(BIN) scripts/demo.sh

@@ -86,5 +86,5 @@ func (r *runner) createPhase(ctx context.Context) error {
 	r.add(row{workload: "8. create 1,000 x 4K files with cp -r, in S3 at exit", unit: "files/s", objfs: rate, raw: raw,
 		goal: ">= 0.9x raw", met: judge(rate >= 0.9*raw),
 		note: fmt.Sprintf("cp itself %v of the %v; raw: PutObject one at a time", copied.Round(time.Millisecond), took.Round(time.Millisecond))})
-	return nil
+	return r.createPeers(ctx, tree)
 }

@@ -38,16 +38,34 @@
 //  8. `cp -r` of 1,000 local files of 4 KiB into a fresh mount, timed
 //     until objfs has exited (every file in S3), files/s. Raw: the same
 //     PutObjects one after another from one goroutine.
+//  9. time to first byte of the cold big object: open and a 1-byte read
+//     on a fresh mount, page cache dropped, median of 3, ms. Raw: a
+//     1-byte ranged GET.
+//  10. 4 sequential readers of 4 different objects (big/4 each) at once
+//     on a mount with --cache-size 512M, MB/s, and the daemon's peak RSS
+//     (10b). Raw: 4 streaming GETs at once.
+//  11. re-read of the big object from the disk tier (a mount whose
+//     --cache-disk-size holds it, read once, page cache dropped), MB/s.
+//     Raw: the same bytes read from a local file on the same file system
+//     (the physical ceiling). 12. random 4 KiB reads over it, 4 readers,
+//     against the same reads of the local file.
+//
+// With -peers (`make bench PEERS="rclone s3fs"`, which installs the
+// Debian packages when missing) every workload also runs on each peer,
+// mounted over the same MinIO in its usual cached configuration
+// (peers.go), and the table gets a column per peer. Writes by a peer are
+// timed until S3 holds the data, as objfs's close already waits for it.
 //
 // Dropping the page cache and raising the mount's kernel readahead need
 // root; without it the table says the page cache was not dropped.
 //
-//	go run ./bench -objfs bin/objfs            # the full run (~3 min here)
+//	go run ./bench -objfs bin/objfs            # the full run (~5 min here)
 //	go run ./bench -objfs bin/objfs -big 256M  # a quick one
 //
 // Files: main.go (flags, the run, the table), env.go (MinIO, SDK,
 // seeding), mount.go (the objfs subprocess, RSS, page cache), seqread.go,
-// random.go, listing.go, smallfiles.go, write.go, create.go (the workloads),
-// table.go (rows and printing). Nothing here is shared between
+// random.go, listing.go, smallfiles.go, write.go, create.go,
+// phases_more.go (9 to 12) (the workloads), peers.go and peers_phases.go
+// (the peers' mounts and runs), table.go (rows and printing). Nothing here is shared between
 // goroutines except what each workload's own WaitGroup joins.
 package main

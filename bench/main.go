@@ -23,6 +23,7 @@ type config struct {
 	randomTime time.Duration // length of each random-read run
 	mountArgs  []string      // extra flags for every mount
 	only       []string      // phases to run (all when empty)
+	peers      []string      // other file systems run on the same workloads (peers.go)
 	verbose    bool          // print each mount's cache statistics
 }
 
@@ -42,18 +43,28 @@ func parseFlags() (config, error) {
 	big := flag.String("big", "2G", "size of the object read sequentially and at random")
 	cache := flag.String("cache-size", "256M", "--cache-size of the mounts (the warm re-read uses one that holds the big object)")
 	args := flag.String("mount-args", "", "extra `flags` for every objfs mount, space-separated")
-	only := flag.String("only", "", "comma-separated `phases` to run: seq, random, list, small, write, create (default all)")
+	only := flag.String("only", "", "comma-separated `phases` to run: seq, random, list, small, write, create, ttfb, parallel, disk (default all)")
+	io := flag.String("io-size", "1M", "read(2) and write(2) `SIZE` of the sequential reads and writes (dd's bs)")
+	peers := flag.String("peers", "", "other file systems to run the same workloads on, as extra columns: `NAMES` of rclone, s3fs")
 	flag.StringVar(&cfg.objfs, "objfs", "bin/objfs", "objfs `binary` to mount (make build)")
 	flag.DurationVar(&cfg.randomTime, "random-time", 8*time.Second, "length of each random-read run")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each mount's cache statistics")
 	flag.Parse()
 	var err1, err2 error
+	n, err := parseSize(*io)
+	if err != nil {
+		return cfg, err
+	}
+	ioSize = int(n)
 	cfg.big, err1 = parseSize(*big)
 	cfg.cacheSize, err2 = parseSize(*cache)
 	if err := errors.Join(err1, err2); err != nil {
 		return cfg, err
 	}
 	cfg.mountArgs = strings.Fields(*args)
+	if cfg.peers, err1 = parsePeers(*peers); err1 != nil {
+		return cfg, err1
+	}
 	if *only != "" {
 		cfg.only = strings.Split(*only, ",")
 	}
@@ -92,7 +103,8 @@ func run(cfg config) error {
 	for _, phase := range []struct {
 		name string
 		run  func(context.Context) error
-	}{{"seq", r.seqPhase}, {"random", r.randomPhase}, {"list", r.listPhase}, {"small", r.smallPhase}, {"write", r.writePhase}, {"create", r.createPhase}} {
+	}{{"seq", r.seqPhase}, {"random", r.randomPhase}, {"list", r.listPhase}, {"small", r.smallPhase}, {"write", r.writePhase}, {"create", r.createPhase},
+		{"ttfb", r.ttfbPhase}, {"parallel", r.parallelPhase}, {"disk", r.diskPhase}} {
 		if !r.wants(phase.name) {
 			continue
 		}
@@ -100,7 +112,7 @@ func run(cfg config) error {
 			return fmt.Errorf("%s: %w", phase.name, err)
 		}
 	}
-	printTable(os.Stdout, r.header(time.Since(started)), r.rows)
+	printTable(os.Stdout, r.header(time.Since(started)), r.rows, cfg.peers)
 	return nil
 }
 
@@ -121,9 +133,15 @@ func (r *runner) wants(phase string) bool {
 
 // seed uploads what the chosen phases read.
 func (r *runner) seed(ctx context.Context) error {
-	if r.wants("seq") || r.wants("random") {
+	if r.wants("seq") || r.wants("random") || r.wants("ttfb") || r.wants("disk") {
 		logf("seeding a %s object", fmtSize(r.cfg.big))
 		if err := r.e.seedBig(ctx, r.cfg.big); err != nil {
+			return err
+		}
+	}
+	if r.wants("parallel") {
+		logf("seeding %d objects of %s", parallelReaders, fmtSize(r.cfg.big/parallelReaders))
+		if err := r.e.seedParallel(ctx, r.cfg.big/parallelReaders); err != nil {
 			return err
 		}
 	}
@@ -148,9 +166,9 @@ func (r *runner) header(took time.Duration) string {
 		cache = "NOT dropped (not root): cold figures may be warm"
 	}
 	return fmt.Sprintf("objfs bench on %s: %d cores (GOMAXPROCS %d), Linux %s, %s; MinIO on loopback; page cache %s; "+
-		"load average %s at start, %s at end; run took %v",
+		"sequential read(2)/write(2) of %s; load average %s at start, %s at end; run took %v",
 		host, runtime.NumCPU(), runtime.GOMAXPROCS(0), strings.TrimSpace(string(kernel)),
-		time.Now().Format("2006-01-02 15:04"), cache, r.loadStart, loadAvg(), took.Round(time.Second))
+		time.Now().Format("2006-01-02 15:04"), cache, fmtSize(int64(ioSize)), r.loadStart, loadAvg(), took.Round(time.Second))
 }
 
 // loadAvg is the 1-minute load average: other work on the machine skews

@@ -21,10 +21,10 @@ const (
 	unmountTimeout = 60 * time.Second
 )
 
-// mount is one `objfs mount` subprocess.
+// mount is one `objfs mount` subprocess, or a peer's.
 type mount struct {
 	dir    string // the mountpoint
-	parent string // temporary directory holding dir and the log
+	parent string // temporary directory holding dir, the log and a peer's cache
 	log    string
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -38,21 +38,29 @@ func (e *env) mountObjfs(bin string, args ...string) (*mount, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mount{dir: filepath.Join(parent, "mnt"), parent: parent, log: filepath.Join(parent, "objfs.log")}
-	if err := os.Mkdir(m.dir, 0o755); err != nil {
+	dir := filepath.Join(parent, "mnt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
+	// --foreground: objfs daemonises by default; the bench waits on the process.
+	argv := append([]string{"mount", "--foreground", "--endpoint", e.srv.Endpoint, "--region", e.srv.Region, "--path-style"}, args...)
+	cmd := exec.Command(bin, append(argv, "s3://"+benchBucket, dir)...)
+	cmd.Env = append(withoutAWS(os.Environ()),
+		"AWS_ACCESS_KEY_ID="+e.srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+e.srv.SecretKey,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	return startMount(cmd, parent, dir)
+}
+
+// startMount starts cmd, which mounts dir (in the temporary directory
+// parent, removed at unmount), logging to parent/mount.log, and waits for
+// the kernel mount.
+func startMount(cmd *exec.Cmd, parent, dir string) (*mount, error) {
+	m := &mount{dir: dir, parent: parent, log: filepath.Join(parent, "mount.log"), cmd: cmd}
 	logf, err := os.Create(m.log)
 	if err != nil {
 		return nil, err
 	}
 	defer logf.Close()
-	// --foreground: objfs daemonises by default; the bench waits on the process.
-	argv := append([]string{"mount", "--foreground", "--endpoint", e.srv.Endpoint, "--region", e.srv.Region, "--path-style"}, args...)
-	m.cmd = exec.Command(bin, append(argv, "s3://"+benchBucket, m.dir)...)
-	m.cmd.Env = append(withoutAWS(os.Environ()),
-		"AWS_ACCESS_KEY_ID="+e.srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+e.srv.SecretKey,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
 	m.cmd.Stdout, m.cmd.Stderr = logf, logf
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := m.cmd.Start(); err != nil {
@@ -107,11 +115,26 @@ func (m *mount) path(elem ...string) string {
 // lazily unmounted. The log is returned for the caller's diagnostics.
 func (m *mount) unmount() (string, error) {
 	var errs []error
+	if m.isPeer() {
+		// Peers are stopped the way their manuals say: by unmounting
+		// (s3fs aborts on SIGTERM).
+		if out, err := exec.Command("fusermount3", "-u", m.dir).CombinedOutput(); err != nil {
+			logf("fusermount3 -u %s: %v: %s", m.dir, err, out)
+		}
+		select {
+		case <-m.exited:
+		case <-time.After(unmountTimeout):
+		}
+	}
 	m.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-m.exited:
-		if m.err != nil {
-			errs = append(errs, fmt.Errorf("objfs exited with %v", m.err))
+		switch {
+		case m.err == nil || m.termExit():
+		case m.isPeer(): // a peer's exit status is its business, not a failed run
+			logf("%s exited with %v: %s", filepath.Base(m.cmd.Path), m.err, tailFile(m.log))
+		default:
+			errs = append(errs, fmt.Errorf("%s exited with %v", filepath.Base(m.cmd.Path), m.err))
 		}
 	case <-time.After(unmountTimeout):
 		m.cmd.Process.Kill()
@@ -122,11 +145,24 @@ func (m *mount) unmount() (string, error) {
 		exec.Command("fusermount3", "-u", "-z", m.dir).Run()
 	}
 	log, _ := os.ReadFile(m.log)
-	os.Remove(m.log)
-	os.Remove(m.dir)
-	os.Remove(m.parent)
+	if !mounted(m.dir) { // never recurse into a live mount
+		os.RemoveAll(m.parent)
+	}
 	return string(log), errors.Join(errs...)
 }
+
+// termExit reports whether a peer ended by SIGTERM the way such programs
+// do (exit status 143, or killed by the signal); objfs must exit 0.
+func (m *mount) termExit() bool {
+	var ee *exec.ExitError
+	if !m.isPeer() || !errors.As(m.err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ee.ExitCode() == 143 || ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM
+}
+
+func (m *mount) isPeer() bool { return filepath.Base(m.cmd.Path) != "objfs" }
 
 // resetPeakRSS resets the daemon's VmHWM (proc(5), clear_refs 5).
 func (m *mount) resetPeakRSS() error {

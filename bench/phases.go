@@ -71,7 +71,10 @@ func (r *runner) seqPhase(ctx context.Context) error {
 		note: fmt.Sprintf("best of %d; no page cache: %.2f CPU s/GiB (daemon %.2f, reader %.2f)", seqRounds,
 			perGiB(directCPU.self+directCPU.daemon, r.cfg.big), perGiB(directCPU.daemon, r.cfg.big), perGiB(directCPU.self, r.cfg.big))})
 	r.addRSS("6a. peak RSS during 1", rss, r.cfg.cacheSize)
-	return r.warmPhase(ctx, stream, raw, cold)
+	if err := r.warmPhase(ctx, stream, raw, cold); err != nil {
+		return err
+	}
+	return r.seqPeers(stream)
 }
 
 // coldRead reads the big object on a fresh mount after dropping the page
@@ -200,5 +203,5 @@ func (r *runner) randomPhase(ctx context.Context) error {
 		return err
 	}
 	r.addRandom("3a. random 4K x4, cold", rnd, raw)
-	return nil
+	return r.randomPeers()
 }

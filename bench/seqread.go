@@ -16,8 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// ioSize is the read(2) and write(2) size of the sequential reader and
+// writer (-io-size; 1 MiB, the st_blksize objfs reports, by default):
+// with a page cache a read's FUSE requests follow the kernel's
+// readahead, but each write(2) is one WRITE request at most, so only a
+// writer with large buffers (dd bs=16M) sends requests over 1 MiB. Set
+// once by parseFlags, before any workload runs.
+var ioSize = 1 << 20
+
 const (
-	readBuf      = 1 << 20 // read(2) size of the sequential reader
 	rangeSize    = 8 << 20 // raw parallel reader: bytes per ranged GET
 	rangeWorkers = 8       // raw parallel reader: GETs in flight
 )
@@ -34,7 +41,7 @@ type seqResult struct {
 
 func mbps(n int64, d time.Duration) float64 { return float64(n) / 1e6 / d.Seconds() }
 
-// readFileSeq reads path from start to end in readBuf reads.
+// readFileSeq reads path from start to end in ioSize reads.
 func readFileSeq(path string) (seqResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -49,8 +56,8 @@ func timedCopy(r io.Reader) (seqResult, error) {
 	start := time.Now()
 	h := crc32.New(castagnoli)
 	// struct{ io.Reader } hides *os.File's WriteTo, which would read in
-	// 32 KiB chunks instead of readBuf.
-	n, err := io.CopyBuffer(h, struct{ io.Reader }{r}, make([]byte, readBuf))
+	// 32 KiB chunks instead of ioSize.
+	n, err := io.CopyBuffer(h, struct{ io.Reader }{r}, make([]byte, ioSize))
 	if err != nil {
 		return seqResult{}, err
 	}

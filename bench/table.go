@@ -23,6 +23,9 @@ type row struct {
 	goal        string
 	met         string // "yes", "no" or ""
 	note        string
+	// peers holds the figures of the peers (-peers) for the same work,
+	// by name; a peer absent was not run on it.
+	peers map[string]float64
 }
 
 var na = math.NaN()
@@ -54,24 +57,31 @@ func fmtNum(v float64) string {
 	}
 }
 
-// printTable writes rows as a Markdown table.
-func printTable(w io.Writer, header string, rows []row) {
+// printTable writes rows as a Markdown table, with a column per peer.
+func printTable(w io.Writer, header string, rows []row, peers []string) {
 	rows = slices.Clone(rows)
 	slices.SortStableFunc(rows, func(a, b row) int { // by workload number
-		na, _, _ := strings.Cut(a.workload, " ")
-		nb, _, _ := strings.Cut(b.workload, " ")
-		return strings.Compare(na, nb)
+		return cmpWorkload(a.workload, b.workload)
 	})
 	fmt.Fprintln(w, header)
 	fmt.Fprintln(w)
-	cols := []string{"workload", "unit", "objfs", "raw SDK", "ratio", "goal", "met", "note"}
+	cols := []string{"workload", "unit", "objfs", "raw SDK", "ratio"}
+	cols = append(append(cols, peers...), "goal", "met", "note")
 	lines := [][]string{cols}
 	for _, r := range rows {
 		ratio := fmtNum(r.ratio())
 		if ratio != "n/a" {
 			ratio += "x"
 		}
-		lines = append(lines, []string{r.workload, r.unit, fmtNum(r.objfs), fmtNum(r.raw), ratio, r.goal, r.met, r.note})
+		l := []string{r.workload, r.unit, fmtNum(r.objfs), fmtNum(r.raw), ratio}
+		for _, p := range peers {
+			v, ok := r.peers[p]
+			if !ok {
+				v = na
+			}
+			l = append(l, fmtNum(v))
+		}
+		lines = append(lines, append(l, r.goal, r.met, r.note))
 	}
 	widths := make([]int, len(cols))
 	for _, l := range lines {
@@ -103,4 +113,33 @@ func judge(ok bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// cmpWorkload orders workloads by their number ("3b." after "3a.",
+// "10." after "9.").
+func cmpWorkload(a, b string) int {
+	na, _, _ := strings.Cut(a, " ")
+	nb, _, _ := strings.Cut(b, " ")
+	var ia, ib int
+	var sa, sb string
+	fmt.Sscanf(na, "%d%s", &ia, &sa)
+	fmt.Sscanf(nb, "%d%s", &ib, &sb)
+	if ia != ib {
+		return ia - ib
+	}
+	return strings.Compare(sa, sb)
+}
+
+// setPeer records peer's figure v on the row of workload and unit.
+func (r *runner) setPeer(workload, unit, peer string, v float64) {
+	for i := range r.rows {
+		if r.rows[i].workload == workload && r.rows[i].unit == unit {
+			if r.rows[i].peers == nil {
+				r.rows[i].peers = map[string]float64{}
+			}
+			r.rows[i].peers[peer] = v
+			return
+		}
+	}
+	logf("no row %q (%s) for %s's figure", workload, unit, peer)
 }

@@ -19,7 +19,7 @@ import (
 // no write-back yet.
 var errNoWriteBack = errors.New("write-back not available")
 
-// writeFileSeq writes n bytes to path through the mount in 1 MiB writes
+// writeFileSeq writes n bytes to path through the mount in ioSize writes
 // and closes it (close returns once S3 has acknowledged the data); it
 // returns MB/s for the whole, close included.
 func writeFileSeq(path string, n int64) (float64, error) {
@@ -32,7 +32,7 @@ func writeFileSeq(path string, n int64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	written, err := io.CopyBuffer(f, struct{ io.Reader }{data}, make([]byte, 1<<20))
+	written, err := io.CopyBuffer(f, struct{ io.Reader }{data}, make([]byte, ioSize))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -27,10 +27,13 @@
 //     and size queries by copyXattr; only a size query of the list may
 //     HEAD, vfs.File.XattrNames).
 //   - Mount, MountConnectors: the FUSE options and the serve loop;
-//     observedFS reports every answered operation to the Observer (the
-//     one place operations are counted). With MountOptions.FD they serve
-//     a /dev/fuse descriptor that MountFD (in another process: objfs
-//     csi) mounted with the same options.
+//     observedFS reports every answered operation, and the size of every
+//     READ and WRITE, to the Observer (the one place operations are
+//     counted). request_size.go sizes the requests (MaxRequestSize,
+//     raising the sysctl fs.fuse.max_pages_limit when root can) and
+//     readahead_bdi.go the kernel readahead. With MountOptions.FD they
+//     serve a /dev/fuse descriptor that MountFD (in another process:
+//     objfs csi) mounted with the same options.
 //
 // Locks: dirHandle.mu guards pos; ioModes.mu one file node's counts of
 // passthrough and other opens (a leaf). Everything else is the core's or

@@ -34,14 +34,15 @@ type MountOptions struct {
 	// csi's hand-off): Mount serves it as go-fuse's /dev/fd/N and the
 	// mountpoint is only the mount's name (it need not be visible here).
 	FD int
+	// MaxRequestSize is the largest FUSE read or write request the mount
+	// asks the kernel for (DefaultMaxRequestSize when zero). Above 1 MiB
+	// the kernel's fs.fuse.max_pages_limit must allow it: Mount raises it
+	// when root can (request_size.go) and otherwise uses what it allows.
+	MaxRequestSize int
+	// MaxBackground is how many asynchronous requests (kernel readahead)
+	// the kernel may have in flight (DefaultMaxBackground when zero).
+	MaxBackground int
 }
-
-// FUSE tuning for throughput. MaxBackground is how many asynchronous
-// requests (kernel readahead) the kernel may have in flight; reads and
-// writes go up to 1 MiB (the kernel's limit, 256 pages), and the kernel's
-// readahead is raised after mounting (raiseKernelReadahead): FUSE itself
-// negotiates at most 128 KiB.
-const maxBackground = 64
 
 // Mount mounts tree on mountpoint and returns the go-fuse server,
 // already serving. The caller waits with server.Wait() and unmounts with
@@ -60,13 +61,15 @@ func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, er
 		return nil, err
 	}
 	cfg := tree.Config()
+	opts = opts.withDefaults()
+	opts.MaxRequestSize = allowRequestSize(tree.Logger(), opts.MaxRequestSize)
 	server, err := mountTree(dir, Root(tree), options(tree, opts), observerOf(cfg), cfg.Clock)
 	if err != nil {
 		tree.UnmarkMounted()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	if opts.FD <= 0 { // else the process that mounted raised it (MountFD)
-		raiseKernelReadahead(tree.Logger(), mountpoint, kernelReadaheadKB)
+		raiseKernelReadahead(tree.Logger(), mountpoint, readaheadKB(opts.MaxRequestSize))
 	}
 	checkPassthrough(tree, server)
 	return server, nil
@@ -88,9 +91,11 @@ func serveDir(mountpoint string, opts MountOptions) (string, error) {
 // through go-fuse's bridge without a kernel).
 func Root(tree *vfs.FS) gofs.InodeEmbedder { return &dirNode{d: tree.Root()} }
 
-// options maps opts and the TTLs onto go-fuse's options.
+// options maps opts (defaults applied) and the TTLs onto go-fuse's
+// options.
 func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
 	cfg := tree.Config()
+	opts = opts.withDefaults()
 	statTTL := cfg.AttrTimeout()
 	mo := kernelOptions(opts, cfg.ReadOnly)
 	// go-fuse's own lines (every operation with Debug; otherwise its
@@ -114,14 +119,15 @@ func options(tree *vfs.FS, opts MountOptions) *gofs.Options {
 // kernelOptions are the options of the mount itself: what mount(2) is
 // given (by go-fuse, or by MountFD) and what INIT negotiates.
 func kernelOptions(opts MountOptions, readOnly bool) fuse.MountOptions {
+	opts = opts.withDefaults()
 	mo := fuse.MountOptions{
 		FsName:        opts.FSName,
 		Name:          "objfs",
 		AllowOther:    opts.AllowOther,
 		Debug:         opts.Debug,
-		MaxBackground: maxBackground,
-		MaxReadAhead:  vfs.IOSize,
-		MaxWrite:      vfs.IOSize,
+		MaxBackground: opts.MaxBackground,
+		MaxReadAhead:  opts.MaxRequestSize,
+		MaxWrite:      opts.MaxRequestSize,
 		// mount(2) directly when privileged, else fusermount3; never
 		// for a descriptor mounted elsewhere (go-fuse would mount
 		// over /dev/fd/N).

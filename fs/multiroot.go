@@ -48,6 +48,8 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 		return nil, err
 	}
 	first := trees[0].FS
+	opts = opts.withDefaults()
+	opts.MaxRequestSize = allowRequestSize(first.Logger(), opts.MaxRequestSize)
 	o := options(first, opts)
 	if !opts.ReadOnly {
 		o.MountOptions.Options = slices.DeleteFunc(o.MountOptions.Options, func(s string) bool { return s == "ro" })
@@ -60,7 +62,7 @@ func MountConnectors(mountpoint string, trees []Labeled, opts MountOptions) (*fu
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	if opts.FD <= 0 {
-		raiseKernelReadahead(first.Logger(), mountpoint, kernelReadaheadKB)
+		raiseKernelReadahead(first.Logger(), mountpoint, readaheadKB(opts.MaxRequestSize))
 	}
 	for _, t := range trees {
 		checkPassthrough(t.FS, server)

@@ -22,6 +22,11 @@ type Observer interface {
 	// name ("lookup", "read", ... as in the logs), the errno the kernel
 	// got (0 for success) and how long the answer took.
 	Op(op string, errno syscall.Errno, d time.Duration)
+	// RequestSize is called once per READ and WRITE request, answered or
+	// not, with "read" or "write" and the bytes the kernel asked to read
+	// or sent to write: the request sizes negotiated at mount
+	// (MountOptions.MaxRequestSize) show here.
+	RequestSize(op string, bytes int)
 }
 
 // observerOf returns the Observer of operations in cfg, or nil.

@@ -118,6 +118,7 @@ func (o *observedFS) Open(c <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut)
 
 func (o *observedFS) Read(c <-chan struct{}, in *fuse.ReadIn, buf []byte) (fuse.ReadResult, fuse.Status) {
 	t := o.now()
+	o.obs.RequestSize("read", int(in.Size))
 	r, st := o.RawFileSystem.Read(c, in, buf)
 	return r, o.done("read", t, st)
 }
@@ -135,6 +136,7 @@ func (o *observedFS) Release(c <-chan struct{}, in *fuse.ReleaseIn) {
 
 func (o *observedFS) Write(c <-chan struct{}, in *fuse.WriteIn, data []byte) (uint32, fuse.Status) {
 	t := o.now()
+	o.obs.RequestSize("write", len(data))
 	n, st := o.RawFileSystem.Write(c, in, data)
 	return n, o.done("write", t, st)
 }
@@ -147,6 +149,11 @@ func (o *observedFS) Writev(c <-chan struct{}, in *fuse.WriteIn, data [][]byte) 
 	if st == fuse.ENOSYS {
 		return n, st
 	}
+	size := 0
+	for _, d := range data {
+		size += len(d)
+	}
+	o.obs.RequestSize("write", size)
 	return n, o.done("write", t, st)
 }
 

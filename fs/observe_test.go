@@ -26,6 +26,21 @@ type recorder struct {
 	mu        sync.Mutex
 	ops       []recordedOp
 	decisions []string // "label:allowed" or "label:denied"
+	sizes     []string // "read:4096"
+}
+
+func (r *recorder) RequestSize(op string, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sizes = append(r.sizes, fmt.Sprintf("%s:%d", op, n))
+}
+
+func (r *recorder) takeSizes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.sizes
+	r.sizes = nil
+	return s
 }
 
 func (r *recorder) Op(op string, errno syscall.Errno, d time.Duration) {
@@ -162,12 +177,43 @@ func TestWritevENOSYSNotCounted(t *testing.T) {
 	rec := &recorder{}
 	o := &observedFS{RawFileSystem: enosysFS{fuse.NewDefaultRawFileSystem()}, obs: rec, now: time.Now}
 	o.Writev(nil, &fuse.WriteIn{}, [][]byte{[]byte("x")})
-	if ops := rec.takeOps(); len(ops) != 0 {
-		t.Fatalf("Writev ENOSYS observed: %+v", ops)
+	if ops, sizes := rec.takeOps(), rec.takeSizes(); len(ops) != 0 || len(sizes) != 0 {
+		t.Fatalf("Writev ENOSYS observed: %+v %v", ops, sizes)
 	}
 	o.Write(nil, &fuse.WriteIn{}, []byte("x"))
 	if ops := rec.takeOps(); len(ops) != 1 || ops[0].op != "write" {
 		t.Fatalf("Write observed as %+v, want one write", ops)
+	}
+	if sizes := rec.takeSizes(); !slices.Equal(sizes, []string{"write:1"}) {
+		t.Fatalf("Write sizes %v, want one of 1 byte", sizes)
+	}
+}
+
+// TestObserverSeesRequestSizes: every READ is reported with the size the
+// kernel asked for, every WRITE with the bytes it carried (all the
+// vectors of a Writev).
+func TestObserverSeesRequestSizes(t *testing.T) {
+	h, rec := observedHarness(t)
+	put(t, h.fake, "f", make([]byte, 3<<20), nil)
+	file := h.path("f")
+	out, errno := h.open(file, syscall.O_RDONLY)
+	if errno != 0 {
+		t.Fatalf("open: %v", errno)
+	}
+	rec.takeSizes()
+	for _, size := range []int{4096, 2 << 20, 16 << 20} {
+		if _, errno := h.read(file, out.Fh, 0, size); errno != 0 {
+			t.Fatalf("read %d: %v", size, errno)
+		}
+	}
+	h.release(file, out.Fh)
+	if got, want := rec.takeSizes(), []string{"read:4096", "read:2097152", "read:16777216"}; !slices.Equal(got, want) {
+		t.Fatalf("read sizes %v, want %v", got, want)
+	}
+	o := &observedFS{RawFileSystem: writevFS{fuse.NewDefaultRawFileSystem()}, obs: rec, now: time.Now}
+	o.Writev(nil, &fuse.WriteIn{}, [][]byte{make([]byte, 3), make([]byte, 5)})
+	if got := rec.takeSizes(); !slices.Equal(got, []string{"write:8"}) {
+		t.Fatalf("Writev sizes %v, want one of 8 bytes", got)
 	}
 }
 
@@ -175,4 +221,15 @@ type enosysFS struct{ fuse.RawFileSystem }
 
 func (enosysFS) Writev(<-chan struct{}, *fuse.WriteIn, [][]byte) (uint32, fuse.Status) {
 	return 0, fuse.ENOSYS
+}
+
+// writevFS answers every Writev as written.
+type writevFS struct{ fuse.RawFileSystem }
+
+func (writevFS) Writev(_ <-chan struct{}, _ *fuse.WriteIn, data [][]byte) (uint32, fuse.Status) {
+	n := 0
+	for _, d := range data {
+		n += len(d)
+	}
+	return uint32(n), fuse.OK
 }

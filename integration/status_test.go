@@ -43,8 +43,14 @@ type objfsStatus struct {
 		Bytes  int64      `json:"bytes"`
 		Oldest *time.Time `json:"oldest"`
 	} `json:"uploads_pending"`
-	Requests   map[string]map[string]int64 `json:"requests"`
-	AsOf       *time.Time                  `json:"as_of"`
+	Requests     map[string]map[string]int64 `json:"requests"`
+	AsOf         *time.Time                  `json:"as_of"`
+	FUSERequests map[string]struct {
+		Requests int64 `json:"requests"`
+		Bytes    int64 `json:"bytes"`
+		Largest  int64 `json:"largest_bytes"`
+		Over1MiB int64 `json:"over_1mib"`
+	} `json:"fuse_requests"`
 	Connectors []struct {
 		Label   string `json:"label"`
 		Allowed int64  `json:"allowed"`

@@ -22,6 +22,9 @@
 //     bytes read (as the body is read) and written (acknowledged PUTs and
 //     parts). Placed under the retry decorator it sees every attempt.
 //     WrapConnectorClient also counts them under a connector's label.
+//   - requestsize.go: the histogram of FUSE READ and WRITE request sizes
+//     and the largest of each (RequestSize, fs.Observer), read back by
+//     RequestSizes for `objfs status`.
 //   - snapshot.go: Requests and Decisions, the counters read back for
 //     `objfs status` (which is why cmd/objfs always creates Metrics).
 //   - status.go: the status class of a request ("2xx", "4xx", "5xx",
@@ -38,6 +41,7 @@
 //	fuse_operations_total{op}                counter
 //	fuse_errors_total{op,errno}              counter
 //	fuse_operation_duration_seconds{op}      histogram
+//	fuse_request_size_bytes{op}              histogram (read|write)
 //	connector_decisions_total{connector,decision}  counter (allowed|denied)
 //	connector_s3_requests_total{connector,op}      counter
 //	connector_s3_read_bytes_total{connector}, connector_s3_written_bytes_total{connector}  counters

@@ -26,6 +26,7 @@ type Metrics struct {
 	ops    *prometheus.CounterVec   // {op}
 	opErrs *prometheus.CounterVec   // {op,errno}
 	opTime *prometheus.HistogramVec // {op}
+	sizes  requestSizes             // requestsize.go
 
 	decisions *prometheus.CounterVec // {connector,decision}
 
@@ -47,6 +48,7 @@ func New(cfg Config) (*Metrics, error) {
 	m := &Metrics{cfg: cfg, reg: prometheus.NewRegistry()}
 	m.newRequestMetrics()
 	m.newFUSEMetrics()
+	m.newRequestSizes()
 	m.decisions = m.counterVec("connector_decisions_total",
 		"Changes a connector's policy decided, by connector label and decision (allowed or denied).", "connector", "decision")
 	m.connRequests = m.counterVec("connector_s3_requests_total",
@@ -55,7 +57,7 @@ func New(cfg Config) (*Metrics, error) {
 	m.connBytesWritten = m.counterVec("connector_s3_written_bytes_total", "Bytes of object data S3 acknowledged for a connector.", "connector")
 	m.reg.MustRegister(
 		m.requests, m.requestTime, m.bytesRead, m.bytesWritten,
-		m.ops, m.opErrs, m.opTime, m.decisions,
+		m.ops, m.opErrs, m.opTime, m.sizes.hist, m.decisions,
 		m.connRequests, m.connBytesRead, m.connBytesWritten,
 		&treeCollector{m: m, descs: newTreeDescs(cfg.Namespace)},
 		collectors.NewGoCollector(),

@@ -6,9 +6,10 @@
 # install into the objfs tool cache). Idempotent, and silent when
 # everything is there.
 #
-# Usage: install-tools.sh [golangci-lint]
+# Usage: install-tools.sh [golangci-lint | peers NAME...]
 #   With no argument, installs everything; with `golangci-lint`, only the
-#   linter (what `make lint` needs).
+#   linter (what `make lint` needs); with `peers rclone s3fs`, the Debian
+#   packages of the peer file systems `make bench PEERS=...` runs.
 #
 # Environment (the Makefile sets them; MinIO's version comes from
 # internal/testenv/minio.version, golangci-lint's from the Makefile):
@@ -99,6 +100,26 @@ install_golangci_lint() {
 	[[ -x $GOLANGCI_LINT_DIR/golangci-lint ]] || { echo "install-tools: go install did not produce $GOLANGCI_LINT_DIR/golangci-lint" >&2; return 1; }
 }
 
+# The peers `make bench PEERS="rclone s3fs"` compares with: each name is
+# its Debian package and its command.
+install_peers() {
+	[[ $(uname -s) == Linux ]] || { echo "install-tools: the bench runs on Linux only" >&2; return 1; }
+	local missing=()
+	for peer in "$@"; do
+		case $peer in
+		rclone | s3fs) command -v "$peer" >/dev/null || missing+=("$peer") ;;
+		*) echo "install-tools: unknown peer $peer (known: rclone s3fs)" >&2; return 1 ;;
+		esac
+	done
+	[[ ${#missing[@]} -eq 0 ]] && return 0
+	echo "install-tools: installing ${missing[*]} (apt-get)"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	for peer in "${missing[@]}"; do
+		command -v "$peer" >/dev/null || { echo "install-tools: $peer installed but not found" >&2; return 1; }
+	done
+}
+
 case "${1:-all}" in
 all)
 	install_fuse
@@ -110,8 +131,12 @@ all)
 golangci-lint)
 	install_golangci_lint
 	;;
+peers)
+	shift
+	install_peers "$@"
+	;;
 *)
-	echo "usage: $0 [golangci-lint]" >&2
+	echo "usage: $0 [golangci-lint | peers NAME...]" >&2
 	exit 2
 	;;
 esac

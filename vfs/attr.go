@@ -77,8 +77,8 @@ func checkSize(end int64) error {
 	return nil
 }
 
-// IOSize is the largest read or write a mount asks the kernel for (its
-// limit, 256 pages), and the st_blksize of files.
+// IOSize is the st_blksize of files: the buffer size tools such as cp
+// choose. (The largest FUSE request is fs.MountOptions.MaxRequestSize.)
 const IOSize = 1 << 20
 
 // fileAttr returns the attributes of a regular file of size bytes

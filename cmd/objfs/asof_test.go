@@ -29,8 +29,8 @@ func TestFSConfigAsOf(t *testing.T) {
 			if cfg.StatTTL != vfs.AsOfTTL || cfg.ListTTL != vfs.AsOfTTL {
 				t.Errorf("%q: TTLs %v %v, want %v", args, cfg.StatTTL, cfg.ListTTL, vfs.AsOfTTL)
 			}
-			if !mountOptions(c, "s3://bkt").ReadOnly {
-				t.Errorf("%q: the kernel mount is not read-only", args)
+			if mo, err := mountOptions(c, "s3://bkt"); err != nil || !mo.ReadOnly {
+				t.Errorf("%q: the kernel mount is not read-only (%v)", args, err)
 			}
 		})
 	}

@@ -63,6 +63,10 @@ func mountConnectorsAction(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
+	mopts, err := mountOptions(c, "")
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
 	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
 	mountpoint, err := mountpointOf(c, mpArg)
 	if err != nil {
@@ -97,7 +101,8 @@ func mountConnectorsAction(c *cli.Context) error {
 		desc.Connectors = append(desc.Connectors, connectorDesc(conn))
 	}
 	servingFrom(c.Context).describe(desc)
-	return serveConnectors(c.Context, log, trees, mountpoint, mountOptions(c, "connectors:"+abs))
+	mopts.FSName = "connectors:" + abs
+	return serveConnectors(c.Context, log, trees, mountpoint, mopts)
 }
 
 // closeBlocks closes the block cache the trees shared (waiting for its

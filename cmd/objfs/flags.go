@@ -75,6 +75,7 @@ func mountFlags() []cli.Flag {
 	flags = append(flags, netFlags()...)
 	flags = append(flags, cacheFlags()...)
 	flags = append(flags, writeFlags()...)
+	flags = append(flags, fuseFlags()...)
 	return append(flags, opsFlags()...)
 }
 
@@ -180,15 +181,18 @@ func fsConfig(c *cli.Context, src vfs.Source) (vfs.Config, error) {
 }
 
 // mountOptions maps the FUSE-level flags onto fs.MountOptions.
-func mountOptions(c *cli.Context, src string) fs.MountOptions {
+func mountOptions(c *cli.Context, src string) (fs.MountOptions, error) {
+	size, background, err := fuseTuning(c)
 	return fs.MountOptions{
-		AllowOther: c.Bool(flagAllowOther),
-		Debug:      c.Bool(flagDebug),
-		FSName:     src,
-		ReadOnly:   c.Bool(flagReadOnly) || c.IsSet(flagAsOf),
-		NoExec:     c.Bool(flagNoExec),
-		FD:         c.Int(flagFuseFD),
-	}
+		AllowOther:     c.Bool(flagAllowOther),
+		Debug:          c.Bool(flagDebug),
+		FSName:         src,
+		ReadOnly:       c.Bool(flagReadOnly) || c.IsSet(flagAsOf),
+		NoExec:         c.Bool(flagNoExec),
+		FD:             c.Int(flagFuseFD),
+		MaxRequestSize: size,
+		MaxBackground:  background,
+	}, err
 }
 
 // ttlFlag reads a cache TTL. On the command line 0 turns the cache off;

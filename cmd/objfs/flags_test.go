@@ -203,12 +203,29 @@ func TestS3Config(t *testing.T) {
 
 func TestMountOptions(t *testing.T) {
 	withMountFlags(t, []string{"--allow-other", "--debug", "--read-only"}, func(c *cli.Context) {
-		got := mountOptions(c, "s3://bkt/p/")
-		want := fs.MountOptions{AllowOther: true, Debug: true, FSName: "s3://bkt/p/", ReadOnly: true}
-		if got != want {
-			t.Errorf("got %+v, want %+v", got, want)
+		got, err := mountOptions(c, "s3://bkt/p/")
+		want := fs.MountOptions{AllowOther: true, Debug: true, FSName: "s3://bkt/p/", ReadOnly: true,
+			MaxRequestSize: fs.DefaultMaxRequestSize, MaxBackground: fs.DefaultMaxBackground}
+		if err != nil || got != want {
+			t.Errorf("got %+v, %v; want %+v", got, err, want)
 		}
 	})
+	withMountFlags(t, []string{"--max-request-size", "4M", "--max-background", "32"}, func(c *cli.Context) {
+		got, err := mountOptions(c, "s3://bkt/")
+		if err != nil || got.MaxRequestSize != 4<<20 || got.MaxBackground != 32 {
+			t.Errorf("got %+v, %v; want 4 MiB requests, 32 in the background", got, err)
+		}
+	})
+	for _, bad := range [][]string{
+		{"--max-request-size", "64K"}, {"--max-request-size", "32M"}, {"--max-request-size", "1000000"},
+		{"--max-request-size", "x"}, {"--max-background", "0"}, {"--max-background", "5000"},
+	} {
+		withMountFlags(t, bad, func(c *cli.Context) {
+			if _, err := mountOptions(c, "s3://bkt/"); err == nil {
+				t.Errorf("%q: accepted", bad)
+			}
+		})
+	}
 }
 
 func TestLogOptions(t *testing.T) {

@@ -66,6 +66,10 @@ func mountAction(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("mount", "%v", err)
 	}
+	mopts, err := mountOptions(c, src.String())
+	if err != nil {
+		return usageErrorf("mount", "%v", err)
+	}
 	tuneGC(fsCfg.ReadCache.MemBytes) // gc.go: the heap stays near the cache budget
 	mountpoint, err := mountpointOf(c, mpArg)
 	if err != nil {
@@ -86,7 +90,7 @@ func mountAction(c *cli.Context) error {
 	}
 	servingFrom(c.Context).describe(mountDesc{Source: src.String(), Endpoint: endpoint, Region: s3Cfg.Region})
 	fsCfg.Logger = log.With("component", "fs")
-	return serve(c.Context, log, client, fsCfg, mountpoint, mountOptions(c, src.String()))
+	return serve(c.Context, log, client, fsCfg, mountpoint, mopts)
 }
 
 // mountArgs checks the two positional arguments. urfave/cli stops parsing

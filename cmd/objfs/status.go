@@ -135,6 +135,11 @@ func printStatus(w io.Writer, r statusReport) {
 	p("              metadata %d entries, %d listings; %d hits, %d misses", m.Stats, m.Listings, m.StatHits+m.NegativeHits+m.ListHits, m.StatMisses+m.ListMisses)
 	p("  uploads:    %s pending", pendingText(r.Uploads))
 	p("  requests:   %s", requestsText(r.Requests))
+	for _, op := range []string{"read", "write"} {
+		if st, ok := r.FUSERequests[op]; ok {
+			p("  fuse %-6s %d requests, %s, largest %s, %d over 1 MiB", op+":", st.Requests, humanBytes(st.Bytes), humanBytes(st.Largest), st.Over1MiB)
+		}
+	}
 	if len(r.RecentErrors) == 0 {
 		p("  errors:     none")
 		return

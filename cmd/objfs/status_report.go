@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/objfs/objfs/metrics"
 	"github.com/objfs/objfs/vfs"
 	"github.com/objfs/objfs/vfs/writeback"
 )
@@ -33,6 +34,10 @@ type statusReport struct {
 	// Requests counts S3 requests by operation and status class (2xx,
 	// 4xx, 5xx, network, canceled), retries included.
 	Requests map[string]map[string]int64 `json:"requests"`
+	// FUSERequests sums the FUSE READ and WRITE requests by operation:
+	// their count, bytes, largest size and how many exceeded 1 MiB (see
+	// --max-request-size).
+	FUSERequests map[string]metrics.RequestSizeStats `json:"fuse_requests,omitempty"`
 	// RecentErrors are the last warning and error log lines, oldest first.
 	RecentErrors []string `json:"recent_errors"`
 	// Error is set, and nothing else but Mountpoint and Source, when the
@@ -217,6 +222,7 @@ func (s *serving) report(mountpoint string, trees []*vfs.FS, pending func() writ
 	var decisions map[string]map[string]int64
 	if s.metrics != nil {
 		r.Requests = s.metrics.Requests()
+		r.FUSERequests = s.metrics.RequestSizes()
 		decisions = s.metrics.Decisions()
 	}
 	for i, c := range s.desc.Connectors {

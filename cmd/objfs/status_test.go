@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/objfs/objfs/internal/mountinfo"
+	"github.com/objfs/objfs/metrics"
 )
 
 // TestStatusSocketRoundTrip: the daemon's socket is 0600 in a 0700
@@ -91,11 +92,13 @@ func TestPrintStatus(t *testing.T) {
 		Cache:    cacheReport{Memory: tierReport{Bytes: 3 << 20, LimitBytes: 256 << 20, Blocks: 3, Hits: 9, Misses: 1}},
 		Uploads:  uploadReport{Files: 1, Bytes: 5 << 20, Oldest: &oldest, OldestAgeSeconds: 3},
 		Requests: map[string]map[string]int64{"GetObject": {"2xx": 4, "5xx": 1}, "PutObject": {"2xx": 2}},
+		FUSERequests: map[string]metrics.RequestSizeStats{"read": {Requests: 3, Bytes: 33 << 20, Largest: 16 << 20, Over1MiB: 2}},
 	}
 	var b bytes.Buffer
 	printStatus(&b, r)
 	for _, want := range []string{"/mnt/d: s3://d", "http://minio:9000", "pid 7, up 1m5s", "memory 3.0 MiB of 256.0 MiB (3 blocks), 9 hits, 1 misses (90% hits)",
-		"1 file(s), 5.0 MiB, oldest 3s ago pending", "GetObject 5 (2xx 4, 5xx 1), PutObject 2", "errors:     none"} {
+		"1 file(s), 5.0 MiB, oldest 3s ago pending", "GetObject 5 (2xx 4, 5xx 1), PutObject 2", "errors:     none",
+		"fuse read:  3 requests, 33.0 MiB, largest 16.0 MiB, 2 over 1 MiB"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("status output lacks %q:\n%s", want, b.String())
 		}

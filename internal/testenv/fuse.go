@@ -32,3 +32,12 @@ func FUSEUnavailable() string {
 	}
 	return ""
 }
+
+// RequireFUSEFeature skips or fails t, as RequireFUSE does, when a FUSE
+// feature the test needs is missing here (reason not empty).
+func RequireFUSEFeature(t testing.TB, reason string) {
+	t.Helper()
+	if reason != "" {
+		skipOrFail(t, EnvRequireFUSE, reason)
+	}
+}
