@@ -107,7 +107,16 @@ func TestDockerfileBuildStage(t *testing.T) {
 	workdir := "/"
 	// The module cache and GOPROXY are this machine's: go mod download
 	// fetches what the cache lacks, as it would in the image.
-	env := append(os.Environ(), "GOTOOLCHAIN=local")
+	// The build stage runs in a fresh container: no make above it. Under
+	// `make test` the parent make's MAKEFLAGS and MAKELEVEL would make the
+	// inner make print "Entering directory" lines around its commands.
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "MAKEFLAGS" && k != "MFLAGS" && k != "MAKELEVEL" && k != "MAKEOVERRIDES" {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "GOTOOLCHAIN=local")
 	var ran []string
 	for _, s := range build.steps {
 		switch s.op {
