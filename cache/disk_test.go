@@ -405,11 +405,13 @@ func TestSkippedDiskWritesAreSavedLate(t *testing.T) {
 	waitFor(t, func() bool { return b.Stats().DiskWritesSkipped == 4 })
 	b.pendingWrites.Store(0)
 	// Blocks 4 and 5 are written as usual and evict 0 and 1, which are
-	// then written late; 2 and 3 stay in memory until Close.
+	// then written late; 2 and 3, still in memory, are written once the
+	// queue is empty again, without waiting for Close.
 	for i := int64(4); i < 6; i++ {
 		mustGet(t, b, key("obj", "e", i), f.For(key("obj", "e", i)))
 	}
 	waitIdle()
+	waitFor(t, func() bool { return b.Stats().DiskBlocks == 6 })
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}

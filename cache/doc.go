@@ -90,9 +90,13 @@
 // flights until its write is done, so a Get arriving meanwhile is served
 // from it). At most DiskWriters writes run at once and at most
 // DiskWriteQueue blocks wait for one; beyond that a block is skipped
-// (DiskWritesSkipped) and marked unsaved in the memory tier, which hands
-// it back for a late write when it evicts it, and Close writes the
-// unsaved blocks still in memory (DiskWritesLate). So a disk slower than
+// (DiskWritesSkipped) and marked unsaved in the memory tier; a writer
+// that finds itself the last one queued writes the unsaved blocks then
+// (drainUnsaved), the tier hands one back for a late write when it evicts
+// it, and Close writes those still in memory (DiskWritesLate). Without
+// the first, an object read whole at network speed kept some blocks off
+// the disk for as long as they stayed in memory, and could not be served
+// by passthrough. So a disk slower than
 // the network costs no read latency, memory or prefetch slots, and only
 // the coverage of blocks that were skipped twice. Measured on the
 // 2-core development VM: a synchronous write would add 6 to 17 ms to every

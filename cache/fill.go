@@ -84,8 +84,12 @@ func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 // writes at once. When DiskWriteQueue blocks already wait for or are in a
 // write, the block is skipped (and counted): a disk slower than the network
 // then costs no read throughput or memory. A skipped block still in the
-// memory tier is marked unsaved there, and written when it is evicted or
-// at Close (letGo, saveUnsaved).
+// memory tier is marked unsaved there, and written as soon as the disk
+// keeps up again (the writer that finds the queue empty after its own
+// write takes the unsaved blocks, drainUnsaved), or when it is evicted, or
+// at Close (letGo, saveUnsaved): an object read whole reaches the disk
+// whole while it is still in memory, and can then be served by
+// passthrough.
 func (b *Blocks) writeToDisk(k BlockKey, bl *block) {
 	if b.pendingWrites.Add(1) > int64(b.cfg.DiskWriteQueue) {
 		b.pendingWrites.Add(-1)
@@ -97,6 +101,22 @@ func (b *Blocks) writeToDisk(k BlockKey, bl *block) {
 	b.writeSlots <- struct{}{} // not abandoned on Close: Close finishes queued writes
 	defer func() { <-b.writeSlots }()
 	b.store(k, bl)
+	b.drainUnsaved()
+}
+
+// drainUnsaved writes unsaved blocks of the memory tier while this writer
+// is the only one queued (b.pendingWrites counts it): skipped writes are
+// caught up when the disk is idle, never ahead of new ones.
+func (b *Blocks) drainUnsaved() {
+	for b.pendingWrites.Load() <= 1 {
+		d, ok := b.mem.takeOneUnsaved()
+		if !ok {
+			return
+		}
+		if b.store(d.k, d.bl) {
+			b.ctr.diskWritesLate.Add(1)
+		}
+	}
 }
 
 // store writes bl to disk unless it was recycled meanwhile.
@@ -177,6 +197,7 @@ func (b *Blocks) letGo(drops []dropped) {
 			if b.store(d.k, d.bl) {
 				b.ctr.diskWritesLate.Add(1)
 			}
+			b.drainUnsaved()
 		}()
 	}
 }

@@ -23,9 +23,10 @@ type memTier struct {
 	budget int64
 	ctr    *blockCounters
 
-	mu    sync.Mutex // guards lru, the entries' unsaved flags, and bytes
-	lru   *simplelru.LRU[BlockKey, *memEntry]
-	bytes int64 // sum of cap() of the blocks' data in lru; <= budget
+	mu      sync.Mutex // guards lru, the entries' unsaved flags, unsaved and bytes
+	lru     *simplelru.LRU[BlockKey, *memEntry]
+	bytes   int64 // sum of cap() of the blocks' data in lru; <= budget
+	unsaved int   // entries in lru whose unsaved flag is set
 }
 
 type memEntry struct {
@@ -84,6 +85,7 @@ func (m *memTier) add(k BlockKey, bl *block) []dropped {
 	if old, ok := m.lru.Peek(k); ok {
 		m.lru.Remove(k)
 		m.bytes -= old.size
+		m.forget(old)
 		out = append(out, dropped{k, old.bl, old.unsaved})
 	}
 	for m.bytes+size > m.budget {
@@ -92,6 +94,7 @@ func (m *memTier) add(k BlockKey, bl *block) []dropped {
 			break
 		}
 		m.bytes -= old.size
+		m.forget(old)
 		m.ctr.memEvictions.Add(1)
 		out = append(out, dropped{oldKey, old.bl, old.unsaved})
 	}
@@ -106,10 +109,36 @@ func (m *memTier) markUnsaved(k BlockKey) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.lru.Peek(k)
-	if ok {
+	if ok && !e.unsaved {
 		e.unsaved = true
+		m.unsaved++
 	}
 	return ok
+}
+
+// forget counts e out of the unsaved entries as it leaves lru (m.mu held).
+func (m *memTier) forget(e *memEntry) {
+	if e.unsaved {
+		m.unsaved--
+	}
+}
+
+// takeOneUnsaved returns an unsaved block, least recently used first, and
+// clears its flag; false when there is none (no scan then).
+func (m *memTier) takeOneUnsaved() (dropped, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.unsaved == 0 {
+		return dropped{}, false
+	}
+	for _, k := range m.lru.Keys() {
+		if e, _ := m.lru.Peek(k); e.unsaved {
+			e.unsaved = false
+			m.unsaved--
+			return dropped{k, e.bl, true}, true
+		}
+	}
+	return dropped{}, false
 }
 
 // takeUnsaved returns the unsaved blocks and clears their flags.
@@ -123,6 +152,7 @@ func (m *memTier) takeUnsaved() []dropped {
 			out = append(out, dropped{k, e.bl, true})
 		}
 	}
+	m.unsaved = 0
 	return out
 }
 
