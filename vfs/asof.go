@@ -104,7 +104,9 @@ func (a *asOfClient) resolve(ctx context.Context, bucket, key string) (resolutio
 	return r, nil
 }
 
-// findVersion lists the versions of key until the one at the time.
+// findVersion lists the versions of key until the one at the time. A
+// page's markers are only passed back, never read as a key: MinIO's are
+// not keys ("KEY[minio_cache:…]").
 func (a *asOfClient) findVersion(ctx context.Context, bucket, key string) (resolution, error) {
 	req := remote.ListVersionsRequest{Bucket: bucket, Prefix: key, MaxKeys: listPageSize}
 	for {
@@ -120,9 +122,10 @@ func (a *asOfClient) findVersion(ctx context.Context, bucket, key string) (resol
 				return resolution{alive: !v.DeleteMarker, versionID: v.VersionID, etag: v.ETag}, nil
 			}
 		}
-		if page.NextKeyMarker == "" || page.NextKeyMarker != key {
+		if page.NextKeyMarker == "" {
 			return resolution{}, nil
 		}
+		// Every entry was key's (or a connector left none): more may follow.
 		req.KeyMarker, req.VersionIDMarker = page.NextKeyMarker, page.NextVersionIDMarker
 	}
 }
