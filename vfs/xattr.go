@@ -124,7 +124,8 @@ var baseXattrNames = []string{XattrPrefix + "etag", XattrPrefix + "last_modified
 
 // XattrNames lists the names of the file's attributes. With fetch it is
 // Xattrs' list (at most one HEAD). Without, it sends nothing: the names
-// of the last HEAD younger than StatTTL, else the names every object has
+// of the last HEAD younger than StatTTL (at least xattrNamesGrace), else
+// the names every object has
 // (etag, last_modified, storage_class); a version id and user metadata
 // are then listed only once a HEAD found them. The adapter fetches for a
 // size query (an empty buffer: getfattr, cp -a), and not for a read of
@@ -146,7 +147,7 @@ func (n *File) XattrNames(ctx context.Context, fetch bool) ([]string, error) {
 		switch {
 		case local:
 			return nil, nil
-		case info.s3 != nil && n.fsys.cfg.Clock().Sub(info.s3.at) < n.fsys.cfg.statTTL():
+		case info.s3 != nil && n.fsys.cfg.Clock().Sub(info.s3.at) < max(n.fsys.cfg.statTTL(), xattrNamesGrace):
 			m = info.s3
 		default:
 			return slices.Clone(baseXattrNames), nil
@@ -159,6 +160,12 @@ func (n *File) XattrNames(ctx context.Context, fetch bool) ([]string, error) {
 	}
 	return names, nil
 }
+
+// xattrNamesGrace is how long a HEAD's names answer a list read without
+// a fetch when StatTTL is shorter (NoCache): getfattr, cp -a and attr ask
+// the size (a HEAD) and read the list right after, and must see the
+// names that HEAD found, the version id and user metadata included.
+const xattrNamesGrace = time.Second
 
 // Xattr returns the value of the file's attribute name: ErrNoAttr when it
 // has none of that name. Only names under XattrPrefix may cost a request.

@@ -348,3 +348,30 @@ func TestXattrNamesWithoutFetch(t *testing.T) {
 		t.Fatalf("names after StatTTL: %v, %d HEADs", names, counting.Count(remote.OpHead))
 	}
 }
+
+// TestXattrNamesNoCache: with stat caching off, a list read right after
+// the size query that HEADed the object (getfattr -d, cp -a) shows that
+// HEAD's names, version id and user metadata included.
+func TestXattrNamesNoCache(t *testing.T) {
+	fake, _ := newFake(t)
+	clock := newTestClock()
+	put(t, fake, "f", []byte("x"), map[string]string{"v": "1"})
+	fsys, counting := xattrFS(t, versioned{Client: fake, version: "v1", class: "GLACIER"}, clock,
+		func(c *Config) { c.StatTTL = NoCache })
+	ctx := context.Background()
+	f := lookupFile(t, fsys.Root(), "f")
+	full := "user.s3.etag,user.s3.last_modified,user.s3.meta.v,user.s3.storage_class,user.s3.version_id"
+	heads := counting.Count(remote.OpHead)
+	if names, err := f.XattrNames(ctx, true); err != nil || strings.Join(names, ",") != full {
+		t.Fatalf("size query: %v, %v", names, err)
+	}
+	if n := counting.Count(remote.OpHead) - heads; n != 1 {
+		t.Fatalf("%d HEADs for the size query, want 1", n)
+	}
+	if names, err := f.XattrNames(ctx, false); err != nil || strings.Join(names, ",") != full {
+		t.Fatalf("list read right after the size query: %v, %v; want %s", names, err, full)
+	}
+	if n := counting.Count(remote.OpHead) - heads; n != 1 {
+		t.Fatalf("%d HEADs in all, want 1", n)
+	}
+}
