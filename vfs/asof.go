@@ -30,7 +30,8 @@ import (
 //     GetObject with its versionId: reads stay pinned to that version,
 //     whatever is written meanwhile.
 //   - ListBuckets shows versioned buckets only (enabled or suspended), and
-//     HeadBucket finds no other: an unversioned bucket has no past.
+//     HeadBucket finds no other: an unversioned bucket has no past. A
+//     bucket whose versioning state the credentials may not ask is shown.
 //   - Every change fails with ErrReadOnly and sends nothing.
 //
 // What it learns never goes stale (the past does not change), so it is
@@ -164,16 +165,18 @@ func (a *asOfClient) Get(ctx context.Context, req remote.GetRequest) (io.ReadClo
 }
 
 // isVersioned reports whether bucket has versions to show (versioning
-// enabled or suspended), asking once per bucket.
+// enabled or suspended), asking once per bucket. Credentials that may not
+// ask (GetBucketVersioning denied) count as versioned, as in
+// CheckVersioned: the listings will tell.
 func (a *asOfClient) isVersioned(ctx context.Context, bucket string) (bool, error) {
 	if v, ok := recall(a, a.versioned, bucket); ok {
 		return v, nil
 	}
 	state, err := a.next.BucketVersioning(ctx, bucket)
-	if err != nil {
+	if err != nil && !errors.Is(err, remote.ErrAccessDenied) {
 		return false, err
 	}
-	v := state != remote.VersioningOff
+	v := err != nil || state != remote.VersioningOff
 	remember(a, a.versioned, bucket, v)
 	return v, nil
 }
@@ -187,9 +190,6 @@ func (a *asOfClient) ListBuckets(ctx context.Context) ([]remote.BucketInfo, erro
 	out := all[:0:0]
 	for _, b := range all {
 		v, err := a.isVersioned(ctx, b.Name)
-		if errors.Is(err, remote.ErrAccessDenied) {
-			continue // not ours to read
-		}
 		if err != nil {
 			return nil, err
 		}
