@@ -207,7 +207,9 @@ func (n *File) objectMeta(ctx context.Context) (*objectMeta, error) {
 	return e.s3.stamped(now), nil
 }
 
-// ChangeXattr answers setxattr and removexattr of name: ErrReadOnly (or
+// ChangeXattr is the part of setxattr's and removexattr's answer that
+// does not depend on the names the node shows (SetXattr and RemoveXattr,
+// xattr_change.go, add that): ErrReadOnly (or
 // the connector's refusal) where nothing may change; with Config.Xattrs,
 // for a name under XattrPrefix, nil and nothing changes (they are S3's, computed from a
 // HEAD: `cp -a`, `rsync -X` and `tar --xattrs` copying a tree that came
