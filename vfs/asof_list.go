@@ -100,8 +100,10 @@ func (a *asOfClient) List(ctx context.Context, req remote.ListRequest) (remote.L
 		for len(vs) > 0 || len(ps) > 0 {
 			if n >= limit {
 				out.NextToken = tok.encode()
-				a.keepRest(req, out.NextToken, remote.VersionPage{Versions: vs, Prefixes: ps,
-					NextKeyMarker: page.NextKeyMarker, NextVersionIDMarker: page.NextVersionIDMarker})
+				if limit == listPageSize { // a lookup's short probe is never continued
+					a.keepRest(req, out.NextToken, remote.VersionPage{Versions: vs, Prefixes: ps,
+						NextKeyMarker: page.NextKeyMarker, NextVersionIDMarker: page.NextVersionIDMarker})
+				}
 				a.noteAlive(req.Bucket, req.Prefix, n)
 				return out, nil
 			}
@@ -147,9 +149,11 @@ func restKey(req remote.ListRequest, token string) string {
 	return memoKey(req.Bucket, req.Prefix+"\x00"+req.Delimiter+"\x00"+token)
 }
 
-// keepRest keeps the part of a versions page a List did not return, for
-// the List that continues with its token: a page is fetched once even
-// when MaxKeys ends the answer inside it.
+// keepRest keeps the part of a versions page a full List did not return,
+// for the List that continues with its token: a page is fetched once even
+// when MaxKeys ends the answer inside it. A shorter List (a lookup's
+// one-key probe, never continued) keeps nothing: up to maxRests pages of
+// a thousand versions would be held for nobody; its token still works.
 func (a *asOfClient) keepRest(req remote.ListRequest, token string, rest remote.VersionPage) {
 	a.mu.Lock()
 	if len(a.rests) >= maxRests {

@@ -29,3 +29,37 @@ func TestAsOfDirLookupCost(t *testing.T) {
 		t.Fatalf("ds/: %d entries, want %d: %q", len(got), subdirs, got)
 	}
 }
+
+// TestAsOfProbeKeepsNoRest: a one-key probe that ends inside a versions
+// page keeps nothing of the page (probes are never continued, and up to
+// maxRests pages of a thousand versions would be held for nobody); its
+// token still continues the listing correctly.
+func TestAsOfProbeKeepsNoRest(t *testing.T) {
+	h := newAsOfHistory(t)
+	for i := range 20 {
+		put(t, h.fake, fmt.Sprintf("ds/f%02d", i), []byte("x"), nil)
+	}
+	a := newAsOfClient(h.fake, h.clock.Now())
+	req := remote.ListRequest{Bucket: testBucket, Prefix: "ds/", Delimiter: "/", MaxKeys: 1}
+	var got int
+	for range 25 {
+		p, err := a.List(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.mu.Lock()
+		kept := len(a.rests)
+		a.mu.Unlock()
+		if kept != 0 {
+			t.Fatalf("a probe kept %d page remainders", kept)
+		}
+		got += len(p.Objects)
+		if p.NextToken == "" {
+			break
+		}
+		req.Token = p.NextToken
+	}
+	if got != 20 {
+		t.Fatalf("continued probes listed %d keys, want 20", got)
+	}
+}
