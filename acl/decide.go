@@ -153,7 +153,8 @@ func showPath(bucket, key string) string { return fmt.Sprintf("%q", bucket+"/"+k
 // on the destination. In order: the source must be visible (ENOENT); across
 // connectors or buckets gives EXDEV, so mv falls back to copy and delete,
 // each then checked on its own; then each side as Decide(OpRename) would
-// (EROFS for a read-only connector, EACCES outside the patterns).
+// (EROFS for a read-only connector, EACCES outside the patterns), and a
+// source directory with a pinned key below it is EROFS (pin.go).
 func DecideRename(src *Connector, srcBucket, srcKey string, dst *Connector, dstBucket, dstKey string) Decision {
 	if d := src.Decide(OpStat, srcBucket, srcKey); !d.Allowed() {
 		return d
@@ -168,6 +169,11 @@ func DecideRename(src *Connector, srcBucket, srcKey string, dst *Connector, dstB
 	if !s.Allowed() {
 		s.Rule = "source: " + s.Rule
 		return s
+	}
+	if i, ok := src.pinBelow(srcBucket, srcKey); ok {
+		// Moving a directory moves every key below it, the pinned ones
+		// too: copies of their current objects, and deletes.
+		return deny(DenyReadOnly, "source: %s pins a version below it: a pinned object is read-only", src.ruleAt(i))
 	}
 	d := dst.Decide(OpRename, dstBucket, dstKey)
 	if !d.Allowed() {

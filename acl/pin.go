@@ -73,6 +73,21 @@ func (c *Connector) pinIndex(bucket, key string) (int, bool) {
 	return 0, false
 }
 
+// pinBelow returns the first pattern that pins a key below directory
+// key dir ("" or ending in "/") of bucket; ok is false for a file key.
+func (c *Connector) pinBelow(bucket, dir string) (int, bool) {
+	if !isDirKey(dir) {
+		return 0, false
+	}
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		if p.version != "" && p.kind == kindExact && p.bucket == bucket && strings.HasPrefix(p.key, dir) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // PinnedVersion returns the version a pattern pins (bucket, key) to; ok
 // is false for a key no pattern pins. When several pin it, the first
 // wins (Load refuses two different versions of one key).

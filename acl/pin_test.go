@@ -73,3 +73,22 @@ func TestPinConflictRefused(t *testing.T) {
 		t.Fatalf("two versions of one key: %v", err)
 	}
 }
+
+// TestPinnedKeyDirRename: a directory holding a pinned key (at any
+// depth) cannot be renamed, since that moves the key; its siblings can.
+func TestPinnedKeyDirRename(t *testing.T) {
+	c := &Connector{Label: "bundle", Access: ReadWrite, Paths: []Pattern{
+		MustPattern("b/*"),
+		MustPattern("b/data/sub/train.csv@3HL4kqtJlcpXroDTDmjVBH40Nrjfkd"),
+	}}
+	for _, dir := range []string{"data/", "data/sub/"} {
+		if d := DecideRename(c, "b", dir, c, "b", "moved/"); d.Allowed() || d.Denial != DenyReadOnly {
+			t.Errorf("rename of %s: %+v, want DenyReadOnly", dir, d)
+		}
+	}
+	for _, src := range []string{"other/", "data/x.csv", "data/sub/train.csv.bak"} {
+		if d := DecideRename(c, "b", src, c, "b", "moved"+src[len(src)-1:]); !d.Allowed() {
+			t.Errorf("rename of %s: %+v, want allowed", src, d)
+		}
+	}
+}

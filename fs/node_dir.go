@@ -230,15 +230,17 @@ func (n *dirNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint3
 }
 
 // Setxattr: EROFS where nothing may change; accepted without effect for
-// user.s3. names when extended attributes are on; else EOPNOTSUPP
-// (vfs.Dir.ChangeXattr).
+// user.s3. names when extended attributes are on (ENODATA for
+// XATTR_REPLACE: a directory shows none); else EOPNOTSUPP
+// (vfs.Dir.SetXattr).
 func (n *dirNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return n.fail("setxattr", "", n.d.ChangeXattr(attr))
+	return n.fail("setxattr", "", n.d.SetXattr(attr, xattrFlag(flags)))
 }
 
-// Removexattr: as Setxattr.
+// Removexattr: as Setxattr; ENODATA for a user.s3. name, since a
+// directory shows none.
 func (n *dirNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return n.fail("removexattr", "", n.d.ChangeXattr(attr))
+	return n.fail("removexattr", "", n.d.RemoveXattr(attr))
 }
 
 // OnForget tells the core the kernel dropped the node.

@@ -160,15 +160,16 @@ func (n *fileNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.
 }
 
 // Setxattr: EROFS where nothing may change; accepted without effect for
-// user.s3. names when extended attributes are on; else EOPNOTSUPP
-// (vfs.File.ChangeXattr).
+// user.s3. names when extended attributes are on (EEXIST for
+// XATTR_CREATE of a name the file shows, ENODATA for XATTR_REPLACE of
+// one it does not); else EOPNOTSUPP (vfs.File.SetXattr).
 func (n *fileNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return n.fail("setxattr", n.f.ChangeXattr(attr))
+	return n.fail("setxattr", n.f.SetXattr(ctx, attr, xattrFlag(flags)))
 }
 
-// Removexattr: as Setxattr.
+// Removexattr: as Setxattr; ENODATA for a name the file does not show.
 func (n *fileNode) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return n.fail("removexattr", n.f.ChangeXattr(attr))
+	return n.fail("removexattr", n.f.RemoveXattr(ctx, attr))
 }
 
 // OnForget tells the core the kernel dropped the node.

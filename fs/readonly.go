@@ -7,6 +7,7 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/vfs"
+	"golang.org/x/sys/unix"
 )
 
 // readOnlyNode gives every node the answers that do not depend on the
@@ -55,6 +56,18 @@ func copyXattr(dest, value []byte) (uint32, syscall.Errno) {
 		return uint32(len(value)), syscall.ERANGE
 	}
 	return uint32(copy(dest, value)), 0
+}
+
+// xattrFlag maps setxattr's flags (XATTR_CREATE, XATTR_REPLACE) to the
+// core's.
+func xattrFlag(flags uint32) vfs.XattrFlag {
+	switch {
+	case flags&unix.XATTR_CREATE != 0:
+		return vfs.XattrCreate
+	case flags&unix.XATTR_REPLACE != 0:
+		return vfs.XattrReplace
+	}
+	return vfs.XattrAny
 }
 
 // xattrNames is listxattr's answer for names: each NUL-terminated.

@@ -9,6 +9,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/objfs/objfs/remote"
 	"github.com/objfs/objfs/vfs"
+	"golang.org/x/sys/unix"
 )
 
 // getxattr is GETXATTR of attr on node into a buffer of size bytes.
@@ -105,12 +106,39 @@ func TestXattrAdapter(t *testing.T) {
 			t.Fatalf("setxattr user.s3.etag: %v, want accepted", st)
 		}
 		in := hdr(node)
-		if st := h.raw.RemoveXAttr(nil, &in, "user.s3.meta.color"); st != fuse.OK {
-			t.Fatalf("removexattr user.s3.meta.color: %v, want accepted", st)
+		want := fuse.OK // the file shows it
+		if node == d {
+			want = fuse.Status(errNoAttr) // a directory shows none (POSIX: ENODATA)
+		}
+		if st := h.raw.RemoveXAttr(nil, &in, "user.s3.meta.color"); st != want {
+			t.Fatalf("removexattr user.s3.meta.color: %v, want %v", st, want)
 		}
 		if st := h.raw.SetXAttr(nil, &fuse.SetXAttrIn{InHeader: hdr(node)}, "user.x", []byte("1")); st != fuse.Status(syscall.EOPNOTSUPP) {
 			t.Fatalf("setxattr user.x: %v, want EOPNOTSUPP", st)
 		}
+	}
+	// As POSIX asks of the names a node shows: XATTR_CREATE of one it has
+	// is EEXIST; XATTR_REPLACE or removexattr of one it has not ENODATA.
+	for _, c := range []struct {
+		node  uint64
+		name  string
+		flags uint32
+		want  fuse.Status
+	}{
+		{f, "user.s3.etag", unix.XATTR_CREATE, fuse.Status(syscall.EEXIST)},
+		{f, "user.s3.meta.new", unix.XATTR_CREATE, fuse.OK},
+		{f, "user.s3.meta.color", unix.XATTR_REPLACE, fuse.OK},
+		{f, "user.s3.meta.nosuch", unix.XATTR_REPLACE, fuse.Status(errNoAttr)},
+		{d, "user.s3.meta.nosuch", unix.XATTR_REPLACE, fuse.Status(errNoAttr)},
+		{d, "user.s3.meta.new", unix.XATTR_CREATE, fuse.OK},
+	} {
+		if st := h.raw.SetXAttr(nil, &fuse.SetXAttrIn{InHeader: hdr(c.node), Flags: c.flags}, c.name, []byte("x")); st != c.want {
+			t.Errorf("setxattr %s flags %d on %d: %v, want %v", c.name, c.flags, c.node, st, c.want)
+		}
+	}
+	in := hdr(f)
+	if st := h.raw.RemoveXAttr(nil, &in, "user.s3.meta.nosuch"); st != fuse.Status(errNoAttr) {
+		t.Errorf("removexattr of a name the file does not show: %v, want ENODATA", st)
 	}
 	if got := h.counting.Count(remote.OpPut) + h.counting.Count(remote.OpCopy) - puts; got != 0 {
 		t.Fatalf("setxattr sent %d writes", got)

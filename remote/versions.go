@@ -64,7 +64,8 @@ type VersionPage struct {
 	Prefixes []string // common prefixes: full keys ending with the delimiter
 	// NextKeyMarker is empty when this was the last page; otherwise it
 	// and NextVersionIDMarker (possibly empty, after a common prefix)
-	// go into the next request.
+	// go into the next request. They are opaque: MinIO's key marker is
+	// not a key ("KEY[minio_cache:…]").
 	NextKeyMarker       string
 	NextVersionIDMarker string
 }

@@ -30,7 +30,8 @@ import (
 //     GetObject with its versionId: reads stay pinned to that version,
 //     whatever is written meanwhile.
 //   - ListBuckets shows versioned buckets only (enabled or suspended), and
-//     HeadBucket finds no other: an unversioned bucket has no past.
+//     HeadBucket finds no other: an unversioned bucket has no past. A
+//     bucket whose versioning state the credentials may not ask is shown.
 //   - Every change fails with ErrReadOnly and sends nothing.
 //
 // What it learns never goes stale (the past does not change), so it is
@@ -104,7 +105,9 @@ func (a *asOfClient) resolve(ctx context.Context, bucket, key string) (resolutio
 	return r, nil
 }
 
-// findVersion lists the versions of key until the one at the time.
+// findVersion lists the versions of key until the one at the time. A
+// page's markers are only passed back, never read as a key: MinIO's are
+// not keys ("KEY[minio_cache:…]").
 func (a *asOfClient) findVersion(ctx context.Context, bucket, key string) (resolution, error) {
 	req := remote.ListVersionsRequest{Bucket: bucket, Prefix: key, MaxKeys: listPageSize}
 	for {
@@ -120,9 +123,10 @@ func (a *asOfClient) findVersion(ctx context.Context, bucket, key string) (resol
 				return resolution{alive: !v.DeleteMarker, versionID: v.VersionID, etag: v.ETag}, nil
 			}
 		}
-		if page.NextKeyMarker == "" || page.NextKeyMarker != key {
+		if page.NextKeyMarker == "" {
 			return resolution{}, nil
 		}
+		// Every entry was key's (or a connector left none): more may follow.
 		req.KeyMarker, req.VersionIDMarker = page.NextKeyMarker, page.NextVersionIDMarker
 	}
 }
@@ -161,16 +165,18 @@ func (a *asOfClient) Get(ctx context.Context, req remote.GetRequest) (io.ReadClo
 }
 
 // isVersioned reports whether bucket has versions to show (versioning
-// enabled or suspended), asking once per bucket.
+// enabled or suspended), asking once per bucket. Credentials that may not
+// ask (GetBucketVersioning denied) count as versioned, as in
+// CheckVersioned: the listings will tell.
 func (a *asOfClient) isVersioned(ctx context.Context, bucket string) (bool, error) {
 	if v, ok := recall(a, a.versioned, bucket); ok {
 		return v, nil
 	}
 	state, err := a.next.BucketVersioning(ctx, bucket)
-	if err != nil {
+	if err != nil && !errors.Is(err, remote.ErrAccessDenied) {
 		return false, err
 	}
-	v := state != remote.VersioningOff
+	v := err != nil || state != remote.VersioningOff
 	remember(a, a.versioned, bucket, v)
 	return v, nil
 }
@@ -184,9 +190,6 @@ func (a *asOfClient) ListBuckets(ctx context.Context) ([]remote.BucketInfo, erro
 	out := all[:0:0]
 	for _, b := range all {
 		v, err := a.isVersioned(ctx, b.Name)
-		if errors.Is(err, remote.ErrAccessDenied) {
-			continue // not ours to read
-		}
 		if err != nil {
 			return nil, err
 		}

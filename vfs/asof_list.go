@@ -64,7 +64,10 @@ func (s *scan) see(v remote.ObjectVersion) (remote.ObjectInfo, bool) {
 // ListObjectVersions pages (of listPageSize) as it takes to fill MaxKeys
 // entries or reach the end; the token carries the version markers. Each
 // key appears with its version at the time (VersionID set), and a common
-// prefix only if a key below it is alive then.
+// prefix only if a key below it is alive then: a full page's prefixes are
+// verified together, a shorter one's (a lookup's one-key probe) only as
+// far as it reads, so that stat of a directory does not verify all its
+// subdirectories.
 func (a *asOfClient) List(ctx context.Context, req remote.ListRequest) (remote.ListPage, error) {
 	tok, err := decodeAsOfToken(req.Token)
 	if err != nil {
@@ -86,8 +89,10 @@ func (a *asOfClient) List(ctx context.Context, req remote.ListRequest) (remote.L
 			if page, err = a.next.ListVersions(ctx, vreq); err != nil {
 				return remote.ListPage{}, err
 			}
-			if err := a.verifyPrefixes(ctx, req.Bucket, page.Prefixes); err != nil {
-				return remote.ListPage{}, err
+			if limit == listPageSize { // a listing: all at once; a probe verifies what it reaches
+				if err := a.verifyPrefixes(ctx, req.Bucket, page.Prefixes); err != nil {
+					return remote.ListPage{}, err
+				}
 			}
 		}
 		rest = false
@@ -95,15 +100,21 @@ func (a *asOfClient) List(ctx context.Context, req remote.ListRequest) (remote.L
 		for len(vs) > 0 || len(ps) > 0 {
 			if n >= limit {
 				out.NextToken = tok.encode()
-				a.keepRest(req, out.NextToken, remote.VersionPage{Versions: vs, Prefixes: ps,
-					NextKeyMarker: page.NextKeyMarker, NextVersionIDMarker: page.NextVersionIDMarker})
+				if limit == listPageSize { // a lookup's short probe is never continued
+					a.keepRest(req, out.NextToken, remote.VersionPage{Versions: vs, Prefixes: ps,
+						NextKeyMarker: page.NextKeyMarker, NextVersionIDMarker: page.NextVersionIDMarker})
+				}
 				a.noteAlive(req.Bucket, req.Prefix, n)
 				return out, nil
 			}
 			if len(ps) > 0 && (len(vs) == 0 || ps[0] < vs[0].Key) {
 				p := ps[0]
+				alive, err := a.prefixAlive(ctx, req.Bucket, p)
+				if err != nil {
+					return remote.ListPage{}, err
+				}
 				ps = ps[1:]
-				if alive, _ := recall(a, a.dirs, memoKey(req.Bucket, p)); alive {
+				if alive {
 					out.Prefixes = append(out.Prefixes, p)
 					n++
 				}
@@ -138,9 +149,11 @@ func restKey(req remote.ListRequest, token string) string {
 	return memoKey(req.Bucket, req.Prefix+"\x00"+req.Delimiter+"\x00"+token)
 }
 
-// keepRest keeps the part of a versions page a List did not return, for
-// the List that continues with its token: a page is fetched once even
-// when MaxKeys ends the answer inside it.
+// keepRest keeps the part of a versions page a full List did not return,
+// for the List that continues with its token: a page is fetched once even
+// when MaxKeys ends the answer inside it. A shorter List (a lookup's
+// one-key probe, never continued) keeps nothing: up to maxRests pages of
+// a thousand versions would be held for nobody; its token still works.
 func (a *asOfClient) keepRest(req remote.ListRequest, token string, rest remote.VersionPage) {
 	a.mu.Lock()
 	if len(a.rests) >= maxRests {
@@ -206,6 +219,21 @@ func (a *asOfClient) verifyPrefixes(ctx context.Context, bucket string, prefixes
 	}
 	wg.Wait()
 	return first
+}
+
+// prefixAlive reports whether a key below prefix is alive at the time:
+// known from verifyPrefixes or an earlier answer, else verified now (a
+// probe's page, or a memo that was forgotten).
+func (a *asOfClient) prefixAlive(ctx context.Context, bucket, prefix string) (bool, error) {
+	if alive, known := recall(a, a.dirs, memoKey(bucket, prefix)); known {
+		return alive, nil
+	}
+	alive, err := a.aliveBelow(ctx, bucket, prefix)
+	if err != nil {
+		return false, err
+	}
+	remember(a, a.dirs, memoKey(bucket, prefix), alive)
+	return alive, nil
 }
 
 // aliveBelow lists the versions of every key below prefix until one is

@@ -182,7 +182,7 @@ func (b *browseClient) Head(ctx context.Context, bucket, key string) (remote.Obj
 	}
 	info, err := b.next.HeadVersion(ctx, bucket, real, vid)
 	if err != nil {
-		return remote.ObjectInfo{}, err
+		return remote.ObjectInfo{}, noSuchVersion(remote.OpHead, bucket, key, err)
 	}
 	// HEAD's Last-Modified has whole seconds; the name has the listing's
 	// milliseconds.
@@ -215,8 +215,21 @@ func (b *browseClient) Get(ctx context.Context, req remote.GetRequest) (io.ReadC
 	if err != nil {
 		return nil, err
 	}
+	key := req.Key
 	req.Key, req.VersionID = real, vid
-	return b.next.Get(ctx, req)
+	rc, err := b.next.Get(ctx, req)
+	return rc, noSuchVersion(remote.OpGet, req.Bucket, key, err)
+}
+
+// noSuchVersion is err, except that a version id the server refuses as
+// malformed (400, ErrInvalidArgument: MinIO and AWS check its shape) is
+// a name of the browser that is no version: not found, as a well-formed
+// id of no version is.
+func noSuchVersion(op, bucket, key string, err error) error {
+	if errors.Is(err, remote.ErrInvalidArgument) {
+		return notFound(op, bucket, key, "no such version: "+err.Error())
+	}
+	return err
 }
 
 // The rest passes through, except changes under the browser.

@@ -124,7 +124,8 @@ var baseXattrNames = []string{XattrPrefix + "etag", XattrPrefix + "last_modified
 
 // XattrNames lists the names of the file's attributes. With fetch it is
 // Xattrs' list (at most one HEAD). Without, it sends nothing: the names
-// of the last HEAD younger than StatTTL, else the names every object has
+// of the last HEAD younger than StatTTL (at least xattrNamesGrace), else
+// the names every object has
 // (etag, last_modified, storage_class); a version id and user metadata
 // are then listed only once a HEAD found them. The adapter fetches for a
 // size query (an empty buffer: getfattr, cp -a), and not for a read of
@@ -146,7 +147,7 @@ func (n *File) XattrNames(ctx context.Context, fetch bool) ([]string, error) {
 		switch {
 		case local:
 			return nil, nil
-		case info.s3 != nil && n.fsys.cfg.Clock().Sub(info.s3.at) < n.fsys.cfg.statTTL():
+		case info.s3 != nil && n.fsys.cfg.Clock().Sub(info.s3.at) < max(n.fsys.cfg.statTTL(), xattrNamesGrace):
 			m = info.s3
 		default:
 			return slices.Clone(baseXattrNames), nil
@@ -159,6 +160,12 @@ func (n *File) XattrNames(ctx context.Context, fetch bool) ([]string, error) {
 	}
 	return names, nil
 }
+
+// xattrNamesGrace is how long a HEAD's names answer a list read without
+// a fetch when StatTTL is shorter (NoCache): getfattr, cp -a and attr ask
+// the size (a HEAD) and read the list right after, and must see the
+// names that HEAD found, the version id and user metadata included.
+const xattrNamesGrace = time.Second
 
 // Xattr returns the value of the file's attribute name: ErrNoAttr when it
 // has none of that name. Only names under XattrPrefix may cost a request.
@@ -200,7 +207,9 @@ func (n *File) objectMeta(ctx context.Context) (*objectMeta, error) {
 	return e.s3.stamped(now), nil
 }
 
-// ChangeXattr answers setxattr and removexattr of name: ErrReadOnly (or
+// ChangeXattr is the part of setxattr's and removexattr's answer that
+// does not depend on the names the node shows (SetXattr and RemoveXattr,
+// xattr_change.go, add that): ErrReadOnly (or
 // the connector's refusal) where nothing may change; with Config.Xattrs,
 // for a name under XattrPrefix, nil and nothing changes (they are S3's, computed from a
 // HEAD: `cp -a`, `rsync -X` and `tar --xattrs` copying a tree that came

@@ -348,3 +348,73 @@ func TestXattrNamesWithoutFetch(t *testing.T) {
 		t.Fatalf("names after StatTTL: %v, %d HEADs", names, counting.Count(remote.OpHead))
 	}
 }
+
+// TestXattrNamesNoCache: with stat caching off, a list read right after
+// the size query that HEADed the object (getfattr -d, cp -a) shows that
+// HEAD's names, version id and user metadata included.
+func TestXattrNamesNoCache(t *testing.T) {
+	fake, _ := newFake(t)
+	clock := newTestClock()
+	put(t, fake, "f", []byte("x"), map[string]string{"v": "1"})
+	fsys, counting := xattrFS(t, versioned{Client: fake, version: "v1", class: "GLACIER"}, clock,
+		func(c *Config) { c.StatTTL = NoCache })
+	ctx := context.Background()
+	f := lookupFile(t, fsys.Root(), "f")
+	full := "user.s3.etag,user.s3.last_modified,user.s3.meta.v,user.s3.storage_class,user.s3.version_id"
+	heads := counting.Count(remote.OpHead)
+	if names, err := f.XattrNames(ctx, true); err != nil || strings.Join(names, ",") != full {
+		t.Fatalf("size query: %v, %v", names, err)
+	}
+	if n := counting.Count(remote.OpHead) - heads; n != 1 {
+		t.Fatalf("%d HEADs for the size query, want 1", n)
+	}
+	if names, err := f.XattrNames(ctx, false); err != nil || strings.Join(names, ",") != full {
+		t.Fatalf("list read right after the size query: %v, %v; want %s", names, err, full)
+	}
+	if n := counting.Count(remote.OpHead) - heads; n != 1 {
+		t.Fatalf("%d HEADs in all, want 1", n)
+	}
+}
+
+// TestXattrChangeFlags: setxattr and removexattr of user.s3. names change
+// nothing, but answer as POSIX asks for the names a node shows:
+// XATTR_CREATE of one it has is ErrExist, XATTR_REPLACE or removexattr
+// of one it has not ErrNoAttr (a directory has none); a plain setxattr
+// and removexattr of a name it has are accepted.
+func TestXattrChangeFlags(t *testing.T) {
+	fake, _ := newFake(t)
+	clock := newTestClock()
+	put(t, fake, "f", []byte("x"), map[string]string{"color": "red"})
+	fsys, _ := xattrFS(t, fake, clock, nil)
+	ctx := context.Background()
+	f := lookupFile(t, fsys.Root(), "f")
+	d := fsys.Root()
+	for what, c := range map[string]struct {
+		err  error
+		want error
+	}{
+		"set etag":                 {f.SetXattr(ctx, "user.s3.etag", XattrAny), nil},
+		"set new":                  {f.SetXattr(ctx, "user.s3.meta.new", XattrAny), nil},
+		"create etag":              {f.SetXattr(ctx, "user.s3.etag", XattrCreate), ErrExist},
+		"create new":               {f.SetXattr(ctx, "user.s3.meta.new", XattrCreate), nil},
+		"replace meta":             {f.SetXattr(ctx, "user.s3.meta.color", XattrReplace), nil},
+		"replace missing":          {f.SetXattr(ctx, "user.s3.version_id", XattrReplace), ErrNoAttr},
+		"remove etag":              {f.RemoveXattr(ctx, "user.s3.etag"), nil},
+		"remove missing":           {f.RemoveXattr(ctx, "user.s3.meta.nosuch"), ErrNoAttr},
+		"remove other":             {f.RemoveXattr(ctx, "user.other"), ErrNotSupported},
+		"dir set":                  {d.SetXattr("user.s3.meta.x", XattrAny), nil},
+		"dir replace":              {d.SetXattr("user.s3.meta.x", XattrReplace), ErrNoAttr},
+		"dir remove":               {d.RemoveXattr("user.s3.meta.x"), ErrNoAttr},
+		"dir other":                {d.RemoveXattr("trusted.x"), ErrNotSupported},
+		"create other (not ours)":  {f.SetXattr(ctx, "user.other", XattrCreate), ErrNotSupported},
+		"replace other (not ours)": {f.SetXattr(ctx, "security.x", XattrReplace), ErrNotSupported},
+	} {
+		if !errors.Is(c.err, c.want) || (c.want == nil && c.err != nil) {
+			t.Errorf("%s: %v, want %v", what, c.err, c.want)
+		}
+	}
+	ro, _ := xattrFS(t, fake, clock, func(c *Config) { c.ReadOnly = true })
+	if err := lookupFile(t, ro.Root(), "f").RemoveXattr(ctx, "user.s3.meta.nosuch"); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("read-only: %v", err)
+	}
+}
