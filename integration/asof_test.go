@@ -331,9 +331,13 @@ func TestAsOfListingRequests(t *testing.T) {
 		}
 		return diffRequests(before, statusOf(t, m.Dir).Requests)
 	}
-	mn := mount(t, "s3://"+bucket)
+	// TTLs longer than the test: on a loaded machine a 10,000-key readdir
+	// under -race outlasted the 5 s --stat-ttl, and the kernel's
+	// revalidation of big/ (a probe: 2 HEADs and a LIST) was counted in.
+	ttls := []string{"--stat-ttl", "10m", "--list-ttl", "10m"}
+	mn := mount(t, "s3://"+bucket, ttls...)
 	normal := count(mn)
-	ma := mount(t, "s3://"+bucket, "--as-of", at.UTC().Format(time.RFC3339Nano))
+	ma := mount(t, "s3://"+bucket, append([]string{"--as-of", at.UTC().Format(time.RFC3339Nano)}, ttls...)...)
 	asOf := count(ma)
 	t.Logf("lookup of the directory: normal mount %v; --as-of mount %v", lookups[mn], lookups[ma])
 	t.Logf("readdir of its %d keys: normal mount %v; --as-of mount %v", n, normal, asOf)
