@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"golang.org/x/sys/unix"
 )
 
 // load returns k's block from disk, verified against its CRC (and marks
@@ -126,15 +124,15 @@ func (d *diskTier) clearEntry(o *diskObject, index int64) error {
 }
 
 // punch deallocates block index's slot in o's data file (all of it: a
-// partial file system block would only be zeroed),
-// keeping the file's size.
+// partial file system block would only be zeroed), keeping the file's
+// size (punchHole: Linux; elsewhere the slot is zeroed).
 func (d *diskTier) punch(o *diskObject, index int64) error {
 	f, err := os.OpenFile(d.dataPath(o.id), os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, index*d.blockSize, d.blockSize)
+	return punchHole(f, index*d.blockSize, d.blockSize)
 }
 
 // touch refreshes the object's index file mtime (the access time a
