@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
@@ -86,20 +87,21 @@ func parseVolume(req *csi.NodePublishVolumeRequest) (*volume, error) {
 	}
 	v.options = append(v.options, splitOptions(v.attrs[AttrMountOptions])...)
 	// Read-only is the driver's to decide (any of the access mode, the
-	// readonly flags, the attribute or an "ro" option): an "rw" option
-	// must not undo it.
+	// readonly flags, the attribute or an "ro" option, or the flag's own
+	// spelling read_only[=true]): an "rw" option or read_only=false must
+	// not undo it.
 	v.options = slices.DeleteFunc(v.options, func(o string) bool {
-		if o == "ro" {
-			v.readOnly = true
+		if on, ok := boolOption(o, "ro", "rw", "read_only"); ok {
+			v.readOnly = v.readOnly || on
+			return true
 		}
-		return o == "ro" || o == "rw"
+		return false
 	})
 	for _, o := range v.options {
-		switch o {
-		case "noexec":
-			v.noExec = true
-		case "exec":
-			v.noExec = false
+		// The kernel's mount (the plugin makes it in hand-off mode) must
+		// agree with objfs's --no-exec, however the option spells it.
+		if on, ok := boolOption(o, "noexec", "exec", "no_exec"); ok {
+			v.noExec = on
 		}
 		name, _, _ := strings.Cut(o, "=")
 		switch strings.ReplaceAll(name, "-", "_") {
@@ -155,6 +157,27 @@ func boolAttr(attrs map[string]string, key string) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("volume attribute %q must be true or false", key)
+}
+
+// boolOption reads option o as the boolean mount(8) spells on and off
+// and objfs's flag spells flag[=BOOL] (- or _ between words); ok is
+// false for any other option, and for a value objfs itself would refuse.
+func boolOption(o, on, off, flag string) (value, ok bool) {
+	switch o {
+	case on:
+		return true, true
+	case off:
+		return false, true
+	}
+	name, val, hasValue := strings.Cut(o, "=")
+	if strings.ReplaceAll(name, "-", "_") != flag {
+		return false, false
+	}
+	if !hasValue {
+		return true, true
+	}
+	b, err := strconv.ParseBool(val)
+	return b, err == nil
 }
 
 func splitOptions(s string) []string {
