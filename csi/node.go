@@ -60,6 +60,17 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 			return nil, status.Error(codes.Internal, err.Error())
 		}
 	}
+	// The target holds no live mount now: what this publish writes into
+	// dir (the 0600 credentials file, the connectors file) goes again if
+	// it fails for good, since the kubelet then only removes the target
+	// and never unpublishes it. One that timed out keeps it for the objfs
+	// that may still be starting; the kubelet unpublishes that one.
+	keep := false
+	defer func() {
+		if !keep {
+			d.removeState(v.target, log)
+		}
+	}()
 	if err := os.MkdirAll(v.target, 0o750); err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -81,8 +92,10 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 	log.Info("mounting", "argv", strings.Join(argv[1:], " "))
 	if err := d.run.mount(ctx, argv, env, v.kernel(dir)); err != nil {
 		log.Error("mount failed", "err", err)
+		keep = mountCode(err) == codes.DeadlineExceeded || ctx.Err() != nil
 		return nil, status.Error(mountCode(err), err.Error())
 	}
+	keep = true
 	log.Info("mounted", "read_only", v.readOnly)
 	return &csi.NodePublishVolumeResponse{}, nil
 }
