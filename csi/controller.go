@@ -72,7 +72,7 @@ func volumeID(loc Location) string {
 func parseVolumeID(id string) (Location, bool) {
 	path, query, _ := strings.Cut(id, "?")
 	bucket, prefix, ok := strings.Cut(path, "/")
-	if !ok || bucket == "" || prefix == "" || !strings.HasSuffix(prefix, "/") || strings.Contains(prefix, "//") {
+	if !ok || bucket == "" || prefixProblem(prefix) != "" {
 		return Location{}, false
 	}
 	q, err := url.ParseQuery(query)
@@ -168,7 +168,33 @@ func locationOf(name string, params map[string]string) (Location, error) {
 		}
 		prefix = base + "/" + prefix
 	}
+	if why := prefixProblem(prefix); why != "" {
+		return Location{}, fmt.Errorf("volume prefix %q (StorageClass parameter %q, then the volume name): %s", prefix, ParamPrefix, why)
+	}
 	return Location{Endpoint: params[AttrEndpoint], Region: params[AttrRegion], PathStyle: ps, Bucket: bucket, Prefix: prefix}, nil
+}
+
+// prefixProblem says why prefix (non-empty, ending with "/") cannot be a
+// volume: objfs mounts only a prefix whose every segment can be a file
+// name (not empty, "." or "..", no NUL, at most 255 bytes), and hides
+// keys with other segments. "" when it can.
+func prefixProblem(prefix string) string {
+	if !strings.HasSuffix(prefix, "/") {
+		return "it does not end with /"
+	}
+	for _, seg := range strings.Split(strings.TrimSuffix(prefix, "/"), "/") {
+		switch {
+		case seg == "":
+			return "an empty segment (// or a leading /)"
+		case seg == "." || seg == "..":
+			return `a "." or ".." segment`
+		case len(seg) > 255:
+			return "a segment over 255 bytes"
+		case strings.IndexByte(seg, 0) >= 0:
+			return "a NUL byte"
+		}
+	}
+	return ""
 }
 
 func contains(l []string, s string) bool {
