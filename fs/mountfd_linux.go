@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // MountFD opens /dev/fuse and mounts it at mountpoint with the options
@@ -92,4 +95,25 @@ func checkFuseFD(fd int) error {
 		return errors.New("FUSE descriptor " + fmt.Sprint(fd) + " is not /dev/fuse")
 	}
 	return nil
+}
+
+// pollHackName is the name go-fuse answers, at any mount's root, with a
+// file whose poll it answers ENOSYS (go-fuse's poll.go).
+const pollHackName = ".go-fuse-epoll-hack"
+
+// disablePoll does for a descriptor's mount what go-fuse's WaitMount does
+// for its own and cannot for /dev/fd/N: it polls go-fuse's hack file, so
+// that the kernel learns now that the server has no poll. Otherwise the
+// first open of a file of the mount in this process makes the Go
+// runtime's epoll_ctl wait for FUSE_POLL while holding its P, and with
+// GOMAXPROCS 1 (or every P so held) nothing is left to answer: the
+// process hangs. A mountpoint this process cannot see needs nothing (its
+// files are not opened here).
+func disablePoll(mountpoint string) {
+	fd, err := syscall.Open(filepath.Join(mountpoint, pollHackName), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer syscall.Close(fd)
+	unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLPRI | unix.POLLOUT}}, 0)
 }
