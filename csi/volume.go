@@ -37,7 +37,8 @@ type volume struct {
 	id         string
 	target     string
 	readOnly   bool
-	noExec     bool // a noexec option (the last of noexec and exec)
+	noExec     bool   // a noexec option (the last of noexec and exec)
+	maxRequest string // the last max-request-size option's value
 	attrs      map[string]string
 	options    []string          // mount options: the capability's flags, then mountOptions
 	secrets    map[string]string // never logged, never in argv
@@ -103,7 +104,10 @@ func parseVolume(req *csi.NodePublishVolumeRequest) (*volume, error) {
 		if on, ok := boolOption(o, "noexec", "exec", "no_exec"); ok {
 			v.noExec = on
 		}
-		name, _, _ := strings.Cut(o, "=")
+		name, value, _ := strings.Cut(o, "=")
+		if strings.ReplaceAll(name, "-", "_") == "max_request_size" {
+			v.maxRequest = value
+		}
 		switch strings.ReplaceAll(name, "-", "_") {
 		case "foreground", "f", "log_file", "cache_dir", "connectors", "profile":
 			return nil, fmt.Errorf("mount option %q is set by the driver (or the secret) and cannot be given", name)
@@ -200,7 +204,7 @@ func (v *volume) kernel(dir string) KernelMount {
 	if v.connectors {
 		name = "connectors:" + filepath.Join(dir, "connectors.yaml")
 	}
-	return KernelMount{FSName: name, ReadOnly: v.readOnly, NoExec: v.noExec}
+	return KernelMount{FSName: name, ReadOnly: v.readOnly, NoExec: v.noExec, MaxRequestSize: v.maxRequest}
 }
 
 // command returns the argv and environment of `objfs mount` for v, after

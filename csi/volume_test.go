@@ -212,3 +212,27 @@ func TestFlagSpelledOptionsReachTheKernel(t *testing.T) {
 		t.Fatalf("read-only access with read_only=false: kernel %+v argv %v", k, argv)
 	}
 }
+
+// TestRequestSizeReachesTheKernel: max-request-size sets the mount's
+// max_read, which in hand-off mode is the plugin's mount(2): the option
+// must reach it, as objfs mount gives it to its own mount.
+func TestRequestSizeReachesTheKernel(t *testing.T) {
+	for opts, want := range map[string]string{
+		"max-request-size=4M":                     "4M",
+		"max_request_size=8M,stat-ttl=1s":         "8M",
+		"max_request_size=2M,max-request-size=1M": "1M",
+		"stat-ttl=1s":                             "",
+	} {
+		v, err := parseVolume(&csi.NodePublishVolumeRequest{
+			VolumeId: "v", TargetPath: "/t",
+			VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
+			VolumeContext:    map[string]string{AttrSource: "s3://b/", AttrMountOptions: opts},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.kernel("/d").MaxRequestSize; got != want {
+			t.Errorf("-o %s: kernel mount's request size %q, want %q", opts, got, want)
+		}
+	}
+}

@@ -19,8 +19,15 @@ import (
 // outside its container serves, so that replacing the plugin's container
 // leaves the mount served. Until that server answers the kernel's INIT,
 // the mount's callers wait. Only root may call it. It also raises the
-// mount's kernel readahead, as Mount does.
+// mount's kernel readahead and, for opts.MaxRequestSize, the sysctl
+// fs.fuse.max_pages_limit, as Mount does: the server, unprivileged,
+// cannot.
 func MountFD(mountpoint string, opts MountOptions, log *slog.Logger) (*os.File, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts = opts.withDefaults()
+	opts.MaxRequestSize = allowRequestSize(log, opts.MaxRequestSize)
 	var st syscall.Stat_t
 	if err := syscall.Stat(mountpoint, &st); err != nil {
 		return nil, fmt.Errorf("mountpoint %s: %w", mountpoint, err)
@@ -40,10 +47,7 @@ func MountFD(mountpoint string, opts MountOptions, log *slog.Logger) (*os.File, 
 		dev.Close()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	raiseKernelReadahead(log, mountpoint, kernelReadaheadKB)
+	raiseKernelReadahead(log, mountpoint, readaheadKB(opts.MaxRequestSize))
 	return dev, nil
 }
 
