@@ -20,6 +20,7 @@ type fakeRunner struct {
 	mounted   int
 	umounts   int
 	mountFail error // what mount returns, when set
+	settleErr error // what settle returns, when set
 }
 
 func (f *fakeRunner) mount(_ context.Context, argv, _ []string, _ KernelMount) error {
@@ -37,7 +38,7 @@ func (f *fakeRunner) umount(_ context.Context, target string) error {
 	return nil
 }
 
-func (f *fakeRunner) settle(context.Context, string, string) error { return nil }
+func (f *fakeRunner) settle(context.Context, string, string) error { return f.settleErr }
 
 func (f *fakeRunner) state(target string) (bool, bool, error) {
 	alive, ok := f.mounts[target]
@@ -163,5 +164,43 @@ func TestFailedPublishLeavesNoSecret(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(d.stateDir(target), "volume")); err != nil {
 		t.Fatalf("a refused publish removed the live mount's state: %v", err)
+	}
+}
+
+// TestUnpublishDeadMountWithoutMounter: when the mounter's pod is gone
+// (deleted, drained, uninstalled) its objfs processes are gone with it
+// and every mount they served answers ENOTCONN. Unpublishing such a
+// target must still succeed: nobody is left to wait for, and failing
+// would keep the pod Terminating until a mounter comes back.
+func TestUnpublishDeadMountWithoutMounter(t *testing.T) {
+	d, f := newTestDriver(t)
+	ctx := context.Background()
+	target := filepath.Join(t.TempDir(), "vol")
+	req := &csi.NodePublishVolumeRequest{
+		VolumeId: "v", TargetPath: target,
+		VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
+		VolumeContext:    map[string]string{AttrSource: "s3://b/"},
+	}
+	if _, err := d.NodePublishVolume(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	f.mounts[target] = false // its objfs died
+	f.settleErr = errors.New("objfs csi-mounter at /m.sock: dial unixpacket /m.sock: connect: connection refused")
+	if _, err := d.NodeUnpublishVolume(ctx, &csi.NodeUnpublishVolumeRequest{VolumeId: "v", TargetPath: target}); err != nil {
+		t.Fatalf("unpublishing a dead mount with no mounter: %v", err)
+	}
+	if f.mounts[target] || f.umounts != 1 {
+		t.Fatalf("the dead mount is still there (%d umounts)", f.umounts)
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Fatalf("target left: %v", err)
+	}
+
+	// A live mount still waits for its objfs: no mounter, no success.
+	if _, err := d.NodePublishVolume(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.NodeUnpublishVolume(ctx, &csi.NodeUnpublishVolumeRequest{VolumeId: "v", TargetPath: target}); status.Code(err) != codes.Unavailable {
+		t.Fatalf("unpublishing a live mount with no mounter: %v, want Unavailable", err)
 	}
 }

@@ -143,11 +143,18 @@ func (d *Driver) NodeUnpublishVolume(ctx context.Context, req *csi.NodeUnpublish
 		}
 	}
 	if err := d.run.settle(ctx, target, d.stateDir(target)); err != nil {
-		log.Error("waiting for the mount's objfs to exit failed", "err", err)
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, status.Error(codes.DeadlineExceeded, err.Error())
+		if mounted && !alive {
+			// The mount answered ENOTCONN: its objfs had already exited
+			// (with the mounter's pod, say), so there is nobody to wait
+			// for, and failing would hold the pod until a mounter is back.
+			log.Warn("cannot ask the mounter about the dead mount's objfs; it had exited", "err", err)
+		} else {
+			log.Error("waiting for the mount's objfs to exit failed", "err", err)
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, status.Error(codes.DeadlineExceeded, err.Error())
+			}
+			return nil, status.Error(codes.Unavailable, err.Error())
 		}
-		return nil, status.Error(codes.Unavailable, err.Error())
 	}
 	if err := os.Remove(target); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, status.Error(codes.Internal, fmt.Sprintf("removing %s: %v", target, err))
