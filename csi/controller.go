@@ -122,14 +122,14 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csi.CreateVolumeRequest)
 	defer release()
 	had, exists, err := d.cfg.Store.Stat(ctx, loc, req.GetSecrets())
 	if err != nil {
-		return nil, status.Error(storeCode(err), err.Error())
+		return nil, storeError(err, req.GetSecrets())
 	}
 	if exists && had != capacity {
 		return nil, status.Errorf(codes.AlreadyExists, "volume %s exists with a capacity of %d bytes, not %d", req.GetName(), had, capacity)
 	}
 	if !exists {
 		if err := d.cfg.Store.Create(ctx, loc, capacity, req.GetSecrets()); err != nil {
-			return nil, status.Error(storeCode(err), err.Error())
+			return nil, storeError(err, req.GetSecrets())
 		}
 		d.cfg.Logger.Info("volume created", "volume", volumeID(loc))
 	}
@@ -222,7 +222,7 @@ func (d *Driver) DeleteVolume(ctx context.Context, req *csi.DeleteVolumeRequest)
 	}
 	defer release()
 	if err := d.cfg.Store.Delete(ctx, loc, req.GetSecrets()); err != nil {
-		return nil, status.Error(storeCode(err), err.Error())
+		return nil, storeError(err, req.GetSecrets())
 	}
 	d.cfg.Logger.Info("volume deleted", "volume", req.GetVolumeId())
 	return &csi.DeleteVolumeResponse{}, nil
@@ -243,7 +243,7 @@ func (d *Driver) ValidateVolumeCapabilities(ctx context.Context, req *csi.Valida
 	}
 	_, exists, err := d.cfg.Store.Stat(ctx, loc, req.GetSecrets())
 	if err != nil {
-		return nil, status.Error(storeCode(err), err.Error())
+		return nil, storeError(err, req.GetSecrets())
 	}
 	if !exists {
 		return nil, status.Errorf(codes.NotFound, "no volume %s", req.GetVolumeId())
@@ -283,6 +283,12 @@ var (
 	ErrStoreDenied   = errors.New("access denied")
 	ErrStoreNoBucket = errors.New("no such bucket")
 )
+
+// storeError is err as the status a Controller call returns, without
+// the values of the call's secrets.
+func storeError(err error, secrets map[string]string) error {
+	return status.Error(storeCode(err), newScrubber(secrets, nil).scrub(err.Error()))
+}
 
 func storeCode(err error) codes.Code {
 	switch {

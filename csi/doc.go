@@ -29,6 +29,9 @@
 //     and reads the mount table: execRunner in-plugin, handoffRunner
 //     (handoff.go) for the hand-off, whose unpublish also asks the
 //     mounter to wait for the mount's objfs to exit.
+//   - scrubber (redact.go): a request's secret values (and its
+//     credentials file's), replaced in every error a publish, a
+//     Controller call or the mounter returns or logs.
 //   - ServeMounter (mounterd.go): the mounter's side of the socket, one
 //     request (mount or wait) per connection; a mount's request carries
 //     the descriptor as SCM_RIGHTS.

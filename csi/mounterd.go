@@ -121,8 +121,9 @@ func serveMounterConn(cfg MounterConfig, c *net.UnixConn) {
 		args := append([]string{"mount", "--fuse-fd", strconv.Itoa(FuseFDArg)}, req.Args...)
 		pid, err := cfg.Start(args, req.Env, files[0])
 		if err != nil {
-			log.Warn("objfs mount failed", "err", err)
-			answer(handoffResponse{Error: err.Error()})
+			msg := newScrubber(nil, req.Env).scrub(err.Error())
+			log.Warn("objfs mount failed", "err", msg)
+			answer(handoffResponse{Error: msg})
 			return
 		}
 		log.Info("serving", "pid", pid)

@@ -91,9 +91,11 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 	// argv holds no secret (credentials travel in env and 0600 files).
 	log.Info("mounting", "argv", strings.Join(argv[1:], " "))
 	if err := d.run.mount(ctx, argv, env, v.kernel(dir)); err != nil {
-		log.Error("mount failed", "err", err)
-		keep = mountCode(err) == codes.DeadlineExceeded || ctx.Err() != nil
-		return nil, status.Error(mountCode(err), err.Error())
+		code := mountCode(err)
+		msg := newScrubber(v.secrets, nil).scrub(err.Error())
+		log.Error("mount failed", "err", msg)
+		keep = code == codes.DeadlineExceeded || ctx.Err() != nil
+		return nil, status.Error(code, msg)
 	}
 	keep = true
 	log.Info("mounted", "read_only", v.readOnly)

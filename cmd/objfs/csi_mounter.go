@@ -56,7 +56,7 @@ func runCSIMounter(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("csi-mounter", "%v", err)
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})).With("component", "csi-mounter")
+	logger := newLogger(c.App.ErrWriter, logOptions{Level: level, Format: "text"}, os.Getenv).With("component", "csi-mounter")
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	base := withoutAWSEnv(os.Environ())
