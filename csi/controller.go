@@ -72,7 +72,7 @@ func volumeID(loc Location) string {
 func parseVolumeID(id string) (Location, bool) {
 	path, query, _ := strings.Cut(id, "?")
 	bucket, prefix, ok := strings.Cut(path, "/")
-	if !ok || bucket == "" || prefix == "" || !strings.HasSuffix(prefix, "/") || strings.Contains(prefix, "//") {
+	if !ok || bucket == "" || prefixProblem(prefix) != "" {
 		return Location{}, false
 	}
 	q, err := url.ParseQuery(query)
@@ -122,14 +122,14 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csi.CreateVolumeRequest)
 	defer release()
 	had, exists, err := d.cfg.Store.Stat(ctx, loc, req.GetSecrets())
 	if err != nil {
-		return nil, status.Error(storeCode(err), err.Error())
+		return nil, storeError(err, req.GetSecrets())
 	}
 	if exists && had != capacity {
 		return nil, status.Errorf(codes.AlreadyExists, "volume %s exists with a capacity of %d bytes, not %d", req.GetName(), had, capacity)
 	}
 	if !exists {
 		if err := d.cfg.Store.Create(ctx, loc, capacity, req.GetSecrets()); err != nil {
-			return nil, status.Error(storeCode(err), err.Error())
+			return nil, storeError(err, req.GetSecrets())
 		}
 		d.cfg.Logger.Info("volume created", "volume", volumeID(loc))
 	}
@@ -168,7 +168,33 @@ func locationOf(name string, params map[string]string) (Location, error) {
 		}
 		prefix = base + "/" + prefix
 	}
+	if why := prefixProblem(prefix); why != "" {
+		return Location{}, fmt.Errorf("volume prefix %q (StorageClass parameter %q, then the volume name): %s", prefix, ParamPrefix, why)
+	}
 	return Location{Endpoint: params[AttrEndpoint], Region: params[AttrRegion], PathStyle: ps, Bucket: bucket, Prefix: prefix}, nil
+}
+
+// prefixProblem says why prefix (non-empty, ending with "/") cannot be a
+// volume: objfs mounts only a prefix whose every segment can be a file
+// name (not empty, "." or "..", no NUL, at most 255 bytes), and hides
+// keys with other segments. "" when it can.
+func prefixProblem(prefix string) string {
+	if !strings.HasSuffix(prefix, "/") {
+		return "it does not end with /"
+	}
+	for _, seg := range strings.Split(strings.TrimSuffix(prefix, "/"), "/") {
+		switch {
+		case seg == "":
+			return "an empty segment (// or a leading /)"
+		case seg == "." || seg == "..":
+			return `a "." or ".." segment`
+		case len(seg) > 255:
+			return "a segment over 255 bytes"
+		case strings.IndexByte(seg, 0) >= 0:
+			return "a NUL byte"
+		}
+	}
+	return ""
 }
 
 func contains(l []string, s string) bool {
@@ -196,7 +222,7 @@ func (d *Driver) DeleteVolume(ctx context.Context, req *csi.DeleteVolumeRequest)
 	}
 	defer release()
 	if err := d.cfg.Store.Delete(ctx, loc, req.GetSecrets()); err != nil {
-		return nil, status.Error(storeCode(err), err.Error())
+		return nil, storeError(err, req.GetSecrets())
 	}
 	d.cfg.Logger.Info("volume deleted", "volume", req.GetVolumeId())
 	return &csi.DeleteVolumeResponse{}, nil
@@ -217,7 +243,7 @@ func (d *Driver) ValidateVolumeCapabilities(ctx context.Context, req *csi.Valida
 	}
 	_, exists, err := d.cfg.Store.Stat(ctx, loc, req.GetSecrets())
 	if err != nil {
-		return nil, status.Error(storeCode(err), err.Error())
+		return nil, storeError(err, req.GetSecrets())
 	}
 	if !exists {
 		return nil, status.Errorf(codes.NotFound, "no volume %s", req.GetVolumeId())
@@ -257,6 +283,12 @@ var (
 	ErrStoreDenied   = errors.New("access denied")
 	ErrStoreNoBucket = errors.New("no such bucket")
 )
+
+// storeError is err as the status a Controller call returns, without
+// the values of the call's secrets.
+func storeError(err error, secrets map[string]string) error {
+	return status.Error(storeCode(err), newScrubber(secrets, nil).scrub(err.Error()))
+}
 
 func storeCode(err error) codes.Code {
 	switch {

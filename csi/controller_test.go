@@ -2,6 +2,7 @@ package csi
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
@@ -106,5 +107,41 @@ func TestControllerCreateDelete(t *testing.T) {
 	caps, _ := d.GetPluginCapabilities(ctx, nil)
 	if len(caps.GetCapabilities()) != 1 || caps.GetCapabilities()[0].GetService().GetType() != csi.PluginCapability_Service_CONTROLLER_SERVICE {
 		t.Fatalf("plugin capabilities with a Store: %v", caps)
+	}
+}
+
+// TestControllerRefusesUnmountablePrefixes: a volume whose prefix no
+// mount can serve (a ".", ".." or empty segment, a NUL, a segment over
+// 255 bytes: objfs refuses such a source, and hides such keys) is
+// refused at CreateVolume, not made and then failing every publish; a
+// volume id with such a prefix is not one this driver made.
+func TestControllerRefusesUnmountablePrefixes(t *testing.T) {
+	d, _ := newTestDriver(t)
+	store := &fakeStore{markers: map[string]int64{}}
+	d.cfg.Store = store
+	ctx := context.Background()
+	caps := []*csi.VolumeCapability{capability(csi.VolumeCapability_AccessMode_MULTI_NODE_MULTI_WRITER)}
+	for _, tc := range []struct{ name, prefix string }{
+		{"pvc-1", "a/./b"},
+		{"pvc-1", "a/../b"},
+		{"pvc-1", "./"},
+		{"pvc-1", "a/" + strings.Repeat("x", 256)},
+		{"pvc-\x00", ""},
+		{strings.Repeat("n", 256), ""},
+	} {
+		_, err := d.CreateVolume(ctx, &csi.CreateVolumeRequest{
+			Name: tc.name, Parameters: map[string]string{ParamBucket: "b", ParamPrefix: tc.prefix}, VolumeCapabilities: caps,
+		})
+		if status.Code(err) != codes.InvalidArgument {
+			t.Errorf("name %q prefix %q: %v, want InvalidArgument", tc.name, tc.prefix, err)
+		}
+	}
+	if len(store.markers) != 0 {
+		t.Errorf("made %v", store.markers)
+	}
+	for _, id := range []string{"b//", "b/../", "b/./p/", "b/a/../p/"} {
+		if _, ok := parseVolumeID(id); ok {
+			t.Errorf("%q parsed as a volume id", id)
+		}
 	}
 }

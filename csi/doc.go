@@ -29,6 +29,9 @@
 //     and reads the mount table: execRunner in-plugin, handoffRunner
 //     (handoff.go) for the hand-off, whose unpublish also asks the
 //     mounter to wait for the mount's objfs to exit.
+//   - scrubber (redact.go): a request's secret values (and its
+//     credentials file's), replaced in every error a publish, a
+//     Controller call or the mounter returns or logs.
 //   - ServeMounter (mounterd.go): the mounter's side of the socket, one
 //     request (mount or wait) per connection; a mount's request carries
 //     the descriptor as SCM_RIGHTS.
@@ -37,8 +40,10 @@
 // volume (the published volume id and access), cache/ (objfs's
 // --cache-dir), objfs.log (the mount's --log-file), and the 0600 files a
 // publish needs (connectors.yaml, aws-credentials). Unpublish removes it
-// once objfs has exited. The mounter's pod mounts the same directory at
-// the same path, so the paths in objfs mount's arguments hold there too.
+// once objfs has exited, and so does a publish that fails for good (the
+// kubelet never unpublishes those). The mounter's pod mounts the same
+// directory at the same path, so the paths in objfs mount's arguments
+// hold there too.
 //
 // Locks: Driver.mu guards Driver.busy (the target paths with an operation
 // in flight); it is a leaf, held only to add or remove a path. A second

@@ -28,6 +28,9 @@ type KernelMount struct {
 	FSName   string // the mount table's source (s3://BUCKET/PREFIX/)
 	ReadOnly bool
 	NoExec   bool
+	// MaxRequestSize is the volume's max-request-size option as given
+	// (objfs's SIZE syntax), "" for objfs's default: the mount's max_read.
+	MaxRequestSize string
 }
 
 // Mounter requests.

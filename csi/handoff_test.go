@@ -78,12 +78,20 @@ func TestMounterProtocol(t *testing.T) {
 	for _, bad := range []handoffRequest{
 		{Op: opMount, Target: "/t", Args: []string{"s3://b/", "/u"}},
 		{Op: opMount, Target: "/t", Args: []string{"--fuse-fd=3", "/t"}},
+		{Op: opMount, Target: "/t", Args: []string{"-fuse-fd=3", "/t"}},
+		{Op: opMount, Target: "/t", Args: []string{"-fuse-fd", "3", "/t"}},
+		{Op: opMount, Target: "/t", Args: []string{"--foreground=true", "/t"}},
+		{Op: opMount, Target: "/t", Args: []string{"-foreground", "/t"}},
+		{Op: opMount, Target: "/t", Args: []string{"-o", "ro,fuse_fd=3", "/t"}},
+		{Op: opMount, Target: "/t", Args: []string{"-oforeground", "/t"}},
 		{Op: opMount, Target: "t", Args: []string{"t"}},
 		{Op: "exec", Target: "/t"},
 	} {
-		if resp, err := callMounter(ctx, sock, bad, w); err != nil || resp.Error == "" {
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		if resp, err := callMounter(cctx, sock, bad, w); err != nil || resp.Error == "" {
 			t.Errorf("%+v: accepted (%v)", bad, err)
 		}
+		ccancel()
 	}
 	if resp, err := callMounter(ctx, sock, handoffRequest{Op: opMount, Target: "/t", Args: []string{"/t"}}, nil); err != nil || resp.Error == "" {
 		t.Errorf("a mount without a descriptor: accepted (%v)", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -84,7 +83,11 @@ func (r execRunner) state(target string) (mounted, alive bool, err error) {
 	if !strings.HasPrefix(m.FSType, "fuse") {
 		return true, true, fmt.Errorf("%s holds a %s mount, not objfs", target, m.FSType)
 	}
-	_, err = os.Stat(target)
+	// statfs always reaches the server: a stat of the mountpoint is
+	// answered from the kernel's attribute cache for as long as its TTL
+	// after the server died, and a dead mount would pass for alive.
+	var st syscall.Statfs_t
+	err = syscall.Statfs(target, &st)
 	if errors.Is(err, syscall.ENOTCONN) || errors.Is(err, syscall.ECONNABORTED) {
 		return true, false, nil
 	}

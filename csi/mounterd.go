@@ -121,8 +121,9 @@ func serveMounterConn(cfg MounterConfig, c *net.UnixConn) {
 		args := append([]string{"mount", "--fuse-fd", strconv.Itoa(FuseFDArg)}, req.Args...)
 		pid, err := cfg.Start(args, req.Env, files[0])
 		if err != nil {
-			log.Warn("objfs mount failed", "err", err)
-			answer(handoffResponse{Error: err.Error()})
+			msg := newScrubber(nil, req.Env).scrub(err.Error())
+			log.Warn("objfs mount failed", "err", msg)
+			answer(handoffResponse{Error: msg})
 			return
 		}
 		log.Info("serving", "pid", pid)
@@ -160,12 +161,37 @@ func checkRequest(req handoffRequest, nfiles int) error {
 	if len(req.Args) == 0 || req.Args[len(req.Args)-1] != req.Target {
 		return errors.New("objfs mount's arguments must end with the target")
 	}
-	for _, a := range req.Args {
-		if strings.HasPrefix(a, "--fuse-fd") || a == "--foreground" || a == "-f" {
+	for i, a := range req.Args {
+		if reservedArg(a) || (a == "-o" || strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--")) && reservedOption(strings.TrimPrefix(a, "-o"), req.Args, i) {
 			return fmt.Errorf("argument %q is the mounter's to set", a)
 		}
 	}
 	return nil
+}
+
+// reservedArg reports whether a is the flag --fuse-fd or --foreground
+// (-f), in any spelling objfs mount takes: one or two dashes, =VALUE.
+func reservedArg(a string) bool {
+	if !strings.HasPrefix(a, "-") {
+		return false
+	}
+	name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	return name == "fuse-fd" || name == "foreground" || name == "f"
+}
+
+// reservedOption reports whether the -o list opts (the next argument for
+// a bare -o) sets fuse_fd or foreground.
+func reservedOption(opts string, args []string, i int) bool {
+	if opts == "" && i+1 < len(args) {
+		opts = args[i+1]
+	}
+	for _, o := range strings.Split(opts, ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(o), "=")
+		if reservedArg("--" + strings.ReplaceAll(name, "_", "-")) {
+			return true
+		}
+	}
+	return false
 }
 
 // receivedFiles are the descriptors an SCM_RIGHTS message carried.

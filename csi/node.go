@@ -60,6 +60,17 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 			return nil, status.Error(codes.Internal, err.Error())
 		}
 	}
+	// The target holds no live mount now: what this publish writes into
+	// dir (the 0600 credentials file, the connectors file) goes again if
+	// it fails for good, since the kubelet then only removes the target
+	// and never unpublishes it. One that timed out keeps it for the objfs
+	// that may still be starting; the kubelet unpublishes that one.
+	keep := false
+	defer func() {
+		if !keep {
+			d.removeState(v.target, log)
+		}
+	}()
 	if err := os.MkdirAll(v.target, 0o750); err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -80,9 +91,13 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 	// argv holds no secret (credentials travel in env and 0600 files).
 	log.Info("mounting", "argv", strings.Join(argv[1:], " "))
 	if err := d.run.mount(ctx, argv, env, v.kernel(dir)); err != nil {
-		log.Error("mount failed", "err", err)
-		return nil, status.Error(mountCode(err), err.Error())
+		code := mountCode(err)
+		msg := newScrubber(v.secrets, nil).scrub(err.Error())
+		log.Error("mount failed", "err", msg)
+		keep = code == codes.DeadlineExceeded || ctx.Err() != nil
+		return nil, status.Error(code, msg)
 	}
+	keep = true
 	log.Info("mounted", "read_only", v.readOnly)
 	return &csi.NodePublishVolumeResponse{}, nil
 }
@@ -130,11 +145,18 @@ func (d *Driver) NodeUnpublishVolume(ctx context.Context, req *csi.NodeUnpublish
 		}
 	}
 	if err := d.run.settle(ctx, target, d.stateDir(target)); err != nil {
-		log.Error("waiting for the mount's objfs to exit failed", "err", err)
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, status.Error(codes.DeadlineExceeded, err.Error())
+		if mounted && !alive {
+			// The mount answered ENOTCONN: its objfs had already exited
+			// (with the mounter's pod, say), so there is nobody to wait
+			// for, and failing would hold the pod until a mounter is back.
+			log.Warn("cannot ask the mounter about the dead mount's objfs; it had exited", "err", err)
+		} else {
+			log.Error("waiting for the mount's objfs to exit failed", "err", err)
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, status.Error(codes.DeadlineExceeded, err.Error())
+			}
+			return nil, status.Error(codes.Unavailable, err.Error())
 		}
-		return nil, status.Error(codes.Unavailable, err.Error())
 	}
 	if err := os.Remove(target); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, status.Error(codes.Internal, fmt.Sprintf("removing %s: %v", target, err))

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
@@ -36,7 +37,8 @@ type volume struct {
 	id         string
 	target     string
 	readOnly   bool
-	noExec     bool // a noexec option (the last of noexec and exec)
+	noExec     bool   // a noexec option (the last of noexec and exec)
+	maxRequest string // the last max-request-size option's value
 	attrs      map[string]string
 	options    []string          // mount options: the capability's flags, then mountOptions
 	secrets    map[string]string // never logged, never in argv
@@ -86,22 +88,26 @@ func parseVolume(req *csi.NodePublishVolumeRequest) (*volume, error) {
 	}
 	v.options = append(v.options, splitOptions(v.attrs[AttrMountOptions])...)
 	// Read-only is the driver's to decide (any of the access mode, the
-	// readonly flags, the attribute or an "ro" option): an "rw" option
-	// must not undo it.
+	// readonly flags, the attribute or an "ro" option, or the flag's own
+	// spelling read_only[=true]): an "rw" option or read_only=false must
+	// not undo it.
 	v.options = slices.DeleteFunc(v.options, func(o string) bool {
-		if o == "ro" {
-			v.readOnly = true
+		if on, ok := boolOption(o, "ro", "rw", "read_only"); ok {
+			v.readOnly = v.readOnly || on
+			return true
 		}
-		return o == "ro" || o == "rw"
+		return false
 	})
 	for _, o := range v.options {
-		switch o {
-		case "noexec":
-			v.noExec = true
-		case "exec":
-			v.noExec = false
+		// The kernel's mount (the plugin makes it in hand-off mode) must
+		// agree with objfs's --no-exec, however the option spells it.
+		if on, ok := boolOption(o, "noexec", "exec", "no_exec"); ok {
+			v.noExec = on
 		}
-		name, _, _ := strings.Cut(o, "=")
+		name, value, _ := strings.Cut(o, "=")
+		if strings.ReplaceAll(name, "-", "_") == "max_request_size" {
+			v.maxRequest = value
+		}
 		switch strings.ReplaceAll(name, "-", "_") {
 		case "foreground", "f", "log_file", "cache_dir", "connectors", "profile":
 			return nil, fmt.Errorf("mount option %q is set by the driver (or the secret) and cannot be given", name)
@@ -157,6 +163,27 @@ func boolAttr(attrs map[string]string, key string) (bool, error) {
 	return false, fmt.Errorf("volume attribute %q must be true or false", key)
 }
 
+// boolOption reads option o as the boolean mount(8) spells on and off
+// and objfs's flag spells flag[=BOOL] (- or _ between words); ok is
+// false for any other option, and for a value objfs itself would refuse.
+func boolOption(o, on, off, flag string) (value, ok bool) {
+	switch o {
+	case on:
+		return true, true
+	case off:
+		return false, true
+	}
+	name, val, hasValue := strings.Cut(o, "=")
+	if strings.ReplaceAll(name, "-", "_") != flag {
+		return false, false
+	}
+	if !hasValue {
+		return true, true
+	}
+	b, err := strconv.ParseBool(val)
+	return b, err == nil
+}
+
 func splitOptions(s string) []string {
 	var out []string
 	for _, o := range strings.Split(s, ",") {
@@ -177,7 +204,7 @@ func (v *volume) kernel(dir string) KernelMount {
 	if v.connectors {
 		name = "connectors:" + filepath.Join(dir, "connectors.yaml")
 	}
-	return KernelMount{FSName: name, ReadOnly: v.readOnly, NoExec: v.noExec}
+	return KernelMount{FSName: name, ReadOnly: v.readOnly, NoExec: v.noExec, MaxRequestSize: v.maxRequest}
 }
 
 // command returns the argv and environment of `objfs mount` for v, after

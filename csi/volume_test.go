@@ -155,3 +155,84 @@ func TestReadOnlyIsTheDrivers(t *testing.T) {
 		t.Fatalf("an ro option: %v %v", v, err)
 	}
 }
+
+// TestFlagSpelledOptionsReachTheKernel: objfs takes every mount flag as
+// an -o option (no_exec, read-only=true, ...), and objfs mount gives
+// those to the kernel's mount; in hand-off mode the plugin makes that
+// mount itself, so it must read them too, or a noexec volume is exec
+// and a read-only one is rw in the mount table.
+func TestFlagSpelledOptionsReachTheKernel(t *testing.T) {
+	for _, tc := range []struct {
+		opts           string
+		ro, noExec     bool
+		readOnlyInArgv bool
+	}{
+		{opts: "no_exec", noExec: true},
+		{opts: "no-exec=true", noExec: true},
+		{opts: "noexec,no_exec=false", noExec: false},
+		{opts: "no_exec,exec", noExec: false},
+		{opts: "read_only", ro: true, readOnlyInArgv: true},
+		{opts: "read-only=true", ro: true, readOnlyInArgv: true},
+		{opts: "read_only=1", ro: true, readOnlyInArgv: true},
+		{opts: "read_only=false", ro: false},
+	} {
+		v, err := parseVolume(&csi.NodePublishVolumeRequest{
+			VolumeId: "v", TargetPath: "/t",
+			VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
+			VolumeContext:    map[string]string{AttrSource: "s3://b/", AttrMountOptions: tc.opts},
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.opts, err)
+		}
+		if k := v.kernel("/d"); k.ReadOnly != tc.ro || k.NoExec != tc.noExec {
+			t.Errorf("-o %s: kernel mount %+v, want read-only %v noexec %v", tc.opts, k, tc.ro, tc.noExec)
+		}
+		argv, _, err := v.command("/objfs", t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(argv, "--read-only") != tc.readOnlyInArgv {
+			t.Errorf("-o %s: argv %v", tc.opts, argv)
+		}
+	}
+	// A read-only access mode stays read-only whatever the options say.
+	v, err := parseVolume(&csi.NodePublishVolumeRequest{
+		VolumeId: "v", TargetPath: "/t",
+		VolumeCapability: capability(csi.VolumeCapability_AccessMode_MULTI_NODE_READER_ONLY, "read_only=false", "read-only=0"),
+		VolumeContext:    map[string]string{AttrSource: "s3://b/"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv, _, err := v.command("/objfs", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := v.kernel("/d"); !k.ReadOnly || !slices.Contains(argv, "--read-only") || strings.Contains(strings.Join(argv, " "), "read_only=false") {
+		t.Fatalf("read-only access with read_only=false: kernel %+v argv %v", k, argv)
+	}
+}
+
+// TestRequestSizeReachesTheKernel: max-request-size sets the mount's
+// max_read, which in hand-off mode is the plugin's mount(2): the option
+// must reach it, as objfs mount gives it to its own mount.
+func TestRequestSizeReachesTheKernel(t *testing.T) {
+	for opts, want := range map[string]string{
+		"max-request-size=4M":                     "4M",
+		"max_request_size=8M,stat-ttl=1s":         "8M",
+		"max_request_size=2M,max-request-size=1M": "1M",
+		"stat-ttl=1s":                             "",
+	} {
+		v, err := parseVolume(&csi.NodePublishVolumeRequest{
+			VolumeId: "v", TargetPath: "/t",
+			VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
+			VolumeContext:    map[string]string{AttrSource: "s3://b/", AttrMountOptions: opts},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.kernel("/d").MaxRequestSize; got != want {
+			t.Errorf("-o %s: kernel mount's request size %q, want %q", opts, got, want)
+		}
+	}
+}

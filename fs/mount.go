@@ -70,6 +70,8 @@ func Mount(tree *vfs.FS, mountpoint string, opts MountOptions) (*fuse.Server, er
 	}
 	if opts.FD <= 0 { // else the process that mounted raised it (MountFD)
 		raiseKernelReadahead(tree.Logger(), mountpoint, readaheadKB(opts.MaxRequestSize))
+	} else {
+		disablePoll(mountpoint)
 	}
 	checkPassthrough(tree, server)
 	return server, nil

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // MountFD opens /dev/fuse and mounts it at mountpoint with the options
@@ -16,8 +19,15 @@ import (
 // outside its container serves, so that replacing the plugin's container
 // leaves the mount served. Until that server answers the kernel's INIT,
 // the mount's callers wait. Only root may call it. It also raises the
-// mount's kernel readahead, as Mount does.
+// mount's kernel readahead and, for opts.MaxRequestSize, the sysctl
+// fs.fuse.max_pages_limit, as Mount does: the server, unprivileged,
+// cannot.
 func MountFD(mountpoint string, opts MountOptions, log *slog.Logger) (*os.File, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts = opts.withDefaults()
+	opts.MaxRequestSize = allowRequestSize(log, opts.MaxRequestSize)
 	var st syscall.Stat_t
 	if err := syscall.Stat(mountpoint, &st); err != nil {
 		return nil, fmt.Errorf("mountpoint %s: %w", mountpoint, err)
@@ -37,10 +47,7 @@ func MountFD(mountpoint string, opts MountOptions, log *slog.Logger) (*os.File, 
 		dev.Close()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	raiseKernelReadahead(log, mountpoint, kernelReadaheadKB)
+	raiseKernelReadahead(log, mountpoint, readaheadKB(opts.MaxRequestSize))
 	return dev, nil
 }
 
@@ -92,4 +99,25 @@ func checkFuseFD(fd int) error {
 		return errors.New("FUSE descriptor " + fmt.Sprint(fd) + " is not /dev/fuse")
 	}
 	return nil
+}
+
+// pollHackName is the name go-fuse answers, at any mount's root, with a
+// file whose poll it answers ENOSYS (go-fuse's poll.go).
+const pollHackName = ".go-fuse-epoll-hack"
+
+// disablePoll does for a descriptor's mount what go-fuse's WaitMount does
+// for its own and cannot for /dev/fd/N: it polls go-fuse's hack file, so
+// that the kernel learns now that the server has no poll. Otherwise the
+// first open of a file of the mount in this process makes the Go
+// runtime's epoll_ctl wait for FUSE_POLL while holding its P, and with
+// GOMAXPROCS 1 (or every P so held) nothing is left to answer: the
+// process hangs. A mountpoint this process cannot see needs nothing (its
+// files are not opened here).
+func disablePoll(mountpoint string) {
+	fd, err := syscall.Open(filepath.Join(mountpoint, pollHackName), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer syscall.Close(fd)
+	unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLPRI | unix.POLLOUT}}, 0)
 }

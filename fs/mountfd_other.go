@@ -14,3 +14,5 @@ var errNoFD = errors.New("a FUSE descriptor mounted by another process is suppor
 func MountFD(string, MountOptions, *slog.Logger) (*os.File, error) { return nil, errNoFD }
 
 func checkFuseFD(int) error { return errNoFD }
+
+func disablePoll(string) {}

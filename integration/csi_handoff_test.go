@@ -5,6 +5,7 @@ package integration
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -396,4 +397,100 @@ func isProcRunning(pid int) bool {
 	s := string(b)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// TestCSIHandoffMounterGone: the mounter's pod goes (deleted, drained,
+// the driver uninstalled) and its objfs with it: the mount it served
+// answers ENOTCONN and no mounter listens. A publish of that target once
+// a mounter is back mounts it again (the stat of a dead mountpoint can
+// still succeed from the kernel's attribute cache: the plugin must not
+// take it for alive), and the kubelet's unpublish of a dead target
+// succeeds with no mounter at all, leaving nothing mounted, or the pod
+// using it stays Terminating until a mounter comes back.
+func TestCSIHandoffMounterGone(t *testing.T) {
+	srv := requireMountable(t)
+	dir := t.TempDir()
+	bucket := srv.NewBucket(t)
+	putObject(t, srv.SDK(), bucket, "vol/a.txt", []byte("hello\n"))
+
+	m := startMounter(t, dir)
+	p := &csiPlugin{t: t, dir: dir, sock: filepath.Join(dir, "csi.sock"), logPath: filepath.Join(dir, "plugin.log"),
+		args:      []string{"--mounter-socket", m.sock},
+		env:       []string{"XDG_RUNTIME_DIR=" + filepath.Join(dir, "plugin-run")},
+		extraLogs: []string{m.logPath}}
+	p.start()
+	t.Cleanup(p.stop)
+
+	target := filepath.Join(dir, "pods", "a", "vol")
+	makeTargetParents(t, target)
+	ctx, cancel := csiCtx()
+	defer cancel()
+	publish := func() error {
+		_, err := p.node.NodePublishVolume(ctx, &csi.NodePublishVolumeRequest{
+			VolumeId: "vol-a", TargetPath: target,
+			VolumeCapability: mountCapability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
+			VolumeContext:    volumeContext(srv, bucket, "vol/"),
+			Secrets:          publishSecret(srv),
+		})
+		return err
+	}
+	unpublish := func() error {
+		_, err := p.node.NodeUnpublishVolume(ctx, &csi.NodeUnpublishVolumeRequest{VolumeId: "vol-a", TargetPath: target})
+		return err
+	}
+	t.Cleanup(func() { unpublish() })
+	read := func(when string) {
+		t.Helper()
+		if b, err := os.ReadFile(filepath.Join(target, "a.txt")); err != nil || string(b) != "hello\n" {
+			t.Fatalf("reading through the mount %s: %q %v", when, b, err)
+		}
+	}
+	// The mounter's container goes: the mounter, then its objfs.
+	mounterGone := func() {
+		t.Helper()
+		pids := daemonPIDs(t, target)
+		if len(pids) != 1 {
+			t.Fatalf("objfs daemons serving %s: %v", target, pids)
+		}
+		m.kill()
+		if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for isProcRunning(pids[0]) {
+			if time.Now().After(deadline) {
+				t.Fatalf("objfs (pid %d) survived SIGKILL", pids[0])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(target, &st); !errors.Is(err, syscall.ENOTCONN) && !errors.Is(err, syscall.ECONNABORTED) {
+			t.Fatalf("statfs of the mount whose objfs is gone: %v, want ENOTCONN or ECONNABORTED", err)
+		}
+	}
+
+	if err := publish(); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	read("after publish")
+	mounterGone()
+	m.start()
+	if err := publish(); err != nil {
+		t.Fatalf("publish again over the dead mount: %v", err)
+	}
+	read("published again over the dead mount")
+
+	mounterGone()
+	if err := unpublish(); err != nil {
+		t.Fatalf("unpublishing the dead mount with no mounter: %v", err)
+	}
+	if ms := objfsMountsUnder(t, dir); len(ms) > 0 {
+		t.Errorf("left mounted: %v", ms)
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Errorf("target still exists after unpublish (stat: %v)", err)
+	}
+	if err := unpublish(); err != nil {
+		t.Errorf("a second unpublish: %v", err)
+	}
 }

@@ -73,7 +73,9 @@ func runCSI(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})).With("component", "csi")
+	// objfs's redacting logger: the plugin's own AWS secrets (the
+	// Controller's fallback) and secret-named attributes never show.
+	logger := newLogger(c.App.ErrWriter, logOptions{Level: level, Format: "text"}, os.Getenv).With("component", "csi")
 	var mountFD func(string, csi.KernelMount) (*os.File, error)
 	if c.String(flagMounterSocket) != "" {
 		mountFD = mountFUSE(logger.With("component", "fs"))

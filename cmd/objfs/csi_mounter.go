@@ -56,7 +56,7 @@ func runCSIMounter(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("csi-mounter", "%v", err)
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})).With("component", "csi-mounter")
+	logger := newLogger(c.App.ErrWriter, logOptions{Level: level, Format: "text"}, os.Getenv).With("component", "csi-mounter")
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	base := withoutAWSEnv(os.Environ())
@@ -137,10 +137,32 @@ func (l *lockedBuffer) String() string {
 // the options objfs mount would use for k.
 func mountFUSE(log *slog.Logger) func(string, csi.KernelMount) (*os.File, error) {
 	return func(target string, k csi.KernelMount) (*os.File, error) {
-		name := k.FSName
-		if src, err := vfs.ParseSource(name); err == nil {
-			name = src.String()
+		opts, err := handoffMountOptions(k)
+		if err != nil {
+			return nil, err
 		}
-		return fs.MountFD(target, fs.MountOptions{AllowOther: true, FSName: name, ReadOnly: k.ReadOnly, NoExec: k.NoExec}, log)
+		return fs.MountFD(target, opts, log)
 	}
+}
+
+// handoffMountOptions are the fs.MountOptions objfs mount would give the
+// kernel for k: its source's name, ro, noexec and the request size
+// (max_read), checked as objfs mount checks --max-request-size.
+func handoffMountOptions(k csi.KernelMount) (fs.MountOptions, error) {
+	name := k.FSName
+	if src, err := vfs.ParseSource(name); err == nil {
+		name = src.String()
+	}
+	opts := fs.MountOptions{AllowOther: true, FSName: name, ReadOnly: k.ReadOnly, NoExec: k.NoExec}
+	if k.MaxRequestSize != "" {
+		n, err := parseSize(k.MaxRequestSize)
+		if err == nil {
+			err = fs.CheckRequestSize(n)
+		}
+		if err != nil {
+			return fs.MountOptions{}, fmt.Errorf("invalid --%s %q: %w", flagMaxRequestSize, k.MaxRequestSize, err)
+		}
+		opts.MaxRequestSize = int(n)
+	}
+	return opts, nil
 }
