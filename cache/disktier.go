@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"golang.org/x/sys/unix"
 )
 
 // touchInterval is how stale an object's index file mtime may get before
@@ -217,9 +218,54 @@ func (d *diskTier) scanSubdir(sub string) []scannedObject {
 			os.Remove(d.dataPath(id))
 			continue
 		}
+		if len(o.blocks) == 0 { // a writer died before its first entry
+			os.Remove(d.idxPath(id))
+			os.Remove(d.dataPath(id))
+			continue
+		}
+		if err := d.trimAbsent(o); err != nil {
+			d.log.Warn("cache: cannot free unindexed cache data; discarding the object", "path", d.dataPath(id), "err", err)
+			os.Remove(d.idxPath(id))
+			os.Remove(d.dataPath(id))
+			continue
+		}
 		out = append(out, scannedObject{obj: o, mtime: mtime})
 	}
 	return out
+}
+
+// trimAbsent punches out the data of o's absent blocks: a writer that died
+// between a block's data and its entry left bytes that the budget does
+// not count and that no eviction would ever free. Only allocated ranges
+// (SEEK_DATA) are visited, so a sparse object costs a few syscalls.
+func (d *diskTier) trimAbsent(o *diskObject) error {
+	f, err := os.OpenFile(d.dataPath(o.id), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	for pos := int64(0); ; {
+		start, err := unix.Seek(fd, pos, unix.SEEK_DATA)
+		if errors.Is(err, unix.ENXIO) {
+			return nil // no data past pos
+		}
+		if err != nil {
+			return err
+		}
+		end, err := unix.Seek(fd, start, unix.SEEK_HOLE)
+		if err != nil {
+			return err
+		}
+		for i := start / d.blockSize; i*d.blockSize < end; i++ {
+			if o.blocks[i] == nil {
+				if err := d.punch(o, i); err != nil {
+					return err
+				}
+			}
+		}
+		pos = end
+	}
 }
 
 // loadIndex reads object id's index file. Entries that do not verify, or
