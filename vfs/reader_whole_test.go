@@ -1,0 +1,35 @@
+package vfs
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// The whole-object fetch is for objects the disk tier can keep: one that
+// would take more than a quarter of its budget (here: more than all of
+// it) is read as any other, block by block, instead of streaming every
+// block through the cache and evicting the rest of it (and its own first
+// blocks) for one random read.
+func TestWholeFetchOnlyForObjectsTheDiskTierHolds(t *testing.T) {
+	c := newDiskFS(t, time.Hour, func(cfg *Config) { cfg.ReadCache.DiskBytes = 8 * testBlock })
+	if c.fsys.cfg.ReadCache.WholeMax < 12*testBlock {
+		t.Fatalf("test needs WholeMax above the object: %d", c.fsys.cfg.ReadCache.WholeMax)
+	}
+	put(t, c.fake, "big", pattern(12*testBlock, 3), nil)
+	h := openRead(t, lookupFile(t, c.fsys.Root(), "big"))
+	defer h.Release(context.Background())
+	readAt(t, h, 6*testBlock+10, 10) // a random read
+	if s := c.fsys.blocks.Stats(); s.Runs != 0 {
+		t.Fatalf("a random read of an object larger than the disk budget started %d whole-object runs", s.Runs)
+	}
+
+	// One that fits in a quarter of the budget is still fetched whole.
+	put(t, c.fake, "small", pattern(2*testBlock, 4), nil)
+	g := openRead(t, lookupFile(t, c.fsys.Root(), "small"))
+	defer g.Release(context.Background())
+	readAt(t, g, testBlock+10, 10)
+	if s := c.fsys.blocks.Stats(); s.Runs == 0 {
+		t.Fatal("a small object was not fetched whole")
+	}
+}
