@@ -3,6 +3,8 @@ package cache
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +54,32 @@ func TestRestartFreesDataOfBlocksWithoutEntry(t *testing.T) {
 	hdr := entriesOff(len("bkt") + len("two") + len("e1"))
 	if s := b.Stats(); s.DiskBytes != hdr+blockCost(spanBS) {
 		t.Fatalf("disk bytes %d, want %d", s.DiskBytes, hdr+blockCost(spanBS))
+	}
+}
+
+// A stranger in the cache directory whose name is hex but longer than an
+// object name (a copy, a hand-made backup) is ignored like any other
+// unknown file: it must not crash the start.
+func TestStartupIgnoresLongHexNames(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "objects", "ab")
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(sub, "ab"+strings.Repeat("0", 70))
+	longIdx := filepath.Join(sub, "ab"+strings.Repeat("1", 64)+idxSuffix)
+	for _, p := range []string{long, longIdx} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newTestBlocks(t, diskCfg(dir))
+	for _, p := range []string{long, longIdx} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("unknown file %s was removed: %v", p, err)
+		}
+	}
+	if s := b.Stats(); s.DiskBlocks != 0 {
+		t.Fatalf("indexed %d blocks from junk", s.DiskBlocks)
 	}
 }

@@ -200,7 +200,11 @@ func (d *diskTier) scanSubdir(sub string) []scannedObject {
 		name := e.Name()
 		base, isIdx := strings.CutSuffix(name, idxSuffix)
 		var id fileID
-		if n, err := hex.Decode(id[:], []byte(base)); err != nil || n != len(id) || len(base) != 2*len(id) || base[:2] != sub {
+		if len(base) != 2*len(id) || base[:2] != sub { // checked first: Decode panics on a longer name
+			d.log.Warn("cache: ignoring unknown file in cache dir", "path", filepath.Join(dir, name))
+			continue
+		}
+		if n, err := hex.Decode(id[:], []byte(base)); err != nil || n != len(id) {
 			d.log.Warn("cache: ignoring unknown file in cache dir", "path", filepath.Join(dir, name))
 			continue
 		}
