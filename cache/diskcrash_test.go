@@ -83,3 +83,24 @@ func TestStartupIgnoresLongHexNames(t *testing.T) {
 		t.Fatalf("indexed %d blocks from junk", s.DiskBlocks)
 	}
 }
+
+// A remount with another --block-size discards the old cache (its blocks
+// do not line up), but that is no corruption: no checksum failure is
+// counted (a metric users alert on), and the files go.
+func TestBlockSizeChangeIsNoChecksumFailure(t *testing.T) {
+	dir := t.TempDir()
+	f := newFetcher(func(BlockKey) int { return 1000 })
+	fillAndClose(t, newTestBlocks(t, diskCfg(dir)), f, 3)
+	cfg := diskCfg(dir)
+	cfg.BlockSize = 2000
+	b := newTestBlocks(t, cfg)
+	if s := b.Stats(); s.ChecksumFailures != 0 || s.DiskBlocks != 0 {
+		t.Fatalf("after a block size change: %+v, want no checksum failure and no block", s)
+	}
+	data, idx := objPaths(dir, key("obj", "e1", 0))
+	for _, p := range []string{data, idx} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("file of the old block size kept: %s (%v)", p, err)
+		}
+	}
+}

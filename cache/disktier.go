@@ -161,11 +161,15 @@ func (d *diskTier) scan() error {
 		return fmt.Errorf("scan cache dir: %w", err)
 	}
 	var found []scannedObject
+	resized := 0
 	for _, sub := range subdirs {
 		if !sub.IsDir() {
 			continue
 		}
-		found = append(found, d.scanSubdir(sub.Name())...)
+		found = append(found, d.scanSubdir(sub.Name(), &resized)...)
+	}
+	if resized > 0 {
+		d.log.Info("cache: discarding disk cache entries of another block size", "objects", resized, "block_size", d.blockSize)
 	}
 	slices.SortFunc(found, func(a, b scannedObject) int { return cmp.Compare(a.mtime, b.mtime) })
 	d.mu.Lock()
@@ -184,7 +188,12 @@ func (d *diskTier) scan() error {
 	return nil
 }
 
-func (d *diskTier) scanSubdir(sub string) []scannedObject {
+// errOtherBlockSize marks an object cached with another block size.
+var errOtherBlockSize = errors.New("cached with another block size")
+
+// scanSubdir indexes the objects in root/sub, counting in resized those
+// discarded because they were cached with another block size.
+func (d *diskTier) scanSubdir(sub string, resized *int) []scannedObject {
 	dir := filepath.Join(d.root, sub)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -216,8 +225,12 @@ func (d *diskTier) scanSubdir(sub string) []scannedObject {
 		}
 		o, mtime, err := d.loadIndex(id)
 		if err != nil {
-			d.ctr.checksumFailures.Add(1)
-			d.log.Warn("cache: discarding cached object with a bad index", "path", filepath.Join(dir, name), "err", err)
+			if errors.Is(err, errOtherBlockSize) { // --block-size changed: not corruption
+				*resized++
+			} else {
+				d.ctr.checksumFailures.Add(1)
+				d.log.Warn("cache: discarding cached object with a bad index", "path", filepath.Join(dir, name), "err", err)
+			}
 			os.Remove(d.idxPath(id))
 			os.Remove(d.dataPath(id))
 			continue
@@ -287,7 +300,7 @@ func (d *diskTier) loadIndex(id fileID) (*diskObject, int64, error) {
 	case objName(h.bucket, h.key, h.etag) != id:
 		return nil, 0, fmt.Errorf("%w: index belongs to another object", errCorrupt)
 	case h.blockSize != d.blockSize:
-		return nil, 0, fmt.Errorf("block size %d, now %d", h.blockSize, d.blockSize)
+		return nil, 0, fmt.Errorf("%w: %d, now %d", errOtherBlockSize, h.blockSize, d.blockSize)
 	}
 	info, err := os.Stat(d.idxPath(id))
 	if err != nil {
