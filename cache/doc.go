@@ -50,9 +50,9 @@
 // absent (the next start punches out such unindexed bytes, and removes
 // an object left with no block); nothing is fsynced, and an entry that
 // reached the disk before its data (power loss) fails the data CRC.
-// Every block's CRC is checked
-// the first time it is read in a run (at fill, blocks are checked as they
-// are written), and a "verified" bit in the index remembers it; any
+// Every block's CRC is checked the first time it is read in a run (at
+// fill, blocks are checked as they are written), and a "verified" bit in
+// the index remembers it; any
 // mismatch (torn write, bit rot, an index whose identity or checksum is
 // wrong, an entry past the end of the data file) is logged, counted in
 // ChecksumFailures and dropped, so the block is refetched. A cache left by
