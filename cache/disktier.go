@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"golang.org/x/sys/unix"
 )
 
 // touchInterval is how stale an object's index file mtime may get before
@@ -160,11 +161,15 @@ func (d *diskTier) scan() error {
 		return fmt.Errorf("scan cache dir: %w", err)
 	}
 	var found []scannedObject
+	resized := 0
 	for _, sub := range subdirs {
 		if !sub.IsDir() {
 			continue
 		}
-		found = append(found, d.scanSubdir(sub.Name())...)
+		found = append(found, d.scanSubdir(sub.Name(), &resized)...)
+	}
+	if resized > 0 {
+		d.log.Info("cache: discarding disk cache entries of another block size", "objects", resized, "block_size", d.blockSize)
 	}
 	slices.SortFunc(found, func(a, b scannedObject) int { return cmp.Compare(a.mtime, b.mtime) })
 	d.mu.Lock()
@@ -183,7 +188,12 @@ func (d *diskTier) scan() error {
 	return nil
 }
 
-func (d *diskTier) scanSubdir(sub string) []scannedObject {
+// errOtherBlockSize marks an object cached with another block size.
+var errOtherBlockSize = errors.New("cached with another block size")
+
+// scanSubdir indexes the objects in root/sub, counting in resized those
+// discarded because they were cached with another block size.
+func (d *diskTier) scanSubdir(sub string, resized *int) []scannedObject {
 	dir := filepath.Join(d.root, sub)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -199,7 +209,11 @@ func (d *diskTier) scanSubdir(sub string) []scannedObject {
 		name := e.Name()
 		base, isIdx := strings.CutSuffix(name, idxSuffix)
 		var id fileID
-		if n, err := hex.Decode(id[:], []byte(base)); err != nil || n != len(id) || len(base) != 2*len(id) || base[:2] != sub {
+		if len(base) != 2*len(id) || base[:2] != sub { // checked first: Decode panics on a longer name
+			d.log.Warn("cache: ignoring unknown file in cache dir", "path", filepath.Join(dir, name))
+			continue
+		}
+		if n, err := hex.Decode(id[:], []byte(base)); err != nil || n != len(id) {
 			d.log.Warn("cache: ignoring unknown file in cache dir", "path", filepath.Join(dir, name))
 			continue
 		}
@@ -211,8 +225,23 @@ func (d *diskTier) scanSubdir(sub string) []scannedObject {
 		}
 		o, mtime, err := d.loadIndex(id)
 		if err != nil {
-			d.ctr.checksumFailures.Add(1)
-			d.log.Warn("cache: discarding cached object with a bad index", "path", filepath.Join(dir, name), "err", err)
+			if errors.Is(err, errOtherBlockSize) { // --block-size changed: not corruption
+				*resized++
+			} else {
+				d.ctr.checksumFailures.Add(1)
+				d.log.Warn("cache: discarding cached object with a bad index", "path", filepath.Join(dir, name), "err", err)
+			}
+			os.Remove(d.idxPath(id))
+			os.Remove(d.dataPath(id))
+			continue
+		}
+		if len(o.blocks) == 0 { // a writer died before its first entry
+			os.Remove(d.idxPath(id))
+			os.Remove(d.dataPath(id))
+			continue
+		}
+		if err := d.trimAbsent(o); err != nil {
+			d.log.Warn("cache: cannot free unindexed cache data; discarding the object", "path", d.dataPath(id), "err", err)
 			os.Remove(d.idxPath(id))
 			os.Remove(d.dataPath(id))
 			continue
@@ -220,6 +249,40 @@ func (d *diskTier) scanSubdir(sub string) []scannedObject {
 		out = append(out, scannedObject{obj: o, mtime: mtime})
 	}
 	return out
+}
+
+// trimAbsent punches out the data of o's absent blocks: a writer that died
+// between a block's data and its entry left bytes that the budget does
+// not count and that no eviction would ever free. Only allocated ranges
+// (SEEK_DATA) are visited, so a sparse object costs a few syscalls.
+func (d *diskTier) trimAbsent(o *diskObject) error {
+	f, err := os.OpenFile(d.dataPath(o.id), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	for pos := int64(0); ; {
+		start, err := unix.Seek(fd, pos, unix.SEEK_DATA)
+		if errors.Is(err, unix.ENXIO) {
+			return nil // no data past pos
+		}
+		if err != nil {
+			return err
+		}
+		end, err := unix.Seek(fd, start, unix.SEEK_HOLE)
+		if err != nil {
+			return err
+		}
+		for i := start / d.blockSize; i*d.blockSize < end; i++ {
+			if o.blocks[i] == nil {
+				if err := d.punch(o, i); err != nil {
+					return err
+				}
+			}
+		}
+		pos = end
+	}
 }
 
 // loadIndex reads object id's index file. Entries that do not verify, or
@@ -237,7 +300,7 @@ func (d *diskTier) loadIndex(id fileID) (*diskObject, int64, error) {
 	case objName(h.bucket, h.key, h.etag) != id:
 		return nil, 0, fmt.Errorf("%w: index belongs to another object", errCorrupt)
 	case h.blockSize != d.blockSize:
-		return nil, 0, fmt.Errorf("block size %d, now %d", h.blockSize, d.blockSize)
+		return nil, 0, fmt.Errorf("%w: %d, now %d", errOtherBlockSize, h.blockSize, d.blockSize)
 	}
 	info, err := os.Stat(d.idxPath(id))
 	if err != nil {

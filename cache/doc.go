@@ -47,10 +47,12 @@
 // block (length, CRC32C of the data, CRC32C of the entry; all zero:
 // absent), which is the presence bitmap and the checksums. A block is
 // written data first, entry second, so a crash in between leaves it
-// absent; nothing is fsynced, and an entry that reached the disk before
-// its data (power loss) fails the data CRC. Every block's CRC is checked
-// the first time it is read in a run (at fill, blocks are checked as they
-// are written), and a "verified" bit in the index remembers it; any
+// absent (the next start punches out such unindexed bytes, and removes
+// an object left with no block); nothing is fsynced, and an entry that
+// reached the disk before its data (power loss) fails the data CRC.
+// Every block's CRC is checked the first time it is read in a run (at
+// fill, blocks are checked as they are written), and a "verified" bit in
+// the index remembers it; any
 // mismatch (torn write, bit rot, an index whose identity or checksum is
 // wrong, an entry past the end of the data file) is logged, counted in
 // ChecksumFailures and dropped, so the block is refetched. A cache left by

@@ -151,12 +151,15 @@ func (c ReadCacheConfig) readaheadBlocks(blockSize int64) int64 {
 }
 
 // wholeBytes is the size up to which an object is fetched whole at its
-// first read: 0 without a disk tier or with WholeMax off.
+// first read: 0 without a disk tier or with WholeMax off. It is WholeMax
+// capped at a quarter of each tier's budget (as readahead is): a larger
+// object would evict most of the cache, and one larger than the disk
+// budget its own first blocks, for a single random read.
 func (c ReadCacheConfig) wholeBytes() int64 {
 	if c.DiskDir == "" || c.WholeMax <= 0 {
 		return 0
 	}
-	return c.WholeMax
+	return min(c.WholeMax, c.DiskBytes/4, c.MemBytes/4)
 }
 
 // NewBlockCache builds a block cache from cfg's BlockSize and ReadCache

@@ -40,6 +40,7 @@ type reader struct {
 	failed    failedFetch // reader_failed.go
 	// wholeMax: an object of at most this many bytes is fetched whole at
 	// its first random read (ReadCacheConfig.WholeMax); 0: never.
+	// wholeAsked: a whole fetch is running or covered every block.
 	wholeMax   int64
 	wholeAsked atomic.Bool
 }
@@ -115,8 +116,12 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (
 		// and geesefs always fetch whole objects), and once all are on
 		// disk it may be served by passthrough. Sequential reads have
 		// readahead instead, so `head` or `file` of a 60 MiB file still
-		// costs one block.
-		r.prefetch(0, (r.obj.size+r.blockSize-1)/r.blockSize)
+		// costs one block. Cut short (no prefetch slot free), it is
+		// asked again at the next random read: PrefetchRun skips what
+		// is already covered.
+		if n := (r.obj.size + r.blockSize - 1) / r.blockSize; r.prefetch(0, n) < n {
+			r.wholeAsked.Store(false)
+		}
 	}
 	if from, to := r.ra.observe(off, end); from < to {
 		r.prefetch(from, to)
@@ -169,16 +174,18 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (
 // prefetch asks the cache for blocks [from, to) in runs of at most
 // runBlocks, each one ranged GET streamed into the cache block by block,
 // stopping where the cache has no prefetch slot free: readahead hands the
-// rest out again on the next read.
-func (r *reader) prefetch(from, to int64) {
+// rest out again on the next read. It returns where it stopped (to when
+// every block is covered).
+func (r *reader) prefetch(from, to int64) int64 {
 	for pos := from; pos < to; {
 		got := r.blocks.PrefetchRun(r.key(pos), int(min(to-pos, r.runBlocks)), r.fetchRun)
 		if got == 0 {
 			r.ra.dropped(pos)
-			return
+			return pos
 		}
 		pos += int64(got)
 	}
+	return to
 }
 
 // fetchRun is the cache's RunFetchFunc: one ranged GET, pinned to the

@@ -50,7 +50,7 @@ func cacheFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagPassthrough, Category: catCaching,
 			Usage: "with a disk cache, let the kernel read fully cached files directly (FUSE passthrough, Linux 6.9+ as root): local-disk speed, but while a file is open that way, opening it for writing or reading a newer version waits for those opens to close (up to 5s, then EBUSY)"},
 		&cli.StringFlag{Name: flagCacheWholeMax, Category: catCaching, Value: formatSize(vfs.DefaultWholeMax),
-			Usage: "with a disk cache, the first random read of an object up to this `SIZE` fetches all of it, so it is soon read locally; 0 turns this off"},
+			Usage: "with a disk cache, the first random read of an object up to this `SIZE` (and up to a quarter of --cache-disk-size and of --cache-size) fetches all of it, so it is soon read locally; 0 turns this off"},
 	}
 }
 
