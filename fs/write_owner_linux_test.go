@@ -163,3 +163,40 @@ func TestFlushAfterOpenerExited(t *testing.T) {
 	}
 	h.release(out.NodeId, out.Fh)
 }
+
+// TestThreadGroup: the opener's process is found for the thread leading a
+// process (the fast path, groupLeader) and for any other thread of one
+// (from /proc); a thread that is gone has none.
+func TestThreadGroup(t *testing.T) {
+	me := uint32(os.Getpid())
+	if !groupLeader(me) {
+		t.Fatal("groupLeader: this process's main thread does not lead its group")
+	}
+	other := otherThread(t)
+	if groupLeader(other) {
+		t.Fatalf("groupLeader: thread %d, not the process, was taken for its leader", other)
+	}
+	for _, tid := range []uint32{me, other} {
+		if got, ok := threadGroup(tid); !ok || got != me {
+			t.Errorf("threadGroup(%d) = %d, %v; want %d", tid, got, ok, me)
+		}
+	}
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := uint32(child.Process.Pid)
+	if got, ok := threadGroup(pid); !ok || got != pid {
+		t.Errorf("threadGroup(child %d) = %d, %v", pid, got, ok)
+	}
+	child.Process.Kill()
+	child.Wait()
+	if got, ok := threadGroup(pid); ok {
+		t.Errorf("threadGroup(%d) of a reaped child = %d, true", pid, got)
+	}
+	var gone uint32
+	onExitingThread(t, func(tid uint32) { gone = tid })
+	if got, ok := threadGroup(gone); ok {
+		t.Errorf("threadGroup(%d) of an exited thread = %d, true", gone, got)
+	}
+}
