@@ -19,6 +19,11 @@ func (s *S3) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, s.fail(ctx, actx, OpHead, bucket, key, err)
 	}
+	return headInfo(key, out), nil
+}
+
+// headInfo is what a HeadObject answered about key.
+func headInfo(key string, out *s3.HeadObjectOutput) ObjectInfo {
 	return ObjectInfo{
 		Key:          key,
 		Size:         aws.ToInt64(out.ContentLength),
@@ -27,7 +32,7 @@ func (s *S3) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
 		Metadata:     userMetadata(out.Metadata),
 		VersionID:    aws.ToString(out.VersionId),
 		StorageClass: string(out.StorageClass),
-	}, nil
+	}
 }
 
 // Put implements Client. The body's checksum is computed here, in a pass

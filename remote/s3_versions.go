@@ -133,15 +133,7 @@ func (s *S3) HeadVersion(ctx context.Context, bucket, key, versionID string) (Ob
 	if err != nil {
 		return ObjectInfo{}, deleteMarkerNotFound(s.fail(ctx, actx, OpHead, bucket, key, err))
 	}
-	return ObjectInfo{
-		Key:          key,
-		Size:         aws.ToInt64(out.ContentLength),
-		ETag:         aws.ToString(out.ETag),
-		LastModified: aws.ToTime(out.LastModified),
-		Metadata:     userMetadata(out.Metadata),
-		VersionID:    aws.ToString(out.VersionId),
-		StorageClass: string(out.StorageClass),
-	}, nil
+	return headInfo(key, out), nil
 }
 
 // deleteMarkerNotFound reclassifies S3's answer to a GET or HEAD of a
