@@ -106,3 +106,26 @@ func TestOpenAfterOverwriteReadsNewSize(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAfterOverwriteGoesToTheEnd: after ls (the kernel holds the
+// listed size) another client overwrites a file with longer content;
+// `echo X >> f` after --stat-ttl must append to that content, not write
+// at the old size in the middle of it.
+func TestAppendAfterOverwriteGoesToTheEnd(t *testing.T) {
+	t.Parallel()
+	srv := requireMountable(t)
+	bucket := srv.NewBucket(t)
+	putObject(t, srv.SDK(), bucket, "d/f", []byte("old"))
+	m := mount(t, "s3://"+bucket, "--stat-ttl", ttlFlag, "--list-ttl", "10m")
+	mustRun(t, "ls", "-l", m.Path("d"))
+	putObject(t, srv.SDK(), bucket, "d/f", []byte("NEW content"))
+	time.Sleep(ttlWait)
+	mustRun(t, "sh", "-c", "echo X >> "+m.Path("d", "f"))
+	want := "NEW contentX\n"
+	if got, _ := getObject(t, srv.SDK(), bucket, "d/f"); string(got) != want {
+		t.Errorf("S3 holds %q after the append, want %q", got, want)
+	}
+	if got := mustRun(t, "cat", m.Path("d", "f")); got != want {
+		t.Errorf("cat after the append: %q, want %q", got, want)
+	}
+}

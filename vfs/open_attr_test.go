@@ -48,3 +48,37 @@ func TestOpenReportsNewVersionAttrs(t *testing.T) {
 		t.Fatal("an open of the same version reported AttrChanged")
 	}
 }
+
+// TestAppendGoesToTheEnd: the kernel sends an O_APPEND write at the size
+// it holds, which a lookup may have answered from a listing of an older
+// version; the write must land at the end of the object the open found
+// (S3 held "NEWX\nontent 0" after `echo X >> f` of "NEW content 0" listed
+// as "old").
+func TestAppendGoesToTheEnd(t *testing.T) {
+	c, clock := newBatchFS(t)
+	ctx := context.Background()
+	put(t, c.fake, "d/f", []byte("old"), nil)
+	d := lookupDir(t, c.fsys.Root(), "d")
+	if _, err := d.OpenStream().Len(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := lookupFile(t, d, "f") // the kernel holds size 3
+	put(t, c.fake, "d/f", []byte("NEW content 0"), nil)
+	clock.Advance(DefaultStatTTL)
+	h, _, err := f.Open(ctx, syscall.O_WRONLY|syscall.O_APPEND)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := h.(*WriteHandle)
+	if n, err := wh.Write(ctx, []byte("X\n"), 3); err != nil || n != 2 {
+		t.Fatalf("append: %d, %v", n, err)
+	}
+	if n, err := wh.Write(ctx, []byte("Y\n"), 5); err != nil || n != 2 {
+		t.Fatalf("second append: %d, %v", n, err)
+	}
+	if err := wh.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wh.Release(ctx)
+	mustStore(t, c.fake, "d/f", []byte("NEW content 0X\nY\n"))
+}
