@@ -70,6 +70,12 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		return &writeHandle{h: h, opener: openerOf(ctx), modes: &n.modes}, 0, 0
 	case *vfs.ReadHandle:
 		fuseFlags := uint32(fuse.FOPEN_NOFLUSH)
+		if how.AttrChanged {
+			// The kernel's size may be the old version's: make it ask
+			// (GETATTR) before it ends a read there. Attributes only
+			// (offset -1): no inode lock is taken, safe within OPEN.
+			_ = n.NotifyContent(-1, 0)
+		}
 		if ph, ok := n.tryPassthrough(h); ok {
 			return ph, fuseFlags, 0
 		}

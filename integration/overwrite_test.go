@@ -76,3 +76,56 @@ func TestOverwriteWhileOpen(t *testing.T) {
 		t.Errorf("cat after the TTL: %q, want %q", got, smaller)
 	}
 }
+
+// TestOpenAfterOverwriteReadsNewSize: ls gives the kernel the sizes of a
+// listing, which lookups keep answering for --list-ttl; another client
+// then overwrites files with longer content. After --stat-ttl, cat opens
+// each (a HEAD pins the new version) and must print the whole new
+// content, not the new bytes cut at the old size.
+func TestOpenAfterOverwriteReadsNewSize(t *testing.T) {
+	t.Parallel()
+	srv := requireMountable(t)
+	bucket := srv.NewBucket(t)
+	for i := range 4 {
+		putObject(t, srv.SDK(), bucket, "d/f"+strconv.Itoa(i), []byte("old"))
+	}
+	m := mount(t, "s3://"+bucket, "--stat-ttl", ttlFlag, "--list-ttl", "10m")
+	mustRun(t, "ls", "-l", m.Path("d"))
+	for i := range 4 {
+		putObject(t, srv.SDK(), bucket, "d/f"+strconv.Itoa(i), []byte("NEW content "+strconv.Itoa(i)))
+	}
+	time.Sleep(ttlWait)
+	for i := range 4 {
+		want := "NEW content " + strconv.Itoa(i)
+		if got := mustRun(t, "cat", m.Path("d", "f"+strconv.Itoa(i))); got != want {
+			t.Errorf("cat d/f%d after the overwrite and --stat-ttl: %q, want %q", i, got, want)
+		}
+		st, err := os.Stat(m.Path("d", "f"+strconv.Itoa(i)))
+		if err != nil || st.Size() != int64(len(want)) {
+			t.Errorf("stat d/f%d after cat: %v, %v; want size %d", i, st, err, len(want))
+		}
+	}
+}
+
+// TestAppendAfterOverwriteGoesToTheEnd: after ls (the kernel holds the
+// listed size) another client overwrites a file with longer content;
+// `echo X >> f` after --stat-ttl must append to that content, not write
+// at the old size in the middle of it.
+func TestAppendAfterOverwriteGoesToTheEnd(t *testing.T) {
+	t.Parallel()
+	srv := requireMountable(t)
+	bucket := srv.NewBucket(t)
+	putObject(t, srv.SDK(), bucket, "d/f", []byte("old"))
+	m := mount(t, "s3://"+bucket, "--stat-ttl", ttlFlag, "--list-ttl", "10m")
+	mustRun(t, "ls", "-l", m.Path("d"))
+	putObject(t, srv.SDK(), bucket, "d/f", []byte("NEW content"))
+	time.Sleep(ttlWait)
+	mustRun(t, "sh", "-c", "echo X >> "+m.Path("d", "f"))
+	want := "NEW contentX\n"
+	if got, _ := getObject(t, srv.SDK(), bucket, "d/f"); string(got) != want {
+		t.Errorf("S3 holds %q after the append, want %q", got, want)
+	}
+	if got := mustRun(t, "cat", m.Path("d", "f")); got != want {
+		t.Errorf("cat after the append: %q, want %q", got, want)
+	}
+}

@@ -27,9 +27,10 @@
 //     says why). A listing marks such keys as links (entry.link) under
 //     NAME, with the key's size as st_size, so lstat needs no HEAD;
 //     readlink GETs the body once and the node keeps it. A directory
-//     hides a file or link of the same name, a file a link; names ending
-//     in .rclonelink cannot be created (a file would read back as a
-//     link; a directory, which no lookup finds, could not be reached).
+//     hides a file or link of the same name, a file a link. A name
+//     ending in .rclonelink can only be a directory: files and links of
+//     such names cannot be created (they would read back as link NAME),
+//     and a lookup of one asks for the directory alone (Dir.probeDir).
 //     Links are not followed here: the kernel resolves paths through
 //     them, so a connector's patterns apply to each object reached.
 //   - Mode and owner (ownership.go): stored in x-amz-meta-mode, -uid,

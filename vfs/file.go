@@ -165,9 +165,14 @@ func (n *File) KnownAttr() Attr { return n.attr(n.snapshot()) }
 
 // OpenFlags tell the adapter how the kernel may cache an open file's
 // pages: Keep keeps what it cached (the same version as before), Direct
-// bypasses the page cache (see pageCache).
+// bypasses the page cache (see pageCache). AttrChanged says that the open
+// found a new version (its HEAD after StatTTL): the size and mtime the
+// kernel holds (a lookup may have answered them from a listing up to
+// ListTTL old) are stale, and the adapter must make it ask again, or it
+// would cut the new version's reads at the old size.
 type OpenFlags struct {
 	Keep, Direct bool
+	AttrChanged  bool
 }
 
 // Handle is an open file: a *ReadHandle or a *WriteHandle.
@@ -194,10 +199,12 @@ func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 		n.readerOpened()
 		return &ReadHandle{n: n, lazy: true}, OpenFlags{}, nil
 	}
+	before := n.snapshot()
 	info, err := n.current(ctx, true)
 	if err != nil {
 		return nil, OpenFlags{}, err
 	}
+	changed := info.etag != before.etag || info.size != before.size
 	n.mu.Lock()
 	keep, direct := n.pages.opened(info.etag)
 	n.mu.Unlock()
@@ -210,7 +217,7 @@ func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 		e.name = name
 		n.fsys.prefetch.opened(d, n, e) // prefetch.go
 	}
-	return h, OpenFlags{Keep: keep && !direct, Direct: direct || n.fsys.cfg.ReadCache.DirectIO}, nil
+	return h, OpenFlags{Keep: keep && !direct, Direct: direct || n.fsys.cfg.ReadCache.DirectIO, AttrChanged: changed}, nil
 }
 
 // ReadHandle is one read-only open of a file: the pinned version and its

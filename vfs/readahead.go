@@ -75,7 +75,6 @@ func (ra *readahead) observe(off, end int64) (from, to int64) {
 	return from, to
 }
 
-// sequentialLocked reports whether a read at off continues the stream.
 // sequential reports whether a read at off would continue the stream
 // (observe would count it as sequential).
 func (ra *readahead) sequential(off int64) bool {
@@ -84,6 +83,7 @@ func (ra *readahead) sequential(off int64) bool {
 	return ra.sequentialLocked(off)
 }
 
+// sequentialLocked reports whether a read at off continues the stream.
 func (ra *readahead) sequentialLocked(off int64) bool {
 	slack := max(ra.window, seqSlackBlocks) * ra.blockSize
 	if ra.window == 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/objfs/objfs/acl"
@@ -16,6 +17,17 @@ import (
 // opener's) is the adapter's business.
 type WriteHandle struct {
 	n *File
+	// stale, when not 0, is 1 + where the kernel will send the next
+	// O_APPEND write while the size it holds is stale: a lookup may have
+	// answered it from a listing of an older version (up to ListTTL
+	// old), while the writer starts from the object its HEAD found. A
+	// write there goes to the writer's end instead (and moves the mark by
+	// its length, as the kernel moves its size); a write anywhere else
+	// (O_APPEND cleared with fcntl) ends this. 0 (the zero value) when
+	// the sizes agreed at open: writes go where the kernel sends them.
+	// Atomic: the kernel sends one write of an inode at a time, but the
+	// race detector cannot see that.
+	stale atomic.Int64
 }
 
 // File returns the handle's file.
@@ -33,10 +45,15 @@ func (n *File) openWrite(ctx context.Context, flags int) (*WriteHandle, error) {
 		return nil, ErrReadOnly
 	}
 	n.fsys.attach(n)
-	if _, err := n.acquireWriter(ctx); err != nil {
+	before := n.snapshot() // the size lookups answered
+	w, err := n.acquireWriter(ctx)
+	if err != nil {
 		return nil, err
 	}
 	h := &WriteHandle{n: n}
+	if flags&syscall.O_APPEND != 0 && flags&syscall.O_TRUNC == 0 && w.Size() != before.size {
+		h.stale.Store(before.size + 1)
+	}
 	if flags&syscall.O_TRUNC != 0 {
 		if err := h.truncate(ctx, 0); err != nil {
 			h.Release(ctx)
@@ -109,10 +126,25 @@ func (h *WriteHandle) Write(ctx context.Context, data []byte, off int64) (int, e
 		return 0, err
 	}
 	var got int
+	var tooBig error
 	err := h.n.withWriter(ctx, "write", func(ctx context.Context, w *writeback.Writer) (err error) {
+		if mark := h.stale.Load(); mark != 0 { // the kernel sends one write of an inode at a time
+			if off != mark-1 {
+				h.stale.Store(0)
+			} else {
+				h.stale.Store(mark + int64(len(data)))
+				off = w.Size()
+				if tooBig = checkSize(off + int64(len(data))); tooBig != nil {
+					return nil
+				}
+			}
+		}
 		got, err = w.WriteAt(ctx, data, off)
 		return err
 	})
+	if tooBig != nil {
+		return 0, tooBig
+	}
 	if err != nil {
 		return 0, err
 	}
