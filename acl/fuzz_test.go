@@ -130,8 +130,15 @@ func refMatch(raw, bucket, key string) bool {
 	if rest == "" || strings.HasSuffix(rest, "/") {
 		return strings.HasPrefix(key, rest)
 	}
+	if i := strings.LastIndex(rest, "@"); i > 0 && !strings.HasSuffix(rest[:i], "/") && len(rest)-i-1 <= 1024 && refVersion.MatchString(rest[i+1:]) {
+		rest = rest[:i] // an exact pattern pinned to a version names its key
+	}
 	return key == rest
 }
+
+// refVersion is what the spec (README, Connectors) takes as a version id
+// after an exact pattern's last "@" (at most 1024 bytes).
+var refVersion = regexp.MustCompile(`^(null|[A-Za-z0-9._+=-]{16,})$`)
 
 func refAllows(raws []string, bucket, key string) bool {
 	if !refCanonical(bucket, key) {
@@ -166,6 +173,15 @@ func checkInvariants(t *testing.T, c *Connector, bucket, key string) {
 		}
 		visible := c.Allows(bucket, key) || c.DirVisible(bucket, key)
 		want := visible && !op.mutates() || c.Allows(bucket, key) && op.mutates() && c.Access == ReadWrite
+		if op.mutates() && c.HasPins() {
+			// Pins refuse changes the patterns alone would allow (a
+			// pinned key, a directory holding one: pin.go), never the
+			// reverse.
+			if _, pinned := c.PinnedVersion(bucket, key); d.Allowed() && (!want || pinned) {
+				t.Fatalf("paths %v %v: Decide(%v, %q, %q) = %v; a pin or the patterns refuse it", c.Paths, c.Access, op, bucket, key, d)
+			}
+			continue
+		}
 		if d.Allowed() != want {
 			t.Fatalf("paths %v %v: Decide(%v, %q, %q) = %v; want allowed=%v", c.Paths, c.Access, op, bucket, key, d, want)
 		}
