@@ -89,9 +89,9 @@ func TestObjfsMountsAndOwner(t *testing.T) {
 func TestPrintStatus(t *testing.T) {
 	oldest := time.Now().Add(-3 * time.Second)
 	r := statusReport{Mountpoint: "/mnt/d", Source: "s3://d", Endpoint: "http://minio:9000", PID: 7, UptimeSeconds: 65, Log: "syslog",
-		Cache:    cacheReport{Memory: tierReport{Bytes: 3 << 20, LimitBytes: 256 << 20, Blocks: 3, Hits: 9, Misses: 1}},
-		Uploads:  uploadReport{Files: 1, Bytes: 5 << 20, Oldest: &oldest, OldestAgeSeconds: 3},
-		Requests: map[string]map[string]int64{"GetObject": {"2xx": 4, "5xx": 1}, "PutObject": {"2xx": 2}},
+		Cache:        cacheReport{Memory: tierReport{Bytes: 3 << 20, LimitBytes: 256 << 20, Blocks: 3, Hits: 9, Misses: 1}},
+		Uploads:      uploadReport{Files: 1, Bytes: 5 << 20, Oldest: &oldest, OldestAgeSeconds: 3},
+		Requests:     map[string]map[string]int64{"GetObject": {"2xx": 4, "5xx": 1}, "PutObject": {"2xx": 2}},
 		FUSERequests: map[string]metrics.RequestSizeStats{"read": {Requests: 3, Bytes: 33 << 20, Largest: 16 << 20, Over1MiB: 2}},
 	}
 	var b bytes.Buffer
