@@ -2,8 +2,9 @@ package csi
 
 import (
 	"net"
-	"os"
 	"syscall"
+
+	"github.com/objfs/objfs/internal/peercred"
 )
 
 // detach unmounts target lazily (a mount nobody serves).
@@ -11,17 +12,4 @@ func detach(target string) error { return syscall.Unmount(target, syscall.MNT_DE
 
 // peerIsRootOrSelf checks the connecting process's uid (SO_PEERCRED):
 // the directory's 0700 already keeps others out.
-func peerIsRootOrSelf(c *net.UnixConn) bool {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var cred *syscall.Ucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
-	}); err != nil || cerr != nil {
-		return false
-	}
-	return cred.Uid == 0 || int(cred.Uid) == os.Geteuid()
-}
+func peerIsRootOrSelf(c *net.UnixConn) bool { return peercred.RootOrSelf(c) }

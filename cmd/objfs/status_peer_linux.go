@@ -2,8 +2,8 @@ package main
 
 import (
 	"net"
-	"os"
-	"syscall"
+
+	"github.com/objfs/objfs/internal/peercred"
 )
 
 // peerAllowed reports whether the process at the other end of conn is
@@ -15,16 +15,5 @@ func peerAllowed(conn net.Conn) bool {
 	if !ok {
 		return false
 	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var cred *syscall.Ucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
-	}); err != nil || cerr != nil {
-		return false
-	}
-	return cred.Uid == 0 || int(cred.Uid) == os.Geteuid()
+	return peercred.RootOrSelf(uc)
 }
