@@ -67,6 +67,9 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	}
 	switch h := h.(type) {
 	case *vfs.WriteHandle:
+		if how.AttrChanged {
+			_ = n.NotifyContent(-1, 0) // as for a read handle below
+		}
 		return &writeHandle{h: h, opener: openerOf(ctx), modes: &n.modes}, 0, 0
 	case *vfs.ReadHandle:
 		fuseFlags := uint32(fuse.FOPEN_NOFLUSH)

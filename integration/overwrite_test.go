@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -127,5 +128,42 @@ func TestAppendAfterOverwriteGoesToTheEnd(t *testing.T) {
 	}
 	if got := mustRun(t, "cat", m.Path("d", "f")); got != want {
 		t.Errorf("cat after the append: %q, want %q", got, want)
+	}
+}
+
+// TestReadWriteOpenAfterOverwriteSeesNewSize: after ls (the kernel holds
+// the listed size) another client overwrites a file with longer content;
+// an O_RDWR open after --stat-ttl must report the new size to fstat and
+// lseek(SEEK_END), and a write there must land after the new content.
+func TestReadWriteOpenAfterOverwriteSeesNewSize(t *testing.T) {
+	t.Parallel()
+	srv := requireMountable(t)
+	bucket := srv.NewBucket(t)
+	putObject(t, srv.SDK(), bucket, "d/f", []byte("old"))
+	m := mount(t, "s3://"+bucket, "--stat-ttl", ttlFlag, "--list-ttl", "10m")
+	mustRun(t, "ls", "-l", m.Path("d"))
+	putObject(t, srv.SDK(), bucket, "d/f", []byte("NEW content"))
+	time.Sleep(ttlWait)
+	f, err := os.OpenFile(m.Path("d", "f"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.Stat()
+	if err != nil || st.Size() != int64(len("NEW content")) {
+		t.Errorf("fstat of the O_RDWR open: %v, %v; want size %d", st, err, len("NEW content"))
+	}
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil || end != int64(len("NEW content")) {
+		t.Errorf("lseek(SEEK_END) of the O_RDWR open: %d, %v; want %d", end, err, len("NEW content"))
+	}
+	if _, err := f.Write([]byte("!")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := "NEW content!"
+	if got, _ := getObject(t, srv.SDK(), bucket, "d/f"); string(got) != want {
+		t.Errorf("S3 holds %q after the write at SEEK_END, want %q", got, want)
 	}
 }

@@ -166,10 +166,12 @@ func (n *File) KnownAttr() Attr { return n.attr(n.snapshot()) }
 // OpenFlags tell the adapter how the kernel may cache an open file's
 // pages: Keep keeps what it cached (the same version as before), Direct
 // bypasses the page cache (see pageCache). AttrChanged says that the open
-// found a new version (its HEAD after StatTTL): the size and mtime the
-// kernel holds (a lookup may have answered them from a listing up to
-// ListTTL old) are stale, and the adapter must make it ask again, or it
-// would cut the new version's reads at the old size.
+// found a new version (its HEAD after StatTTL, or a write open's writer
+// over a newer object than lookups saw): the size and mtime the kernel
+// holds (a lookup may have answered them from a listing up to ListTTL
+// old) are stale, and the adapter must make it ask again, or it would cut
+// the new version's reads at the old size, and lseek(SEEK_END) and fstat
+// of a read-write open would give the old size.
 type OpenFlags struct {
 	Keep, Direct bool
 	AttrChanged  bool
@@ -188,11 +190,11 @@ type Handle interface {
 // at the first read after the writer is gone.
 func (n *File) Open(ctx context.Context, flags int) (Handle, OpenFlags, error) {
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY || flags&syscall.O_TRUNC != 0 {
-		h, err := n.openWrite(ctx, flags)
+		h, changed, err := n.openWrite(ctx, flags)
 		if err != nil {
 			return nil, OpenFlags{}, err
 		}
-		return h, OpenFlags{}, nil
+		return h, OpenFlags{AttrChanged: changed}, nil
 	}
 	n.fsys.attach(n)
 	if n.liveWriter() != nil {

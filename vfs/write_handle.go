@@ -36,31 +36,34 @@ func (h *WriteHandle) File() *File { return h.n }
 // openWrite opens the file for writing: the node's writer is created over
 // the current object (one HEAD) by the first such open and shared by the
 // others. O_TRUNC empties it (the kernel also sends a truncate, since objfs
-// does not ask for atomic O_TRUNC).
-func (n *File) openWrite(ctx context.Context, flags int) (*WriteHandle, error) {
+// does not ask for atomic O_TRUNC). changed reports that the writer's size
+// is not the one lookups answered (another client wrote a new version
+// since): the kernel's size is stale (see OpenFlags.AttrChanged).
+func (n *File) openWrite(ctx context.Context, flags int) (h *WriteHandle, changed bool, err error) {
 	if err := n.fsys.mayChange(acl.OpWrite, n.bucket, n.objKey()); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if n.fsys.writes.up == nil {
-		return nil, ErrReadOnly
+		return nil, false, ErrReadOnly
 	}
 	n.fsys.attach(n)
 	before := n.snapshot() // the size lookups answered
 	w, err := n.acquireWriter(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	h := &WriteHandle{n: n}
-	if flags&syscall.O_APPEND != 0 && flags&syscall.O_TRUNC == 0 && w.Size() != before.size {
+	h = &WriteHandle{n: n}
+	changed = flags&syscall.O_TRUNC == 0 && w.Size() != before.size
+	if changed && flags&syscall.O_APPEND != 0 {
 		h.stale.Store(before.size + 1)
 	}
 	if flags&syscall.O_TRUNC != 0 {
 		if err := h.truncate(ctx, 0); err != nil {
 			h.Release(ctx)
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return h, nil
+	return h, changed, nil
 }
 
 // truncate sets the size of the file through its writer.
