@@ -71,3 +71,35 @@ func (d *diskTier) openWhole(bucket, key, etag string, size int64) *Whole {
 		d.mu.Unlock()
 	}}
 }
+
+// MissingOnDisk returns the indexes of the blocks of object version
+// bucket/key/etag (size bytes) that the disk tier does not hold, for a
+// caller that wants the object whole on disk (FUSE passthrough). It
+// returns nothing when there is no disk tier, when the tier holds none of
+// the object's blocks, or when the object could not fit its budget.
+func (b *Blocks) MissingOnDisk(bucket, key, etag string, size int64) []int64 {
+	if b.disk == nil || etag == "" || size <= 0 {
+		return nil
+	}
+	return b.disk.missing(bucket, key, etag, size)
+}
+
+func (d *diskTier) missing(bucket, key, etag string, size int64) []int64 {
+	n := (size + d.blockSize - 1) / d.blockSize
+	if size+n*idxEntryLen > d.budget {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o := d.objects[objName(bucket, key, etag)]
+	if o == nil {
+		return nil
+	}
+	var out []int64
+	for i := range n {
+		if o.blocks[i] == nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}

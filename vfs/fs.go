@@ -67,6 +67,9 @@ type FS struct {
 	// counted by PassthroughOpened (passthrough.go).
 	noPassthrough    atomic.Bool
 	passthroughOpens atomic.Int64
+	// topUps completes objects read whole on the disk tier (topup.go);
+	// it has its own lock, a leaf.
+	topUps topUps
 
 	// closeOnce makes Close's cache shutdown (and its log) happen once.
 	closeOnce sync.Once

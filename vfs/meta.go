@@ -64,6 +64,7 @@ func (f *FS) closeCaches() error {
 		"prefetch_started", b.PrefetchStarted, "prefetch_dropped", b.PrefetchDropped,
 		"prefetch_runs", b.Runs, "run_blocks", b.RunBlocks, "runs_aborted", b.RunsAborted,
 		"block_disk_spans", b.DiskSpans, "whole_opens", b.WholeOpens, "passthrough_opens", f.passthroughOpens.Load(),
+		"topup_blocks", f.topUps.blocks.Load(),
 		"file_prefetch_issued", pf.Issued, "file_prefetch_hits", pf.Hits, "file_prefetch_wasted", pf.Wasted,
 		"stat_hits", m.StatHits, "negative_hits", m.NegativeHits, "stat_misses", m.StatMisses,
 		"list_hits", m.ListHits, "list_misses", m.ListMisses, "listings", m.Dirs, "listing_bytes", m.DirBytes)

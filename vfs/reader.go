@@ -43,6 +43,9 @@ type reader struct {
 	// wholeAsked: a whole fetch is running or covered every block.
 	wholeMax   int64
 	wholeAsked atomic.Bool
+	// readEnd: a read reached the object's last byte (topup.go).
+	readEnd atomic.Bool
+	fsys    *FS
 }
 
 // maxRunBytes bounds one prefetch GET: a window is fetched as several
@@ -58,6 +61,7 @@ func newReader(f *FS, obj object) *reader {
 		ra:        newReadahead(obj.size, bs, f.cfg.ReadCache.readaheadBlocks(bs)),
 		clock:     f.cfg.Clock,
 		wholeMax:  f.wholeMax(),
+		fsys:      f,
 	}
 }
 
@@ -122,6 +126,9 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (
 		if n := (r.obj.size + r.blockSize - 1) / r.blockSize; r.prefetch(0, n) < n {
 			r.wholeAsked.Store(false)
 		}
+	}
+	if end == r.obj.size {
+		r.readEnd.Store(true)
 	}
 	if from, to := r.ra.observe(off, end); from < to {
 		r.prefetch(from, to)
@@ -255,5 +262,6 @@ func (r *reader) readUncached(ctx context.Context, p []byte, off int64) (int, er
 
 func (r *reader) name() string { return s3Scheme + r.obj.bucket + "/" + r.obj.key }
 
-// release ends the handle's reads. Its blocks stay in the shared cache.
-func (r *reader) release() {}
+// release ends the handle's reads. Its blocks stay in the shared cache;
+// an object read to its end may be completed on the disk tier (topup.go).
+func (r *reader) release() { r.fsys.topUp(r) }
