@@ -139,6 +139,11 @@ func (r *runner) seed(ctx context.Context) error {
 			return err
 		}
 	}
+	if r.wants("ttfb") {
+		if err := r.e.putMany(ctx, map[string]int{ttfbWarmKey: 4096}); err != nil {
+			return err
+		}
+	}
 	if r.wants("parallel") {
 		logf("seeding %d objects of %s", parallelReaders, fmtSize(r.cfg.big/parallelReaders))
 		if err := r.e.seedParallel(ctx, r.cfg.big/parallelReaders); err != nil {

@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,7 +22,8 @@ import (
 // reads of a local file (the physical ceiling).
 
 const (
-	ttfbRounds      = 3 // median of
+	ttfbWarmKey     = "ttfb-warm.bin" // read first in workload 9
+	ttfbRounds      = 3               // median of
 	parallelReaders = 4
 	parallelCache   = 512 << 20 // --cache-size of workload 10
 	parallelPrefix  = "par/"
@@ -83,7 +86,12 @@ func firstByte(path string) (time.Duration, error) {
 
 // ttfbPhase: workload 9, median of ttfbRounds, each on a fresh mount
 // with the page cache dropped. Raw: a 1-byte ranged GET until its body's
-// byte arrives.
+// byte arrives, also after dropping the page cache. Before each timed
+// read, both read the first byte of another object (ttfbWarmKey): the
+// drop also evicts the daemon's and MinIO's code, which a running
+// daemon has in memory, while the big object stays cold in MinIO.
+// Before, raw was timed without a drop, objfs after one: 1.4 against
+// 15.8 ms on 2026-12-06, of which about 8 ms were page faults.
 func (r *runner) ttfbPhase(ctx context.Context) error {
 	coldFirstByte := func(mountIt func() (*mount, error)) (time.Duration, error) {
 		var ds []time.Duration
@@ -93,7 +101,10 @@ func (r *runner) ttfbPhase(ctx context.Context) error {
 				return 0, err
 			}
 			r.drop()
-			d, err := firstByte(m.path(bigKey))
+			d, err := firstByte(m.path(ttfbWarmKey))
+			if err == nil {
+				d, err = firstByte(m.path(bigKey))
+			}
 			if uerr := r.unmount(m, "first byte mount"); err == nil {
 				err = uerr
 			}
@@ -110,6 +121,10 @@ func (r *runner) ttfbPhase(ctx context.Context) error {
 	}
 	var raws []time.Duration
 	for range ttfbRounds {
+		r.drop()
+		if _, err := r.e.getRange(ctx, ttfbWarmKey, 0, 1, make([]byte, 1)); err != nil {
+			return err
+		}
 		start := time.Now()
 		if _, err := r.e.getRange(ctx, bigKey, 0, 1, make([]byte, 1)); err != nil {
 			return err
@@ -120,7 +135,7 @@ func (r *runner) ttfbPhase(ctx context.Context) error {
 	name := "9. time to first byte, cold " + fmtSize(r.cfg.big) + " object"
 	r.add(row{workload: name, unit: "ms", objfs: ms(got), raw: ms(raw), lowerBetter: true,
 		goal: "<= raw + 2 ms", met: judge(got <= raw+2*time.Millisecond),
-		note: fmt.Sprintf("median of %d fresh mounts: open + 1-byte read; raw: 1-byte ranged GET", ttfbRounds)})
+		note: fmt.Sprintf("median of %d fresh mounts: open + 1-byte read; raw: 1-byte ranged GET; both after a drop and a first byte of another object", ttfbRounds)})
 	for _, p := range r.cfg.peers {
 		d, err := coldFirstByte(func() (*mount, error) { return r.e.mountPeer(p, 0) })
 		if err != nil {
@@ -267,9 +282,20 @@ func (r *runner) diskPhase(ctx context.Context) error {
 	os.Remove(local)
 
 	disk := (r.cfg.big + 512<<20) &^ (1<<20 - 1)
-	measure := func(m *mount) (seqResult, randomResult, error) {
+	var settled time.Duration
+	measure := func(m *mount, whole bool) (seqResult, randomResult, error) {
 		if _, err := readFileSeq(m.path(bigKey)); err != nil {
 			return seqResult{}, randomResult{}, err
+		}
+		if whole {
+			// "Fully disk-cached": blocks whose disk write the read
+			// outran are written once the disk queue drains, or
+			// fetched again (objfs's top-up, with --passthrough).
+			took, err := r.waitDiskHolds(m, r.cfg.big)
+			if err != nil {
+				return seqResult{}, randomResult{}, err
+			}
+			settled = took
 		}
 		r.drop()
 		again, err := readFileSeq(m.path(bigKey))
@@ -287,7 +313,7 @@ func (r *runner) diskPhase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seq, rnd, err := measure(m)
+	seq, rnd, err := measure(m, false)
 	if uerr := r.unmount(m, "disk tier mount"); err == nil {
 		err = uerr
 	}
@@ -309,7 +335,7 @@ func (r *runner) diskPhase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seq, rnd, err = measure(m)
+	seq, rnd, err = measure(m, true)
 	log, uerr := m.unmount()
 	if err == nil {
 		err = uerr
@@ -318,11 +344,12 @@ func (r *runner) diskPhase(ctx context.Context) error {
 		return err
 	}
 	r.add(row{workload: "11b. re-read from the disk tier, --passthrough", unit: "MB/s", objfs: seq.mbps, raw: localSeq.mbps,
-		goal: ">= 0.9x local", met: judge(seq.mbps >= 0.9*localSeq.mbps), note: passthroughNote(log)})
+		goal: ">= 0.9x local", met: judge(seq.mbps >= 0.9*localSeq.mbps),
+		note: fmt.Sprintf("%s; all on disk %v after the first read", passthroughNote(log), settled.Round(time.Millisecond))})
 	r.add(row{workload: "12b. random 4K x4, --passthrough", unit: "IOPS", objfs: rnd.iops, raw: localRnd.iops, note: "raw: a local file"})
 	r.add(row{workload: "12b. random 4K x4, --passthrough", unit: "p99 ms", objfs: ms(rnd.p99), raw: ms(localRnd.p99), lowerBetter: true})
 	return r.forPeers("disk cache", disk, func(p string, m *mount) error {
-		seq, rnd, err := measure(m)
+		seq, rnd, err := measure(m, false)
 		if err != nil {
 			return err
 		}
@@ -347,4 +374,35 @@ func passthroughNote(log string) string {
 		}
 	}
 	return "raw: the same bytes from a local file; no passthrough_opens in the log"
+}
+
+// waitDiskHolds waits until the disk tier of objfs mount m holds at least
+// size bytes (objfs status --json), so that an object of that size read
+// once is whole on disk, and returns how long that took.
+func (r *runner) waitDiskHolds(m *mount, size int64) (time.Duration, error) {
+	const bound = time.Minute
+	start := time.Now()
+	for {
+		out, err := exec.Command(r.cfg.objfs, "status", "--json", m.dir).Output()
+		if err != nil {
+			return 0, fmt.Errorf("objfs status: %w", err)
+		}
+		var st struct {
+			Cache struct {
+				Disk struct {
+					Bytes int64 `json:"bytes"`
+				} `json:"disk"`
+			} `json:"cache"`
+		}
+		if err := json.Unmarshal(out, &st); err != nil {
+			return 0, fmt.Errorf("objfs status: %w", err)
+		}
+		if st.Cache.Disk.Bytes >= size {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > bound {
+			return 0, fmt.Errorf("the disk tier holds %d bytes %v after a read of %d", st.Cache.Disk.Bytes, bound, size)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
