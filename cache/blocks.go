@@ -49,6 +49,9 @@ type Blocks struct {
 	prefetchSlots chan struct{}
 	writeSlots    chan struct{}
 	pendingWrites atomic.Int64
+	// streaming holds one token per fill a ReadAt caller left running
+	// (stream.go).
+	streaming chan struct{}
 	// free holds the buffers of recycled blocks for fetches to reuse.
 	free *freeList
 
@@ -76,6 +79,7 @@ func NewBlocks(cfg BlockConfig) (*Blocks, error) {
 		flights:       make(map[BlockKey]*fill),
 		prefetchSlots: make(chan struct{}, cfg.MaxPrefetch),
 		writeSlots:    make(chan struct{}, cfg.DiskWriters),
+		streaming:     make(chan struct{}, streamSlots),
 		free:          newFreeList(int(cfg.BlockSize), freeBuffers),
 	}
 	b.mem = newMemTier(cfg.MemBytes-cfg.memReserve(), &b.ctr)
@@ -148,7 +152,7 @@ const maxAttempts = 4
 // private fetches k for one caller, outside the cache: the way out when
 // the cache keeps losing k before the caller can read it.
 func (b *Blocks) private(k BlockKey, fetch FetchFunc) (View, error) {
-	data, err := b.fetch(k, fetch)
+	data, err := b.fetch(k, fetch, nil)
 	if err != nil {
 		return View{}, err
 	}

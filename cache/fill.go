@@ -11,6 +11,9 @@ type fill struct {
 	done chan struct{}
 	blk  *block
 	err  error
+	// progress is what the fetch has filled so far (stream.go), for
+	// fills started by Acquire and ReadAt; nil for the others.
+	progress *progress
 }
 
 func (f *fill) isDone() bool {
@@ -39,6 +42,9 @@ func (b *Blocks) startFill(k BlockKey, fetch FetchFunc, prefetch bool) (*fill, e
 		return f, nil
 	}
 	f := &fill{done: make(chan struct{})}
+	if !prefetch {
+		f.progress = &progress{}
+	}
 	b.flights[k] = f
 	b.fills.Add(1)
 	if prefetch {
@@ -58,7 +64,8 @@ var errAlreadyInFlight = fmt.Errorf("fill already in flight")
 // disk tier never slows reads.
 func (b *Blocks) run(k BlockKey, f *fill, fetch FetchFunc, prefetch bool) {
 	defer b.fills.Done()
-	bl, src, err := b.load(k, fetch)
+	bl, src, err := b.load(k, fetch, f.progress)
+	f.progress.seal() // before the buffer can be published, and recycled
 	f.blk, f.err = bl, err
 	var drops []dropped
 	switch {
@@ -140,7 +147,7 @@ const (
 )
 
 // load finds k's block below the caller's memory check.
-func (b *Blocks) load(k BlockKey, fetch FetchFunc) (*block, source, error) {
+func (b *Blocks) load(k BlockKey, fetch FetchFunc, p *progress) (*block, source, error) {
 	if bl, ok := b.mem.get(k); ok {
 		return bl, fromMemory, nil
 	}
@@ -151,16 +158,17 @@ func (b *Blocks) load(k BlockKey, fetch FetchFunc) (*block, source, error) {
 		}
 		b.ctr.diskMisses.Add(1)
 	}
-	data, err := b.fetch(k, fetch)
+	data, err := b.fetch(k, fetch, p)
 	if err != nil {
 		return nil, fromStore, err
 	}
 	return &block{data: data}, fromStore, nil
 }
 
-func (b *Blocks) fetch(k BlockKey, fetch FetchFunc) ([]byte, error) {
+func (b *Blocks) fetch(k BlockKey, fetch FetchFunc, p *progress) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, b.cfg.FetchTimeout)
 	defer cancel()
+	ctx = withProgress(ctx, p)
 	b.ctr.fetches.Add(1)
 	data, err := fetch(ctx)
 	if err == nil && int64(len(data)) > b.cfg.BlockSize {

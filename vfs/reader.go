@@ -145,6 +145,20 @@ func (r *reader) read(ctx context.Context, p []byte, off int64, mode readMode) (
 		}
 		within := off + int64(n) - i*r.blockSize
 		want := min(end, (i+1)*r.blockSize) - (off + int64(n)) // bytes needed from this block
+		if first == last && r.blocks.Absent(r.key(i)) {
+			// Nobody has it: this read starts its fetch, and gets its
+			// bytes as they arrive rather than after the whole block
+			// (the first read of a file, a random read).
+			got, err := r.blocks.ReadAt(ctx, r.key(i), r.fetcher(i), p[:want], within)
+			if err == nil && int64(got) < want {
+				err = fmt.Errorf("read %s: block %d is short: %w", r.name(), i, io.ErrUnexpectedEOF)
+			}
+			if err != nil {
+				r.failed.record(i, start, r.clock(), err)
+				return ReadResult{}, err
+			}
+			return ReadResult{Data: p[:got]}, nil
+		}
 		var v cache.View
 		var err error
 		if mode == readSpan && first == last {
@@ -243,7 +257,7 @@ func (r *reader) get(ctx context.Context, off, length int64, etag string) ([]byt
 	}
 	defer body.Close()
 	data := r.blocks.Buffer(int(length))
-	if _, err := io.ReadFull(body, data); err != nil {
+	if err := cache.FillBody(ctx, body, data); err != nil {
 		return nil, fmt.Errorf("get %s [%d,+%d): body: %w", r.name(), off, length, err)
 	}
 	return data, nil

@@ -282,13 +282,18 @@ func TestSharedBlockCache(t *testing.T) {
 }
 
 // Read hands out the cached block itself for a range inside one block, and
-// a copy in p for a range across blocks; both are the object's bytes.
+// a copy in p for a range across blocks; both are the object's bytes. (A
+// read of a block nobody has is a copy: it is streamed, see
+// TestReaderStreamsColdBlock.)
 func TestReaderReadSharesBlocks(t *testing.T) {
 	fake, counting := newFake(t)
 	data := pattern(3*testBlock+100, 14)
 	put(t, fake, "f", data, nil)
 	r := openReader(t, newReaderFS(t, counting, nil), "f")
 	ctx := context.Background()
+	if n, err := r.ReadAt(ctx, make([]byte, len(data)), 0); err != nil || n != len(data) {
+		t.Fatalf("reading it whole first: %d, %v", n, err)
+	}
 	for _, tt := range []struct {
 		off, n int64
 		shared bool
