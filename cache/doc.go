@@ -124,6 +124,16 @@
 // fill of that block alone: a reset in a long stream costs a retry, never
 // a read error.
 //
+// ReadAt (stream.go) is a copying read of part of a block that returns
+// as soon as those bytes have arrived: a fill started by Acquire or
+// ReadAt carries a progress in its fetch's context, a fetch that reads
+// its body with FillBody publishes how much of its buffer is filled, and
+// the fill seals the progress before publishing the block (so a buffer is
+// never read after it may be recycled). At most streamSlots fills are
+// left running by callers that did not wait for them. MissingOnDisk
+// (diskwhole.go) lists the blocks of an object the disk tier lacks, for
+// the caller's top-up before passthrough.
+//
 // # Metadata cache (Meta)
 //
 // Stat results (positive, or negative: "no such key") and directory
@@ -168,6 +178,9 @@
 //	Meta.mu        everything in a Meta
 //	block.mu       one block's data (read-locked by Views, write-locked by
 //	               recycle, which never waits while holding another lock)
+//	progress.mu    a running fill's buffer and progress (read-locked by
+//	               ReadAt while copying out, write-locked by the fetch
+//	               publishing progress and by the fill sealing it)
 //
 // Counters are atomics (blockCounters) or live under Meta.mu. A fill's
 // block and err are written before its done channel is closed and only
