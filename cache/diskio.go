@@ -171,7 +171,7 @@ func (d *diskTier) store(k BlockKey, data []byte) {
 		d.bytes -= blockCost(int64(len(data)))
 		if err != nil && !o.dead {
 			d.ctr.diskErrors.Add(1)
-			d.log.Warn("cache: cannot write disk block", "bucket", k.Bucket, "key", k.Key, "block", k.Index, "err", err)
+			d.warnWriteLocked("cache: cannot write disk block", "bucket", k.Bucket, "key", k.Key, "block", k.Index, "err", err)
 			d.removeObjectLocked(o)
 		}
 		return
@@ -216,7 +216,7 @@ func (d *diskTier) reserve(k BlockKey, size int64) (*diskObject, [2]*os.File, bo
 	}
 	if err != nil {
 		d.ctr.diskErrors.Add(1)
-		d.log.Warn("cache: cannot open disk cache files", "bucket", k.Bucket, "key", k.Key, "err", err)
+		d.warnWriteLocked("cache: cannot open disk cache files", "bucket", k.Bucket, "key", k.Key, "err", err)
 		if d.objects[id] == o {
 			d.removeObjectLocked(o)
 		}

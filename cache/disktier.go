@@ -85,10 +85,35 @@ type diskTier struct {
 	ctr       *blockCounters
 	lock      *os.File
 
-	mu      sync.Mutex // guards lru, objects, bytes and every diskObject
+	mu      sync.Mutex // guards lru, objects, bytes, every diskObject and writeWarn
 	lru     *simplelru.LRU[blockID, struct{}]
 	objects map[fileID]*diskObject
 	bytes   int64 // indexed blocks and index files plus reservations for blocks being written; <= budget
+	// writeWarn rate-limits the warnings of failed block writes (a full
+	// disk fails every one of them).
+	writeWarn struct {
+		last       time.Time
+		suppressed int
+	}
+}
+
+// writeWarnEvery is the least time between two warnings of failed disk
+// writes; the next one says how many were not logged.
+const writeWarnEvery = 10 * time.Second
+
+// warnWriteLocked logs a failed disk write, at most once per
+// writeWarnEvery (d.mu held).
+func (d *diskTier) warnWriteLocked(msg string, args ...any) {
+	now := d.clock()
+	if !d.writeWarn.last.IsZero() && now.Sub(d.writeWarn.last) < writeWarnEvery {
+		d.writeWarn.suppressed++
+		return
+	}
+	if d.writeWarn.suppressed > 0 {
+		args = append(args, "not_logged_since_last", d.writeWarn.suppressed)
+	}
+	d.writeWarn.last, d.writeWarn.suppressed = now, 0
+	d.log.Warn(msg, args...)
 }
 
 // oldFormatDir is where format 1 (one file per block) kept its files.
