@@ -107,7 +107,7 @@ func writeErrno(we *vfs.WriteError) syscall.Errno {
 	return syscall.EIO
 }
 
-// fail maps err for operation op on path to an errno and logs it once, at
+// fail maps err for operation op on the path pathOf returns to an errno and logs it once, at
 // a level that fits: a missing name, an interrupted call, a refused change
 // (EROFS, EXDEV, or a connector's refusal, which the core logged with its
 // rule) or an answer about the tree itself (ENOTEMPTY for rmdir of a full
@@ -117,35 +117,42 @@ func writeErrno(we *vfs.WriteError) syscall.Errno {
 // access denied by the server is one clear warning, a connector's pinned
 // version that is gone is debug (the tree warned once), anything else an
 // error.
-func fail(log *slog.Logger, op, path string, err error) syscall.Errno {
+func fail(log *slog.Logger, op string, pathOf func() string, err error) syscall.Errno {
 	errno := toErrno(err)
+	// Routine failures (a lookup of a missing name is one) are debug
+	// records, mostly not written: their path is built only if they are.
+	debug := func(msg string, args ...any) {
+		if log.Enabled(context.Background(), slog.LevelDebug) {
+			log.Debug(msg, append([]any{"path", pathOf()}, args...)...)
+		}
+	}
 	var we *vfs.WriteError
 	var refused *vfs.Refused
 	switch {
 	case errors.As(err, &we), errors.As(err, &refused):
-		log.Debug(op+" failed", "path", path, "errno", errno.Error(), "err", err)
+		debug(op+" failed", "errno", errno.Error(), "err", err)
 		return errno
 	}
 	switch errno {
 	case syscall.ENOENT, syscall.EINTR, syscall.EROFS, syscall.EXDEV, syscall.ENOTEMPTY, syscall.EEXIST,
 		syscall.EISDIR, syscall.ENOTDIR, syscall.EPERM, syscall.EINVAL, syscall.ENAMETOOLONG, syscall.EOPNOTSUPP,
 		syscall.EFBIG, errNoAttr:
-		log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
+		debug(op, "errno", errno.Error(), "err", err)
 	case syscall.EACCES:
 		if errors.Is(err, remote.ErrDenied) {
 			// The tree logged it ("denied by connector", rate-limited).
-			log.Debug("denied by the connector's paths", "op", op, "path", path, "err", err)
+			debug("denied by the connector's paths", "op", op, "err", err)
 			break
 		}
 		log.Warn("access denied by the server: check the credentials and the bucket policy",
-			"op", op, "path", path, "err", err)
+			"op", op, "path", pathOf(), "err", err)
 	default:
 		if errors.Is(err, vfs.ErrChanged) || errors.Is(err, vfs.ErrIO) || errors.Is(err, remote.ErrPinnedGone) {
 			// The tree logged these once, with what to do about them.
-			log.Debug(op, "path", path, "errno", errno.Error(), "err", err)
+			debug(op, "errno", errno.Error(), "err", err)
 			break
 		}
-		log.Error(op+" failed", "path", path, "errno", errno.Error(), "err", err)
+		log.Error(op+" failed", "path", pathOf(), "errno", errno.Error(), "err", err)
 	}
 	return errno
 }

@@ -67,23 +67,40 @@ func TestToErrno(t *testing.T) {
 func TestFailLogs(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if got := fail(log, "read", "s3://b/k", fmt.Errorf("get: %w", remote.ErrAccessDenied)); got != syscall.EACCES {
+	if got := fail(log, "read", func() string { return "s3://b/k" }, fmt.Errorf("get: %w", remote.ErrAccessDenied)); got != syscall.EACCES {
 		t.Fatalf("errno %v", got)
 	}
 	if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "access denied") {
 		t.Fatalf("access denied not logged clearly: %s", buf.String())
 	}
 	buf.Reset()
-	fail(log, "read", "s3://b/k", context.Canceled)
-	fail(log, "lookup", "s3://b/k", vfs.ErrNotExist)
-	fail(log, "rmdir", "s3://b/d", remote.ErrNotEmpty)
-	fail(log, "mkdir", "s3://b/d", remote.ErrExists)
+	fail(log, "read", func() string { return "s3://b/k" }, context.Canceled)
+	fail(log, "lookup", func() string { return "s3://b/k" }, vfs.ErrNotExist)
+	fail(log, "rmdir", func() string { return "s3://b/d" }, remote.ErrNotEmpty)
+	fail(log, "mkdir", func() string { return "s3://b/d" }, remote.ErrExists)
 	if strings.Contains(buf.String(), "level=WARN") || strings.Contains(buf.String(), "level=ERROR") {
 		t.Fatalf("routine errors logged above debug: %s", buf.String())
 	}
 	buf.Reset()
-	fail(log, "read", "s3://b/k", remote.ErrTransient)
+	fail(log, "read", func() string { return "s3://b/k" }, remote.ErrTransient)
 	if strings.Count(buf.String(), "\n") != 1 || !strings.Contains(buf.String(), "level=ERROR") {
 		t.Fatalf("want one error line: %s", buf.String())
+	}
+}
+
+// A routine failure (debug) builds no path when debug records are not
+// written; a debug log still gets the path.
+func TestFailBuildsPathOnlyWhenLogged(t *testing.T) {
+	built := 0
+	pathOf := func() string { built++; return "s3://b/k" }
+	var buf bytes.Buffer
+	info := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if got := fail(info, "lookup", pathOf, vfs.ErrNotExist); got != syscall.ENOENT || built != 0 {
+		t.Fatalf("errno %v, path built %d times at info level, want ENOENT and 0", got, built)
+	}
+	debug := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	fail(debug, "lookup", pathOf, vfs.ErrNotExist)
+	if built != 1 || !strings.Contains(buf.String(), "path=s3://b/k") {
+		t.Fatalf("debug record: path built %d times: %s", built, buf.String())
 	}
 }

@@ -73,7 +73,7 @@ var (
 // fail maps and logs err of operation op on the handle's file.
 func (h *writeHandle) fail(op string, err error) syscall.Errno {
 	f := h.h.File()
-	return fail(f.FS().Logger(), op, f.Path(), err)
+	return fail(f.FS().Logger(), op, f.Path, err)
 }
 
 // Read reads the file's current content, written or not.

@@ -39,7 +39,7 @@ var (
 
 // fail maps and logs err of operation op on name in this directory.
 func (n *dirNode) fail(op, name string, err error) syscall.Errno {
-	return fail(n.d.FS().Logger(), op, n.d.Path(name), err)
+	return fail(n.d.FS().Logger(), op, func() string { return n.d.Path(name) }, err)
 }
 
 // ttl is how long the kernel may trust an answer.

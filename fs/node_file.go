@@ -33,7 +33,7 @@ var (
 
 // fail maps and logs err of operation op on the file.
 func (n *fileNode) fail(op string, err error) syscall.Errno {
-	return fail(n.f.FS().Logger(), op, n.f.Path(), err)
+	return fail(n.f.FS().Logger(), op, n.f.Path, err)
 }
 
 // Getattr answers stat (vfs.File.Attr).

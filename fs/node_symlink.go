@@ -27,7 +27,7 @@ var (
 
 // fail maps and logs err of operation op on the link.
 func (n *symlinkNode) fail(op string, err error) syscall.Errno {
-	return fail(n.l.FS().Logger(), op, n.l.Path(), err)
+	return fail(n.l.FS().Logger(), op, n.l.Path, err)
 }
 
 // Getattr answers lstat (vfs.Symlink.Attr).
