@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"errors"
+	"github.com/objfs/objfs/internal/testenv"
 	"io"
 	"os"
 	"strconv"
@@ -108,12 +109,10 @@ func TestOpenAfterOverwriteReadsNewSize(t *testing.T) {
 	}
 }
 
-// TestAppendAfterOverwriteGoesToTheEnd: after ls (the kernel holds the
-// listed size) another client overwrites a file with longer content;
-// `echo X >> f` after --stat-ttl must append to that content, not write
-// at the old size in the middle of it.
-func TestAppendAfterOverwriteGoesToTheEnd(t *testing.T) {
-	t.Parallel()
+// overwrittenAfterListing mounts a bucket holding d/f ("old"), lists d
+// (the kernel then holds the listed size for --list-ttl), overwrites d/f
+// with "NEW content" from another client and waits out --stat-ttl.
+func overwrittenAfterListing(t *testing.T) (*testenv.Server, string, *Mount) {
 	srv := requireMountable(t)
 	bucket := srv.NewBucket(t)
 	putObject(t, srv.SDK(), bucket, "d/f", []byte("old"))
@@ -121,6 +120,16 @@ func TestAppendAfterOverwriteGoesToTheEnd(t *testing.T) {
 	mustRun(t, "ls", "-l", m.Path("d"))
 	putObject(t, srv.SDK(), bucket, "d/f", []byte("NEW content"))
 	time.Sleep(ttlWait)
+	return srv, bucket, m
+}
+
+// TestAppendAfterOverwriteGoesToTheEnd: after ls (the kernel holds the
+// listed size) another client overwrites a file with longer content;
+// `echo X >> f` after --stat-ttl must append to that content, not write
+// at the old size in the middle of it.
+func TestAppendAfterOverwriteGoesToTheEnd(t *testing.T) {
+	t.Parallel()
+	srv, bucket, m := overwrittenAfterListing(t)
 	mustRun(t, "sh", "-c", "echo X >> "+m.Path("d", "f"))
 	want := "NEW contentX\n"
 	if got, _ := getObject(t, srv.SDK(), bucket, "d/f"); string(got) != want {
@@ -137,13 +146,7 @@ func TestAppendAfterOverwriteGoesToTheEnd(t *testing.T) {
 // lseek(SEEK_END), and a write there must land after the new content.
 func TestReadWriteOpenAfterOverwriteSeesNewSize(t *testing.T) {
 	t.Parallel()
-	srv := requireMountable(t)
-	bucket := srv.NewBucket(t)
-	putObject(t, srv.SDK(), bucket, "d/f", []byte("old"))
-	m := mount(t, "s3://"+bucket, "--stat-ttl", ttlFlag, "--list-ttl", "10m")
-	mustRun(t, "ls", "-l", m.Path("d"))
-	putObject(t, srv.SDK(), bucket, "d/f", []byte("NEW content"))
-	time.Sleep(ttlWait)
+	srv, bucket, m := overwrittenAfterListing(t)
 	f, err := os.OpenFile(m.Path("d", "f"), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
