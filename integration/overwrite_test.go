@@ -5,7 +5,6 @@ package integration
 import (
 	"bytes"
 	"errors"
-	"github.com/objfs/objfs/internal/testenv"
 	"io"
 	"os"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/objfs/objfs/internal/testenv"
 )
 
 const (
