@@ -76,7 +76,8 @@ func (d *diskTier) openWhole(bucket, key, etag string, size int64) *Whole {
 // bucket/key/etag (size bytes) that the disk tier does not hold, for a
 // caller that wants the object whole on disk (FUSE passthrough). It
 // returns nothing when there is no disk tier, when the tier holds none of
-// the object's blocks, or when the object could not fit its budget.
+// the object's blocks, or when the object could not fit its budget
+// (its blocks, their index entries and its index header).
 func (b *Blocks) MissingOnDisk(bucket, key, etag string, size int64) []int64 {
 	if b.disk == nil || etag == "" || size <= 0 {
 		return nil
@@ -86,13 +87,10 @@ func (b *Blocks) MissingOnDisk(bucket, key, etag string, size int64) []int64 {
 
 func (d *diskTier) missing(bucket, key, etag string, size int64) []int64 {
 	n := (size + d.blockSize - 1) / d.blockSize
-	if size+n*idxEntryLen > d.budget {
-		return nil
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	o := d.objects[objName(bucket, key, etag)]
-	if o == nil {
+	if o == nil || o.overhead()+size+n*idxEntryLen > d.budget {
 		return nil
 	}
 	var out []int64
