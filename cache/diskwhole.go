@@ -77,7 +77,9 @@ func (d *diskTier) openWhole(bucket, key, etag string, size int64) *Whole {
 // caller that wants the object whole on disk (FUSE passthrough). It
 // returns nothing when there is no disk tier, when the tier holds none of
 // the object's blocks, or when the object could not fit its budget
-// (its blocks, their index entries and its index header).
+// (its blocks, their index entries and its index header). When some are
+// missing, the present ones become the most recently used on disk, so
+// storing the missing ones evicts other objects' blocks first.
 func (b *Blocks) MissingOnDisk(bucket, key, etag string, size int64) []int64 {
 	if b.disk == nil || etag == "" || size <= 0 {
 		return nil
@@ -97,6 +99,16 @@ func (d *diskTier) missing(bucket, key, etag string, size int64) []int64 {
 	for i := range n {
 		if o.blocks[i] == nil {
 			out = append(out, i)
+		}
+	}
+	if len(out) > 0 {
+		// Reads served from memory leave the disk recency alone: without
+		// this, the object's own blocks would be the first evicted to
+		// make room for its missing ones.
+		for i := range n {
+			if o.blocks[i] != nil {
+				d.lru.Get(blockID{o.id, i})
+			}
 		}
 	}
 	return out

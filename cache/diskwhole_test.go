@@ -37,3 +37,42 @@ func TestMissingOnDiskOnlyForObjectsThatFit(t *testing.T) {
 		}
 	}
 }
+
+// The blocks of an object being completed on disk are not the ones
+// evicted to make room for its missing blocks: reads served from memory
+// leave the disk tier's recency alone, so the object read again (here: A,
+// after B pushed its first block out) is older there than objects read
+// after it, and each block fetched for it evicted the next of its own,
+// leaving it never whole. MissingOnDisk refreshes the recency of the
+// blocks it finds present.
+func TestMissingOnDiskKeepsTheObjectsOwnBlocks(t *testing.T) {
+	const bs, n = 1000, 4
+	hdr, err := encodeIdxHeader("bkt", "A", "e1", bs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perObject := int64(n*(bs+idxEntryLen) + len(hdr))
+	// Room for A whole and B less one block, with both headers.
+	b := newTestBlocks(t, BlockConfig{BlockSize: bs, MemBytes: 2 * bs, DiskDir: t.TempDir(), DiskBytes: 2*perObject - bs - idxEntryLen})
+	f := newFetcher(func(BlockKey) int { return bs })
+	get := func(name string, i int64) {
+		k := key(name, "e1", i)
+		mustGet(t, b, k, f.For(k))
+		waitFor(t, func() bool { return !b.inFlight(k) })
+	}
+	for _, name := range []string{"A", "B"} {
+		for i := range int64(n) {
+			get(name, i)
+		}
+	}
+	missing := b.MissingOnDisk("bkt", "A", "e1", n*bs)
+	if !slices.Equal(missing, []int64{0}) {
+		t.Fatalf("A misses %v on disk, want [0] (evicted by B)", missing)
+	}
+	get("A", 0) // the top-up
+	if w := b.OpenWhole("bkt", "A", "e1", n*bs); w == nil {
+		t.Fatalf("A is not whole on disk after its top-up: missing %v", b.MissingOnDisk("bkt", "A", "e1", n*bs))
+	} else {
+		w.Close()
+	}
+}
