@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"os"
 	"sync"
 )
@@ -112,4 +113,38 @@ func (d *diskTier) missing(bucket, key, etag string, size int64) []int64 {
 		}
 	}
 	return out
+}
+
+// SaveToDisk puts block k on the disk tier for a caller completing its
+// object there (see MissingOnDisk): a block in memory is written from
+// there, any other is fetched (Acquire) and stored as fetched blocks are.
+// The write goes through the disk write queue and may be skipped like any
+// other. A block the tier evicted while it stayed in memory is not marked
+// unsaved there, so nothing else would ever write it again. fetched
+// reports that the block was not in memory.
+func (b *Blocks) SaveToDisk(ctx context.Context, k BlockKey, fetch FetchFunc) (fetched bool, err error) {
+	if err := k.validate(); err != nil {
+		return false, err
+	}
+	if b.disk == nil || b.disk.contains(k) {
+		return false, nil
+	}
+	if bl, ok := b.mem.get(k); ok {
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return false, ErrClosed
+		}
+		b.fills.Add(1) // Close waits for the write
+		b.mu.Unlock()
+		defer b.fills.Done()
+		b.writeToDisk(k, bl)
+		return false, nil
+	}
+	v, err := b.Acquire(ctx, k, fetch)
+	if err != nil {
+		return false, err
+	}
+	v.Release()
+	return true, nil
 }

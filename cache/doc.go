@@ -132,7 +132,8 @@
 // never read after it may be recycled). At most streamSlots fills are
 // left running by callers that did not wait for them. MissingOnDisk
 // (diskwhole.go) lists the blocks of an object the disk tier lacks, for
-// the caller's top-up before passthrough.
+// the caller's top-up before passthrough, which stores each with
+// SaveToDisk (from memory when it is there, else fetched).
 //
 // # Metadata cache (Meta)
 //
