@@ -121,9 +121,13 @@ func (d *diskTier) missing(bucket, key, etag string, size int64) []int64 {
 // The write goes through the disk write queue and may be skipped like any
 // other. A block the tier evicted while it stayed in memory is not marked
 // unsaved there, so nothing else would ever write it again. fetched
-// reports that the block was not in memory.
+// reports that the block was not in memory. With ctx done it does
+// nothing and returns ctx's error.
 func (b *Blocks) SaveToDisk(ctx context.Context, k BlockKey, fetch FetchFunc) (fetched bool, err error) {
 	if err := k.validate(); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	if b.disk == nil || b.disk.contains(k) {

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"testing"
 )
@@ -74,5 +76,35 @@ func TestMissingOnDiskKeepsTheObjectsOwnBlocks(t *testing.T) {
 		t.Fatalf("A is not whole on disk after its top-up: missing %v", b.MissingOnDisk("bkt", "A", "e1", n*bs))
 	} else {
 		w.Close()
+	}
+}
+
+// SaveToDisk with its context done (an unmount under way) neither writes
+// nor fetches: a top-up of a large object would otherwise keep the
+// unmount waiting for its writes, and start a GET only to drop it.
+func TestSaveToDiskStopsWithItsContext(t *testing.T) {
+	b := newTestBlocks(t, BlockConfig{BlockSize: 1000, MemBytes: 100_000, DiskDir: t.TempDir(), DiskBytes: 1 << 20})
+	f := newFetcher(func(BlockKey) int { return 1000 })
+	inMem := key("obj", "e1", 0)
+	mustGet(t, b, inMem, f.For(inMem))
+	waitFor(t, func() bool { return !b.inFlight(inMem) })
+	b.disk.mu.Lock()
+	b.disk.evictLocked(b.disk.budget) // off the disk, still in memory
+	b.disk.mu.Unlock()
+	if b.disk.contains(inMem) || !b.mem.contains(inMem) {
+		t.Fatal("setup: the block should be in memory only")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, k := range []BlockKey{inMem, key("obj", "e1", 1)} {
+		if _, err := b.SaveToDisk(ctx, k, f.For(k)); !errors.Is(err, context.Canceled) {
+			t.Errorf("block %d: SaveToDisk with a done context: %v, want context.Canceled", k.Index, err)
+		}
+	}
+	if got := f.total.Load(); got != 1 {
+		t.Errorf("%d fetches, want 1 (the setup's)", got)
+	}
+	if b.disk.contains(inMem) {
+		t.Error("a block was written with the context done")
 	}
 }
