@@ -188,7 +188,13 @@ func (b *Blocks) ReadAt(ctx context.Context, k BlockKey, fetch FetchFunc, dst []
 			return copyFrom(dst, v.Bytes(), off), nil
 		}
 	}
-	return b.copyAcquired(ctx, k, fetch, dst, off) // the usual way, as Acquire retries
+	// The usual way, as Acquire retries (its miss is counted above).
+	v, err := b.acquireMissed(ctx, k, fetch)
+	if err != nil {
+		return 0, err
+	}
+	defer v.Release()
+	return copyFrom(dst, v.Bytes(), off), nil
 }
 
 // streamSlots bounds the fills that ReadAt callers have left running:

@@ -157,3 +157,36 @@ func TestReadAtSeesBytesThatArriveWhileItLooks(t *testing.T) {
 		close(gate)
 	}
 }
+
+// A streamed read that joined a prefetch run which then ended before its
+// block counts one memory miss, as Acquire does, not one more for the
+// fill it starts after.
+func TestReadAtCountsOneMissAfterAnAbortedRun(t *testing.T) {
+	const size = 1000
+	b := newTestBlocks(t, BlockConfig{BlockSize: size, MemBytes: 100 * size})
+	k0 := key("f", "e1", 0)
+	k1 := key("f", "e1", 1)
+	release := make(chan struct{})
+	run := func(ctx context.Context, first int64, n int, put func([]byte) bool) error {
+		<-release
+		return io.ErrUnexpectedEOF // cut off before the first block
+	}
+	if got := b.PrefetchRun(k0, 2, run); got != 2 {
+		t.Fatalf("run covered %d blocks, want 2", got)
+	}
+	f := newFetcher(func(BlockKey) int { return size })
+	misses := b.Stats().MemMisses
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.ReadAt(context.Background(), k1, f.For(k1), make([]byte, 10), 0)
+		done <- err
+	}()
+	waitFor(t, func() bool { return b.Stats().Joins > 0 })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Stats().MemMisses - misses; n != 1 {
+		t.Errorf("one read counted %d memory misses, want 1", n)
+	}
+}
