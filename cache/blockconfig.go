@@ -121,10 +121,11 @@ func (c *BlockConfig) Validate() error {
 
 // memReserve is the part of MemBytes kept for block buffers outside the
 // memory tier: one being filled by each of MaxPrefetch running prefetches
-// and the free list's, so that readahead's memory, too, comes out of
-// MemBytes. It is whole blocks, at most an eighth of MemBytes, so a
-// budget of a few blocks keeps them all for the tier.
+// and by each of the streamSlots fills that readers left running
+// (stream.go), and the free list's, so that readahead's memory, too,
+// comes out of MemBytes. It is whole blocks, at most an eighth of
+// MemBytes, so a budget of a few blocks keeps them all for the tier.
 func (c BlockConfig) memReserve() int64 {
-	blocks := min(int64(c.MaxPrefetch+freeBuffers), c.MemBytes/8/c.BlockSize)
+	blocks := min(int64(c.MaxPrefetch+streamSlots+freeBuffers), c.MemBytes/8/c.BlockSize)
 	return blocks * c.BlockSize
 }

@@ -118,6 +118,11 @@ func (b *Blocks) Acquire(ctx context.Context, k BlockKey, fetch FetchFunc) (View
 		}
 	}
 	b.ctr.memMisses.Add(1)
+	return b.acquireMissed(ctx, k, fetch)
+}
+
+// acquireMissed is Acquire once its memory miss is counted.
+func (b *Blocks) acquireMissed(ctx context.Context, k BlockKey, fetch FetchFunc) (View, error) {
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		f, err := b.startFill(k, fetch, false)
 		if err != nil {

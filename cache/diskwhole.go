@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"os"
 	"sync"
 )
@@ -76,7 +77,10 @@ func (d *diskTier) openWhole(bucket, key, etag string, size int64) *Whole {
 // bucket/key/etag (size bytes) that the disk tier does not hold, for a
 // caller that wants the object whole on disk (FUSE passthrough). It
 // returns nothing when there is no disk tier, when the tier holds none of
-// the object's blocks, or when the object could not fit its budget.
+// the object's blocks, or when the object could not fit its budget
+// (its blocks, their index entries and its index header). When some are
+// missing, the present ones become the most recently used on disk, so
+// storing the missing ones evicts other objects' blocks first.
 func (b *Blocks) MissingOnDisk(bucket, key, etag string, size int64) []int64 {
 	if b.disk == nil || etag == "" || size <= 0 {
 		return nil
@@ -86,13 +90,10 @@ func (b *Blocks) MissingOnDisk(bucket, key, etag string, size int64) []int64 {
 
 func (d *diskTier) missing(bucket, key, etag string, size int64) []int64 {
 	n := (size + d.blockSize - 1) / d.blockSize
-	if size+n*idxEntryLen > d.budget {
-		return nil
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	o := d.objects[objName(bucket, key, etag)]
-	if o == nil {
+	if o == nil || o.overhead()+size+n*idxEntryLen > d.budget {
 		return nil
 	}
 	var out []int64
@@ -101,5 +102,53 @@ func (d *diskTier) missing(bucket, key, etag string, size int64) []int64 {
 			out = append(out, i)
 		}
 	}
+	if len(out) > 0 {
+		// Reads served from memory leave the disk recency alone: without
+		// this, the object's own blocks would be the first evicted to
+		// make room for its missing ones.
+		for i := range n {
+			if o.blocks[i] != nil {
+				d.lru.Get(blockID{o.id, i})
+			}
+		}
+	}
 	return out
+}
+
+// SaveToDisk puts block k on the disk tier for a caller completing its
+// object there (see MissingOnDisk): a block in memory is written from
+// there, any other is fetched (Acquire) and stored as fetched blocks are.
+// The write goes through the disk write queue and may be skipped like any
+// other. A block the tier evicted while it stayed in memory is not marked
+// unsaved there, so nothing else would ever write it again. fetched
+// reports that the block was not in memory. With ctx done it does
+// nothing and returns ctx's error.
+func (b *Blocks) SaveToDisk(ctx context.Context, k BlockKey, fetch FetchFunc) (fetched bool, err error) {
+	if err := k.validate(); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if b.disk == nil || b.disk.contains(k) {
+		return false, nil
+	}
+	if bl, ok := b.mem.get(k); ok {
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return false, ErrClosed
+		}
+		b.fills.Add(1) // Close waits for the write
+		b.mu.Unlock()
+		defer b.fills.Done()
+		b.writeToDisk(k, bl)
+		return false, nil
+	}
+	v, err := b.Acquire(ctx, k, fetch)
+	if err != nil {
+		return false, err
+	}
+	v.Release()
+	return true, nil
 }

@@ -25,7 +25,8 @@
 // evicted until it fits, so its budget is never exceeded, even for a
 // moment. That budget is MemBytes less a reserve (memReserve) for the
 // buffers outside the tier: blocks being fetched by running prefetches
-// and the free list below, so all block memory stays within MemBytes.
+// and by the fills streamed reads left running (stream.go), and the free
+// list below, so all block memory stays within MemBytes.
 // Blocks are charged by cap(), what they really pin. Readers get a View
 // (Acquire), which holds the block's read lock until Release, so its bytes
 // stay valid even after eviction; Get is Acquire plus a copy. A block the
@@ -132,7 +133,8 @@
 // never read after it may be recycled). At most streamSlots fills are
 // left running by callers that did not wait for them. MissingOnDisk
 // (diskwhole.go) lists the blocks of an object the disk tier lacks, for
-// the caller's top-up before passthrough.
+// the caller's top-up before passthrough, which stores each with
+// SaveToDisk (from memory when it is there, else fetched).
 //
 // # Metadata cache (Meta)
 //

@@ -106,28 +106,35 @@ func (p *progress) wakeLocked() {
 // while they are not, and with a nil channel once the fill is sealed.
 func (p *progress) copyOut(dst []byte, off int64) (n int, ok bool, wait <-chan struct{}) {
 	p.mu.RLock()
-	if !p.sealed && p.buf != nil {
-		end := min(off+int64(len(dst)), int64(len(p.buf)))
-		if off <= end && int64(p.got) >= end {
-			n = copy(dst, p.buf[off:end])
-			p.mu.RUnlock()
-			return n, true, nil
-		}
-	}
+	n, ok = p.copyLocked(dst, off)
 	sealed := p.sealed
 	p.mu.RUnlock()
-	if sealed {
-		return 0, false, nil
+	if ok || sealed {
+		return n, ok, nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.sealed {
-		return 0, false, nil
+	// Look again: the bytes may have come in since the read lock was
+	// let go, and no later tick would announce them.
+	if n, ok = p.copyLocked(dst, off); ok || p.sealed {
+		return n, ok, nil
 	}
 	if p.tick == nil {
 		p.tick = make(chan struct{})
 	}
 	return 0, false, p.tick
+}
+
+// copyLocked is copyOut's copy, with p.mu held (read or write).
+func (p *progress) copyLocked(dst []byte, off int64) (int, bool) {
+	if p.sealed || p.buf == nil {
+		return 0, false
+	}
+	end := min(off+int64(len(dst)), int64(len(p.buf)))
+	if off > end || int64(p.got) < end {
+		return 0, false
+	}
+	return copy(dst, p.buf[off:end]), true
 }
 
 // ReadAt copies bytes [off, off+len(dst)) of block k into dst (fewer at
@@ -181,7 +188,13 @@ func (b *Blocks) ReadAt(ctx context.Context, k BlockKey, fetch FetchFunc, dst []
 			return copyFrom(dst, v.Bytes(), off), nil
 		}
 	}
-	return b.copyAcquired(ctx, k, fetch, dst, off) // the usual way, as Acquire retries
+	// The usual way, as Acquire retries (its miss is counted above).
+	v, err := b.acquireMissed(ctx, k, fetch)
+	if err != nil {
+		return 0, err
+	}
+	defer v.Release()
+	return copyFrom(dst, v.Bytes(), off), nil
 }
 
 // streamSlots bounds the fills that ReadAt callers have left running:

@@ -110,8 +110,9 @@
 //   - DirStream.mu guards its snapshot; dirCache.mu the listing in flight;
 //     readahead.mu one handle's stream state; warnOnce.mu its sets;
 //     filePrefetch.mu its directories' order and the files it fetched;
-//     missBatches.mu every directory's misses and batch. The last two are
-//     leaves.
+//     missBatches.mu every directory's misses and batch; topUps.mu the
+//     object versions being completed on disk (topup.go). The last three
+//     are leaves.
 //   - writeback and cache have their own locks (their package docs).
 //
 // Lock order: File.io before File.mu and before the writer's locks

@@ -15,7 +15,9 @@ import (
 // and the tier is missing at most a quarter of the object's blocks (it
 // was mostly read, not just its tail), the missing blocks are fetched
 // again in the background, one at a time, and stored like any fetched
-// block. At most one top-up runs per object version.
+// block; those still in memory (evicted from the disk tier, or never
+// written) are written from there (cache.Blocks.SaveToDisk). At most one
+// top-up runs per object version.
 
 // topUps tracks the object versions being topped up; its mutex is a leaf.
 type topUps struct {
@@ -52,14 +54,14 @@ func (f *FS) topUp(r *reader) {
 			t.mu.Unlock()
 		}()
 		for _, i := range missing {
-			// A block in memory is not fetched again: the disk tier
-			// writes it late (it was marked unsaved when skipped).
-			v, err := f.blocks.Acquire(f.bg, r.key(i), r.fetcher(i))
+			// A block still in memory is written from there, not fetched.
+			fetched, err := f.blocks.SaveToDisk(f.bg, r.key(i), r.fetcher(i))
 			if err != nil {
 				return // unmounting, or S3 fails: the next read tries again
 			}
-			v.Release()
-			t.blocks.Add(1)
+			if fetched {
+				t.blocks.Add(1)
+			}
 		}
 	}()
 }

@@ -79,3 +79,63 @@ func TestTopUpCompletesObjectReadToItsEnd(t *testing.T) {
 		t.Fatalf("after reading only the tail, release sent %d GETs, want 0", n)
 	}
 }
+
+// A missing block that is still in memory reaches the disk at the top-up
+// too. Here object a lost its first block on disk to b (the disk tier
+// holds a little less than both) while every block stayed in memory, so
+// the re-read of a was served from memory: its top-up must write that
+// block from there (no GET), or a is never whole on disk while it stays
+// in memory, and no open of it is a passthrough one.
+func TestTopUpWritesBlocksHeldInMemory(t *testing.T) {
+	const blocks = 8
+	const perBlock = testBlock + 16 // a block and its index entry
+	c := newDiskFS(t, time.Hour, func(cfg *Config) {
+		cfg.ReadCache.WholeMax = NoWhole
+		cfg.ReadCache.DiskBytes = (2*blocks-1)*perBlock + 2*200 // index headers: about 100 bytes each
+	})
+	a, b := pattern(blocks*testBlock, 3), pattern(blocks*testBlock, 4)
+	put(t, c.fake, "a", a, nil)
+	put(t, c.fake, "b", b, nil)
+	fa, fb := lookupFile(t, c.fsys.Root(), "a"), lookupFile(t, c.fsys.Root(), "b")
+	for _, f := range []*File{fa, fb} {
+		h := openRead(t, f)
+		readAllH(t, c, h, blocks*testBlock)
+		h.Release(context.Background())
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(c.fsys.blocks.MissingOnDisk(testBucket, "b", fb.snapshot().etag, blocks*testBlock)) > 0 ||
+		len(c.fsys.blocks.MissingOnDisk(testBucket, "a", fa.snapshot().etag, blocks*testBlock)) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("b never evicted a block of a from the disk tier (is the budget too large for this test?)")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h := openRead(t, fa)
+	if h.Whole() != nil {
+		t.Fatal("a is whole on disk before its re-read")
+	}
+	gets := c.count.Count(remote.OpGet)
+	if got := readAt(t, h, 0, blocks*testBlock); !bytes.Equal(got, a) {
+		t.Fatal("re-read of a differs")
+	}
+	h.Release(context.Background())
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h = openRead(t, fa)
+		whole := h.Whole() != nil
+		if whole && !bytes.Equal(wholeBytes(t, h), a) {
+			t.Fatal("a's cache file differs from the object")
+		}
+		h.Release(context.Background())
+		if whole {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a never became whole on disk after its re-read; missing %v",
+				c.fsys.blocks.MissingOnDisk(testBucket, "a", fa.snapshot().etag, blocks*testBlock))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := c.count.Count(remote.OpGet) - gets; n != 0 {
+		t.Errorf("the re-read and its top-up sent %d GETs, want 0 (every block was in memory)", n)
+	}
+}
