@@ -30,6 +30,16 @@ func (g *gatedBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// gatedFetch is a fetch of data through FillBody that hands out its first
+// n bytes at once and the rest once gate is closed.
+func gatedFetch(b *Blocks, data []byte, n int) (FetchFunc, chan struct{}) {
+	gate := make(chan struct{})
+	return func(ctx context.Context) ([]byte, error) {
+		buf := b.Buffer(len(data))
+		return buf, FillBody(ctx, &gatedBody{first: data[:n], rest: data[n:], gate: gate}, buf)
+	}, gate
+}
+
 // A read of the start of a block being fetched returns once those bytes
 // have arrived, before the fetch ends; a read of its end waits for them.
 // Both get the block's bytes, and the block is cached whole after.
@@ -38,12 +48,7 @@ func TestReadAtStreamsFetchedBytes(t *testing.T) {
 	b := newTestBlocks(t, BlockConfig{BlockSize: size, MemBytes: 16 * size})
 	k := key("f", "e1", 0)
 	data := blockBytes(k, size)
-	gate := make(chan struct{})
-	fetch := func(ctx context.Context) ([]byte, error) {
-		buf := b.Buffer(size)
-		err := FillBody(ctx, &gatedBody{first: data[:size/4], rest: data[size/4:], gate: gate}, buf)
-		return buf, err
-	}
+	fetch, gate := gatedFetch(b, data, size/4)
 	head := make([]byte, 100)
 	done := make(chan error, 1)
 	go func() {
@@ -134,11 +139,7 @@ func TestReadAtSeesBytesThatArriveWhileItLooks(t *testing.T) {
 		b := newTestBlocks(t, BlockConfig{BlockSize: size, MemBytes: 16 * size})
 		k := key("f", "e1", 0)
 		data := blockBytes(k, size)
-		gate := make(chan struct{})
-		fetch := func(ctx context.Context) ([]byte, error) {
-			buf := b.Buffer(size)
-			return buf, FillBody(ctx, &gatedBody{first: data[:1000], rest: data[1000:], gate: gate}, buf)
-		}
+		fetch, gate := gatedFetch(b, data, 1000)
 		done := make(chan error, 1)
 		got := make([]byte, 100)
 		go func() {
