@@ -462,4 +462,12 @@ func (d *diskTier) level() (bytes, blocks int64) {
 	return d.bytes, int64(d.lru.Len())
 }
 
-func (d *diskTier) close() error { return unlockDir(d.lock) }
+func (d *diskTier) close() error {
+	d.mu.Lock()
+	if n := d.writeWarn.suppressed; n > 0 {
+		d.log.Warn("cache: more disk block writes failed since the last warning", "not_logged", n)
+		d.writeWarn.suppressed = 0
+	}
+	d.mu.Unlock()
+	return unlockDir(d.lock)
+}

@@ -42,7 +42,7 @@ func (h *countingHandler) count() int {
 func TestFailingDiskWritesWarnOnce(t *testing.T) {
 	dir := t.TempDir()
 	cfg := diskCfg(dir)
-	h := &countingHandler{match: "cannot"}
+	h := &countingHandler{match: "disk"}
 	cfg.Logger = slog.New(h)
 	b := newTestBlocks(t, cfg)
 	root := filepath.Join(dir, "objects")
@@ -63,5 +63,9 @@ func TestFailingDiskWritesWarnOnce(t *testing.T) {
 	}
 	if n := h.count(); n != 1 {
 		t.Fatalf("%d warnings for 20 failed writes within a second, want 1", n)
+	}
+	b.Close() // says how many were not logged
+	if n := h.count(); n != 2 {
+		t.Fatalf("after Close: %d warnings, want the first and one with the count", n)
 	}
 }
