@@ -153,30 +153,30 @@ func (b *Blocks) ReadAt(ctx context.Context, k BlockKey, fetch FetchFunc, dst []
 		return 0, err
 	}
 	b.ctr.memMisses.Add(1)
-	if f.progress != nil {
-		for {
-			n, ok, wait := f.progress.copyOut(dst, off)
-			if ok && b.leaveEarly(f) {
-				return n, nil
+	for f.progress != nil {
+		n, ok, wait := f.progress.copyOut(dst, off)
+		if ok {
+			if !b.leaveEarly(f) {
+				// No slot: the bytes are copied, but the caller waits
+				// for the fill, as Acquire's do.
+				if err := waitFill(ctx, f); err != nil {
+					return 0, err
+				}
 			}
-			if ok {
-				break // no slot: wait for the fill, as Acquire does
-			}
-			if wait == nil {
-				break // sealed: the fill is over
-			}
-			select {
-			case <-wait:
-			case <-f.done:
-			case <-ctx.Done():
-				return 0, ctx.Err()
-			}
+			return n, nil
+		}
+		if wait == nil {
+			break // sealed: the fill is over
+		}
+		select {
+		case <-wait:
+		case <-f.done:
+		case <-ctx.Done():
+			return 0, ctx.Err()
 		}
 	}
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return 0, ctx.Err()
+	if err := waitFill(ctx, f); err != nil {
+		return 0, err
 	}
 	switch {
 	case errors.Is(f.err, errRunAborted):
@@ -195,6 +195,16 @@ func (b *Blocks) ReadAt(ctx context.Context, k BlockKey, fetch FetchFunc, dst []
 	}
 	defer v.Release()
 	return copyFrom(dst, v.Bytes(), off), nil
+}
+
+// waitFill waits for f to end, or for ctx.
+func waitFill(ctx context.Context, f *fill) error {
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // streamSlots bounds the fills that ReadAt callers have left running:
