@@ -59,11 +59,9 @@ func TestPublishIdempotentAndDeadMount(t *testing.T) {
 	d, f := newTestDriver(t)
 	target := filepath.Join(t.TempDir(), "vol")
 	request := func(readonly bool) *csi.NodePublishVolumeRequest {
-		return &csi.NodePublishVolumeRequest{
-			VolumeId: "v", TargetPath: target, Readonly: readonly,
-			VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
-			VolumeContext:    map[string]string{AttrSource: "s3://b/"},
-		}
+		req := publishRequest(target)
+		req.Readonly = readonly
+		return req
 	}
 	req := request(false)
 	ctx := context.Background()
@@ -121,12 +119,8 @@ func TestFailedPublishLeavesNoSecret(t *testing.T) {
 	d, f := newTestDriver(t)
 	ctx := context.Background()
 	target := filepath.Join(t.TempDir(), "vol")
-	req := &csi.NodePublishVolumeRequest{
-		VolumeId: "v", TargetPath: target,
-		VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
-		VolumeContext:    map[string]string{AttrSource: "s3://b/"},
-		Secrets:          map[string]string{SecretProfile: "p", SecretCredentialsFile: "[p]\naws_secret_access_key=" + secretValue},
-	}
+	req := publishRequest(target)
+	req.Secrets = map[string]string{SecretProfile: "p", SecretCredentialsFile: "[p]\naws_secret_access_key=" + secretValue}
 	f.mountFail = errors.New("objfs mount: bucket b: access denied")
 	if _, err := d.NodePublishVolume(ctx, req); status.Code(err) != codes.Internal {
 		t.Fatalf("a failed mount: %v", err)
@@ -176,11 +170,7 @@ func TestUnpublishDeadMountWithoutMounter(t *testing.T) {
 	d, f := newTestDriver(t)
 	ctx := context.Background()
 	target := filepath.Join(t.TempDir(), "vol")
-	req := &csi.NodePublishVolumeRequest{
-		VolumeId: "v", TargetPath: target,
-		VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
-		VolumeContext:    map[string]string{AttrSource: "s3://b/"},
-	}
+	req := publishRequest(target)
 	if _, err := d.NodePublishVolume(ctx, req); err != nil {
 		t.Fatal(err)
 	}

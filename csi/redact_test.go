@@ -30,12 +30,9 @@ func TestErrorsHoldNoSecret(t *testing.T) {
 		SecretProfile: "team", SecretCredentialsFile: "[team]\naws_secret_access_key = " + fileKey + "\n",
 	}
 	f.mountFail = errors.New("objfs mount: signing with AKIDSECRETID/" + secretValue + " failed; profile file says " + fileKey)
-	_, err := d.NodePublishVolume(context.Background(), &csi.NodePublishVolumeRequest{
-		VolumeId: "v", TargetPath: filepath.Join(t.TempDir(), "vol"),
-		VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
-		VolumeContext:    map[string]string{AttrSource: "s3://b/"},
-		Secrets:          secrets,
-	})
+	req := publishRequest(filepath.Join(t.TempDir(), "vol"))
+	req.Secrets = secrets
+	_, err := d.NodePublishVolume(context.Background(), req)
 	if err == nil {
 		t.Fatal("a failed mount succeeded")
 	}

@@ -10,6 +10,16 @@ import (
 	"github.com/container-storage-interface/spec/lib/go/csi"
 )
 
+// publishRequest is a publish of volume "v" of s3://b/ at target, single
+// node writer.
+func publishRequest(target string) *csi.NodePublishVolumeRequest {
+	return &csi.NodePublishVolumeRequest{
+		VolumeId: "v", TargetPath: target,
+		VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
+		VolumeContext:    map[string]string{AttrSource: "s3://b/"},
+	}
+}
+
 func capability(mode csi.VolumeCapability_AccessMode_Mode, flags ...string) *csi.VolumeCapability {
 	return &csi.VolumeCapability{
 		AccessType: &csi.VolumeCapability_Mount{Mount: &csi.VolumeCapability_MountVolume{MountFlags: flags}},
@@ -59,13 +69,7 @@ func TestCommandKeepsSecretsOutOfArgv(t *testing.T) {
 }
 
 func TestParseVolumeRefusals(t *testing.T) {
-	base := func() *csi.NodePublishVolumeRequest {
-		return &csi.NodePublishVolumeRequest{
-			VolumeId: "v", TargetPath: "/t",
-			VolumeCapability: capability(csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER),
-			VolumeContext:    map[string]string{AttrSource: "s3://b/"},
-		}
-	}
+	base := func() *csi.NodePublishVolumeRequest { return publishRequest("/t") }
 	cases := map[string]func(r *csi.NodePublishVolumeRequest){
 		"relative target":   func(r *csi.NodePublishVolumeRequest) { r.TargetPath = "t" },
 		"block":             func(r *csi.NodePublishVolumeRequest) { r.VolumeCapability.AccessType = &csi.VolumeCapability_Block{} },
