@@ -362,15 +362,7 @@ func TestCSIHandoffSurvival(t *testing.T) {
 	if syscall.Kill(daemon, 0) == nil && isProcRunning(daemon) {
 		t.Errorf("objfs (pid %d) still runs after unpublish returned", daemon)
 	}
-	if ms := objfsMountsUnder(t, dir); len(ms) > 0 {
-		t.Errorf("left mounted: %v", ms)
-	}
-	if _, err := os.Stat(target); !os.IsNotExist(err) {
-		t.Errorf("target still exists after unpublish (stat: %v)", err)
-	}
-	if err := unpublish(); err != nil {
-		t.Errorf("a second unpublish: %v", err)
-	}
+	checkUnpublished(t, dir, target, unpublish)
 }
 
 // parentPID reads pid's parent from /proc.
@@ -388,6 +380,22 @@ func parentPID(t *testing.T, pid int) int {
 }
 
 // isProcRunning reports whether pid exists and is not a zombie.
+// checkUnpublished: after an unpublish, nothing of objfs is mounted under
+// dir, target is gone, and a second unpublish succeeds (the kubelet may
+// repeat it).
+func checkUnpublished(t *testing.T, dir, target string, unpublish func() error) {
+	t.Helper()
+	if ms := objfsMountsUnder(t, dir); len(ms) > 0 {
+		t.Errorf("left mounted: %v", ms)
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Errorf("target still exists after unpublish (stat: %v)", err)
+	}
+	if err := unpublish(); err != nil {
+		t.Errorf("a second unpublish: %v", err)
+	}
+}
+
 func isProcRunning(pid int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -489,13 +497,5 @@ func TestCSIHandoffMounterGone(t *testing.T) {
 	if err := unpublish(); err != nil {
 		t.Fatalf("unpublishing the dead mount with no mounter: %v", err)
 	}
-	if ms := objfsMountsUnder(t, dir); len(ms) > 0 {
-		t.Errorf("left mounted: %v", ms)
-	}
-	if _, err := os.Stat(target); !os.IsNotExist(err) {
-		t.Errorf("target still exists after unpublish (stat: %v)", err)
-	}
-	if err := unpublish(); err != nil {
-		t.Errorf("a second unpublish: %v", err)
-	}
+	checkUnpublished(t, dir, target, unpublish)
 }
