@@ -3,7 +3,6 @@ package vfs
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -45,14 +44,7 @@ func TestAsOfManyVersionsOpaqueMarkers(t *testing.T) {
 		clock.Advance(time.Millisecond)
 		put(t, fake, "k", []byte("later"), nil)
 	}
-	fsys, err := New(opaqueMarkers{count}, Config{Source: Source{Bucket: testBucket}, AsOf: at,
-		BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead},
-		Write:  WriteConfig{PartSize: remote.MinPartSize, Concurrency: 1, BufferBytes: 2 * remote.MinPartSize, StageDir: t.TempDir()},
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsys.Close(context.Background()) })
+	fsys := newTreeOver(t, opaqueMarkers{count}, func(c *Config) { c.AsOf = at })
 	f := lookupFile(t, fsys.Root(), "k")
 	if got := readAll(t, f); !bytes.Equal(got, old) {
 		t.Fatalf("read %q, want the version of the time %q", got, old)

@@ -62,15 +62,7 @@ func newAsOfHistory(t *testing.T) *asOfHistory {
 // asOfFS is a tree over h's bucket as of at.
 func (h *asOfHistory) fs(t *testing.T, at time.Time) *FS {
 	t.Helper()
-	fsys, err := New(h.count, Config{Source: Source{Bucket: testBucket}, AsOf: at,
-		BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead},
-		Write:  WriteConfig{PartSize: remote.MinPartSize, Concurrency: 1, BufferBytes: 2 * remote.MinPartSize, StageDir: t.TempDir()},
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsys.Close(context.Background()) })
-	return fsys
+	return newTreeOver(t, h.count, func(c *Config) { c.AsOf = at })
 }
 
 func dirNames(t *testing.T, d *Dir) []string {

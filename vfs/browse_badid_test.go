@@ -3,7 +3,6 @@ package vfs
 import (
 	"context"
 	"io"
-	"log/slog"
 	"regexp"
 	"testing"
 
@@ -45,14 +44,7 @@ func (s strictVersionIDs) Get(ctx context.Context, req remote.GetRequest) (io.Re
 // there, not EINVAL.
 func TestBrowserBadVersionIDNotFound(t *testing.T) {
 	h := newBrowseHistory(t)
-	fsys, err := New(strictVersionIDs{h.count}, Config{Source: Source{Bucket: testBucket}, VersionsDir: DefaultVersionsDir,
-		BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead},
-		Write:  WriteConfig{PartSize: remote.MinPartSize, Concurrency: 1, BufferBytes: 2 * remote.MinPartSize, StageDir: t.TempDir()},
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsys.Close(context.Background()) })
+	fsys := newTreeOver(t, strictVersionIDs{h.count}, func(c *Config) { c.VersionsDir = DefaultVersionsDir })
 	a := lookupDir(t, lookupDir(t, fsys.Root(), DefaultVersionsDir), "a")
 	v := versionsOf(t, h.fake, "a/k")[0]
 	mustNotExist(t, a, versionName("k", v.LastModified, "not-a-version-id"))

@@ -53,19 +53,12 @@ func newBrowseHistory(t *testing.T) *browseHistory {
 
 func (h *browseHistory) fs(t *testing.T, mod func(*Config)) *FS {
 	t.Helper()
-	cfg := Config{Source: Source{Bucket: testBucket}, VersionsDir: DefaultVersionsDir,
-		BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead},
-		Write:  WriteConfig{PartSize: remote.MinPartSize, Concurrency: 1, BufferBytes: 2 * remote.MinPartSize, StageDir: t.TempDir()},
-		Logger: slog.New(slog.DiscardHandler)}
-	if mod != nil {
-		mod(&cfg)
-	}
-	fsys, err := New(h.count, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsys.Close(context.Background()) })
-	return fsys
+	return newTreeOver(t, h.count, func(c *Config) {
+		c.VersionsDir = DefaultVersionsDir
+		if mod != nil {
+			mod(c)
+		}
+	})
 }
 
 // versionsOf lists the versions of key (newest first, as S3 sends them)

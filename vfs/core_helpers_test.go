@@ -54,6 +54,26 @@ func newCoreFS(t *testing.T, closeAtEnd bool) core {
 	return core{fake: fake, count: counting, fsys: fsys}
 }
 
+// newTreeOver returns a tree over client with the test defaults (bucket
+// testBucket, testBlock blocks, no readahead, a staging directory of the
+// test's own, no log) changed by mod, closed by the test's cleanup.
+func newTreeOver(t *testing.T, client remote.Client, mod func(*Config)) *FS {
+	t.Helper()
+	cfg := Config{Source: Source{Bucket: testBucket},
+		BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead},
+		Write:  WriteConfig{PartSize: remote.MinPartSize, Concurrency: 1, BufferBytes: 2 * remote.MinPartSize, StageDir: t.TempDir()},
+		Logger: slog.New(slog.DiscardHandler)}
+	if mod != nil {
+		mod(&cfg)
+	}
+	fsys, err := New(client, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsys.Close(context.Background()) })
+	return fsys
+}
+
 // stored returns what the Fake holds at key, and whether it holds it.
 func stored(t *testing.T, fake *remote.Fake, key string) ([]byte, bool) {
 	t.Helper()

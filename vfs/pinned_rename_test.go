@@ -3,7 +3,6 @@ package vfs
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"testing"
 
 	"github.com/objfs/objfs/internal/testkit"
@@ -27,14 +26,7 @@ func TestPinnedKeyDirRenameRefused(t *testing.T) {
 	put(t, fake, "data/k", []byte("v2"), nil)
 	put(t, fake, "data/y", []byte("y"), nil)
 	conn := testkit.Connector(t, "bundle", "readwrite", testBucket+"/*", testBucket+"/data/k@"+info.VersionID)
-	fsys, err := New(count, Config{Source: Source{Bucket: testBucket}, Connector: conn,
-		BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead},
-		Write:  WriteConfig{PartSize: remote.MinPartSize, Concurrency: 1, BufferBytes: 2 * remote.MinPartSize, StageDir: t.TempDir()},
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsys.Close(context.Background()) })
+	fsys := newTreeOver(t, count, func(c *Config) { c.Connector = conn })
 	ctx := context.Background()
 	root := fsys.Root()
 	lookupDir(t, root, "data")

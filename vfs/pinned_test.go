@@ -55,14 +55,10 @@ func pinnedFS(t *testing.T) (fsys *FS, fake *remote.Fake, count *remote.Counting
 	put(t, fake, "data/k", pattern(5000, 2), nil)
 	conn := testkit.Connector(t, "bundle", "readwrite", testBucket+"/data/k@"+v1id, testBucket+"/data/other/*")
 	logs = &logBuf{}
-	fsys, err = New(count, Config{Source: Source{Bucket: testBucket}, Connector: conn,
-		BlockSize: testBlock, ReadCache: ReadCacheConfig{MemBytes: 64 * testBlock, ReadaheadMax: NoReadahead},
-		Write:  WriteConfig{PartSize: remote.MinPartSize, Concurrency: 1, BufferBytes: 2 * remote.MinPartSize, StageDir: t.TempDir()},
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsys.Close(context.Background()) })
+	fsys = newTreeOver(t, count, func(c *Config) {
+		c.Connector = conn
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
 	return fsys, fake, count, v1, v1id, logs
 }
 
