@@ -18,6 +18,21 @@ import (
 // mounter's own flag before the arguments and the volume's environment;
 // a wait that times out reaches the plugin as DeadlineExceeded; the
 // socket's directory is 0700.
+// waitForSocket waits up to 10 s for the mounter's socket sock to appear.
+func waitForSocket(t *testing.T, sock string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(sock); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no socket")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestMounterProtocol(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "m", "mounter.sock")
 	r, w, err := os.Pipe()
@@ -51,16 +66,7 @@ func TestMounterProtocol(t *testing.T) {
 			},
 		})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no socket")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitForSocket(t, sock)
 	if fi, err := os.Stat(filepath.Dir(sock)); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("socket directory: %v %v", fi.Mode(), err)
 	}

@@ -88,16 +88,7 @@ func TestMounterErrorsHoldNoSecret(t *testing.T) {
 			Wait: func(string, time.Duration) (bool, error) { return false, nil },
 		})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no socket")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitForSocket(t, sock)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
